@@ -1,3 +1,5 @@
+import { crc32c } from "../primitives/crc32c.js";
+
 /**
  * The fixed 61-byte header of a RecordBatch (magic 2), read and patched in place. The broker's hot
  * path works on this header only: it never decodes the records behind it.
@@ -95,4 +97,19 @@ export function isControl(attributes: number): boolean {
 }
 export function isLogAppendTime(attributes: number): boolean {
   return (attributes & ATTR_TIMESTAMP_TYPE) !== 0;
+}
+
+/** The CRC32C the batch should carry: over attributes to the end of the batch. */
+export function computeBatchCrc(buf: Buffer, at: number, size: number): number {
+  return crc32c(buf.subarray(at + OFF.attributes, at + size));
+}
+
+/** True when the stored CRC matches the bytes. `size` is the whole batch (header included). */
+export function batchCrcValid(buf: Buffer, at: number, size: number): boolean {
+  return buf.readUint32BE(at + OFF.crc) === computeBatchCrc(buf, at, size);
+}
+
+/** Rewrites the base offset in place. The base offset is outside the CRC, so the CRC stays valid. */
+export function setBaseOffset(buf: Buffer, at: number, baseOffset: number): void {
+  buf.writeBigInt64BE(BigInt(baseOffset), at + OFF.baseOffset);
 }
