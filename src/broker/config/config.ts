@@ -1,0 +1,214 @@
+import { BROKER_CONFIG_BY_NAME, ConfigSource, TOPIC_CONFIG_BY_NAME, type ConfigDef, type TopicConfigDef } from './defs.js';
+
+/** An invalid configuration value. The message always names the key. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super(`Invalid value for configuration ${key}: ${message}`);
+  }
+}
+
+const INT_RE = /^[+-]?\d+$/;
+
+/** Checks a value against its definition and returns it normalised (trimmed). */
+export function validateConfigValue(def: ConfigDef, raw: string): string {
+  const v = raw.trim();
+  const fail = (msg: string): never => {
+    throw new ConfigError(def.name, `${JSON.stringify(raw)} ${msg}`);
+  };
+  switch (def.type) {
+    case 'boolean':
+      if (v.toLowerCase() !== 'true' && v.toLowerCase() !== 'false') fail('is not a boolean (true or false)');
+      return v.toLowerCase();
+    case 'short':
+    case 'int':
+    case 'long': {
+      if (!INT_RE.test(v)) fail(`is not a${def.type === 'int' ? 'n' : ''} ${def.type}`);
+      const big = BigInt(v);
+      const bits = def.type === 'short' ? 15n : def.type === 'int' ? 31n : 63n;
+      if (big < -(1n << bits) || big >= 1n << bits) fail(`is out of range for a ${def.type}`);
+      const n = Number(big);
+      if (def.min !== undefined && n < def.min) fail(`must be at least ${def.min}`);
+      if (def.max !== undefined && n > def.max) fail(`must be at most ${def.max}`);
+      return big.toString();
+    }
+    case 'double': {
+      const n = Number(v);
+      if (v === '' || Number.isNaN(n)) fail('is not a number');
+      if (def.min !== undefined && n < def.min) fail(`must be at least ${def.min}`);
+      if (def.max !== undefined && n > def.max) fail(`must be at most ${def.max}`);
+      return v;
+    }
+    case 'list': {
+      const items = v === '' ? [] : v.split(',').map((s) => s.trim());
+      if (def.validValues) for (const it of items) if (!def.validValues.includes(it)) fail(`must be a list of ${def.validValues.join(', ')}`);
+      return items.join(',');
+    }
+    default:
+      if (def.validValues && !def.validValues.includes(v)) fail(`must be one of ${def.validValues.join(', ')}`);
+      return v;
+  }
+}
+
+export function toNumber(v: string): number {
+  return Number(v);
+}
+
+/** The resolved value of a topic-level key, and where it came from (for DescribeConfigs). */
+export interface ResolvedConfig {
+  name: string;
+  value: string | null;
+  source: number;
+  /** The chain consulted, most specific first: [name, value, source]. */
+  synonyms: Array<{ name: string; value: string | null; source: number }>;
+}
+
+const camelToKey = new Map<string, string>();
+for (const k of BROKER_CONFIG_BY_NAME.keys()) camelToKey.set(k.replace(/\.(\w)/g, (_m, c: string) => c.toUpperCase()), k);
+
+/** Maps `logDirs` or `log.dirs` to the Kafka key `log.dirs`; unknown camelCase names stay as they are. */
+export function configKey(name: string): string {
+  return camelToKey.get(name) ?? name;
+}
+
+/**
+ * The broker's configuration: static values from server.properties (and --override), plus dynamic
+ * values set through the admin APIs, over Kafka's defaults.
+ */
+export class BrokerConfig {
+  private readonly staticValues = new Map<string, string>();
+  private readonly dynamicValues = new Map<string, string>();
+  readonly warnings: string[] = [];
+
+  constructor(values: Iterable<[string, string]>) {
+    for (const [rawKey, raw] of values) {
+      const key = configKey(rawKey);
+      const def = BROKER_CONFIG_BY_NAME.get(key) ?? TOPIC_CONFIG_BY_NAME.get(key);
+      if (!def) {
+        this.warnings.push(`Unknown configuration key ${key} is ignored`);
+        this.staticValues.set(key, raw);
+        continue;
+      }
+      this.staticValues.set(key, validateConfigValue(def, raw));
+    }
+    this.checkCrossKeys();
+  }
+
+  private checkCrossKeys(): void {
+    if (this.int('message.max.bytes') > this.int('socket.request.max.bytes')) {
+      throw new ConfigError('message.max.bytes', 'must not exceed socket.request.max.bytes');
+    }
+    const brokerId = this.staticValues.get('broker.id');
+    const nodeId = this.staticValues.get('node.id');
+    if (brokerId !== undefined && nodeId !== undefined && brokerId !== nodeId && brokerId !== '-1') {
+      throw new ConfigError('broker.id', `${brokerId} differs from node.id ${nodeId}`);
+    }
+  }
+
+  /** The raw value with its source: dynamic, then static, then default. */
+  lookup(name: string): { value: string | null; source: number } {
+    const dyn = this.dynamicValues.get(name);
+    if (dyn !== undefined) return { value: dyn, source: ConfigSource.DYNAMIC_BROKER_CONFIG };
+    const st = this.staticValues.get(name);
+    if (st !== undefined) return { value: st, source: ConfigSource.STATIC_BROKER_CONFIG };
+    const def = BROKER_CONFIG_BY_NAME.get(name);
+    return { value: def?.default ?? null, source: ConfigSource.DEFAULT_CONFIG };
+  }
+
+  get(name: string): string | null {
+    return this.lookup(name).value;
+  }
+  isSet(name: string): boolean {
+    return this.dynamicValues.has(name) || this.staticValues.has(name);
+  }
+  int(name: string): number {
+    const v = this.get(name);
+    if (v === null) throw new ConfigError(name, 'has no value');
+    return Number(v);
+  }
+  bool(name: string): boolean {
+    return this.get(name) === 'true';
+  }
+  list(name: string): string[] {
+    const v = this.get(name);
+    return v ? v.split(',').map((s) => s.trim()).filter((s) => s !== '') : [];
+  }
+
+  get nodeId(): number {
+    if (this.staticValues.has('node.id')) return this.int('node.id');
+    const b = this.staticValues.get('broker.id');
+    return b !== undefined && b !== '-1' ? Number(b) : this.int('node.id');
+  }
+
+  get logDirs(): string[] {
+    const dirs = this.list('log.dirs');
+    return dirs.length > 0 ? dirs : [this.get('log.dir')!];
+  }
+
+  /** Dynamic broker values (IncrementalAlterConfigs on a broker resource). */
+  dynamicEntries(): Array<[string, string]> {
+    return [...this.dynamicValues];
+  }
+  staticEntries(): Array<[string, string]> {
+    return [...this.staticValues];
+  }
+  setDynamic(name: string, value: string | null): void {
+    if (value === null) {
+      this.dynamicValues.delete(name);
+      return;
+    }
+    const def = BROKER_CONFIG_BY_NAME.get(name);
+    if (!def) throw new ConfigError(name, 'is not a known broker configuration');
+    if (!def.dynamic) throw new ConfigError(name, 'cannot be updated dynamically (read-only)');
+    this.dynamicValues.set(name, validateConfigValue(def, value));
+  }
+
+  /** The default a topic key gets from the broker: the first synonym set, else Kafka's default. */
+  resolveTopicDefault(def: TopicConfigDef): ResolvedConfig {
+    const synonyms: ResolvedConfig['synonyms'] = [];
+    let chosen: { value: string; source: number } | undefined;
+    for (const syn of def.synonyms) {
+      if (!this.isSet(syn.name)) continue;
+      const { value, source } = this.lookup(syn.name);
+      if (value === null) continue;
+      synonyms.push({ name: syn.name, value, source });
+      if (!chosen) {
+        const converted = syn.factor ? (BigInt(value) * BigInt(syn.factor)).toString() : value;
+        chosen = { value: converted, source };
+      }
+    }
+    synonyms.push({ name: def.synonyms[0]?.name ?? def.name, value: def.default, source: ConfigSource.DEFAULT_CONFIG });
+    if (chosen) return { name: def.name, value: chosen.value, source: chosen.source, synonyms };
+    return { name: def.name, value: def.default, source: ConfigSource.DEFAULT_CONFIG, synonyms };
+  }
+
+  /** A topic's effective value for `name`, given its overrides. */
+  resolveTopicConfig(name: string, overrides: ReadonlyMap<string, string>): ResolvedConfig {
+    const def = TOPIC_CONFIG_BY_NAME.get(name);
+    if (!def) throw new ConfigError(name, 'is not a known topic configuration');
+    const base = this.resolveTopicDefault(def);
+    const own = overrides.get(name);
+    if (own === undefined) return base;
+    return {
+      name,
+      value: own,
+      source: ConfigSource.TOPIC_CONFIG,
+      synonyms: [{ name, value: own, source: ConfigSource.TOPIC_CONFIG }, ...base.synonyms],
+    };
+  }
+}
+
+/** Validates a set of topic overrides; returns them normalised or throws ConfigError. */
+export function validateTopicConfigs(entries: Iterable<[string, string | null]>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [name, value] of entries) {
+    const def = TOPIC_CONFIG_BY_NAME.get(name);
+    if (!def) throw new ConfigError(name, 'is not a known topic configuration');
+    if (value === null) throw new ConfigError(name, 'null is not a valid value');
+    out.set(name, validateConfigValue(def, value));
+  }
+  return out;
+}

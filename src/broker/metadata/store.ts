@@ -1,0 +1,79 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export interface TopicRecord {
+  name: string;
+  /** Topic id as a dashed UUID (Kafka shows it base64-encoded; both are the same 16 bytes). */
+  topicId: string;
+  partitions: number;
+  replicationFactor: number;
+  /** Per-topic config overrides (validated). */
+  configs: Record<string, string>;
+}
+
+export interface ClusterState {
+  clusterId: string;
+  topics: TopicRecord[];
+  /** Dynamic per-broker configs set through the admin APIs. */
+  brokerConfigs: Record<string, string>;
+}
+
+/**
+ * Where the cluster's metadata lives: topics, their ids, partition counts and config overrides,
+ * and dynamic broker configs. This single-node store keeps them in one JSON file; a cluster will
+ * put them in etcd behind the same interface.
+ */
+export interface MetadataStore {
+  load(): Promise<ClusterState>;
+  save(state: ClusterState): Promise<void>;
+}
+
+/** Kafka's cluster id format: 16 random bytes, URL-safe base64 without padding (22 chars). */
+export function newClusterId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+export function newTopicId(): string {
+  return randomUUID();
+}
+
+export class FileMetadataStore implements MetadataStore {
+  private readonly file: string;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly dir: string) {
+    this.file = join(dir, 'tributary-metadata.json');
+  }
+
+  async load(): Promise<ClusterState> {
+    await mkdir(this.dir, { recursive: true });
+    try {
+      const parsed = JSON.parse(await readFile(this.file, 'utf8')) as ClusterState;
+      return { clusterId: parsed.clusterId, topics: parsed.topics ?? [], brokerConfigs: parsed.brokerConfigs ?? {} };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      const state: ClusterState = { clusterId: newClusterId(), topics: [], brokerConfigs: {} };
+      await this.save(state);
+      return state;
+    }
+  }
+
+  /** Writes atomically (temp file, fsync, rename); saves are serialised. */
+  save(state: ClusterState): Promise<void> {
+    const text = JSON.stringify(state, null, 2) + '\n';
+    const next = this.writing.then(async () => {
+      const tmp = `${this.file}.tmp`;
+      const fh = await open(tmp, 'w');
+      try {
+        await fh.writeFile(text);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, this.file);
+    });
+    this.writing = next.catch(() => undefined);
+    return next;
+  }
+}

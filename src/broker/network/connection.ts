@@ -1,0 +1,160 @@
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+
+/** What the request router needs from a connection: no socket, just identity. */
+export interface ConnectionInfo {
+  readonly id: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly listenerName: string;
+  readonly localPort: number;
+}
+
+/** The router's answer to one frame: bytes to send (in order), nothing (acks=0), or close. */
+export type FrameResult = { kind: 'respond'; chunks: Buffer[] } | { kind: 'none' } | { kind: 'close'; reason: string };
+
+export type FrameHandler = (frame: Buffer, conn: ConnectionInfo) => Promise<FrameResult> | FrameResult;
+
+export interface ConnectionLimits {
+  /** socket.request.max.bytes: a larger frame closes the connection before it is buffered. */
+  maxRequestBytes: number;
+  /** queued.max.requests: past this many unprocessed frames the socket stops reading. */
+  maxQueuedRequests: number;
+}
+
+/**
+ * One client connection. Frames are split from the byte stream here and processed strictly one
+ * at a time, in arrival order, as Kafka does: responses go out in request order, and a producer's
+ * pipelined batches reach the partition in the order they were sent.
+ */
+export class Connection implements ConnectionInfo {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localPort: number;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private readonly queue: Buffer[] = [];
+  private processing = false;
+  private closed = false;
+  private paused = false;
+
+  constructor(
+    readonly id: number,
+    private readonly socket: Socket,
+    readonly listenerName: string,
+    private readonly limits: ConnectionLimits,
+    private readonly handle: FrameHandler,
+    private readonly log: Logger,
+    private readonly onClose: (c: Connection) => void,
+  ) {
+    this.remoteAddress = socket.remoteAddress ?? '?';
+    this.remotePort = socket.remotePort ?? 0;
+    this.localPort = socket.localPort ?? 0;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.log.debug({ err, conn: this.id }, 'connection error'));
+    socket.on('close', () => {
+      this.closed = true;
+      this.queue.length = 0;
+      this.onClose(this);
+    });
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    while (this.pendingBytes >= 4) {
+      const head = this.peek(4);
+      const size = head.readInt32BE(0);
+      if (size < 0 || size > this.limits.maxRequestBytes) {
+        this.close(`request size ${size} is outside 0..${this.limits.maxRequestBytes} (socket.request.max.bytes)`);
+        return;
+      }
+      if (this.pendingBytes < 4 + size) break;
+      this.take(4);
+      this.queue.push(this.take(size));
+    }
+    if (this.queue.length > this.limits.maxQueuedRequests && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    }
+    void this.drain();
+  }
+
+  private peek(n: number): Buffer {
+    if (this.pending[0]!.length >= n) return this.pending[0]!;
+    this.pending = [Buffer.concat(this.pending)];
+    return this.pending[0]!;
+  }
+
+  private take(n: number): Buffer {
+    const first = this.pending[0]!;
+    let out: Buffer;
+    if (first.length >= n) {
+      out = first.subarray(0, n);
+      if (first.length === n) this.pending.shift();
+      else this.pending[0] = first.subarray(n);
+    } else {
+      const all = Buffer.concat(this.pending, this.pendingBytes);
+      out = all.subarray(0, n);
+      this.pending = all.length > n ? [all.subarray(n)] : [];
+    }
+    this.pendingBytes -= n;
+    return out;
+  }
+
+  private async drain(): Promise<void> {
+    if (this.processing) return;
+    this.processing = true;
+    try {
+      while (this.queue.length > 0 && !this.closed) {
+        const frame = this.queue.shift()!;
+        if (this.paused && this.queue.length <= this.limits.maxQueuedRequests >>> 1) {
+          this.paused = false;
+          this.socket.resume();
+        }
+        let result: FrameResult;
+        try {
+          result = await this.handle(frame, this);
+        } catch (err) {
+          this.log.error({ err, conn: this.id }, 'request handling failed');
+          result = { kind: 'close', reason: 'internal error while handling the request' };
+        }
+        if (this.closed) return;
+        if (result.kind === 'close') {
+          this.close(result.reason);
+          return;
+        }
+        if (result.kind === 'respond') this.write(result.chunks);
+      }
+    } finally {
+      this.processing = false;
+    }
+  }
+
+  private write(chunks: Buffer[]): void {
+    let total = 0;
+    for (const c of chunks) total += c.length;
+    const len = Buffer.allocUnsafe(4);
+    len.writeInt32BE(total, 0);
+    this.socket.cork();
+    this.socket.write(len);
+    for (const c of chunks) this.socket.write(c);
+    this.socket.uncork();
+  }
+
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.log.warn({ conn: this.id, remote: `${this.remoteAddress}:${this.remotePort}`, reason }, 'closing connection');
+    this.queue.length = 0;
+    this.socket.end();
+    this.socket.destroySoon();
+  }
+
+  destroy(): void {
+    this.closed = true;
+    this.socket.destroy();
+  }
+}
