@@ -1,0 +1,5 @@
+// The wire protocol: primitives, generated message codecs and the error-code table.
+export * from './primitives/index.js';
+export * from './messages/index.js';
+export * from './errors.js';
+export { KafkaProtocolError } from './kafka-error.js';
