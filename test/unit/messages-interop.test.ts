@@ -198,4 +198,3 @@ test('KafkaJS: classic requests match and our responses decode', async () => {
     throttleTime: 5,
   });
 });
-});
