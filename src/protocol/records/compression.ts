@@ -13,8 +13,9 @@
  *     BD=0x40 (64 KB blocks); librdkafka writes the same (LZ4F with blockIndependent, defaults).
  *     The Java reader refuses frames with dependent (linked) blocks, reserved bits, a version other
  *     than 1, a dictionary id, or a block size id outside 4..7; it accepts content size (skipped),
- *     block checksums and content checksums. lz4-napi's compressFrame writes exactly 0x60/0x40, so
- *     our frames are what Java and librdkafka write, and we check that in a test.
+ *     block checksums and content checksums. We assemble our frames from lz4 blocks exactly as the
+ *     Java writer does (0x60/0x40, 64 KB independent blocks, raw blocks when incompressible), so
+ *     they are what Java and librdkafka write; a test checks the bytes.
  *   - We decode frames block by block (each block's output is at most the BD block size), so the
  *     output bound is enforced while decoding. Content size, block checksums and content checksums
  *     are accepted; checksums are not re-verified here (the batch CRC32C already covers every
@@ -269,6 +270,49 @@ function parseLz4Frame(data: Buffer, pos: number): Lz4Frame | null {
   return { flg, blockMax, blockIndependent: (flg & 0x20) !== 0, blocks, end: pos };
 }
 
+// Our frames: what Kafka's Lz4BlockOutputStream writes, byte for byte in structure. FLG 0x60
+// (version 1, independent blocks, no checksums, no content size), BD 0x40 (64 KB blocks), HC 0x82
+// (xxh32 of 60 40 >> 8), blocks stored raw when compression does not shrink them, end mark 0.
+// (lz4-napi's compressFrame picks 256 KB blocks for larger inputs; Java reads those too, but we
+// keep to the Java writer's shape.)
+const LZ4_FRAME_HEADER = Buffer.from([0x04, 0x22, 0x4d, 0x18, 0x60, 0x40, 0x82]);
+const LZ4_BLOCK = 64 * 1024;
+
+function lz4Slices(data: Buffer): Buffer[] {
+  const slices: Buffer[] = [];
+  for (let p = 0; p < data.length; p += LZ4_BLOCK) slices.push(data.subarray(p, Math.min(p + LZ4_BLOCK, data.length)));
+  return slices;
+}
+
+/** `compressed` are lz4-napi block outputs (4-byte size prefix + block) for `slices`. */
+function lz4Assemble(slices: Buffer[], compressed: Buffer[]): Buffer {
+  const parts: Buffer[] = [LZ4_FRAME_HEADER];
+  let total = LZ4_FRAME_HEADER.length + 4;
+  for (let i = 0; i < slices.length; i++) {
+    const raw = slices[i]!;
+    const comp = compressed[i]!.subarray(4);
+    const stored = comp.length >= raw.length;
+    const body = stored ? raw : comp;
+    const len = Buffer.allocUnsafe(4);
+    len.writeUint32LE((body.length | (stored ? LZ4_UNCOMPRESSED_BIT : 0)) >>> 0, 0);
+    parts.push(len, body);
+    total += 4 + body.length;
+  }
+  parts.push(Buffer.alloc(4)); // end mark
+  return Buffer.concat(parts, total);
+}
+
+function lz4CompressSync(data: Buffer): Buffer {
+  const slices = lz4Slices(data);
+  return lz4Assemble(slices, slices.map((s) => lz4.compressSync(s)));
+}
+
+async function lz4CompressAsync(data: Buffer): Promise<Buffer> {
+  if (data.length <= LZ4_BLOCK) return lz4CompressSync(data);
+  const slices = lz4Slices(data);
+  return lz4Assemble(slices, await Promise.all(slices.map((s) => lz4.compress(s))));
+}
+
 function lz4DecompressSync(data: Buffer, maxBytes: number): Buffer {
   const out: Buffer[] = [];
   let total = 0;
@@ -392,7 +436,7 @@ export function compressSync(codec: Compression, data: Buffer, opts?: CompressOp
     case Compression.Snappy:
       return snappyCompressSync(data);
     case Compression.Lz4:
-      return lz4.compressFrameSync(data);
+      return lz4CompressSync(data);
     case Compression.Zstd:
       return zstd.compress(data, { compressionLevel: opts?.level ?? 3 });
     default:
@@ -407,7 +451,7 @@ export async function compress(codec: Compression, data: Buffer, opts?: Compress
     case Compression.Snappy:
       return snappyCompressAsync(data);
     case Compression.Lz4:
-      return lz4.compressFrame(data);
+      return lz4CompressAsync(data);
     default:
       return compressSync(codec, data, opts);
   }
