@@ -1,0 +1,129 @@
+/**
+ * Per-log configuration: Kafka's topic-level keys (segment.bytes, ...) with the broker-level
+ * defaults (log.segment.bytes, ...). Values are numbers; "never" is Number.MAX_SAFE_INTEGER.
+ */
+export interface LogConfig {
+  /** segment.bytes / log.segment.bytes (1 GiB). */
+  segmentBytes: number;
+  /** segment.ms / log.roll.ms (7 days). */
+  segmentMs: number;
+  /** segment.index.bytes / log.index.size.max.bytes (10 MiB). */
+  segmentIndexBytes: number;
+  /** index.interval.bytes / log.index.interval.bytes (4096). */
+  indexIntervalBytes: number;
+  /** flush.messages / log.flush.interval.messages (never). */
+  flushMessages: number;
+  /** flush.ms / log.flush.interval.ms (never). */
+  flushMs: number;
+  /** retention.ms (7 days; -1 = unlimited). Stored, not enforced yet. */
+  retentionMs: number;
+  /** retention.bytes (-1 = unlimited). Stored, not enforced yet. */
+  retentionBytes: number;
+  /** message.timestamp.type: CreateTime or LogAppendTime. The broker's validator applies it. */
+  messageTimestampType: 'CreateTime' | 'LogAppendTime';
+  /** max.message.bytes / message.max.bytes (1048588). The broker's validator applies it. */
+  maxMessageBytes: number;
+  /** file.delete.delay.ms (60000): how long a deleted segment's files linger as *.deleted. */
+  fileDeleteDelayMs: number;
+}
+
+export const NEVER = Number.MAX_SAFE_INTEGER;
+
+export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
+  segmentBytes: 1024 * 1024 * 1024,
+  segmentMs: 7 * 24 * 60 * 60 * 1000,
+  segmentIndexBytes: 10 * 1024 * 1024,
+  indexIntervalBytes: 4096,
+  flushMessages: NEVER,
+  flushMs: NEVER,
+  retentionMs: 7 * 24 * 60 * 60 * 1000,
+  retentionBytes: -1,
+  messageTimestampType: 'CreateTime',
+  maxMessageBytes: 1048588,
+  fileDeleteDelayMs: 60000,
+});
+
+/** Topic-level config key -> LogConfig field. */
+export const TOPIC_CONFIG_KEYS: Readonly<Record<string, keyof LogConfig>> = Object.freeze({
+  'segment.bytes': 'segmentBytes',
+  'segment.ms': 'segmentMs',
+  'segment.index.bytes': 'segmentIndexBytes',
+  'index.interval.bytes': 'indexIntervalBytes',
+  'flush.messages': 'flushMessages',
+  'flush.ms': 'flushMs',
+  'retention.ms': 'retentionMs',
+  'retention.bytes': 'retentionBytes',
+  'message.timestamp.type': 'messageTimestampType',
+  'max.message.bytes': 'maxMessageBytes',
+  'file.delete.delay.ms': 'fileDeleteDelayMs',
+});
+
+/** Broker-level key -> LogConfig field (log.roll.hours / log.retention.hours/minutes handled below). */
+export const BROKER_CONFIG_KEYS: Readonly<Record<string, keyof LogConfig>> = Object.freeze({
+  'log.segment.bytes': 'segmentBytes',
+  'log.roll.ms': 'segmentMs',
+  'log.index.size.max.bytes': 'segmentIndexBytes',
+  'log.index.interval.bytes': 'indexIntervalBytes',
+  'log.flush.interval.messages': 'flushMessages',
+  'log.flush.interval.ms': 'flushMs',
+  'log.retention.ms': 'retentionMs',
+  'log.retention.bytes': 'retentionBytes',
+  'log.message.timestamp.type': 'messageTimestampType',
+  'message.max.bytes': 'maxMessageBytes',
+  'log.segment.delete.delay.ms': 'fileDeleteDelayMs',
+});
+
+function toNumber(key: string, v: string | number): number {
+  const n = typeof v === 'number' ? v : Number(String(v).trim());
+  if (!Number.isFinite(n) || !Number.isInteger(n)) throw new Error(`invalid value for ${key}: ${String(v)}`);
+  // Kafka's Long.MAX_VALUE means "never"; keep it a safe integer.
+  return n > NEVER ? NEVER : n;
+}
+
+function setField(out: Partial<LogConfig>, key: string, field: keyof LogConfig, v: string | number): void {
+  if (field === 'messageTimestampType') {
+    const s = String(v).trim();
+    if (s !== 'CreateTime' && s !== 'LogAppendTime') throw new Error(`invalid value for ${key}: ${s}`);
+    out.messageTimestampType = s;
+  } else {
+    (out as Record<string, number>)[field] = toNumber(key, v);
+  }
+}
+
+/** Parses topic-level overrides (`segment.bytes` ...). Unknown keys are ignored (they belong to others). */
+export function parseTopicConfig(props: Readonly<Record<string, string | number>>): Partial<LogConfig> {
+  const out: Partial<LogConfig> = {};
+  for (const [k, v] of Object.entries(props)) {
+    const field = TOPIC_CONFIG_KEYS[k];
+    if (field) setField(out, k, field, v);
+  }
+  return out;
+}
+
+/**
+ * Parses broker-level defaults (`log.segment.bytes`, `log.roll.hours`, ...). Precedence as Kafka:
+ * log.roll.ms over log.roll.hours; log.retention.ms over .minutes over .hours.
+ */
+export function parseBrokerLogConfig(props: Readonly<Record<string, string | number>>): Partial<LogConfig> {
+  const out: Partial<LogConfig> = {};
+  const hours = props['log.roll.hours'];
+  if (hours !== undefined) out.segmentMs = toNumber('log.roll.hours', hours) * 3600_000;
+  const rh = props['log.retention.hours'];
+  if (rh !== undefined) out.retentionMs = toNumber('log.retention.hours', rh) * 3600_000;
+  const rm = props['log.retention.minutes'];
+  if (rm !== undefined) out.retentionMs = toNumber('log.retention.minutes', rm) * 60_000;
+  for (const [k, v] of Object.entries(props)) {
+    const field = BROKER_CONFIG_KEYS[k];
+    if (field) setField(out, k, field, v);
+  }
+  return out;
+}
+
+export function resolveLogConfig(...layers: Array<Partial<LogConfig> | undefined>): LogConfig {
+  const out: LogConfig = { ...DEFAULT_LOG_CONFIG };
+  for (const l of layers) {
+    if (!l) continue;
+    for (const [k, v] of Object.entries(l)) if (v !== undefined) (out as unknown as Record<string, unknown>)[k] = v;
+  }
+  return out;
+}

@@ -1,0 +1,78 @@
+import { open, rename, rm, readdir, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+
+/** Kafka's file names: the offset zero-padded to 20 digits. */
+export function offsetFileName(offset: number | bigint, suffix: string): string {
+  return String(offset).padStart(20, '0') + suffix;
+}
+
+export const LOG_SUFFIX = '.log';
+export const INDEX_SUFFIX = '.index';
+export const TIME_INDEX_SUFFIX = '.timeindex';
+export const TXN_INDEX_SUFFIX = '.txnindex';
+export const SNAPSHOT_SUFFIX = '.snapshot';
+export const DELETED_SUFFIX = '.deleted';
+export const CLEANED_SUFFIX = '.cleaned';
+export const SWAP_SUFFIX = '.swap';
+
+/** Parses `<20 digits><suffix>`; returns the offset or undefined. */
+export function parseOffsetFileName(name: string, suffix: string): number | undefined {
+  if (!name.endsWith(suffix)) return undefined;
+  const stem = name.slice(0, -suffix.length);
+  if (!/^\d{20}$/.test(stem)) return undefined;
+  return Number(stem);
+}
+
+/** Reads exactly `len` bytes at `position` (fewer only at end of file). */
+export async function readAt(fh: FileHandle, position: number, len: number, into?: Buffer): Promise<Buffer> {
+  const buf = into ?? Buffer.allocUnsafe(len);
+  let got = 0;
+  while (got < len) {
+    const { bytesRead } = await fh.read(buf, got, len - got, position + got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  return got === buf.length ? buf : buf.subarray(0, got);
+}
+
+/** Writes the whole buffer at `position`, looping on short writes. */
+export async function writeAt(fh: FileHandle, buf: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < buf.length) {
+    const { bytesWritten } = await fh.write(buf, done, buf.length - done, position + done);
+    done += bytesWritten;
+  }
+}
+
+/** fsyncs a directory so renames and creations inside it are durable. */
+export async function fsyncDir(dir: string): Promise<void> {
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(dir, 'r');
+    await fh.sync();
+  } catch {
+    // Some filesystems refuse fsync on directories; Kafka ignores that too.
+  } finally {
+    await fh?.close();
+  }
+}
+
+/** Kafka's atomic file replacement: write `<path>.tmp`, fsync, rename over `path`, fsync the dir. */
+export async function writeFileAtomic(path: string, data: Buffer | string): Promise<void> {
+  const tmp = path + '.tmp';
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, path);
+  await fsyncDir(dirname(path));
+}
+
+export async function removeFilesWithSuffix(dir: string, suffixes: string[]): Promise<void> {
+  for (const name of await readdir(dir)) {
+    if (suffixes.some((s) => name.endsWith(s))) await rm(join(dir, name), { force: true, recursive: true });
+  }
+}

@@ -1,0 +1,22 @@
+export * from './config.js';
+export * from './errors.js';
+export * from './partition-log.js';
+export { Log, type LogOpenOptions, type LogRecoveryInfo } from './log.js';
+export { LogSegment, wholeBatchesLength, type AppendedBatch, type BatchLocation } from './segment.js';
+export { OffsetIndex, TimeIndex, type OffsetPosition, type TimestampOffset } from './indexes.js';
+export {
+  ProducerStateManager,
+  ProducerAppend,
+  NUM_BATCHES_TO_RETAIN,
+  encodeProducerSnapshot,
+  decodeProducerSnapshot,
+  incrementSequence,
+  type BatchMetadata,
+  type ProducerStateEntry,
+  type ProducerCheck,
+} from './producer-state.js';
+export { LogManager, parsePartitionDirName, deleteDirName, type LogManagerOptions, type TopicPartitionKey } from './log-manager.js';
+export * from './checkpoint.js';
+export * from './meta-properties.js';
+export { offsetFileName } from './files.js';
+export { recordTimestamps, type Decompress, type RecordTimestamp } from './record-scan.js';

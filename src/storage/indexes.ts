@@ -1,0 +1,272 @@
+import { open, readFile, rm } from 'node:fs/promises';
+
+/**
+ * Kafka's sparse segment indexes, kept in memory as the exact bytes of the file and written to disk
+ * append-only (pending entries go out on flush, roll, close, or when enough accumulate). The file on
+ * disk therefore always has exactly the used size, as Kafka's index has after it is trimmed.
+ *
+ *   .index      8-byte entries: relativeOffset int32 | position int32
+ *   .timeindex 12-byte entries: timestamp int64 | relativeOffset int32
+ */
+abstract class SparseIndex {
+  protected buf: Buffer;
+  protected count = 0;
+  /** Entries already written to the file. */
+  private persisted = 0;
+  readonly maxEntries: number;
+
+  constructor(
+    readonly path: string,
+    readonly baseOffset: number,
+    maxIndexBytes: number,
+    protected readonly entrySize: number,
+  ) {
+    this.maxEntries = Math.max(1, Math.floor(maxIndexBytes / entrySize));
+    this.buf = Buffer.allocUnsafe(entrySize * 64);
+  }
+
+  get entries(): number {
+    return this.count;
+  }
+  get sizeInBytes(): number {
+    return this.count * this.entrySize;
+  }
+  /** The bytes of the index as Kafka stores them. */
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.count * this.entrySize);
+  }
+  get hasUnpersisted(): boolean {
+    return this.persisted < this.count;
+  }
+
+  protected slot(): number {
+    const need = (this.count + 1) * this.entrySize;
+    if (need > this.buf.length) {
+      const nb = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
+      this.buf.copy(nb, 0, 0, this.count * this.entrySize);
+      this.buf = nb;
+    }
+    return this.count++ * this.entrySize;
+  }
+
+  /** Loads the file's bytes. Returns false when the file is missing or fails the sanity check. */
+  async load(): Promise<boolean> {
+    let data: Buffer;
+    try {
+      data = await readFile(this.path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw e;
+    }
+    if (data.length % this.entrySize !== 0) return false;
+    const n = data.length / this.entrySize;
+    if (n > this.maxEntries) return false;
+    this.buf = Buffer.allocUnsafe(Math.max(data.length, this.entrySize * 64));
+    data.copy(this.buf);
+    this.count = n;
+    this.persisted = n;
+    return this.sane();
+  }
+
+  /** Entries must be non-decreasing; subclasses check their own columns. */
+  protected abstract sane(): boolean;
+
+  reset(): void {
+    this.count = 0;
+    this.persisted = -1; // forces a rewrite from scratch on the next persist
+  }
+
+  /** Drops entries from index `n` on (used by truncation). */
+  truncateEntries(n: number): void {
+    if (n < this.count) {
+      this.count = n;
+      if (this.persisted > n) this.persisted = -1;
+    }
+  }
+
+  /** Writes pending entries (or the whole index after a reset/truncation); fsyncs when `sync`. */
+  async persist(sync = false): Promise<void> {
+    if (this.persisted === this.count && !sync) return;
+    if (this.persisted < 0) {
+      const fh = await open(this.path, 'w');
+      try {
+        if (this.count > 0) await fh.write(this.buf, 0, this.count * this.entrySize, 0);
+        if (sync) await fh.datasync();
+      } finally {
+        await fh.close();
+      }
+    } else {
+      const fh = await open(this.path, 'a');
+      try {
+        const from = this.persisted * this.entrySize;
+        const to = this.count * this.entrySize;
+        if (to > from) await fh.write(this.buf, from, to - from, null);
+        if (sync) await fh.datasync();
+      } finally {
+        await fh.close();
+      }
+    }
+    this.persisted = this.count;
+  }
+
+  async delete(): Promise<void> {
+    await rm(this.path, { force: true });
+  }
+}
+
+export interface OffsetPosition {
+  offset: number;
+  position: number;
+}
+
+export class OffsetIndex extends SparseIndex {
+  static readonly ENTRY_SIZE = 8;
+  constructor(path: string, baseOffset: number, maxIndexBytes: number) {
+    super(path, baseOffset, maxIndexBytes, 8);
+  }
+
+  get isFull(): boolean {
+    return this.count >= this.maxEntries;
+  }
+
+  relativeOffset(i: number): number {
+    return this.buf.readInt32BE(i * 8);
+  }
+  position(i: number): number {
+    return this.buf.readInt32BE(i * 8 + 4);
+  }
+  get lastEntry(): OffsetPosition {
+    if (this.count === 0) return { offset: this.baseOffset, position: 0 };
+    return { offset: this.baseOffset + this.relativeOffset(this.count - 1), position: this.position(this.count - 1) };
+  }
+
+  append(offset: number, position: number): void {
+    const rel = offset - this.baseOffset;
+    if (this.count > 0 && rel <= this.relativeOffset(this.count - 1)) return;
+    const at = this.slot();
+    this.buf.writeInt32BE(rel, at);
+    this.buf.writeInt32BE(position, at + 4);
+  }
+
+  /** The entry with the largest offset <= target, or (baseOffset, 0). */
+  lookup(target: number): OffsetPosition {
+    const rel = target - this.baseOffset;
+    let lo = 0;
+    let hi = this.count - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.relativeOffset(mid) <= rel) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (found < 0) return { offset: this.baseOffset, position: 0 };
+    return { offset: this.baseOffset + this.relativeOffset(found), position: this.position(found) };
+  }
+
+  /** Drops entries whose offset >= `offset` (truncation). */
+  truncateToOffset(offset: number): void {
+    const rel = offset - this.baseOffset;
+    let n = this.count;
+    while (n > 0 && this.relativeOffset(n - 1) >= rel) n--;
+    this.truncateEntries(n);
+  }
+
+  /** Checks entries are increasing and every position is inside a log of `logSize` bytes. */
+  validFor(logSize: number): boolean {
+    for (let i = 0; i < this.count; i++) if (this.position(i) >= logSize) return false;
+    return true;
+  }
+
+  protected sane(): boolean {
+    let prevRel = -1;
+    let prevPos = -1;
+    for (let i = 0; i < this.count; i++) {
+      const r = this.relativeOffset(i);
+      const p = this.position(i);
+      if (r < 0 || r <= prevRel || p < 0 || p <= prevPos) return false;
+      prevRel = r;
+      prevPos = p;
+    }
+    return true;
+  }
+}
+
+export interface TimestampOffset {
+  timestamp: bigint;
+  offset: number;
+}
+
+export class TimeIndex extends SparseIndex {
+  static readonly ENTRY_SIZE = 12;
+  constructor(path: string, baseOffset: number, maxIndexBytes: number) {
+    super(path, baseOffset, maxIndexBytes, 12);
+  }
+
+  /** Kafka keeps one slot free for the entry written when the segment becomes inactive. */
+  get isFull(): boolean {
+    return this.count >= this.maxEntries - 1;
+  }
+
+  timestamp(i: number): bigint {
+    return this.buf.readBigInt64BE(i * 12);
+  }
+  relativeOffset(i: number): number {
+    return this.buf.readInt32BE(i * 12 + 8);
+  }
+  /** The last entry, or (-1, baseOffset) when empty (Kafka's NO_TIMESTAMP). */
+  get lastEntry(): TimestampOffset {
+    if (this.count === 0) return { timestamp: -1n, offset: this.baseOffset };
+    return { timestamp: this.timestamp(this.count - 1), offset: this.baseOffset + this.relativeOffset(this.count - 1) };
+  }
+
+  /** Appends when the timestamp grows (Kafka's maybeAppend). */
+  maybeAppend(timestamp: bigint, offset: number, skipFullCheck = false): void {
+    if (!skipFullCheck && this.isFull) return;
+    if (this.count > 0 && this.count >= this.maxEntries) return;
+    const last = this.lastEntry;
+    if (this.count > 0 && offset < last.offset) return;
+    if (timestamp > last.timestamp) {
+      const at = this.slot();
+      this.buf.writeBigInt64BE(timestamp, at);
+      this.buf.writeInt32BE(offset - this.baseOffset, at + 8);
+    }
+  }
+
+  /** The entry with the largest timestamp <= target, or (-1, baseOffset). */
+  lookup(target: bigint): TimestampOffset {
+    let lo = 0;
+    let hi = this.count - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.timestamp(mid) <= target) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (found < 0) return { timestamp: -1n, offset: this.baseOffset };
+    return { timestamp: this.timestamp(found), offset: this.baseOffset + this.relativeOffset(found) };
+  }
+
+  truncateToOffset(offset: number): void {
+    const rel = offset - this.baseOffset;
+    let n = this.count;
+    while (n > 0 && this.relativeOffset(n - 1) >= rel) n--;
+    this.truncateEntries(n);
+  }
+
+  protected sane(): boolean {
+    let prevTs = -1n;
+    let prevRel = -1;
+    for (let i = 0; i < this.count; i++) {
+      const t = this.timestamp(i);
+      const r = this.relativeOffset(i);
+      if (t < prevTs || r < prevRel || r < 0) return false;
+      prevTs = t;
+      prevRel = r;
+    }
+    return true;
+  }
+}
