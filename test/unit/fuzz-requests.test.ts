@@ -141,3 +141,25 @@ test('hostile lengths fail before allocating', () => {
   const neg = Buffer.from('ffff00010000753000000001fffe', 'hex');
   assert.throws(() => produce.decodeRequest(new Reader(neg), 3), DecodeError);
 });
+
+test('response decoders (used by the client) also fail only with DecodeError', () => {
+  const rng = new Rng(SEED ^ 0xa5a5);
+  const schema = loadSchema();
+  for (const api of schema.apis) {
+    const codec = apis.get(api.apiKey) as ApiCodec;
+    for (const v of versionsOf(api.response)) {
+      const label = `${api.name}Response v${v}`;
+      const w = new Writer();
+      (codec.encodeResponse as (w: Writer, m: unknown, v: number) => void)(
+        w,
+        randomStruct(rng, api.response, api.response.name, v),
+        v,
+      );
+      const valid = w.toBuffer();
+      for (let j = 0; j < 30; j++) {
+        const buf = j < 10 ? valid.subarray(0, rng.int(0, valid.length)) : j < 15 ? rng.bytes(rng.int(0, 48)) : mutate(rng, valid);
+        check(() => codec.decodeResponse(new Reader(buf), v), label, buf);
+      }
+    }
+  }
+});
