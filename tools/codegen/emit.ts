@@ -148,25 +148,29 @@ interface Enc {
   nul: Cond; // nullable on the wire
 }
 
-function varMethod(base: string, enc: Enc): string[] {
-  // returns [compactNullable, compact, nullable, plain] names chosen by enc
+/** [compactNullable, compact, nullable, plain] method suffixes for String or Bytes. */
+function varMethod(base: string): string[] {
   return [`CompactNullable${base}`, `Compact${base}`, `Nullable${base}`, base];
 }
 
 function readPrim(name: string, enc: Enc): string {
   if (name in FIXED) return `r.read${FIXED[name]![0]}()`;
   const base = name === 'string' ? 'String' : 'Bytes';
-  const [cn, c, n, p] = varMethod(base, enc).map((m) => `r.read${m}()`) as [string, string, string, string];
+  const [cn, c, n, p] = varMethod(base).map((m) => `r.read${m}()`) as [string, string, string, string];
   return pick(enc.flex, pick(enc.nul, cn, c), pick(enc.nul, n, p));
 }
 
 function writePrim(name: string, enc: Enc, e: string, nonNull: string): string {
   if (name in FIXED) return `w.write${FIXED[name]![0]}(${e});`;
   const base = name === 'string' ? 'String' : 'Bytes';
-  const [cn, c, n, p] = varMethod(base, enc) as [string, string, string, string];
+  const [cn, c, n, p] = varMethod(base) as [string, string, string, string];
   const nn = nonNull; // expression for the non-null value
   const call = (m: string, nullable: boolean): string => `w.write${m}(${nullable ? e : nn})`;
   return pick(enc.flex, pick(enc.nul, call(cn, true), call(c, false)), pick(enc.nul, call(n, true), call(p, false))) + ';';
+}
+
+function unsupportedNesting(f: FieldDef): never {
+  throw new Error(`${f.specName}: arrays of arrays are not supported`);
 }
 
 function primMin(name: string, flex: boolean): number {
@@ -227,11 +231,9 @@ export class MessageEmitter {
 
   /** Compact-encoding condition for a field within range r. */
   private flexCond(f: FieldDef, s: StructDef, r: Range): Cond {
-    if (f.flexible !== undefined) {
-      const c = cond(intersect(f.flexible, this.msg.flexible), r);
-      return c;
-    }
+    if (f.flexible !== undefined) return cond(intersect(f.flexible, this.msg.flexible), r);
     const c = cond(this.msg.flexible, r);
+    // Within r the condition is the struct's own `flexible` variable whenever it is not constant.
     if (typeof c === 'string') return this.flexVar(s) === false ? c : 'flexible';
     return c;
   }
@@ -271,9 +273,7 @@ export class MessageEmitter {
           ? `read${e.struct.name}(r, version)`
           : e.kind === 'prim'
             ? readPrim(e.name, { flex: enc.flex, nul: false })
-            : (() => {
-                throw new Error('nested arrays are not supported');
-              })();
+            : unsupportedNesting(f);
       if (enc.nul === false) {
         o.line(`if (n < 0) r.fail('null array in a non-nullable field');`);
       } else {
@@ -356,7 +356,7 @@ export class MessageEmitter {
       nul: cond(f.nullable, r),
     };
     const tn = typeNullable(f, s);
-    const where = `'${this.msg.specName === s.name ? s.name : s.name}.${f.name}'`;
+    const where = `'${s.name}.${f.name}'`;
     const nonNull = (x: string): string => {
       if (!tn) return x;
       this.usesNonNull = true;
@@ -388,7 +388,7 @@ export class MessageEmitter {
           ? `write${el.struct.name}(w, x, version);`
           : el.kind === 'prim'
             ? writePrim(el.name, { flex: enc.flex, nul: false }, 'x', 'x')
-            : '';
+            : unsupportedNesting(f);
       o.open('{');
       if (enc.nul === false) {
         o.line(`const a = ${nonNull(e)};`);
