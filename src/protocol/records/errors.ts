@@ -1,19 +1,17 @@
 import { DecodeError } from '../primitives/errors.js';
+import { ErrorCode } from '../errors.js';
 
-/**
- * Kafka error codes the record layer reports. Numbers from kafka-reference/error-codes.tsv.
- * TODO: switch to the generated ErrorCode in src/protocol/errors.ts once it lands.
- */
+/** The Kafka error codes the record layer reports: a subset of the generated ErrorCode. */
 export const RecordErrorCode = {
-  NONE: 0,
-  CORRUPT_MESSAGE: 2,
-  MESSAGE_TOO_LARGE: 10,
-  RECORD_LIST_TOO_LARGE: 18,
-  INVALID_TIMESTAMP: 32,
-  UNSUPPORTED_VERSION: 35,
-  UNSUPPORTED_FOR_MESSAGE_FORMAT: 43,
-  UNSUPPORTED_COMPRESSION_TYPE: 76,
-  INVALID_RECORD: 87,
+  NONE: ErrorCode.NONE,
+  CORRUPT_MESSAGE: ErrorCode.CORRUPT_MESSAGE,
+  MESSAGE_TOO_LARGE: ErrorCode.MESSAGE_TOO_LARGE,
+  RECORD_LIST_TOO_LARGE: ErrorCode.RECORD_LIST_TOO_LARGE,
+  INVALID_TIMESTAMP: ErrorCode.INVALID_TIMESTAMP,
+  UNSUPPORTED_VERSION: ErrorCode.UNSUPPORTED_VERSION,
+  UNSUPPORTED_FOR_MESSAGE_FORMAT: ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT,
+  UNSUPPORTED_COMPRESSION_TYPE: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
+  INVALID_RECORD: ErrorCode.INVALID_RECORD,
 } as const;
 export type RecordErrorCode = (typeof RecordErrorCode)[keyof typeof RecordErrorCode];
 
