@@ -71,9 +71,13 @@ abstract class SparseIndex {
   /** Entries must be non-decreasing; subclasses check their own columns. */
   protected abstract sane(): boolean;
 
+  /** Bumped by reset/truncation so an in-flight persist does not mark stale bytes as written. */
+  private generation = 0;
+
   reset(): void {
     this.count = 0;
     this.persisted = -1; // forces a rewrite from scratch on the next persist
+    this.generation++;
   }
 
   /** Drops entries from index `n` on (used by truncation). */
@@ -81,32 +85,35 @@ abstract class SparseIndex {
     if (n < this.count) {
       this.count = n;
       if (this.persisted > n) this.persisted = -1;
+      this.generation++;
     }
   }
 
-  /** Writes pending entries (or the whole index after a reset/truncation); fsyncs when `sync`. */
-  async persist(sync = false): Promise<void> {
+  private persistChain: Promise<void> = Promise.resolve();
+
+  /** Writes pending entries (or the whole index after a reset/truncation); fsyncs when `sync`. Serialized. */
+  persist(sync = false): Promise<void> {
+    const run = this.persistChain.then(() => this.persistNow(sync));
+    this.persistChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async persistNow(sync: boolean): Promise<void> {
     if (this.persisted === this.count && !sync) return;
-    if (this.persisted < 0) {
-      const fh = await open(this.path, 'w');
-      try {
-        if (this.count > 0) await fh.write(this.buf, 0, this.count * this.entrySize, 0);
-        if (sync) await fh.datasync();
-      } finally {
-        await fh.close();
-      }
-    } else {
-      const fh = await open(this.path, 'a');
-      try {
-        const from = this.persisted * this.entrySize;
-        const to = this.count * this.entrySize;
-        if (to > from) await fh.write(this.buf, from, to - from, null);
-        if (sync) await fh.datasync();
-      } finally {
-        await fh.close();
-      }
+    const gen = this.generation;
+    const upTo = this.count;
+    const rewrite = this.persisted < 0;
+    const from = rewrite ? 0 : this.persisted * this.entrySize;
+    const to = upTo * this.entrySize;
+    const fh = await open(this.path, rewrite ? 'w' : 'r+');
+    try {
+      if (rewrite) await fh.truncate(0);
+      if (to > from) await fh.write(this.buf, from, to - from, from);
+      if (sync) await fh.datasync();
+    } finally {
+      await fh.close();
     }
-    this.persisted = this.count;
+    if (gen === this.generation) this.persisted = upTo;
   }
 
   async delete(): Promise<void> {
