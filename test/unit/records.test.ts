@@ -25,6 +25,7 @@ import {
   recordSetSpans,
   validateRecordSet,
   parseControlRecordKey,
+  validateBatchRecords,
   type ProducerRecord,
   type RecordSetInfo,
   type RecordSetValidation,
@@ -574,6 +575,19 @@ describe('assignOffsets', () => {
     assert.ok(batchCrcValid(frame, 13, b.length));
     assert.equal(frame[12], 0xee);
     assert.equal(frame[13 + b.length], 0xee);
+  });
+});
+
+describe('validateBatchRecords (opt-in deep checks)', () => {
+  test('passes a good batch, flags null keys on compacted topics, bad timestamps, corrupt payloads', async () => {
+    const b = await encodeRecordBatch({ records: sampleRecords(4), compression: Compression.Gzip, now: T0 });
+    assert.equal(await validateBatchRecords(b, 0), null);
+    assert.equal((await validateBatchRecords(b, 0, { compacted: true }))?.errorCode, RecordErrorCode.INVALID_RECORD);
+    assert.equal((await validateBatchRecords(b, 0, { now: T0 + 100_000, timestampBeforeMaxMs: 1000 }))?.errorCode, RecordErrorCode.INVALID_TIMESTAMP);
+    const bad = Buffer.from(b);
+    bad[BATCH_HEADER_SIZE + 3]! ^= 0xff;
+    bad.writeUint32BE(computeBatchCrc(bad, 0, bad.length), OFF.crc);
+    assert.equal((await validateBatchRecords(bad, 0))?.errorCode, RecordErrorCode.CORRUPT_MESSAGE);
   });
 });
 

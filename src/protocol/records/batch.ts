@@ -593,3 +593,45 @@ export function assignOffsets(buf: Buffer, headers: BatchHeader[], firstOffset: 
 }
 
 export { compressionName };
+
+export interface DeepValidationOptions extends DecompressOptions {
+  /** cleanup.policy contains compact: every record needs a key (INVALID_RECORD otherwise). */
+  compacted?: boolean;
+  timestampType?: TimestampType;
+  timestampBeforeMaxMs?: number;
+  timestampAfterMaxMs?: number;
+  now?: number;
+}
+
+/**
+ * The per-record checks Kafka's LogValidator makes after decompressing a batch, for callers that
+ * choose to pay for them (the produce hot path does not): the batch decodes (CORRUPT_MESSAGE),
+ * offset deltas run 0..n-1 (INVALID_RECORD; Kafka would rebuild the batch, we cannot without
+ * recompressing), keys present on compacted topics (INVALID_RECORD), and CreateTime timestamps
+ * within bounds (INVALID_TIMESTAMP). Returns null when the batch passes.
+ */
+export async function validateBatchRecords(buf: Buffer, at: number, opts: DeepValidationOptions = {}): Promise<RecordSetError | null> {
+  let d: DecodedBatch;
+  try {
+    d = await decodeRecordBatch(buf, at, opts);
+  } catch (e) {
+    if (e instanceof CorruptRecordError) return invalid(e.errorCode, e.message);
+    throw e;
+  }
+  const createTime = (opts.timestampType ?? 'CreateTime') === 'CreateTime';
+  const now = opts.now ?? Date.now();
+  for (let i = 0; i < d.records.length; i++) {
+    const r = d.records[i]!;
+    if (r.offsetDelta !== i) return invalid(RecordErrorCode.INVALID_RECORD, `record ${i} has offset delta ${r.offsetDelta}`);
+    if (opts.compacted && r.key === null) return invalid(RecordErrorCode.INVALID_RECORD, 'compacted topic cannot accept a record without a key');
+    if (createTime && r.timestamp !== NO_TIMESTAMP) {
+      if (opts.timestampAfterMaxMs !== undefined && r.timestamp > now + opts.timestampAfterMaxMs) {
+        return invalid(RecordErrorCode.INVALID_TIMESTAMP, `timestamp ${r.timestamp} of record ${i} is too far in the future`);
+      }
+      if (opts.timestampBeforeMaxMs !== undefined && r.timestamp < now - opts.timestampBeforeMaxMs) {
+        return invalid(RecordErrorCode.INVALID_TIMESTAMP, `timestamp ${r.timestamp} of record ${i} is too old`);
+      }
+    }
+  }
+  return null;
+}
