@@ -424,7 +424,9 @@ export class MessageEmitter {
       const mand = subtract(reach, f.tagged);
       const c = cond(mand, s.reach);
       const present = cond(f.versions, s.reach);
-      const check = !f.ignorable && present !== true;
+      // Requests refuse a non-default value the version cannot carry (the caller's intent would be
+      // lost); responses drop it silently, so a handler fills the newest shape for every version.
+      const check = !f.ignorable && present !== true && this.msg.kind !== 'response';
       const nd = check ? nonDefault(f, s, `m.${f.name}`, this.needIsDefault) : '';
       if (check) this.usesUnsupported = true;
       const unsupported = `unsupportedField('${s.name}.${f.name}', version);`;

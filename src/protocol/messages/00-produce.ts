@@ -223,7 +223,6 @@ export function encodeProduceResponse(w: Writer, m: ProduceResponse, version: nu
   if (version >= 1) {
     w.writeInt32(m.throttleTimeMs);
   }
-  if (!(version >= 10) && m.nodeEndpoints.length !== 0) unsupportedField('ProduceResponse.nodeEndpoints', version);
   if (flexible) {
     let tagged: Array<[number, (w: Writer) => void]> | undefined;
     if (version >= 10 && m.nodeEndpoints.length !== 0) {
@@ -345,7 +344,6 @@ function writeProduceResponsePartitionProduceResponse(w: Writer, m: ProduceRespo
   if (version >= 8) {
     flexible ? w.writeCompactNullableString(m.errorMessage) : w.writeNullableString(m.errorMessage);
   }
-  if (!(version >= 10) && !isDefaultProduceResponseLeaderIdAndEpoch(m.currentLeader)) unsupportedField('ProduceResponsePartitionProduceResponse.currentLeader', version);
   if (flexible) {
     let tagged: Array<[number, (w: Writer) => void]> | undefined;
     if (version >= 10 && !isDefaultProduceResponseLeaderIdAndEpoch(m.currentLeader)) {

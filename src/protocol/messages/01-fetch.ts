@@ -490,15 +490,12 @@ export function encodeFetchResponse(w: Writer, m: FetchResponse, version: number
   }
   if (version >= 7) {
     w.writeInt32(m.sessionId);
-  } else if (m.sessionId !== 0) {
-    unsupportedField('FetchResponse.sessionId', version);
   }
   {
     const a = m.responses;
     flexible ? w.writeUVarint(a.length + 1) : w.writeInt32(a.length);
     for (const x of a) writeFetchResponseFetchableTopicResponse(w, x, version);
   }
-  if (!(version >= 16) && m.nodeEndpoints.length !== 0) unsupportedField('FetchResponse.nodeEndpoints', version);
   if (flexible) {
     let tagged: Array<[number, (w: Writer) => void]> | undefined;
     if (version >= 16 && m.nodeEndpoints.length !== 0) {
@@ -636,9 +633,6 @@ function writeFetchResponsePartitionData(w: Writer, m: FetchResponsePartitionDat
   if (version >= 5) {
     w.writeInt64(m.logStartOffset);
   }
-  if (!(version >= 12) && !isDefaultFetchResponseEpochEndOffset(m.divergingEpoch)) unsupportedField('FetchResponsePartitionData.divergingEpoch', version);
-  if (!(version >= 12) && !isDefaultFetchResponseLeaderIdAndEpoch(m.currentLeader)) unsupportedField('FetchResponsePartitionData.currentLeader', version);
-  if (!(version >= 12) && !isDefaultFetchResponseSnapshotId(m.snapshotId)) unsupportedField('FetchResponsePartitionData.snapshotId', version);
   if (version >= 4) {
     {
       const a = m.abortedTransactions;
@@ -651,8 +645,6 @@ function writeFetchResponsePartitionData(w: Writer, m: FetchResponsePartitionDat
   }
   if (version >= 11) {
     w.writeInt32(m.preferredReadReplica);
-  } else if (m.preferredReadReplica !== -1) {
-    unsupportedField('FetchResponsePartitionData.preferredReadReplica', version);
   }
   flexible ? w.writeCompactNullableBytes(m.records) : w.writeNullableBytes(m.records);
   if (flexible) {

@@ -294,23 +294,15 @@ function writeListOffsetsResponseListOffsetsPartitionResponse(w: Writer, m: List
       w.writeInt32(a.length);
       for (const x of a) w.writeInt64(x);
     }
-  } else if (m.oldStyleOffsets.length !== 0) {
-    unsupportedField('ListOffsetsResponseListOffsetsPartitionResponse.oldStyleOffsets', version);
   }
   if (version >= 1) {
     w.writeInt64(m.timestamp);
-  } else if (m.timestamp !== -1n) {
-    unsupportedField('ListOffsetsResponseListOffsetsPartitionResponse.timestamp', version);
   }
   if (version >= 1) {
     w.writeInt64(m.offset);
-  } else if (m.offset !== -1n) {
-    unsupportedField('ListOffsetsResponseListOffsetsPartitionResponse.offset', version);
   }
   if (version >= 4) {
     w.writeInt32(m.leaderEpoch);
-  } else if (m.leaderEpoch !== -1) {
-    unsupportedField('ListOffsetsResponseListOffsetsPartitionResponse.leaderEpoch', version);
   }
   if (flexible) {
     if (m._unknownTaggedFields === undefined) w.writeUVarint(0);

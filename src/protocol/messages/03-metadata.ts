@@ -218,8 +218,6 @@ export function encodeMetadataResponse(w: Writer, m: MetadataResponse, version: 
   }
   if (version >= 8 && version <= 10) {
     w.writeInt32(m.clusterAuthorizedOperations);
-  } else if (m.clusterAuthorizedOperations !== -2147483648) {
-    unsupportedField('MetadataResponse.clusterAuthorizedOperations', version);
   }
   if (flexible) {
     if (m._unknownTaggedFields === undefined) w.writeUVarint(0);
@@ -314,8 +312,6 @@ function writeMetadataResponseTopic(w: Writer, m: MetadataResponseTopic, version
   }
   if (version >= 8) {
     w.writeInt32(m.topicAuthorizedOperations);
-  } else if (m.topicAuthorizedOperations !== -2147483648) {
-    unsupportedField('MetadataResponseTopic.topicAuthorizedOperations', version);
   }
   if (flexible) {
     if (m._unknownTaggedFields === undefined) w.writeUVarint(0);

@@ -322,8 +322,6 @@ export function encodeOffsetFetchResponse(w: Writer, m: OffsetFetchResponse, ver
       flexible ? w.writeUVarint(a.length + 1) : w.writeInt32(a.length);
       for (const x of a) writeOffsetFetchResponseTopic(w, x, version);
     }
-  } else if (m.topics.length !== 0) {
-    unsupportedField('OffsetFetchResponse.topics', version);
   }
   if (version >= 2 && version <= 7) {
     w.writeInt16(m.errorCode);
@@ -334,8 +332,6 @@ export function encodeOffsetFetchResponse(w: Writer, m: OffsetFetchResponse, ver
       w.writeUVarint(a.length + 1);
       for (const x of a) writeOffsetFetchResponseGroup(w, x, version);
     }
-  } else if (m.groups.length !== 0) {
-    unsupportedField('OffsetFetchResponse.groups', version);
   }
   if (flexible) {
     if (m._unknownTaggedFields === undefined) w.writeUVarint(0);

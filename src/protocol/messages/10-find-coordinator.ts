@@ -138,26 +138,18 @@ export function encodeFindCoordinatorResponse(w: Writer, m: FindCoordinatorRespo
   }
   if (version <= 3) {
     w.writeInt16(m.errorCode);
-  } else if (m.errorCode !== 0) {
-    unsupportedField('FindCoordinatorResponse.errorCode', version);
   }
   if (version >= 1 && version <= 3) {
     flexible ? w.writeCompactNullableString(m.errorMessage) : w.writeNullableString(m.errorMessage);
   }
   if (version <= 3) {
     w.writeInt32(m.nodeId);
-  } else if (m.nodeId !== 0) {
-    unsupportedField('FindCoordinatorResponse.nodeId', version);
   }
   if (version <= 3) {
     flexible ? w.writeCompactString(m.host) : w.writeString(m.host);
-  } else if (m.host !== '') {
-    unsupportedField('FindCoordinatorResponse.host', version);
   }
   if (version <= 3) {
     w.writeInt32(m.port);
-  } else if (m.port !== 0) {
-    unsupportedField('FindCoordinatorResponse.port', version);
   }
   if (version >= 4) {
     {
@@ -165,8 +157,6 @@ export function encodeFindCoordinatorResponse(w: Writer, m: FindCoordinatorRespo
       w.writeUVarint(a.length + 1);
       for (const x of a) writeFindCoordinatorResponseCoordinator(w, x, version);
     }
-  } else if (m.coordinators.length !== 0) {
-    unsupportedField('FindCoordinatorResponse.coordinators', version);
   }
   if (flexible) {
     if (m._unknownTaggedFields === undefined) w.writeUVarint(0);

@@ -187,8 +187,6 @@ export function encodeJoinGroupResponse(w: Writer, m: JoinGroupResponse, version
   flexible ? w.writeCompactString(m.leader) : w.writeString(m.leader);
   if (version >= 9) {
     w.writeBoolean(m.skipAssignment);
-  } else if (m.skipAssignment !== false) {
-    unsupportedField('JoinGroupResponse.skipAssignment', version);
   }
   flexible ? w.writeCompactString(m.memberId) : w.writeString(m.memberId);
   {

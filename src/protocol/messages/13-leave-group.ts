@@ -151,8 +151,6 @@ export function encodeLeaveGroupResponse(w: Writer, m: LeaveGroupResponse, versi
       flexible ? w.writeUVarint(a.length + 1) : w.writeInt32(a.length);
       for (const x of a) writeLeaveGroupResponseMemberResponse(w, x, version);
     }
-  } else if (m.members.length !== 0) {
-    unsupportedField('LeaveGroupResponse.members', version);
   }
   if (flexible) {
     if (m._unknownTaggedFields === undefined) w.writeUVarint(0);

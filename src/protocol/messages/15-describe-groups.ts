@@ -162,8 +162,6 @@ function writeDescribeGroupsResponseDescribedGroup(w: Writer, m: DescribeGroupsR
   }
   if (version >= 3) {
     w.writeInt32(m.authorizedOperations);
-  } else if (m.authorizedOperations !== -2147483648) {
-    unsupportedField('DescribeGroupsResponseDescribedGroup.authorizedOperations', version);
   }
   if (flexible) {
     if (m._unknownTaggedFields === undefined) w.writeUVarint(0);

@@ -258,8 +258,6 @@ export function encodeAddPartitionsToTxnResponse(w: Writer, m: AddPartitionsToTx
       w.writeUVarint(a.length + 1);
       for (const x of a) writeAddPartitionsToTxnResponseAddPartitionsToTxnResult(w, x, version);
     }
-  } else if (m.resultsByTransaction.length !== 0) {
-    unsupportedField('AddPartitionsToTxnResponse.resultsByTransaction', version);
   }
   if (version <= 3) {
     {
@@ -267,8 +265,6 @@ export function encodeAddPartitionsToTxnResponse(w: Writer, m: AddPartitionsToTx
       flexible ? w.writeUVarint(a.length + 1) : w.writeInt32(a.length);
       for (const x of a) writeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w, x, version);
     }
-  } else if (m.resultsByTopicV3AndBelow.length !== 0) {
-    unsupportedField('AddPartitionsToTxnResponse.resultsByTopicV3AndBelow', version);
   }
   if (flexible) {
     if (m._unknownTaggedFields === undefined) w.writeUVarint(0);

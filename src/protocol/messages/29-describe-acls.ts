@@ -157,8 +157,6 @@ function writeDescribeAclsResponseDescribeAclsResource(w: Writer, m: DescribeAcl
   flexible ? w.writeCompactString(m.resourceName) : w.writeString(m.resourceName);
   if (version >= 1) {
     w.writeInt8(m.patternType);
-  } else if (m.patternType !== 3) {
-    unsupportedField('DescribeAclsResponseDescribeAclsResource.patternType', version);
   }
   {
     const a = m.acls;

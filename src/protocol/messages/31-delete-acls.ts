@@ -234,8 +234,6 @@ function writeDeleteAclsResponseDeleteAclsMatchingAcl(w: Writer, m: DeleteAclsRe
   flexible ? w.writeCompactString(m.resourceName) : w.writeString(m.resourceName);
   if (version >= 1) {
     w.writeInt8(m.patternType);
-  } else if (m.patternType !== 3) {
-    unsupportedField('DeleteAclsResponseDeleteAclsMatchingAcl.patternType', version);
   }
   flexible ? w.writeCompactString(m.principal) : w.writeString(m.principal);
   flexible ? w.writeCompactString(m.host) : w.writeString(m.host);

@@ -276,8 +276,6 @@ function writeDescribeConfigsResponseDescribeConfigsResourceResult(w: Writer, m:
   w.writeBoolean(m.readOnly);
   if (version <= 0) {
     w.writeBoolean(m.isDefault);
-  } else if (m.isDefault !== false) {
-    unsupportedField('DescribeConfigsResponseDescribeConfigsResourceResult.isDefault', version);
   }
   if (version >= 1) {
     w.writeInt8(m.configSource);

@@ -153,13 +153,9 @@ export function encodeCreateDelegationTokenResponse(w: Writer, m: CreateDelegati
   flexible ? w.writeCompactString(m.principalName) : w.writeString(m.principalName);
   if (version >= 3) {
     w.writeCompactString(m.tokenRequesterPrincipalType);
-  } else if (m.tokenRequesterPrincipalType !== '') {
-    unsupportedField('CreateDelegationTokenResponse.tokenRequesterPrincipalType', version);
   }
   if (version >= 3) {
     w.writeCompactString(m.tokenRequesterPrincipalName);
-  } else if (m.tokenRequesterPrincipalName !== '') {
-    unsupportedField('CreateDelegationTokenResponse.tokenRequesterPrincipalName', version);
   }
   w.writeInt64(m.issueTimestampMs);
   w.writeInt64(m.expiryTimestampMs);

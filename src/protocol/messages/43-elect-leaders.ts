@@ -150,8 +150,6 @@ export function encodeElectLeadersResponse(w: Writer, m: ElectLeadersResponse, v
   w.writeInt32(m.throttleTimeMs);
   if (version >= 1) {
     w.writeInt16(m.errorCode);
-  } else if (m.errorCode !== 0) {
-    unsupportedField('ElectLeadersResponse.errorCode', version);
   }
   {
     const a = m.replicaElectionResults;

@@ -91,8 +91,6 @@ export function encodeDescribeClusterResponse(w: Writer, m: DescribeClusterRespo
   w.writeCompactNullableString(m.errorMessage);
   if (version >= 1) {
     w.writeInt8(m.endpointType);
-  } else if (m.endpointType !== 1) {
-    unsupportedField('DescribeClusterResponse.endpointType', version);
   }
   w.writeCompactString(m.clusterId);
   w.writeInt32(m.controllerId);

@@ -1,0 +1,22 @@
+import type { BrokerConfig } from './config/config.js';
+import type { TopicManager } from './metadata/topics.js';
+import type { ListenerSpec } from './network/listener.js';
+import type { ProducerIdManager } from './producer-ids.js';
+import type { Logger } from './logger.js';
+
+/** Everything a handler may use: the broker's state, never its sockets. */
+export interface BrokerContext {
+  readonly config: BrokerConfig;
+  readonly log: Logger;
+  readonly nodeId: number;
+  readonly clusterId: string;
+  /** Where clients should connect, by listener name (ports resolved after binding). */
+  readonly advertised: readonly ListenerSpec[];
+  readonly topics: TopicManager;
+  readonly producerIds: ProducerIdManager;
+  /** The API version ranges of the registered handlers (ApiVersions). */
+  supportedVersions(): Array<{ apiKey: number; minVersion: number; maxVersion: number }>;
+  /** Aborted when the broker shuts down, so long polls return at once. */
+  readonly shutdown: AbortSignal;
+  now(): number;
+}

@@ -1,0 +1,90 @@
+/**
+ * Produce v3-v11 (record batch v2 only; v0-v2 need the legacy message format and are refused).
+ * acks 0, 1 and -1: on a single node -1 and 1 both wait for the append, which includes the fsync
+ * when the flush policy asks for one (flush.messages=1). acks=0 sends no response; an error then
+ * closes the connection, as Kafka does, so the client notices.
+ * Batches are validated from their headers (CRC, magic, sizes, max.message.bytes, timestamps) and
+ * appended as they came, with only the base offset (and the LogAppendTime stamp) rewritten.
+ */
+import { ErrorCode, errorInfo } from '../../protocol/errors.js';
+import type { ProduceResponsePartitionProduceResponse, ProduceResponseTopicProduceResponse } from '../../protocol/messages/00-produce.js';
+import { validateRecordSet } from '../../protocol/records/batch.js';
+import { StorageError } from '../../storage/errors.js';
+import { defineHandler } from './handler.js';
+
+function partitionResult(index: number, errorCode: number, errorMessage: string | null = null): ProduceResponsePartitionProduceResponse {
+  return {
+    index,
+    errorCode,
+    baseOffset: -1n,
+    logAppendTimeMs: -1n,
+    logStartOffset: -1n,
+    recordErrors: [],
+    errorMessage,
+    currentLeader: { leaderId: -1, leaderEpoch: -1 },
+  };
+}
+
+export default defineHandler({
+  apiKey: 0,
+  minVersion: 3,
+  maxVersion: 11,
+  async handle(req, ctx) {
+    const b = ctx.broker;
+    if (req.acks !== 0 && req.acks !== 1 && req.acks !== -1) {
+      const responses = req.topicData.map((t) => ({
+        name: t.name,
+        partitionResponses: t.partitionData.map((p) => partitionResult(p.index, ErrorCode.INVALID_REQUIRED_ACKS)),
+      }));
+      return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
+    }
+
+    const produceOne = async (topic: string, index: number, records: Buffer | null): Promise<ProduceResponsePartitionProduceResponse> => {
+      const t = b.topics.get(topic);
+      if (!t) return partitionResult(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+      if (b.topics.isInternal(topic)) return partitionResult(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
+      const log = b.topics.partitionLog(topic, index);
+      if (!log) return partitionResult(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+      const cfg = log.config;
+      const check = validateRecordSet(records ?? Buffer.alloc(0), {
+        maxMessageBytes: cfg.maxMessageBytes,
+        produceVersion: ctx.apiVersion,
+        maxSegmentBytes: cfg.segmentBytes,
+        timestampType: cfg.messageTimestampType,
+        timestampBeforeMaxMs: Number(b.topics.effectiveConfig(t).get('message.timestamp.before.max.ms')),
+        timestampAfterMaxMs: Number(b.topics.effectiveConfig(t).get('message.timestamp.after.max.ms')),
+      });
+      if (!check.ok) {
+        const res = partitionResult(index, check.errorCode, check.message);
+        if (check.batchIndex !== undefined) res.recordErrors = [{ batchIndex: check.batchIndex, batchIndexErrorMessage: check.message }];
+        return res;
+      }
+      try {
+        const stamp = cfg.messageTimestampType === 'LogAppendTime' ? BigInt(b.now()) : undefined;
+        const r = await log.append(records!, stamp === undefined ? {} : { logAppendTime: stamp });
+        const res = partitionResult(index, ErrorCode.NONE);
+        res.baseOffset = BigInt(r.baseOffset);
+        res.logAppendTimeMs = r.logAppendTime;
+        res.logStartOffset = BigInt(r.logStartOffset);
+        return res;
+      } catch (err) {
+        if (err instanceof StorageError) return partitionResult(index, err.code, err.message);
+        b.log.error({ err, topic, partition: index }, 'append failed');
+        return partitionResult(index, ErrorCode.KAFKA_STORAGE_ERROR, 'append failed');
+      }
+    };
+
+    const responses: ProduceResponseTopicProduceResponse[] = await Promise.all(
+      req.topicData.map(async (t) => ({
+        name: t.name,
+        partitionResponses: await Promise.all(t.partitionData.map((p) => produceOne(t.name, p.index, p.records))),
+      })),
+    );
+    if (req.acks === 0) {
+      const failed = responses.flatMap((t) => t.partitionResponses.filter((p) => p.errorCode !== ErrorCode.NONE).map((p) => `${t.name}-${p.index}: ${errorInfo(p.errorCode).name}`));
+      if (failed.length > 0) ctx.requestClose(`acks=0 produce failed (${failed.join(', ')})`);
+      return null;
+    }
+    return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
+  },
+});

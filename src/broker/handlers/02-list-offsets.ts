@@ -1,0 +1,74 @@
+/**
+ * ListOffsets v0-v10. Timestamps: -1 latest (the high watermark, or the last stable offset under
+ * read_committed), -2 earliest, -3 the record with the largest timestamp (KIP-734), -4 earliest
+ * local (= earliest here), -5 latest tiered (none here: offset -1), and any time >= 0: the first
+ * offset whose timestamp is at or after it. v0 (kept for kafka-python 2.x, although Kafka 4
+ * dropped it) answers with an array of at most max_num_offsets offsets.
+ */
+import { ErrorCode } from '../../protocol/errors.js';
+import type { ListOffsetsResponseListOffsetsPartitionResponse } from '../../protocol/messages/02-list-offsets.js';
+import { StorageError } from '../../storage/errors.js';
+import { defineHandler } from './handler.js';
+
+const LATEST = -1n;
+const EARLIEST = -2n;
+const LATEST_TIERED = -5n;
+const READ_COMMITTED = 1;
+
+export default defineHandler({
+  apiKey: 2,
+  minVersion: 0,
+  maxVersion: 10,
+  async handle(req, ctx) {
+    const b = ctx.broker;
+    const one = async (topic: string, partitionIndex: number, timestamp: bigint, maxNumOffsets: number): Promise<ListOffsetsResponseListOffsetsPartitionResponse> => {
+      const res: ListOffsetsResponseListOffsetsPartitionResponse = {
+        partitionIndex,
+        errorCode: ErrorCode.NONE,
+        oldStyleOffsets: [],
+        timestamp: -1n,
+        offset: -1n,
+        leaderEpoch: -1,
+      };
+      const log = b.topics.partitionLog(topic, partitionIndex);
+      if (!log) {
+        res.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        return res;
+      }
+      try {
+        let found: { offset: number; timestamp: bigint } | null;
+        if (timestamp === LATEST) {
+          found = { offset: req.isolationLevel === READ_COMMITTED ? log.lastStableOffset : log.highWatermark, timestamp: -1n };
+        } else if (timestamp === LATEST_TIERED) {
+          found = null;
+        } else if (timestamp < -4n) {
+          res.errorCode = ErrorCode.UNSUPPORTED_VERSION;
+          return res;
+        } else {
+          found = await log.offsetForTimestamp(timestamp);
+        }
+        if (ctx.apiVersion === 0) {
+          if (found) res.oldStyleOffsets = maxNumOffsets > 0 ? [BigInt(found.offset)] : [];
+          else if (timestamp >= 0n && maxNumOffsets > 0) res.oldStyleOffsets = [BigInt(log.highWatermark)];
+          return res;
+        }
+        if (found) {
+          res.offset = BigInt(found.offset);
+          res.timestamp = timestamp === EARLIEST || timestamp === LATEST ? -1n : found.timestamp;
+          res.leaderEpoch = 0;
+        }
+      } catch (err) {
+        if (!(err instanceof StorageError)) throw err;
+        res.errorCode = err.code;
+      }
+      return res;
+    };
+    const topics = await Promise.all(
+      req.topics.map(async (t) => ({
+        name: t.name,
+        partitions: await Promise.all(t.partitions.map((p) => one(t.name, p.partitionIndex, p.timestamp, p.maxNumOffsets))),
+      })),
+    );
+    return { throttleTimeMs: 0, topics };
+  },
+});

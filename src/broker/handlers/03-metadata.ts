@@ -1,0 +1,93 @@
+/**
+ * Metadata v0-v12. This broker leads every partition (leader epoch 0, replicas and ISR = itself).
+ * Unknown topics are created when the request allows it (always before v4) and
+ * auto.create.topics.enable is true, with num.partitions partitions; the answer already
+ * describes them, so the client need not ask again.
+ * v0: an empty topic list means all topics; v1+: null means all, empty means none.
+ * v10+ carries topic ids; v12 may name topics by id only.
+ */
+import { ErrorCode } from '../../protocol/errors.js';
+import type { MetadataResponseTopic } from '../../protocol/messages/03-metadata.js';
+import type { TopicRecord } from '../metadata/store.js';
+import { topicNameProblem } from '../metadata/topic-names.js';
+import { advertisedFor, ZERO_UUID } from './common.js';
+import { defineHandler } from './handler.js';
+
+const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
+/** READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS: no authorizer. */
+const ALL_TOPIC_OPERATIONS = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 10) | (1 << 11);
+
+export default defineHandler({
+  apiKey: 3,
+  minVersion: 0,
+  maxVersion: 12,
+  async handle(req, ctx) {
+    const b = ctx.broker;
+    const topics = b.topics;
+    const describe = (t: TopicRecord): MetadataResponseTopic => ({
+      errorCode: ErrorCode.NONE,
+      name: t.name,
+      topicId: t.topicId,
+      isInternal: topics.isInternal(t.name),
+      partitions: Array.from({ length: t.partitions }, (_v, p) => ({
+        errorCode: ErrorCode.NONE,
+        partitionIndex: p,
+        leaderId: b.nodeId,
+        leaderEpoch: 0,
+        replicaNodes: [b.nodeId],
+        isrNodes: [b.nodeId],
+        offlineReplicas: [],
+      })),
+      topicAuthorizedOperations: req.includeTopicAuthorizedOperations ? ALL_TOPIC_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
+    });
+    const missing = (errorCode: number, name: string | null, topicId = ZERO_UUID): MetadataResponseTopic => ({
+      errorCode,
+      name,
+      topicId,
+      isInternal: false,
+      partitions: [],
+      topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+    });
+
+    let result: MetadataResponseTopic[];
+    const all = req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0);
+    if (all) {
+      result = topics.list().map(describe);
+    } else {
+      const allowAuto = (ctx.apiVersion < 4 || req.allowAutoTopicCreation) && b.config.bool('auto.create.topics.enable');
+      result = [];
+      for (const rt of req.topics!) {
+        if (rt.name === null) {
+          const t = topics.getById(rt.topicId);
+          result.push(t ? describe(t) : missing(ErrorCode.UNKNOWN_TOPIC_ID, null, rt.topicId));
+          continue;
+        }
+        let t = topics.get(rt.name);
+        if (!t) {
+          if (topicNameProblem(rt.name)) {
+            result.push(missing(ErrorCode.INVALID_TOPIC_EXCEPTION, rt.name));
+            continue;
+          }
+          if (allowAuto && !topics.isInternal(rt.name)) {
+            const res = await topics.autoCreate(rt.name);
+            if (res.errorCode !== ErrorCode.NONE) {
+              result.push(missing(res.errorCode, rt.name));
+              continue;
+            }
+            t = topics.get(rt.name);
+          }
+        }
+        result.push(t ? describe(t) : missing(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, rt.name));
+      }
+    }
+    const me = advertisedFor(ctx);
+    return {
+      throttleTimeMs: 0,
+      brokers: [{ nodeId: b.nodeId, host: me.host, port: me.port, rack: b.config.get('broker.rack') }],
+      clusterId: b.clusterId,
+      controllerId: b.nodeId,
+      topics: result,
+      clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+    };
+  },
+});

@@ -1,0 +1,26 @@
+/**
+ * InitProducerId v0-v5 for idempotent producers: a fresh producer id with epoch 0. A producer that
+ * sends its current id and epoch (v3+, KIP-360) gets the epoch bumped, or a new id when the epoch
+ * would overflow. Transactional ids are the transaction coordinator's job, which comes with
+ * transactions: until then a transactional id gets COORDINATOR_NOT_AVAILABLE.
+ */
+import { ErrorCode } from '../../protocol/errors.js';
+import { defineHandler } from './handler.js';
+
+const MAX_EPOCH = 32767;
+
+export default defineHandler({
+  apiKey: 22,
+  minVersion: 0,
+  maxVersion: 5,
+  async handle(req, ctx) {
+    const ids = ctx.broker.producerIds;
+    if (req.transactionalId !== null) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, producerId: -1n, producerEpoch: -1 };
+    }
+    if (req.producerId >= 0n && req.producerEpoch >= 0 && req.producerEpoch < MAX_EPOCH - 1) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: req.producerId, producerEpoch: req.producerEpoch + 1 };
+    }
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: await ids.nextId(), producerEpoch: 0 };
+  },
+});

@@ -1,0 +1,38 @@
+/** DescribeCluster v0-v1: this broker is the whole cluster and its controller. */
+import { ErrorCode } from '../../protocol/errors.js';
+import { advertisedFor } from './common.js';
+import { defineHandler } from './handler.js';
+
+const BROKERS_ENDPOINT = 1;
+
+export default defineHandler({
+  apiKey: 60,
+  minVersion: 0,
+  maxVersion: 1,
+  handle(req, ctx) {
+    const b = ctx.broker;
+    if (ctx.apiVersion >= 1 && req.endpointType !== BROKERS_ENDPOINT) {
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE,
+        errorMessage: 'This broker only serves the brokers endpoint type.',
+        endpointType: req.endpointType,
+        clusterId: b.clusterId,
+        controllerId: -1,
+        brokers: [],
+        clusterAuthorizedOperations: -2147483648,
+      };
+    }
+    const me = advertisedFor(ctx);
+    return {
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      endpointType: BROKERS_ENDPOINT,
+      clusterId: b.clusterId,
+      controllerId: b.nodeId,
+      brokers: [{ brokerId: b.nodeId, host: me.host, port: me.port, rack: b.config.get('broker.rack') }],
+      clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? 0b1111111111110 : -2147483648,
+    };
+  },
+});

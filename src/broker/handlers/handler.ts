@@ -1,0 +1,35 @@
+import type { ApiMessages } from '../../protocol/messages/index.js';
+import type { ConnectionInfo } from '../network/connection.js';
+import type { BrokerContext } from '../context.js';
+
+/** What a handler knows about the request besides its body. */
+export interface RequestContext {
+  readonly apiKey: number;
+  readonly apiVersion: number;
+  readonly correlationId: number;
+  readonly clientId: string | null;
+  readonly conn: ConnectionInfo;
+  readonly broker: BrokerContext;
+  /** Ask the network layer to close this connection after this request (acks=0 produce errors). */
+  requestClose(reason: string): void;
+}
+
+export type ApiKeyNumber = keyof ApiMessages;
+export type RequestOf<K extends ApiKeyNumber> = ApiMessages[K]['request'];
+export type ResponseOf<K extends ApiKeyNumber> = ApiMessages[K]['response'];
+
+/**
+ * One API's handler: decoded request in, response out (or null for no response, as with acks=0).
+ * Handlers never see sockets. Each file under handlers/ defines one, opening with the versions it
+ * supports; ApiVersions advertises exactly these ranges.
+ */
+export interface Handler<K extends ApiKeyNumber = ApiKeyNumber> {
+  readonly apiKey: K;
+  readonly minVersion: number;
+  readonly maxVersion: number;
+  handle(req: RequestOf<K>, ctx: RequestContext): Promise<ResponseOf<K> | null> | ResponseOf<K> | null;
+}
+
+export function defineHandler<K extends ApiKeyNumber>(h: Handler<K>): Handler<K> {
+  return h;
+}

@@ -1,0 +1,27 @@
+import type { Handler } from './handler.js';
+import produce from './00-produce.js';
+import fetch from './01-fetch.js';
+import listOffsets from './02-list-offsets.js';
+import metadata from './03-metadata.js';
+import apiVersions from './18-api-versions.js';
+import createTopics from './19-create-topics.js';
+import deleteTopics from './20-delete-topics.js';
+import deleteRecords from './21-delete-records.js';
+import initProducerId from './22-init-producer-id.js';
+import createPartitions from './37-create-partitions.js';
+import describeCluster from './60-describe-cluster.js';
+
+/** Every API this broker serves. ApiVersions advertises exactly these. */
+export const handlers: readonly Handler[] = [
+  produce,
+  fetch,
+  listOffsets,
+  metadata,
+  apiVersions,
+  createTopics,
+  deleteTopics,
+  deleteRecords,
+  initProducerId,
+  createPartitions,
+  describeCluster,
+] as unknown as readonly Handler[];

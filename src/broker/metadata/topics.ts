@@ -1,0 +1,226 @@
+import { ErrorCode } from '../../protocol/errors.js';
+import type { BrokerConfig } from '../config/config.js';
+import { validateTopicConfigs, ConfigError } from '../config/config.js';
+import { TOPIC_CONFIGS } from '../config/defs.js';
+import { parseTopicConfig, type LogConfig } from '../../storage/config.js';
+import type { PartitionLog } from '../../storage/partition-log.js';
+import type { LogManager } from '../../storage/log-manager.js';
+import type { Logger } from '../logger.js';
+import { newTopicId, type ClusterState, type MetadataStore, type TopicRecord } from './store.js';
+import { collisionKey, INTERNAL_TOPICS, topicNameProblem } from './topic-names.js';
+
+/** The outcome of an admin operation on one topic: Kafka's error code and message. */
+export interface TopicResult {
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+const OK: TopicResult = { errorCode: ErrorCode.NONE, errorMessage: null };
+const fail = (errorCode: number, errorMessage: string): TopicResult => ({ errorCode, errorMessage });
+
+export const MAX_PARTITIONS = 100_000;
+
+/**
+ * Topics of this broker: their metadata (ids, partition counts, config overrides, persisted in the
+ * MetadataStore) and their partition logs (in the LogManager). Every change goes through here so
+ * the two never disagree.
+ */
+export class TopicManager {
+  private readonly byName = new Map<string, TopicRecord>();
+  private readonly byId = new Map<string, TopicRecord>();
+  private readonly logs = new Map<string, PartitionLog[]>();
+  /** Serialises metadata changes (create/delete/alter), as a controller would. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly state: ClusterState,
+    private readonly store: MetadataStore,
+    readonly logManager: LogManager,
+    private readonly config: BrokerConfig,
+    private readonly log: Logger,
+  ) {
+    for (const t of state.topics) {
+      this.byName.set(t.name, t);
+      this.byId.set(t.topicId, t);
+    }
+  }
+
+  /** Opens the logs of every known topic (at startup). */
+  async openAll(): Promise<void> {
+    for (const t of this.byName.values()) await this.openLogs(t, 0);
+  }
+
+  private async openLogs(t: TopicRecord, from: number): Promise<void> {
+    const logs = this.logs.get(t.name) ?? [];
+    const cfg = this.logConfigOf(t);
+    const topicId = Buffer.from(t.topicId.replace(/-/g, ""), "hex").toString("base64url");
+    for (let p = from; p < t.partitions; p++) logs[p] = await this.logManager.getOrCreateLog(t.name, p, { config: cfg, topicId });
+    this.logs.set(t.name, logs);
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  get clusterId(): string {
+    return this.state.clusterId;
+  }
+
+  list(): TopicRecord[] {
+    return [...this.byName.values()];
+  }
+  get(name: string): TopicRecord | undefined {
+    return this.byName.get(name);
+  }
+  getById(id: string): TopicRecord | undefined {
+    return this.byId.get(id);
+  }
+  partitionLog(topic: string, partition: number): PartitionLog | undefined {
+    return this.logs.get(topic)?.[partition];
+  }
+  isInternal(name: string): boolean {
+    return INTERNAL_TOPICS.has(name);
+  }
+
+  /** The effective value of every topic-level key, resolved against the broker's defaults. */
+  effectiveConfig(t: TopicRecord): Map<string, string> {
+    const overrides = new Map(Object.entries(t.configs));
+    const out = new Map<string, string>();
+    for (const def of TOPIC_CONFIGS) {
+      const v = this.config.resolveTopicConfig(def.name, overrides).value;
+      if (v !== null) out.set(def.name, v);
+    }
+    return out;
+  }
+
+  logConfigOf(t: TopicRecord): Partial<LogConfig> {
+    return parseTopicConfig(Object.fromEntries(this.effectiveConfig(t)));
+  }
+
+  /** Checks a create request without changing anything. */
+  validateCreate(name: string, partitions: number, replicationFactor: number, configs: Array<[string, string | null]>): TopicResult {
+    const problem = topicNameProblem(name);
+    if (problem) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
+    if (this.byName.has(name)) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
+    const key = collisionKey(name);
+    for (const other of this.byName.keys()) {
+      if (collisionKey(other) === key) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${name}' collides with existing topic: ${other}`);
+    }
+    if (partitions < 1 || partitions > MAX_PARTITIONS) return fail(ErrorCode.INVALID_PARTITIONS, `Number of partitions must be between 1 and ${MAX_PARTITIONS}, was ${partitions}.`);
+    if (replicationFactor < 1) return fail(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0.');
+    if (replicationFactor > 1) {
+      return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only 1 broker(s) are registered.`);
+    }
+    try {
+      validateTopicConfigs(configs);
+    } catch (err) {
+      if (err instanceof ConfigError) return fail(ErrorCode.INVALID_CONFIG, err.message);
+      throw err;
+    }
+    return OK;
+  }
+
+  /** Creates a topic; partitions -1 and replicationFactor -1 take the broker defaults. */
+  create(name: string, partitions: number, replicationFactor: number, configs: Array<[string, string | null]>, validateOnly = false): Promise<TopicResult & { topic?: TopicRecord }> {
+    return this.exclusive(async () => {
+      const p = partitions === -1 ? this.config.int('num.partitions') : partitions;
+      const rf = replicationFactor === -1 ? Math.min(this.config.int('default.replication.factor'), 1) : replicationFactor;
+      const check = this.validateCreate(name, p, rf, configs);
+      if (check.errorCode !== ErrorCode.NONE || validateOnly) return check;
+      const t: TopicRecord = {
+        name,
+        topicId: newTopicId(),
+        partitions: p,
+        replicationFactor: rf,
+        configs: Object.fromEntries(validateTopicConfigs(configs)),
+      };
+      this.byName.set(name, t);
+      this.byId.set(t.topicId, t);
+      this.state.topics.push(t);
+      await this.persist();
+      await this.openLogs(t, 0);
+      this.log.info({ topic: name, partitions: p, topicId: t.topicId }, 'created topic');
+      return { ...OK, topic: t };
+    });
+  }
+
+  /** Auto-creation on metadata requests (auto.create.topics.enable). */
+  async autoCreate(name: string): Promise<TopicResult> {
+    const existing = this.byName.get(name);
+    if (existing) return OK;
+    const res = await this.create(name, -1, -1, []);
+    if (res.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS) return OK;
+    return res;
+  }
+
+  delete(name: string): Promise<TopicResult> {
+    return this.exclusive(async () => {
+      const t = this.byName.get(name);
+      if (!t) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+      if (!this.config.bool('delete.topic.enable')) return fail(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
+      if (this.isInternal(name)) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot delete internal topic ${name}`);
+      this.byName.delete(name);
+      this.byId.delete(t.topicId);
+      this.state.topics = this.state.topics.filter((x) => x !== t);
+      await this.persist();
+      this.logs.delete(name);
+      for (let p = 0; p < t.partitions; p++) await this.logManager.deleteLog(name, p);
+      this.log.info({ topic: name }, 'deleted topic');
+      return OK;
+    });
+  }
+
+  addPartitions(name: string, count: number, validateOnly: boolean): Promise<TopicResult> {
+    return this.exclusive(async () => {
+      const t = this.byName.get(name);
+      if (!t) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
+      if (count < t.partitions) return fail(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${t.partitions} partitions, which is higher than the requested ${count}.`);
+      if (count === t.partitions) return fail(ErrorCode.INVALID_PARTITIONS, `Topic already has ${t.partitions} partitions.`);
+      if (count > MAX_PARTITIONS) return fail(ErrorCode.INVALID_PARTITIONS, `Number of partitions must be at most ${MAX_PARTITIONS}.`);
+      if (validateOnly) return OK;
+      const from = t.partitions;
+      t.partitions = count;
+      await this.persist();
+      await this.openLogs(t, from);
+      return OK;
+    });
+  }
+
+  /** Replaces (AlterConfigs) or edits (IncrementalAlterConfigs) a topic's overrides. */
+  alterConfigs(name: string, next: (current: Map<string, string>) => Map<string, string | null>, validateOnly: boolean): Promise<TopicResult> {
+    return this.exclusive(async () => {
+      const t = this.byName.get(name);
+      if (!t) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${name} does not exist`);
+      let configs: Map<string, string>;
+      try {
+        const proposed = next(new Map(Object.entries(t.configs)));
+        configs = validateTopicConfigs([...proposed].filter((e): e is [string, string] => e[1] !== null));
+      } catch (err) {
+        if (err instanceof ConfigError) return fail(ErrorCode.INVALID_CONFIG, err.message);
+        throw err;
+      }
+      if (validateOnly) return OK;
+      t.configs = Object.fromEntries(configs);
+      await this.persist();
+      const cfg = this.logConfigOf(t);
+      for (const l of this.logs.get(name) ?? []) l.updateConfig(cfg);
+      return OK;
+    });
+  }
+
+  /** Re-applies broker defaults to every log after a dynamic broker config change. */
+  async brokerConfigChanged(): Promise<void> {
+    this.state.brokerConfigs = Object.fromEntries(this.config.dynamicEntries());
+    await this.persist();
+    for (const t of this.byName.values()) {
+      const cfg = this.logConfigOf(t);
+      for (const l of this.logs.get(t.name) ?? []) l.updateConfig(cfg);
+    }
+  }
+
+  private persist(): Promise<void> {
+    return this.store.save(this.state);
+  }
+}

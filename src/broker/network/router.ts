@@ -1,0 +1,110 @@
+import { DecodeError, Reader, Writer } from '../../protocol/primitives/index.js';
+import { apis, decodeRequestHeader, encodeResponseHeader, requestHeaderVersion, responseHeaderVersion, ApiKey } from '../../protocol/messages/index.js';
+import { encodeApiVersionsResponse } from '../../protocol/messages/18-api-versions.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import type { Handler, RequestContext } from '../handlers/handler.js';
+import type { BrokerContext } from '../context.js';
+import type { ConnectionInfo, FrameResult } from './connection.js';
+import type { Logger } from '../logger.js';
+
+/**
+ * Turns a request frame into a response frame: header, version check, body decoding, handler,
+ * response encoding. No sockets here. A frame that cannot be parsed, an unknown API key or an
+ * unsupported version closes the connection (as Kafka does), except ApiVersions, which answers an
+ * unknown version with UNSUPPORTED_VERSION and the supported ranges in v0 format (KIP-511).
+ */
+export class Router {
+  private readonly handlers = new Map<number, Handler>();
+
+  constructor(
+    handlers: readonly Handler[],
+    private readonly broker: BrokerContext,
+    private readonly log: Logger,
+  ) {
+    for (const h of handlers) {
+      const codec = apis.get(h.apiKey);
+      if (!codec || h.minVersion < codec.minVersion || h.maxVersion > codec.maxVersion) {
+        throw new Error(`handler for API ${h.apiKey} declares versions ${h.minVersion}-${h.maxVersion} outside its codec's range`);
+      }
+      this.handlers.set(h.apiKey, h);
+    }
+  }
+
+  /** The version ranges ApiVersions advertises: exactly what the handlers register. */
+  supportedVersions(): Array<{ apiKey: number; minVersion: number; maxVersion: number }> {
+    return [...this.handlers.values()]
+      .map((h) => ({ apiKey: h.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion }))
+      .sort((a, b) => a.apiKey - b.apiKey);
+  }
+
+  handleFrame = async (frame: Buffer, conn: ConnectionInfo): Promise<FrameResult> => {
+    if (frame.length < 8) return { kind: 'close', reason: `request frame of ${frame.length} bytes is shorter than a request header` };
+    const apiKey = frame.readInt16BE(0);
+    const apiVersion = frame.readInt16BE(2);
+    const correlationId = frame.readInt32BE(4);
+    const handler = this.handlers.get(apiKey);
+    const codec = apis.get(apiKey);
+    if (!handler || !codec) return { kind: 'close', reason: `unsupported API key ${apiKey}` };
+
+    if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
+      if (apiKey === ApiKey.ApiVersions) return this.apiVersionsFallback(correlationId);
+      return { kind: 'close', reason: `unsupported version ${apiVersion} of ${codec.name} (supported ${handler.minVersion}-${handler.maxVersion})` };
+    }
+
+    const r = new Reader(frame);
+    let request: unknown;
+    let clientId: string | null;
+    try {
+      const header = decodeRequestHeader(r, requestHeaderVersion(apiKey, apiVersion));
+      clientId = header.clientId;
+      request = codec.decodeRequest(r, apiVersion);
+    } catch (err) {
+      if (err instanceof DecodeError) {
+        if (apiKey === ApiKey.ApiVersions) return this.apiVersionsFallback(correlationId);
+        return { kind: 'close', reason: `malformed ${codec.name} v${apiVersion} request: ${err.message}` };
+      }
+      throw err;
+    }
+
+    let closeReason: string | undefined;
+    const ctx: RequestContext = {
+      apiKey,
+      apiVersion,
+      correlationId,
+      clientId,
+      conn,
+      broker: this.broker,
+      requestClose: (reason) => {
+        closeReason = reason;
+      },
+    };
+    const response: unknown = await (handler.handle as (req: unknown, ctx: RequestContext) => unknown)(request, ctx);
+    if (closeReason !== undefined) return { kind: 'close', reason: closeReason };
+    if (response === null) return { kind: 'none' };
+
+    const w = new Writer(256);
+    encodeResponseHeader(w, { correlationId }, responseHeaderVersion(apiKey, apiVersion));
+    codec.encodeResponse(w, response, apiVersion);
+    return { kind: 'respond', chunks: w.toChunks() };
+  };
+
+  private apiVersionsFallback(correlationId: number): FrameResult {
+    const w = new Writer(256);
+    encodeResponseHeader(w, { correlationId }, 0);
+    encodeApiVersionsResponse(
+      w,
+      {
+        errorCode: ErrorCode.UNSUPPORTED_VERSION,
+        apiKeys: this.supportedVersions(),
+        throttleTimeMs: 0,
+        supportedFeatures: [],
+        finalizedFeaturesEpoch: -1n,
+        finalizedFeatures: [],
+        zkMigrationReady: false,
+      },
+      0,
+    );
+    this.log.debug({ correlationId }, 'ApiVersions request of an unsupported version: answered in v0');
+    return { kind: 'respond', chunks: w.toChunks() };
+  }
+}
