@@ -254,8 +254,12 @@ test('fixture: FetchResponse v12 tagged struct (currentLeader) and ignorable fie
   // ... records (compact bytes, empty) then the partition's tags: one field, tag 1, 9 bytes.
   assert.ok(bytes.includes(hex('01 01 09 00000001 00000003 00')), bytes.toString('hex'));
   assert.deepStrictEqual(codec.decodeResponse(new Reader(bytes), 12), resp);
-  // In v11 the tagged struct does not exist and is not ignorable.
-  assert.throws(() => codec.encodeResponse(new Writer(), resp, 11), KafkaProtocolError);
+  // In v11 the tagged struct does not exist: a response drops it (requests refuse such values).
+  const v11 = new Writer();
+  codec.encodeResponse(v11, resp, 11);
+  assert.deepStrictEqual(codec.decodeResponse(new Reader(v11.toBuffer()), 11).responses[0]!.partitions[0]!.currentLeader, { leaderId: -1, leaderEpoch: -1 });
+  const metadataV3 = { topics: [], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false };
+  assert.throws(() => apiCodecs[ApiKey.Metadata].encodeRequest(new Writer(), metadataV3, 3), KafkaProtocolError);
 });
 
 test('errors table and KafkaProtocolError', () => {
