@@ -8,7 +8,10 @@ import createTopics from './19-create-topics.js';
 import deleteTopics from './20-delete-topics.js';
 import deleteRecords from './21-delete-records.js';
 import initProducerId from './22-init-producer-id.js';
+import describeConfigs from './32-describe-configs.js';
+import alterConfigs from './33-alter-configs.js';
 import createPartitions from './37-create-partitions.js';
+import incrementalAlterConfigs from './44-incremental-alter-configs.js';
 import describeCluster from './60-describe-cluster.js';
 
 /** Every API this broker serves. ApiVersions advertises exactly these. */
@@ -22,6 +25,9 @@ export const handlers: readonly Handler[] = [
   deleteTopics,
   deleteRecords,
   initProducerId,
+  describeConfigs,
+  alterConfigs,
   createPartitions,
+  incrementalAlterConfigs,
   describeCluster,
 ] as unknown as readonly Handler[];

@@ -1,0 +1,34 @@
+/**
+ * DescribeConfigs v0-v4 for topics (every topic-level key with its effective value and source)
+ * and for this broker (static, dynamic and default values). Synonyms (v1+) list the chain a
+ * value was resolved through; config types (v3+) follow KIP-569.
+ */
+import { ErrorCode } from '../../protocol/errors.js';
+import { brokerResourceProblem, describeBrokerConfigs, describeTopicConfigs, ResourceType } from './configs.js';
+import { defineHandler } from './handler.js';
+
+export default defineHandler({
+  apiKey: 32,
+  minVersion: 0,
+  maxVersion: 4,
+  handle(req, ctx) {
+    const b = ctx.broker;
+    const synonyms = ctx.apiVersion >= 1 && req.includeSynonyms;
+    const results = req.resources.map((r) => {
+      const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+      if (r.resourceType === ResourceType.TOPIC) {
+        if (!b.topics.get(r.resourceName)) {
+          return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${r.resourceName} does not exist`, configs: [] };
+        }
+        return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs: describeTopicConfigs(b, r.resourceName, r.configurationKeys, synonyms) };
+      }
+      if (r.resourceType === ResourceType.BROKER) {
+        const problem = brokerResourceProblem(b, r.resourceName);
+        if (problem) return { ...base, ...problem, configs: [] };
+        return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs: describeBrokerConfigs(b, r.configurationKeys, synonyms) };
+      }
+      return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Resource type ${r.resourceType} is not supported`, configs: [] };
+    });
+    return { throttleTimeMs: 0, results };
+  },
+});
