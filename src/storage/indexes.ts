@@ -149,6 +149,7 @@ export class OffsetIndex extends SparseIndex {
 
   append(offset: number, position: number): void {
     const rel = offset - this.baseOffset;
+    if (this.isFull) return; // the log rolls on a full index; grouped writes may overshoot by a batch
     if (this.count > 0 && rel <= this.relativeOffset(this.count - 1)) return;
     const at = this.slot();
     this.buf.writeInt32BE(rel, at);

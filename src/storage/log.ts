@@ -74,6 +74,24 @@ interface PendingBatch {
   h: BatchHeader;
 }
 
+type AppendOutcome = { result: AppendResult; flushTo?: number };
+
+type Task =
+  | { kind: 'append'; records: Buffer; opts: AppendOptions; resolve: (r: AppendOutcome) => void; reject: (e: unknown) => void }
+  | { kind: 'op'; run: () => Promise<unknown>; resolve: (r: unknown) => void; reject: (e: unknown) => void };
+
+/** An append prepared (checked, offsets assigned) and waiting for its group's write. */
+interface Prepared {
+  task: Extract<Task, { kind: 'append' }>;
+  result: AppendResult;
+  records?: Buffer;
+  batches?: AppendedBatch[];
+  nextOffset?: number;
+}
+
+/** At most this many bytes are coalesced into one write. */
+const MAX_GROUP_BYTES = 8 * 1024 * 1024;
+
 function segmentIndexOf(segs: readonly LogSegment[], offset: number): number {
   let lo = 0;
   let hi = segs.length - 1;
@@ -105,7 +123,9 @@ export class Log implements PartitionLog {
   private rp = 0;
   private lastFlushTime: number;
   private readonly psm: ProducerStateManager;
-  private queue: Promise<unknown> = Promise.resolve();
+  /** The single writer queue: appends and log-mutating operations, in arrival order. */
+  private readonly tasks: Task[] = [];
+  private draining = false;
   private closed = false;
   private readonly listeners = new Set<AppendListener>();
   private readonly background = new Set<Promise<unknown>>();
@@ -292,16 +312,58 @@ export class Log implements PartitionLog {
   // The writer queue
 
   private enqueue<T>(op: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(op, op);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return new Promise<T>((resolve, reject) => {
+      this.tasks.push({ kind: 'op', run: op, resolve: resolve as (r: unknown) => void, reject });
+      this.kick();
+    });
   }
 
   append(records: Buffer, opts: AppendOptions = {}): Promise<AppendResult> {
-    return this.enqueue(() => this.appendNow(records, opts)).then(async (r) => {
+    return new Promise<AppendOutcome>((resolve, reject) => {
+      this.tasks.push({ kind: 'append', records, opts, resolve, reject });
+      this.kick();
+    }).then(async (r) => {
       if (r.flushTo !== undefined) await this.flushUpTo(r.flushTo);
       return r.result;
     });
+  }
+
+  private kick(): void {
+    if (this.draining) return;
+    this.draining = true;
+    void this.drain();
+  }
+
+  /**
+   * The writer: runs tasks one at a time; consecutive appends that queued up while the previous
+   * write was in flight are checked and offset one after another and written with one writev.
+   */
+  private async drain(): Promise<void> {
+    try {
+      while (this.tasks.length > 0) {
+        const t = this.tasks[0]!;
+        if (t.kind === 'op') {
+          this.tasks.shift();
+          try {
+            t.resolve(await t.run());
+          } catch (e) {
+            t.reject(e);
+          }
+          continue;
+        }
+        const group: Array<Extract<Task, { kind: 'append' }>> = [];
+        let bytes = 0;
+        while (this.tasks.length > 0 && this.tasks[0]!.kind === 'append' && (group.length === 0 || bytes < MAX_GROUP_BYTES)) {
+          const a = this.tasks.shift() as Extract<Task, { kind: 'append' }>;
+          bytes += a.records.length;
+          group.push(a);
+        }
+        await this.appendGroup(group);
+      }
+    } finally {
+      this.draining = false;
+      if (this.tasks.length > 0) this.kick();
+    }
   }
 
   private parseBatches(records: Buffer): PendingBatch[] {
@@ -320,75 +382,137 @@ export class Log implements PartitionLog {
     return out;
   }
 
-  private async appendNow(records: Buffer, opts: AppendOptions): Promise<{ result: AppendResult; flushTo?: number }> {
-    if (this.closed) throw new LogClosedError(`log ${this.topic}-${this.partition}`);
-    const batches = this.parseBatches(records);
-    if (records.length > this.cfg.segmentBytes) {
-      throw new RecordListTooLargeError(`append of ${records.length} bytes exceeds segment.bytes ${this.cfg.segmentBytes}`);
-    }
-    const pa = this.psm.beginAppend();
-    const checkProducers = (opts.origin ?? 'client') === 'client';
-    const firstOffset = this.leo;
-    let next = firstOffset;
-    const stamp = opts.logAppendTime;
-    let maxTimestamp = -1n;
-    const appended: AppendedBatch[] = [];
-    for (const b of batches) {
-      if (checkProducers) {
-        const c = pa.check(b.h);
-        if (c.kind === 'duplicate') {
-          return {
-            result: { baseOffset: c.firstOffset, lastOffset: c.lastOffset, logAppendTime: stamp ?? -1n, logStartOffset: this.lso, duplicate: true },
-          };
+  private async appendGroup(group: Array<Extract<Task, { kind: 'append' }>>): Promise<void> {
+    let stage = this.psm.beginAppend();
+    let pending: Prepared[] = [];
+    let pendingBytes = 0;
+    let pendingFirstTs: bigint | undefined;
+    let next = this.leo;
+
+    const writePending = async (): Promise<void> => {
+      const toWrite = pending;
+      const st = stage;
+      pending = [];
+      pendingBytes = 0;
+      pendingFirstTs = undefined;
+      stage = this.psm.beginAppend();
+      const bufs: Buffer[] = [];
+      const batches: AppendedBatch[] = [];
+      let end = this.leo;
+      for (const p of toWrite) {
+        if (p.records) {
+          bufs.push(p.records);
+          for (const b of p.batches!) batches.push(b);
+          end = p.nextOffset!;
         }
-        if (c.kind === 'error') throw new ProducerStateError(c.message, c.code, c.code === 45 ? 'OUT_OF_ORDER_SEQUENCE_NUMBER' : 'INVALID_PRODUCER_EPOCH');
       }
-      b.h.baseOffset = next;
-      if (stamp !== undefined) {
-        b.h.attributes |= ATTR_TIMESTAMP_TYPE;
-        b.h.maxTimestamp = stamp;
-      }
-      pa.apply(b.h);
-      next += b.h.lastOffsetDelta + 1;
-      if (b.h.maxTimestamp > maxTimestamp) maxTimestamp = b.h.maxTimestamp;
-      appended.push({ lastOffset: next - 1, maxTimestamp: b.h.maxTimestamp, size: b.h.size });
-    }
-    // All checks passed: rewrite the headers in place (base offset outside the CRC; LogAppendTime inside it).
-    for (const b of batches) {
-      setBaseOffset(records, b.at, b.h.baseOffset);
-      if (stamp !== undefined) {
-        records.writeInt16BE(b.h.attributes, b.at + OFF.attributes);
-        records.writeBigInt64BE(stamp, b.at + OFF.maxTimestamp);
-        records.writeUInt32BE(computeBatchCrc(records, b.at, b.h.size), b.at + OFF.crc);
-      }
-    }
-    const lastOffset = next - 1;
-    const active = this.activeSegment;
-    if (
-      active.shouldRoll({
-        segmentBytes: this.cfg.segmentBytes,
-        segmentMs: this.cfg.segmentMs,
-        appendBytes: records.length,
-        maxTimestamp,
-        lastOffset,
-        now: this.now(),
-      })
-    ) {
-      await this.roll(firstOffset);
-    }
-    await this.activeSegment.append(records, appended);
-    pa.commit(next);
-    this.leo = next;
-    for (const l of this.listeners) {
       try {
-        l(next);
-      } catch {
-        // a listener's failure is its own
+        if (bufs.length > 0) await this.activeSegment.append(bufs, batches);
+      } catch (e) {
+        for (const p of toWrite) p.task.reject(e);
+        next = this.leo;
+        return;
+      }
+      st.commit(end);
+      const advanced = end > this.leo;
+      this.leo = end;
+      if (advanced) {
+        for (const l of this.listeners) {
+          try {
+            l(end);
+          } catch {
+            // a listener's failure is its own
+          }
+        }
+      }
+      const flushTo = this.leo - this.rp >= this.cfg.flushMessages ? this.leo : undefined;
+      for (const p of toWrite) p.task.resolve(flushTo !== undefined && p.records ? { result: p.result, flushTo } : { result: p.result });
+    };
+
+    for (const task of group) {
+      try {
+        if (this.closed) throw new LogClosedError(`log ${this.topic}-${this.partition}`);
+        const { records, opts } = task;
+        const batches = this.parseBatches(records);
+        if (records.length > this.cfg.segmentBytes) {
+          throw new RecordListTooLargeError(`append of ${records.length} bytes exceeds segment.bytes ${this.cfg.segmentBytes}`);
+        }
+        const pa = stage.fork();
+        const checkProducers = (opts.origin ?? 'client') === 'client';
+        const firstOffset = next;
+        let o = firstOffset;
+        const stamp = opts.logAppendTime;
+        let maxTimestamp = -1n;
+        const appended: AppendedBatch[] = [];
+        let dup: AppendResult | undefined;
+        for (const b of batches) {
+          if (checkProducers) {
+            const c = pa.check(b.h);
+            if (c.kind === 'duplicate') {
+              dup = { baseOffset: c.firstOffset, lastOffset: c.lastOffset, logAppendTime: stamp ?? -1n, logStartOffset: this.lso, duplicate: true };
+              break;
+            }
+            if (c.kind === 'error') {
+              throw new ProducerStateError(c.message, c.code, c.code === 45 ? 'OUT_OF_ORDER_SEQUENCE_NUMBER' : 'INVALID_PRODUCER_EPOCH');
+            }
+          }
+          b.h.baseOffset = o;
+          if (stamp !== undefined) {
+            b.h.attributes |= ATTR_TIMESTAMP_TYPE;
+            b.h.maxTimestamp = stamp;
+          }
+          pa.apply(b.h);
+          o += b.h.lastOffsetDelta + 1;
+          if (b.h.maxTimestamp > maxTimestamp) maxTimestamp = b.h.maxTimestamp;
+          appended.push({ lastOffset: o - 1, maxTimestamp: b.h.maxTimestamp, size: b.h.size });
+        }
+        if (dup) {
+          // Answered once everything queued before it is written (its original may be in this group).
+          pending.push({ task, result: dup });
+          continue;
+        }
+        const lastOffset = o - 1;
+        const rollParams = {
+          segmentBytes: this.cfg.segmentBytes,
+          segmentMs: this.cfg.segmentMs,
+          appendBytes: records.length,
+          maxTimestamp,
+          lastOffset,
+          now: this.now(),
+        };
+        if (this.activeSegment.shouldRoll({ ...rollParams, pendingBytes, pendingFirstTs })) {
+          if (pending.length > 0) await writePending();
+          if (this.leo !== firstOffset) {
+            // The earlier part of the group failed to write: this append must not leave a gap.
+            throw new LogClosedError(`log ${this.topic}-${this.partition} (write failed)`);
+          }
+          if (this.activeSegment.shouldRoll(rollParams)) await this.roll(firstOffset);
+        }
+        // All checks passed: rewrite the headers in place (base offset outside the CRC; LogAppendTime inside it).
+        for (const b of batches) {
+          setBaseOffset(records, b.at, b.h.baseOffset);
+          if (stamp !== undefined) {
+            records.writeInt16BE(b.h.attributes, b.at + OFF.attributes);
+            records.writeBigInt64BE(stamp, b.at + OFF.maxTimestamp);
+            records.writeUInt32BE(computeBatchCrc(records, b.at, b.h.size), b.at + OFF.crc);
+          }
+        }
+        pa.mergeInto(stage);
+        if (pendingFirstTs === undefined && pendingBytes === 0) pendingFirstTs = appended[0]!.maxTimestamp;
+        pending.push({
+          task,
+          result: { baseOffset: firstOffset, lastOffset, logAppendTime: stamp ?? -1n, logStartOffset: this.lso, duplicate: false },
+          records,
+          batches: appended,
+          nextOffset: o,
+        });
+        pendingBytes += records.length;
+        next = o;
+      } catch (e) {
+        task.reject(e);
       }
     }
-    const result: AppendResult = { baseOffset: firstOffset, lastOffset, logAppendTime: stamp ?? -1n, logStartOffset: this.lso, duplicate: false };
-    if (this.leo - this.rp >= this.cfg.flushMessages) return { result, flushTo: this.leo };
-    return { result };
+    if (pending.length > 0) await writePending();
   }
 
   /** Rolls a new active segment at `newBase` (inside the writer queue). */

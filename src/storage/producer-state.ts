@@ -121,10 +121,23 @@ export function decodeProducerSnapshot(buf: Buffer): ProducerStateEntry[] {
  */
 export class ProducerAppend {
   private readonly staged = new Map<bigint, ProducerStateEntry>();
-  constructor(private readonly psm: ProducerStateManager) {}
+  constructor(
+    private readonly psm: ProducerStateManager,
+    private readonly parent?: ProducerAppend,
+  ) {}
 
   private entry(pid: bigint): ProducerStateEntry | undefined {
-    return this.staged.get(pid) ?? this.psm.lastEntry(pid);
+    return this.staged.get(pid) ?? (this.parent ? this.parent.entry(pid) : this.psm.lastEntry(pid));
+  }
+
+  /** A nested stage whose updates reach this one only through mergeIntoParent(). */
+  fork(): ProducerAppend {
+    return new ProducerAppend(this.psm, this);
+  }
+
+  /** Moves this stage's updates into `target` (normally the parent). */
+  mergeInto(target: ProducerAppend): void {
+    for (const [k, v] of this.staged) target.staged.set(k, v);
   }
 
   /** Kafka's analyzeAndValidateProducerState for one client batch (offsets not yet assigned). */

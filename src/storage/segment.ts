@@ -15,7 +15,7 @@ import {
   TIME_INDEX_SUFFIX,
   offsetFileName,
   readAt,
-  writeAt,
+  writevAt,
 } from './files.js';
 import { OffsetIndex, TimeIndex, type TimestampOffset } from './indexes.js';
 
@@ -124,13 +124,26 @@ export class LogSegment {
     return rel >= 0 && rel <= INT32_MAX;
   }
 
-  /** Kafka's LogSegment.shouldRoll (segment.jitter.ms ignored). */
-  shouldRoll(p: { segmentBytes: number; segmentMs: number; appendBytes: number; maxTimestamp: bigint; lastOffset: number; now: number }): boolean {
-    if (this.size === 0) return false;
-    const ts = this.firstBatchTimestamp;
+  /**
+   * Kafka's LogSegment.shouldRoll (segment.jitter.ms ignored). `pendingBytes` / `pendingFirstTs`
+   * describe appends grouped into the same write but not yet written.
+   */
+  shouldRoll(p: {
+    segmentBytes: number;
+    segmentMs: number;
+    appendBytes: number;
+    maxTimestamp: bigint;
+    lastOffset: number;
+    now: number;
+    pendingBytes?: number;
+    pendingFirstTs?: bigint | undefined;
+  }): boolean {
+    const size = this.size + (p.pendingBytes ?? 0);
+    if (size === 0) return false;
+    const ts = this.firstBatchTimestamp ?? p.pendingFirstTs;
     const waited = ts !== undefined && ts >= 0n ? Number(p.maxTimestamp - ts) : p.now - this.created;
     return (
-      this.size > p.segmentBytes - p.appendBytes ||
+      size > p.segmentBytes - p.appendBytes ||
       waited > p.segmentMs ||
       this.offsetIndex.isFull ||
       this.timeIndex.isFull ||
@@ -143,16 +156,19 @@ export class LogSegment {
    * per batch as Kafka 3.8+ does: an index entry (batch last offset -> batch position) whenever
    * more than index.interval.bytes were appended since the previous entry.
    */
-  async append(buf: Buffer, batches: readonly AppendedBatch[]): Promise<void> {
+  async append(buf: Buffer | Buffer[], batches: readonly AppendedBatch[]): Promise<void> {
     const start = this.size;
+    const bufs = Array.isArray(buf) ? buf : [buf];
+    let len = 0;
+    for (const b of bufs) len += b.length;
     try {
-      await writeAt(this.fh, buf, start);
+      await writevAt(this.fh, bufs, start);
     } catch (e) {
       await this.fh.truncate(start).catch(() => undefined);
       throw e;
     }
     this.indexBatches(start, batches);
-    this.size = start + buf.length;
+    this.size = start + len;
     if (this.offsetIndex.entries % this.indexPersistThreshold === 0 && this.offsetIndex.hasUnpersisted) {
       // Keep the on-disk index roughly current without a write per entry.
       void this.persistIndexes(false).catch(() => undefined);

@@ -116,6 +116,27 @@ export function runContract(factory: EngineFactory): void {
       await log.close();
     });
 
+    test('offsetForTimestamp inside compressed batches (gzip, zstd)', async () => {
+      const { encodeRecordBatch } = await import('../../src/protocol/records/batch.js');
+      const log = await factory.open(await fresh(), {});
+      for (const compression of [1, 4] as const) {
+        await log.append(
+          await encodeRecordBatch({
+            compression,
+            records: [
+              { value: 'a', timestamp: 100 + compression * 1000 },
+              { value: 'b', timestamp: 300 + compression * 1000 },
+              { value: 'c', timestamp: 200 + compression * 1000 },
+            ],
+          }),
+        );
+      }
+      assert.deepEqual(await log.offsetForTimestamp(1150n), { offset: 1, timestamp: 1300n });
+      assert.deepEqual(await log.offsetForTimestamp(4250n), { offset: 4, timestamp: 4300n });
+      assert.deepEqual(await log.offsetForTimestamp(-3n), { offset: 4, timestamp: 4300n });
+      await log.close();
+    });
+
     test('LogAppendTime stamps maxTimestamp and the attribute, CRC still valid', async () => {
       const log = await factory.open(await fresh(), {});
       const r = await log.append(valueBatch(['x', 'y']), { logAppendTime: 1234567n });

@@ -276,4 +276,81 @@ describe('Log on disk', () => {
     assert.equal(re.logEndOffset, 30);
     await re.close();
   });
+
+  test('grouped concurrent appends across rolls: dense offsets, idempotence, consistent files', async () => {
+    const dir = await fresh();
+    const cfg = { segmentBytes: 3000, indexIntervalBytes: 300 };
+    const log = await openLog(dir, cfg);
+    const producers = [1n, 2n, 3n];
+    const seqs = new Map(producers.map((p) => [p, 0]));
+    const jobs: Array<Promise<{ baseOffset: number; lastOffset: number; duplicate: boolean }>> = [];
+    for (let i = 0; i < 300; i++) {
+      const pid = producers[i % 3]!;
+      const seq = seqs.get(pid)!;
+      seqs.set(pid, seq + 2);
+      const b = buildBatch({ records: [{ value: Buffer.alloc(40 + (i % 90)) }, { value: Buffer.from('z') }], producerId: pid, producerEpoch: 0, baseSequence: seq });
+      jobs.push(log.append(b));
+      if (i % 10 === 9) jobs.push(log.append(Buffer.from(b))); // a retry racing its original
+    }
+    const res = await Promise.all(jobs);
+    const fresh1 = res.filter((r) => !r.duplicate).sort((a, b) => a.baseOffset - b.baseOffset);
+    assert.equal(fresh1.length, 300);
+    assert.equal(res.filter((r) => r.duplicate).length, 30);
+    let n = 0;
+    for (const r of fresh1) {
+      assert.equal(r.baseOffset, n);
+      n = r.lastOffset + 1;
+    }
+    assert.equal(log.logEndOffset, 600);
+    assert.ok(log.numberOfSegments > 10);
+    for (const seg of log.segments) assert.ok(seg.size <= 3000);
+    await log.close();
+    const re = await openLog(dir, cfg, { recoveryPoint: 0 });
+    assert.equal(re.logEndOffset, 600);
+    assert.equal(re.recoveryInfo.truncatedBytes, 0);
+    for (let o = 0; o < 600; o += 7) assert.equal(batchOffsets(await re.read(o, 1))[0]!.baseOffset, o - (o % 2));
+    await re.close();
+  });
+
+  test('flush policy: default leaves it to the OS, flush.messages=1 fsyncs before ack, flush.ms by clock', async () => {
+    const log = await openLog(await fresh());
+    await log.append(valueBatch(['a']));
+    assert.equal(log.recoveryPoint, 0);
+    await log.flush();
+    assert.equal(log.recoveryPoint, 1);
+    await log.close();
+    const l1 = await openLog(await fresh(), { flushMessages: 1 });
+    const r = await Promise.all([l1.append(valueBatch(['a'])), l1.append(valueBatch(['b', 'c']))]);
+    assert.deepEqual(r.map((x) => x.baseOffset), [0, 1]);
+    assert.equal(l1.recoveryPoint, 3);
+    await l1.close();
+    const l3 = await openLog(await fresh(), { flushMessages: 3 });
+    await l3.append(valueBatch(['a']));
+    await l3.append(valueBatch(['b']));
+    assert.equal(l3.recoveryPoint, 0);
+    await l3.append(valueBatch(['c']));
+    assert.equal(l3.recoveryPoint, 3);
+    await l3.close();
+    let now = 1000;
+    const lt = await openLog(await fresh(), { flushMs: 500 }, { now: () => now });
+    await lt.append(valueBatch(['a']));
+    await lt.maybeFlushByTime();
+    assert.equal(lt.recoveryPoint, 0);
+    now = 1600;
+    await lt.maybeFlushByTime();
+    assert.equal(lt.recoveryPoint, 1);
+    await lt.close();
+  });
+
+  test('reads do not wait for the writer queue', async () => {
+    const log = await openLog(await fresh(), { flushMessages: 1 });
+    await log.append(valueBatch(['a']));
+    // Queue a pile of fsyncing appends, then read: the read answers with what is committed now.
+    const writes = Array.from({ length: 50 }, () => log.append(valueBatch(['x'])));
+    const data = await log.read(0, 1 << 20);
+    assert.ok(batchOffsets(data).length >= 1);
+    await Promise.all(writes);
+    assert.equal(log.logEndOffset, 51);
+    await log.close();
+  });
 });
