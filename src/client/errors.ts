@@ -1,0 +1,85 @@
+import type { ErrorName } from '../protocol/errors.js';
+
+export { KafkaProtocolError } from '../protocol/kafka-error.js';
+
+/**
+ * Stable codes of the client's own errors (not Kafka error codes: those arrive as
+ * KafkaProtocolError, whose `code` is Kafka's number).
+ */
+export const ClientErrorCode = {
+  CONNECTION_FAILED: 'TRIBUTARY_CONNECTION_FAILED',
+  CONNECTION_TIMEOUT: 'TRIBUTARY_CONNECTION_TIMEOUT',
+  CONNECTION_CLOSED: 'TRIBUTARY_CONNECTION_CLOSED',
+  REQUEST_TIMEOUT: 'TRIBUTARY_REQUEST_TIMEOUT',
+  REQUEST_ABORTED: 'TRIBUTARY_REQUEST_ABORTED',
+  RESPONSE_TOO_LARGE: 'TRIBUTARY_RESPONSE_TOO_LARGE',
+  PROTOCOL: 'TRIBUTARY_PROTOCOL',
+} as const;
+export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
+
+/**
+ * Base of the client's own errors: a stable string `code`, the closest Kafka error name where one
+ * applies (NETWORK_EXCEPTION, REQUEST_TIMED_OUT) or null, and whether retrying can help.
+ */
+export abstract class ClientError extends Error {
+  abstract override readonly name: string;
+  abstract readonly code: ClientErrorCode;
+  abstract readonly errorName: ErrorName | null;
+  abstract readonly retriable: boolean;
+}
+
+/** The TCP connection could not be established (refused, unreachable, DNS). */
+export class ConnectionError extends ClientError {
+  override readonly name = 'ConnectionError';
+  readonly code = ClientErrorCode.CONNECTION_FAILED;
+  readonly errorName = 'NETWORK_EXCEPTION' as const;
+  readonly retriable = true;
+}
+
+/** The connection (TCP plus ApiVersions negotiation) did not complete within connectTimeoutMs. */
+export class ConnectionTimeoutError extends ClientError {
+  override readonly name = 'ConnectionTimeoutError';
+  readonly code = ClientErrorCode.CONNECTION_TIMEOUT;
+  readonly errorName = 'NETWORK_EXCEPTION' as const;
+  readonly retriable = true;
+}
+
+/** The connection closed (by either side) while the request was pending, or before it was sent. */
+export class ConnectionClosedError extends ClientError {
+  override readonly name = 'ConnectionClosedError';
+  readonly code = ClientErrorCode.CONNECTION_CLOSED;
+  readonly errorName = 'NETWORK_EXCEPTION' as const;
+  readonly retriable = true;
+}
+
+/** No response within the request's timeout. The connection stays open; a late answer is dropped. */
+export class RequestTimeoutError extends ClientError {
+  override readonly name = 'RequestTimeoutError';
+  readonly code = ClientErrorCode.REQUEST_TIMEOUT;
+  readonly errorName = 'REQUEST_TIMED_OUT' as const;
+  readonly retriable = true;
+}
+
+/** The caller's AbortSignal fired before the response arrived. */
+export class RequestAbortedError extends ClientError {
+  override readonly name = 'RequestAbortedError';
+  readonly code = ClientErrorCode.REQUEST_ABORTED;
+  readonly errorName = null;
+  readonly retriable = false;
+}
+
+/** A response frame announced more bytes than maxResponseBytes; the connection is closed. */
+export class ResponseTooLargeError extends ClientError {
+  override readonly name = 'ResponseTooLargeError';
+  readonly code = ClientErrorCode.RESPONSE_TOO_LARGE;
+  readonly errorName = null;
+  readonly retriable = false;
+}
+
+/** The broker's bytes do not make sense: an undecodable response or an unknown correlation id. */
+export class ProtocolError extends ClientError {
+  override readonly name = 'ProtocolError';
+  readonly code = ClientErrorCode.PROTOCOL;
+  readonly errorName = null;
+  readonly retriable = false;
+}

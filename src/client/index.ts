@@ -1,0 +1,3 @@
+// The client library: connections now; producer, consumer and admin build on them.
+export * from './errors.js';
+export * from './connection.js';
