@@ -91,6 +91,7 @@ async function limited<T>(items: T[], n: number, fn: (t: T) => Promise<void>): P
 export class LogManager {
   private readonly logs = new Map<string, { log: Log; dir: string }>();
   private readonly topicOverrides = new Map<string, Partial<LogConfig>>();
+  private readonly creating = new Map<string, Promise<Log>>();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly background = new Set<Promise<unknown>>();
   private closed = false;
@@ -245,6 +246,15 @@ export class LogManager {
     if (this.closed) throw new LogClosedError('log manager');
     const existing = this.getLog(topic, partition);
     if (existing) return existing;
+    const k = key(topic, partition);
+    const inflight = this.creating.get(k);
+    if (inflight) return inflight;
+    const p = this.createLog(topic, partition, opts).finally(() => this.creating.delete(k));
+    this.creating.set(k, p);
+    return p;
+  }
+
+  private async createLog(topic: string, partition: number, opts: { config?: Partial<LogConfig>; topicId?: string }): Promise<Log> {
     if (opts.config) this.topicOverrides.set(topic, { ...this.topicOverrides.get(topic), ...opts.config });
     const counts = new Map(this.logDirs.map((d) => [d, 0]));
     for (const e of this.logs.values()) counts.set(e.dir, (counts.get(e.dir) ?? 0) + 1);
@@ -259,12 +269,6 @@ export class LogManager {
       now: this.now,
       ...(this.opts.decompress ? { decompress: this.opts.decompress } : {}),
     });
-    // A concurrent create of the same partition may have won; keep the first.
-    const raced = this.getLog(topic, partition);
-    if (raced) {
-      await log.closeForDelete();
-      return raced;
-    }
     if (opts.topicId) await writeFileAtomic(join(pdir, PARTITION_METADATA), `version: 0\ntopic_id: ${opts.topicId}\n`);
     await fsyncDir(dir);
     this.logs.set(key(topic, partition), { log, dir });
