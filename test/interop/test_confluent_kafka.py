@@ -17,8 +17,13 @@ def create_topic(bootstrap, topic, partitions=1):
     futures = admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)],
                                   operation_timeout=15, request_timeout=15)
     futures[topic].result(timeout=T)
-    md = spec.poll_until(lambda: admin.list_topics(topic, timeout=10).topics.get(topic), "topic metadata")
-    assert md.error is None and sorted(md.partitions) == list(range(partitions))
+
+    def ready():  # a created topic can take a moment to show in metadata (Kafka's KRaft brokers lag)
+        md = admin.list_topics(topic, timeout=10).topics.get(topic)
+        return md if md is not None and md.error is None and len(md.partitions) == partitions else None
+    md = spec.poll_until(ready, "topic %s in metadata with %d partition(s)" % (topic, partitions))
+    assert sorted(md.partitions) == list(range(partitions))
+    assert all(p.error is None and p.leader >= 0 for p in md.partitions.values())
     return admin
 
 

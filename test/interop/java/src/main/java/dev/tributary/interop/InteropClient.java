@@ -51,6 +51,10 @@ public final class InteropClient {
         }
         String bootstrap = args[0], topic = args[1], codec = args[2];
         int n = args.length > 3 ? Integer.parseInt(args[3]) : 10;
+        if (n <= FROM) {
+            System.err.println("count must be more than " + FROM);
+            System.exit(2);
+        }
         try {
             run(bootstrap, topic, codec, n);
             System.out.println("OK java kafka-clients " + org.apache.kafka.common.utils.AppInfoParser.getVersion()
@@ -94,7 +98,7 @@ public final class InteropClient {
 
         try (Admin admin = Admin.create(common)) {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
-            TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
+            TopicDescription d = describeWhenVisible(admin, topic);
             checkEq("partition count", 1, d.partitions().size());
             check(d.partitions().get(0).leader() != null, "partition 0 leader", "a broker", null);
         }
@@ -155,13 +159,27 @@ public final class InteropClient {
         try (Admin admin = Admin.create(common)) {
             checkEq("admin earliest", 0L, listOffset(admin, tp, OffsetSpec.earliest()).offset());
             checkEq("admin latest", (long) n, listOffset(admin, tp, OffsetSpec.latest()).offset());
-            ListOffsetsResult.ListOffsetsResultInfo byTs = listOffset(admin, tp, OffsetSpec.forTimestamp(base + 7000L));
-            checkEq("admin forTimestamp offset", 7L, byTs.offset());
-            checkEq("admin forTimestamp timestamp", base + 7000L, byTs.timestamp());
+            ListOffsetsResult.ListOffsetsResultInfo byTs = listOffset(admin, tp, OffsetSpec.forTimestamp(base + (n - 3) * 1000L));
+            checkEq("admin forTimestamp offset", (long) n - 3, byTs.offset());
+            checkEq("admin forTimestamp timestamp", base + (n - 3) * 1000L, byTs.timestamp());
             ListOffsetsResult.ListOffsetsResultInfo max = listOffset(admin, tp, OffsetSpec.maxTimestamp());
             checkEq("admin maxTimestamp offset", (long) n - 1, max.offset());
             checkEq("admin maxTimestamp timestamp", base + (n - 1) * 1000L, max.timestamp());
             admin.deleteTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A created topic can take a moment to reach a broker's metadata (Kafka's KRaft brokers lag). */
+    static TopicDescription describeWhenVisible(Admin admin, String topic) throws Exception {
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        while (true) {
+            try {
+                return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)
+                        || System.nanoTime() > deadline) throw e;
+                Thread.sleep(100);
+            }
         }
     }
 
