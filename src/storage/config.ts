@@ -1,6 +1,8 @@
 /**
- * Per-log configuration: Kafka's topic-level keys (segment.bytes, ...) with the broker-level
- * defaults (log.segment.bytes, ...). Values are numbers; "never" is Number.MAX_SAFE_INTEGER.
+ * Per-log configuration: Kafka's topic-level keys (segment.bytes, ...). The broker resolves each
+ * key against its own defaults (log.segment.bytes, log.roll.hours, ...) before handing it here
+ * (BrokerConfig.resolveTopicConfig), so the synonym rules live in one place. Values are numbers;
+ * "never" is Number.MAX_SAFE_INTEGER.
  */
 export interface LogConfig {
   /** segment.bytes / log.segment.bytes (1 GiB). */
@@ -58,20 +60,6 @@ export const TOPIC_CONFIG_KEYS: Readonly<Record<string, keyof LogConfig>> = Obje
   'file.delete.delay.ms': 'fileDeleteDelayMs',
 });
 
-/** Broker-level key -> LogConfig field (log.roll.hours / log.retention.hours/minutes handled below). */
-export const BROKER_CONFIG_KEYS: Readonly<Record<string, keyof LogConfig>> = Object.freeze({
-  'log.segment.bytes': 'segmentBytes',
-  'log.roll.ms': 'segmentMs',
-  'log.index.size.max.bytes': 'segmentIndexBytes',
-  'log.index.interval.bytes': 'indexIntervalBytes',
-  'log.flush.interval.messages': 'flushMessages',
-  'log.flush.interval.ms': 'flushMs',
-  'log.retention.ms': 'retentionMs',
-  'log.retention.bytes': 'retentionBytes',
-  'log.message.timestamp.type': 'messageTimestampType',
-  'message.max.bytes': 'maxMessageBytes',
-  'log.segment.delete.delay.ms': 'fileDeleteDelayMs',
-});
 
 function toNumber(key: string, v: string | number): number {
   const n = typeof v === 'number' ? v : Number(String(v).trim());
@@ -100,24 +88,6 @@ export function parseTopicConfig(props: Readonly<Record<string, string | number>
   return out;
 }
 
-/**
- * Parses broker-level defaults (`log.segment.bytes`, `log.roll.hours`, ...). Precedence as Kafka:
- * log.roll.ms over log.roll.hours; log.retention.ms over .minutes over .hours.
- */
-export function parseBrokerLogConfig(props: Readonly<Record<string, string | number>>): Partial<LogConfig> {
-  const out: Partial<LogConfig> = {};
-  const hours = props['log.roll.hours'];
-  if (hours !== undefined) out.segmentMs = toNumber('log.roll.hours', hours) * 3600_000;
-  const rh = props['log.retention.hours'];
-  if (rh !== undefined) out.retentionMs = toNumber('log.retention.hours', rh) * 3600_000;
-  const rm = props['log.retention.minutes'];
-  if (rm !== undefined) out.retentionMs = toNumber('log.retention.minutes', rm) * 60_000;
-  for (const [k, v] of Object.entries(props)) {
-    const field = BROKER_CONFIG_KEYS[k];
-    if (field) setField(out, k, field, v);
-  }
-  return out;
-}
 
 export function resolveLogConfig(...layers: Array<Partial<LogConfig> | undefined>): LogConfig {
   const out: LogConfig = { ...DEFAULT_LOG_CONFIG };

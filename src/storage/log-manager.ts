@@ -23,7 +23,7 @@ export interface LogManagerOptions {
   nodeId: number;
   /** cluster.id; generated on the first start when absent. */
   clusterId?: string;
-  /** Broker-level log defaults (see parseBrokerLogConfig). */
+  /** Log defaults for every topic (the broker passes each topic's fully resolved config instead). */
   defaults?: Partial<LogConfig>;
   /** Per-topic overrides for logs found on disk at startup (from the metadata store). */
   topicConfig?: (topic: string) => Partial<LogConfig> | undefined;

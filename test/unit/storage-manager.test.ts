@@ -11,7 +11,6 @@ import {
   parsePartitionDirName,
   deleteDirName,
   parseTopicConfig,
-  parseBrokerLogConfig,
   readMetaProperties,
 } from '../../src/storage/index.js';
 import { batchOffsets, valueBatch } from './helpers/storage-batches.js';
@@ -63,11 +62,7 @@ describe('LogManager', () => {
       flushMessages: 1,
       messageTimestampType: 'LogAppendTime',
     });
-    assert.deepEqual(parseBrokerLogConfig({ 'log.roll.hours': '1', 'log.flush.interval.messages': '9223372036854775807' }), {
-      segmentMs: 3600000,
-      flushMessages: Number.MAX_SAFE_INTEGER,
-    });
-    assert.equal(parseBrokerLogConfig({ 'log.roll.hours': '1', 'log.roll.ms': '5' }).segmentMs, 5);
+    assert.equal(parseTopicConfig({ 'flush.messages': '9223372036854775807' }).flushMessages, Number.MAX_SAFE_INTEGER);
     assert.throws(() => parseTopicConfig({ 'segment.bytes': 'lots' }), /segment.bytes/);
   });
 
