@@ -8,7 +8,8 @@ import { Broker, type BrokerOptions } from '../../../src/index.js';
 import { Connection, type ConnectionOptions } from '../../../src/client/index.js';
 import { ApiKey, type FetchRequest, type ListOffsetsRequest, type ProduceRequest } from '../../../src/protocol/messages/index.js';
 import { encodeRecordBatchSync, type EncodeBatchOptions, type ProducerRecord } from '../../../src/protocol/records/index.js';
-import { createLogger } from '../../../src/broker/logger.js';
+import { createLogger, type Logger } from '../../../src/broker/logger.js';
+import { pino } from 'pino';
 
 export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
@@ -22,7 +23,14 @@ export interface TestBroker {
   close(): Promise<void>;
 }
 
-export async function startBroker(overrides: BrokerOptions = {}): Promise<TestBroker> {
+/** A logger that keeps the broker's log lines (parsed JSON) in `lines`, for asserting on them. */
+export function capturingLogger(level = 'warn'): { logger: Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = pino({ level, base: null }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
+  return { logger, lines };
+}
+
+export async function startBroker(overrides: BrokerOptions = {}, runtime: { logger?: Logger } = {}): Promise<TestBroker> {
   const dir = await mkdtemp(join(tmpdir(), 'tributary-test-'));
   const options: BrokerOptions = {
     listeners: 'PLAINTEXT://127.0.0.1:0',
@@ -30,7 +38,7 @@ export async function startBroker(overrides: BrokerOptions = {}): Promise<TestBr
     'auto.create.topics.enable': false,
     ...overrides,
   };
-  const logger = createLogger(process.env.TRIBUTARY_TEST_LOG_LEVEL ?? 'silent');
+  const logger = runtime.logger ?? createLogger(process.env.TRIBUTARY_TEST_LOG_LEVEL ?? 'silent');
   const t: TestBroker = {
     broker: await Broker.start(options, { logger }),
     dir,
