@@ -72,6 +72,34 @@ function noise(n: number, seed: number): Buffer {
   return b;
 }
 
+/** Calls onFrame for every length-prefixed frame in a byte stream fed chunk by chunk. */
+function frameCounter(onFrame: () => void): (chunk: Buffer) => void {
+  const head = Buffer.alloc(4);
+  let headFill = 0;
+  let left = -1;
+  return (chunk) => {
+    let off = 0;
+    while (off < chunk.length) {
+      if (left < 0) {
+        const k = Math.min(4 - headFill, chunk.length - off);
+        chunk.copy(head, headFill, off, off + k);
+        headFill += k;
+        off += k;
+        if (headFill < 4) return;
+        headFill = 0;
+        left = head.readInt32BE(0);
+      }
+      const take = Math.min(left, chunk.length - off);
+      left -= take;
+      off += take;
+      if (left === 0) {
+        left = -1;
+        onFrame();
+      }
+    }
+  };
+}
+
 /** A plain socket, to send bytes no client would. */
 function rawSocket(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
@@ -342,6 +370,46 @@ describe('bad input: each case gets a clear error and the broker keeps serving o
     assert.equal((await closedByBroker(s, 'a truncated body')).length, 0);
     assertClosedLogged(/malformed Produce v9 request/);
     assert.equal(await latestOffset(healthy, 'healthy'), healthyEnd, 'nothing appended');
+  });
+
+  test('a client that pipelines fetches and never reads the answers does not make the broker buffer them all', async () => {
+    // 8 batches of 100 kB: each fetch answer is about 800 kB.
+    await createTopic(healthy, 'slow-reader');
+    const slowId = await topicId(healthy, 'slow-reader');
+    for (let i = 0; i < 8; i++) {
+      const r = await healthy.send(ApiKey.Produce, produceRequest('slow-reader', 0, batch([{ value: Buffer.alloc(100_000, i) }])));
+      assert.equal(r.responses[0]!.partitionResponses[0]!.errorCode, 0);
+    }
+    const frame = encodedFrame(ApiKey.Fetch, 12, 1, fetchRequest({ topic: 'slow-reader', offset: 0, partitionMaxBytes: 4 << 20 }));
+    const n = 400; // ~320 MB of answers if the broker buffered them all
+    const s = await rawSocket(tb.broker.port);
+    s.pause(); // do not read (until the end)
+    const base = process.memoryUsage().arrayBuffers;
+    let peak = 0;
+    s.write(Buffer.concat(Array.from({ length: n }, () => frame)));
+    // Give the broker plenty of turns: 200 fetch round trips on the healthy connection.
+    for (let i = 0; i < 200; i++) {
+      await healthy.send(ApiKey.Fetch, fetchRequest({ topic: 'slow-reader', topicId: slowId, offset: 0, partitionMaxBytes: 1000 }));
+      peak = Math.max(peak, process.memoryUsage().arrayBuffers - base);
+    }
+    // Now read: every answer still arrives.
+    let frames = 0;
+    let bytes = 0;
+    const done = new Promise<void>((resolve) => {
+      const counter = frameCounter(() => {
+        if (++frames === n) resolve();
+      });
+      s.on('data', (d: Buffer) => {
+        bytes += d.length;
+        counter(d);
+      });
+    });
+    s.resume();
+    await deadline(done, 30_000, 'all answers to the slow reader');
+    s.destroy();
+    assert.ok(bytes > n * 800_000, `all ${n} answers arrived (${bytes} bytes)`);
+    if (process.env.SHOW_PEAK) console.log(`peak ${(peak / 1e6).toFixed(0)} MB`);
+    assert.ok(peak < 100 * 1024 * 1024, `the broker buffered at most ~100 MB for a client that does not read (peak ${(peak / 1e6).toFixed(0)} MB)`);
   });
 
   test('hostile lengths inside a valid frame (INT32_MAX counts) close the connection without a big allocation', async () => {

@@ -126,11 +126,29 @@ export class Connection implements ConnectionInfo {
           this.close(result.reason);
           return;
         }
-        if (result.kind === 'respond') this.write(result.chunks);
+        if (result.kind === 'respond') {
+          this.write(result.chunks);
+          // Backpressure: a client that does not read its answers must not make us buffer them
+          // without bound. Handle its next request once the socket has drained (Kafka likewise
+          // mutes a channel until its response is sent).
+          if (!this.closed && this.socket.writableNeedDrain) await this.writableDrained();
+        }
       }
     } finally {
       this.processing = false;
     }
+  }
+
+  private writableDrained(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
+    });
   }
 
   private write(chunks: Buffer[]): void {
