@@ -12,6 +12,10 @@ by correlation id. Sessions:
   java         test/interop/java's program, codec none: Admin (CreateTopics, Metadata,
                ListOffsets, ...), idempotent producer (InitProducerId, Produce), consumer (Fetch)
   java-<codec> the same with gzip, snappy, lz4, zstd (Produce and Fetch only)
+against Apache Kafka 4.3.1, and then the java sessions again against Apache Kafka 3.9.1, labelled
+java-kafka391[-<codec>]: the message specs in ../shared/kafka-reference are 3.9's, so those frames
+carry the versions a 4.x Java client negotiates with a broker that advertises exactly them
+(Produce v11, Fetch v17, ...) where the 4.3.1 ones carry Produce v13, Fetch v18, ...
 For each session, API key and version it keeps one request/response pair, the one with the
 largest response (so a Fetch pair holds records, not an empty long poll), and writes
   <out>/<client>-<apiKey>-v<version>-req.bin   the request frame, its 4-byte size prefix included
@@ -52,6 +56,7 @@ class Recorder:
         self.label = None  # None: forward without recording
         self.keys = set(API_NAMES)
         self.pairs = {}
+        self.broker = {}  # (label, api key, version) -> Kafka version
 
     def keep(self, label, keys, req, resp):
         api_key, version = struct.unpack(">hh", req[4:8])
@@ -126,7 +131,7 @@ async def run(cmd, timeout=120, stdin=None):
     return out.decode()
 
 
-async def sessions(rec, bootstrap):
+async def sessions(rec, bootstrap, kcat_too=True, java_label="java"):
     from confluent_kafka.admin import AdminClient, NewTopic
     kcat = shutil.which("kcat") or sys.exit("capture: kcat is not installed")
     java_jar = os.path.join(ROOT, "test", "interop", "java", "target", "interop-client.jar")
@@ -144,7 +149,7 @@ async def sessions(rec, bootstrap):
             time.sleep(0.1)
 
     lines = "".join("key-%d|value-%d-%s\n" % (i, i, "abcdefgh" * 8) for i in range(5)).encode()
-    for codec in ("none",) + CODECS:
+    for codec in ("none",) + CODECS if kcat_too else ():
         label = "kcat" if codec == "none" else "kcat-" + codec
         topic = "fixture-%s" % label
         rec.label = None
@@ -161,34 +166,48 @@ async def sessions(rec, bootstrap):
             await run(k + ["-Q", "-t", "%s:0:%d" % (topic, int(time.time() * 1000) - 60000)])
 
     for codec in ("none",) + CODECS:
-        rec.label = "java" if codec == "none" else "java-" + codec
+        rec.label = java_label if codec == "none" else "%s-%s" % (java_label, codec)
         rec.keys = set(API_NAMES) if codec == "none" else {0, 1}
         await run(["java", "-Xmx256m", "-jar", java_jar, bootstrap, "fixture-%s" % rec.label, codec, "5"])
     rec.label = None
 
 
-async def amain(args):
-    rec = Recorder()
+async def capture_against(rec, kafka_version, **kw):
     tmp = tempfile.mkdtemp(prefix="capture-kafka-")
     broker_port, proxy_port = free_port(), free_port()
     proxy = Proxy(broker_port, rec)
     await proxy.start(proxy_port)
     ref = os.path.join(ROOT, "scripts", "kafka-ref.sh")
-    await run([ref, "start", tmp, str(broker_port), "advertised.listeners=PLAINTEXT://127.0.0.1:%d" % proxy_port],
-              timeout=300)
+    env = dict(os.environ, KAFKA_VERSION=kafka_version)
+    p = await asyncio.create_subprocess_exec(
+        ref, "start", tmp, str(broker_port), "advertised.listeners=PLAINTEXT://127.0.0.1:%d" % proxy_port,
+        env=env, stdin=subprocess.DEVNULL)
+    if await asyncio.wait_for(p.wait(), 300) != 0:
+        raise SystemExit("capture: Apache Kafka %s did not start" % kafka_version)
     try:
-        await sessions(rec, "127.0.0.1:%d" % proxy_port)
+        before = set(rec.pairs)
+        await sessions(rec, "127.0.0.1:%d" % proxy_port, **kw)
+        for k in set(rec.pairs) - before:
+            rec.broker[k] = kafka_version
     finally:
-        subprocess.run([ref, "stop", tmp], timeout=60)
+        subprocess.run([ref, "stop", tmp], timeout=60, env=env)
         proxy.server.close()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+async def amain(args):
+    rec = Recorder()
+    await capture_against(rec, args.kafka)
+    if args.kafka_specs:
+        await capture_against(rec, args.kafka_specs, kcat_too=False,
+                              java_label="java-kafka" + args.kafka_specs.replace(".", ""))
 
     os.makedirs(args.out, exist_ok=True)
     for f in os.listdir(args.out):
         if f.endswith(".bin"):
             os.remove(os.path.join(args.out, f))
-    kafka_version = os.environ.get("KAFKA_VERSION", "4.3.1")
-    index = {"broker": "Apache Kafka %s (scripts/kafka-ref.sh)" % kafka_version,
+    index = {"brokers": "Apache Kafka (scripts/kafka-ref.sh), the version per frame in 'kafka'",
+             "clients": "kcat 1.7.1 (librdkafka 2.0.2); Java kafka-clients 4.3.1 (test/interop/java)",
              "captured": time.strftime("%Y-%m-%d"),
              "format": "each file is one frame as sent on the wire: int32 size, then the request (header + body) "
                        "or the response (header + body); a pair shares its correlation id",
@@ -200,7 +219,7 @@ async def amain(args):
                 f.write(frame)
         client_id_len = struct.unpack(">h", req[12:14])[0]
         index["frames"].append({
-            "client": label, "apiKey": api_key, "api": API_NAMES[api_key], "version": version,
+            "client": label, "kafka": rec.broker.get((label, api_key, version)), "apiKey": api_key, "api": API_NAMES[api_key], "version": version,
             "correlationId": struct.unpack(">i", req[8:12])[0],
             "clientId": req[14:14 + client_id_len].decode() if client_id_len >= 0 else None,
             "request": "%s-req.bin" % stem, "requestBytes": len(req),
@@ -215,6 +234,10 @@ async def amain(args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=os.path.join(ROOT, "test", "fixtures", "frames"))
+    ap.add_argument("--kafka", default="4.3.1", help="the broker for the kcat and java sessions")
+    ap.add_argument("--kafka-specs", default="3.9.1",
+                    help="the broker matching ../shared/kafka-reference's specs, for the java-kafkaNNN sessions "
+                         "('' to skip)")
     asyncio.run(amain(ap.parse_args()))
 
 
