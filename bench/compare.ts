@@ -1,0 +1,831 @@
+/**
+ * Side by side with Apache Kafka (issue 4): starts the reference Apache Kafka broker and
+ * Tributary, one at a time, on loopback, with the same settings, and drives both with the same
+ * load generators: Kafka's own ProducerPerformance, ConsumerPerformance and EndToEndLatency
+ * (java -cp, from the kafka-tools jar) and our Node producer/consumer (bench/lib.ts).
+ *
+ *   scripts/bench-compare.sh [--quick] [--repeats 3] [--tmpfs] [--profile <dir>] ...
+ *   node dist/bench/compare.js --kafka-libs .cache/kafka/4.3.1/libs [flags]
+ *
+ * Each repeat starts each broker fresh (alternating which goes first), warms it up, then runs
+ * the workloads; the table shows medians over repeats. Every child process has a deadline, and
+ * the whole run stops scheduling repeats once the next would overrun --budget-s. Counts are
+ * verified (ListOffsets on every produced topic, and our consumer reading workload 1 back);
+ * a failed or unverified figure is printed as such, never turned into a ratio.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, openSync, closeSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Connection } from '../src/client/connection.js';
+import { ApiKey } from '../src/protocol/messages/index.js';
+import { consume, endToEndLatency, ensureTopic, median, parseFlags, procStats, produce, recordsInTopic, here, type ProcStats } from './lib.js';
+
+const root = resolve(here, '../..');
+
+const flags = parseFlags(process.argv.slice(2), {
+  quick: false,
+  repeats: 0,
+  records: 0,
+  records1k: 0,
+  e2eRecords: 0,
+  warmupRecords: 0,
+  kafkaLibs: '',
+  kafkaHeap: '-Xmx1G -Xms1G',
+  toolHeap: '-Xmx512M',
+  tmpfs: false,
+  dataDir: '',
+  profile: '',
+  brokers: 'kafka,tributary',
+  budgetS: 570,
+  resultsDir: join(root, 'bench/results'),
+  keepData: false,
+});
+const quick = flags.quick;
+const N1 = flags.records || (quick ? 200_000 : 1_000_000);
+const N2 = flags.records1k || (quick ? 20_000 : 200_000);
+const NE2E = flags.e2eRecords || (quick ? 1_000 : 10_000);
+const NWARM = flags.warmupRecords || (quick ? 50_000 : 200_000);
+const REPEATS = flags.repeats || (quick ? 1 : 3);
+const TOOL_TIMEOUT_MS = quick ? 90_000 : 150_000;
+const t0 = performance.now();
+const elapsedS = (): number => (performance.now() - t0) / 1000;
+const say = (s: string): void => {
+  process.stderr.write(`[${elapsedS().toFixed(0).padStart(4)} s] ${s}\n`);
+};
+
+if (!flags.kafkaLibs || !existsSync(flags.kafkaLibs)) {
+  console.error('--kafka-libs <dir of Kafka jars> is required (scripts/bench-compare.sh passes it)');
+  process.exit(2);
+}
+const kafkaVersion = /kafka_2\.13-(.+)\.jar/.exec(spawnSync('ls', [flags.kafkaLibs]).stdout.toString())?.[1] ?? '?';
+const cp = `${flags.kafkaLibs}/*`;
+const base = mkdtempSync(join(flags.tmpfs ? '/dev/shm' : flags.dataDir || tmpdir(), 'tributary-compare-'));
+const toolLog4j = join(base, 'tools-log4j2.properties');
+writeFileSync(
+  toolLog4j,
+  [
+    'status = warn',
+    'appender.err.type = Console',
+    'appender.err.name = STDERR',
+    'appender.err.target = SYSTEM_ERR',
+    'appender.err.layout.type = PatternLayout',
+    'appender.err.layout.pattern = [%d] %p %m (%c)%n',
+    'rootLogger.level = WARN',
+    'rootLogger.appenderRef.err.ref = STDERR',
+    '',
+  ].join('\n'),
+);
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+
+const children = new Set<ChildProcess>();
+function cleanup(): void {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+}
+process.on('exit', cleanup);
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    cleanup();
+    process.exit(130);
+  });
+}
+
+interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+  timedOut: boolean;
+}
+
+/** Runs a command to completion, SIGKILLed after timeoutMs. */
+function run(cmd: string, args: string[], timeoutMs: number): Promise<RunResult> {
+  return new Promise((resolvePromise) => {
+    const start = performance.now();
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      children.delete(child);
+      resolvePromise({ code, stdout, stderr, ms: performance.now() - start, timedOut });
+    });
+  });
+}
+
+function javaTool(cls: string, args: string[]): Promise<RunResult> {
+  return run('java', [...flags.toolHeap.split(' ').filter(Boolean), `-Dlog4j2.configurationFile=${toolLog4j}`, '-cp', cp, cls, ...args], TOOL_TIMEOUT_MS);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => resolvePromise(port));
+    });
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------------------------------------
+// Brokers
+
+type Kind = 'kafka' | 'tributary';
+
+interface RunningBroker {
+  kind: Kind;
+  pid: number;
+  bootstrap: string;
+  dir: string;
+  /** ms from spawning the broker process to the first acknowledged produce. */
+  startupMs: number;
+  stats(): ProcStats | null;
+  stop(): Promise<void>;
+}
+
+function spawnBroker(cmd: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  const fd = openSync(logFile, 'a');
+  const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], env });
+  closeSync(fd);
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  return child;
+}
+
+async function stopChild(child: ChildProcess, graceMs = 20_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Polls until a 1-record produce with acks=1 is acknowledged; returns the ms since `spawnedAt`. */
+async function firstAck(bootstrap: string, child: ChildProcess, spawnedAt: number, logFile: string): Promise<number> {
+  const deadline = performance.now() + 90_000;
+  let lastErr = '';
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`broker exited during startup (${child.exitCode ?? child.signalCode}); log: ${logFile}\n${tail(logFile)}`);
+    }
+    if (performance.now() > deadline) throw new Error(`no acknowledged produce after 90 s (${lastErr}); log: ${logFile}`);
+    let conn: Connection | undefined;
+    try {
+      conn = await Connection.connect(bootstrap, { clientId: 'bench-probe', connectTimeoutMs: 2_000, requestTimeoutMs: 5_000 });
+      const topic = await ensureTopic(conn, 'startup-probe', 1);
+      await produce(conn, { topic: topic.name, partitions: 1, records: 1, recordSize: 10, batchBytes: 1024, acks: 1, compression: 'none', inFlight: 1 });
+      return performance.now() - spawnedAt;
+    } catch (err) {
+      lastErr = (err as Error).message;
+      await sleep(20);
+    } finally {
+      conn?.destroy();
+    }
+  }
+}
+
+function tail(file: string, lines = 20): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+async function startKafka(dir: string): Promise<RunningBroker> {
+  const port = await freePort();
+  const cport = await freePort();
+  mkdirSync(join(dir, 'data'), { recursive: true });
+  const props = join(dir, 'server.properties');
+  // The settings scripts/kafka-ref.sh uses (the interop reference), Kafka's defaults otherwise:
+  // log.segment.bytes 1 GiB, no flush policy (the page cache decides), 3 network and 8 I/O threads.
+  writeFileSync(
+    props,
+    [
+      'process.roles=broker,controller',
+      'node.id=1',
+      `controller.quorum.voters=1@127.0.0.1:${cport}`,
+      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${cport}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+      'controller.listener.names=CONTROLLER',
+      'inter.broker.listener.name=PLAINTEXT',
+      'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+      `log.dirs=${join(dir, 'data')}`,
+      'num.partitions=1',
+      'default.replication.factor=1',
+      'auto.create.topics.enable=true',
+      'offsets.topic.replication.factor=1',
+      'offsets.topic.num.partitions=1',
+      'transaction.state.log.replication.factor=1',
+      'transaction.state.log.min.isr=1',
+      'share.coordinator.state.topic.replication.factor=1',
+      'share.coordinator.state.topic.min.isr=1',
+      'group.initial.rebalance.delay.ms=0',
+      '',
+    ].join('\n'),
+  );
+  const log4j = join(dir, 'log4j2.properties');
+  writeFileSync(
+    log4j,
+    [
+      'status = warn',
+      'appender.file.type = File',
+      'appender.file.name = FILE',
+      `appender.file.fileName = ${join(dir, 'server.log')}`,
+      'appender.file.layout.type = PatternLayout',
+      'appender.file.layout.pattern = [%d] %p %m (%c)%n',
+      'rootLogger.level = INFO',
+      'rootLogger.appenderRef.file.ref = FILE',
+      '',
+    ].join('\n'),
+  );
+  // kafka-server-start.sh's JVM flags (KAFKA_HEAP_OPTS and KAFKA_JVM_PERFORMANCE_OPTS defaults).
+  const jvm = [
+    ...flags.kafkaHeap.split(' ').filter(Boolean),
+    '-server',
+    '-XX:+UseG1GC',
+    '-XX:MaxGCPauseMillis=20',
+    '-XX:InitiatingHeapOccupancyPercent=35',
+    '-XX:+ExplicitGCInvokesConcurrent',
+    '-XX:MaxInlineLevel=15',
+    '-Djava.awt.headless=true',
+    `-Dlog4j2.configurationFile=${log4j}`,
+    `-Dkafka.logs.dir=${dir}`,
+  ];
+  const clusterId = randomBytes(16).toString('base64url');
+  const fmt = await run('java', [...jvm, '-cp', cp, 'kafka.tools.StorageTool', 'format', '--ignore-formatted', '-t', clusterId, '-c', props], 60_000);
+  if (fmt.code !== 0) throw new Error(`kafka-storage format failed: ${fmt.stdout}${fmt.stderr}`);
+  const logFile = join(dir, 'kafka.out');
+  const spawnedAt = performance.now();
+  const child = spawnBroker('java', [...jvm, '-cp', cp, 'kafka.Kafka', props], logFile);
+  const bootstrap = `127.0.0.1:${port}`;
+  const startupMs = await firstAck(bootstrap, child, spawnedAt, logFile);
+  return { kind: 'kafka', pid: child.pid!, bootstrap, dir, startupMs, stats: () => procStats(child.pid!), stop: () => stopChild(child) };
+}
+
+async function startTributary(dir: string, profileDir: string): Promise<RunningBroker> {
+  const port = await freePort();
+  mkdirSync(join(dir, 'data'), { recursive: true });
+  const logFile = join(dir, 'tributary.out');
+  const nodeFlags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const args = [
+    ...nodeFlags,
+    join(root, 'dist/src/cli/tributary.js'),
+    'server-start',
+    join(root, 'config/server.properties'),
+    '--override',
+    `listeners=PLAINTEXT://127.0.0.1:${port}`,
+    '--override',
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    '--override',
+    `log.dirs=${join(dir, 'data')}`,
+  ];
+  const spawnedAt = performance.now();
+  const child = spawnBroker(process.execPath, args, logFile, { ...process.env, TRIBUTARY_LOG_LEVEL: 'warn' });
+  const bootstrap = `127.0.0.1:${port}`;
+  const startupMs = await firstAck(bootstrap, child, spawnedAt, logFile);
+  return { kind: 'tributary', pid: child.pid!, bootstrap, dir, startupMs, stats: () => procStats(child.pid!), stop: () => stopChild(child) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workloads
+
+interface Figure {
+  recordsPerSec?: number;
+  mbPerSec?: number;
+  avgMs?: number;
+  p50Ms?: number;
+  p99Ms?: number;
+  p999Ms?: number;
+  brokerCpuS?: number;
+  records?: number;
+  verified?: boolean;
+  /** Why there is no figure. */
+  error?: string;
+}
+
+type Results = Record<string, Figure>;
+
+const PERF_LINE =
+  /(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99\.9th/;
+
+async function producerPerf(b: RunningBroker, topic: string, records: number, size: number, props: string[]): Promise<Figure> {
+  const before = b.stats();
+  const r = await javaTool('org.apache.kafka.tools.ProducerPerformance', [
+    '--bootstrap-server',
+    b.bootstrap,
+    '--topic',
+    topic,
+    '--num-records',
+    String(records),
+    '--record-size',
+    String(size),
+    '--throughput',
+    '-1',
+    '--command-property',
+    ...props,
+  ]);
+  const after = b.stats();
+  const lines = r.stdout.split('\n').filter((l) => PERF_LINE.test(l));
+  const m = PERF_LINE.exec(lines[lines.length - 1] ?? '');
+  if (r.code !== 0 || !m || Number(m[1]) !== records) {
+    return { error: r.timedOut ? `timed out after ${TOOL_TIMEOUT_MS / 1000} s` : `ProducerPerformance exit ${r.code}: ${lastLines(r.stderr || r.stdout)}` };
+  }
+  return {
+    records: Number(m[1]),
+    recordsPerSec: Number(m[2]),
+    mbPerSec: Number(m[3]),
+    avgMs: Number(m[4]),
+    p50Ms: Number(m[6]),
+    p99Ms: Number(m[8]),
+    p999Ms: Number(m[9]),
+    brokerCpuS: cpuS(before, after),
+  };
+}
+
+function cpuS(a: ProcStats | null, b: ProcStats | null): number | undefined {
+  return a && b ? (b.cpuMs - a.cpuMs) / 1000 : undefined;
+}
+
+function lastLines(s: string, n = 3): string {
+  return s.trim().split('\n').slice(-n).join(' | ').slice(0, 400);
+}
+
+/** The classic group protocol, as ConsumerPerformance uses it by default. */
+const GROUP_APIS: Array<[number, string]> = [
+  [ApiKey.FindCoordinator, 'FindCoordinator'],
+  [ApiKey.JoinGroup, 'JoinGroup'],
+  [ApiKey.SyncGroup, 'SyncGroup'],
+  [ApiKey.Heartbeat, 'Heartbeat'],
+  [ApiKey.OffsetFetch, 'OffsetFetch'],
+  [ApiKey.OffsetCommit, 'OffsetCommit'],
+];
+
+async function consumerPerf(b: RunningBroker, conn: Connection, topic: string, records: number): Promise<Figure> {
+  const missing = GROUP_APIS.filter(([k]) => !conn.apiVersions?.has(k)).map(([, n]) => n);
+  if (missing.length > 0) return { error: `unsupported: the broker does not advertise ${missing.join(', ')}` };
+  const before = b.stats();
+  const r = await javaTool('org.apache.kafka.tools.ConsumerPerformance', [
+    '--bootstrap-server',
+    b.bootstrap,
+    '--topic',
+    topic,
+    '--num-records',
+    String(records),
+    '--timeout',
+    '20000',
+    '--group',
+    `perf-${Date.now()}`,
+    '--command-property',
+    'group.protocol=classic',
+  ]);
+  const after = b.stats();
+  const lines = r.stdout.trim().split('\n');
+  const h = lines.findIndex((l) => l.startsWith('start.time'));
+  const v = h >= 0 ? lines[h + 1]?.split(',').map((x) => x.trim()) : undefined;
+  if (r.code !== 0 || !v || v.length < 10) {
+    return { error: r.timedOut ? `timed out after ${TOOL_TIMEOUT_MS / 1000} s` : `ConsumerPerformance exit ${r.code}: ${lastLines(r.stderr || r.stdout)}` };
+  }
+  const consumed = Number(v[4]);
+  // start.time, end.time, MB, MB.sec, nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
+  return {
+    records: consumed,
+    recordsPerSec: Number(v[5]),
+    mbPerSec: Number(v[3]),
+    brokerCpuS: cpuS(before, after),
+    verified: consumed === records,
+    ...(consumed === records ? {} : { error: `consumed ${consumed} of ${records}` }),
+  };
+}
+
+async function endToEnd(b: RunningBroker, conn: Connection, topic: string, records: number): Promise<Figure> {
+  // EndToEndLatency assigns its partition but commits offsets (commitSync), so it needs the group coordinator.
+  const missing = [[ApiKey.FindCoordinator, 'FindCoordinator'], [ApiKey.OffsetCommit, 'OffsetCommit']]
+    .filter(([k]) => !conn.apiVersions?.has(k as number))
+    .map(([, n]) => n);
+  if (missing.length > 0) return { error: `unsupported: the broker does not advertise ${missing.join(', ')}` };
+  const before = b.stats();
+  const r = await javaTool('org.apache.kafka.tools.EndToEndLatency', [
+    '--bootstrap-server',
+    b.bootstrap,
+    '--topic',
+    topic,
+    '--num-records',
+    String(records),
+    '--producer-acks',
+    '1',
+    '--record-size',
+    '100',
+  ]);
+  const after = b.stats();
+  const avg = /Avg latency: ([\d.]+) ms/.exec(r.stdout);
+  const pct = /Percentiles: 50th = (\d+), 99th = (\d+), 99\.9th = (\d+)/.exec(r.stdout);
+  if (r.code !== 0 || !avg || !pct) {
+    return { error: r.timedOut ? `timed out after ${TOOL_TIMEOUT_MS / 1000} s` : `EndToEndLatency exit ${r.code}: ${lastLines(r.stderr || r.stdout)}` };
+  }
+  return { records, avgMs: Number(avg[1]), p50Ms: Number(pct[1]), p99Ms: Number(pct[2]), p999Ms: Number(pct[3]), brokerCpuS: cpuS(before, after) };
+}
+
+async function guarded(name: string, f: () => Promise<Figure>): Promise<Figure> {
+  try {
+    const fig = await f();
+    say(`  ${name}: ${fig.error ? 'FAILED ' + fig.error : describe(fig)}`);
+    return fig;
+  } catch (err) {
+    say(`  ${name}: FAILED ${(err as Error).message}`);
+    return { error: (err as Error).message.split('\n')[0]!.slice(0, 300) };
+  }
+}
+
+function describe(f: Figure): string {
+  const parts: string[] = [];
+  if (f.recordsPerSec !== undefined) parts.push(`${f.recordsPerSec.toFixed(0)} rec/s`);
+  if (f.mbPerSec !== undefined) parts.push(`${f.mbPerSec.toFixed(1)} MB/s`);
+  if (f.avgMs !== undefined) parts.push(`avg ${f.avgMs.toFixed(1)} ms`);
+  if (f.p50Ms !== undefined) parts.push(`p50 ${f.p50Ms} p99 ${f.p99Ms} p99.9 ${f.p999Ms ?? '-'} ms`);
+  if (f.brokerCpuS !== undefined) parts.push(`broker CPU ${f.brokerCpuS.toFixed(2)} s`);
+  if (f.verified !== undefined) parts.push(f.verified ? 'count verified' : 'COUNT MISMATCH');
+  return parts.join(', ');
+}
+
+/** One broker, one repeat: start, warm up, all workloads, stop. */
+async function runBroker(kind: Kind, rep: number): Promise<Results> {
+  const dir = join(base, `${kind}-${rep}`);
+  mkdirSync(dir, { recursive: true });
+  const res: Results = {};
+  say(`${kind} (repeat ${rep + 1}/${REPEATS}): starting`);
+  let b: RunningBroker;
+  try {
+    b = kind === 'kafka' ? await startKafka(dir) : await startTributary(dir, flags.profile ? join(flags.profile, `rep${rep}`) : '');
+  } catch (err) {
+    say(`${kind}: FAILED to start: ${(err as Error).message}`);
+    return { startup: { error: `could not start: ${(err as Error).message.split('\n')[0]}` } };
+  }
+  res.startup = { avgMs: b.startupMs };
+  say(`${kind}: pid ${b.pid} on ${b.bootstrap}, first produce acknowledged ${b.startupMs.toFixed(0)} ms after spawn`);
+  const conn = await Connection.connect(b.bootstrap, { clientId: 'bench-admin', requestTimeoutMs: 60_000 });
+  try {
+    const topics = {
+      warm: await ensureTopic(conn, 'warmup', 1),
+      p1: await ensureTopic(conn, 'p100-acks1', 1),
+      pAll: await ensureTopic(conn, 'p100-acksall', 1),
+      pLz4: await ensureTopic(conn, 'p100-lz4', 1),
+      p1k: await ensureTopic(conn, 'p1k-8p-lz4', 8),
+      e2e: await ensureTopic(conn, 'e2e', 1),
+      nodeE2e: await ensureTopic(conn, 'node-e2e', 1),
+      node: await ensureTopic(conn, 'node-p100', 1),
+    };
+    const common = ['linger.ms=5', 'batch.size=65536'];
+    await guarded('warm-up', () => producerPerf(b, topics.warm.name, NWARM, 100, ['acks=1', ...common]));
+    res.produce100 = await guarded('produce 100 B acks=1', () => producerPerf(b, topics.p1.name, N1, 100, ['acks=1', ...common, 'compression.type=none']));
+    const afterW1 = b.stats();
+    res.rssW1 = afterW1 ? { mbPerSec: afterW1.peakRss / (1024 * 1024) } : { error: 'no /proc reading' };
+    res.produce100all = await guarded('produce 100 B acks=all', () => producerPerf(b, topics.pAll.name, N1, 100, ['acks=all', ...common, 'compression.type=none']));
+    res.produce100lz4 = await guarded('produce 100 B acks=1 lz4', () => producerPerf(b, topics.pLz4.name, N1, 100, ['acks=1', ...common, 'compression.type=lz4']));
+    res.produce1k = await guarded('produce 1 KB x 8 partitions acks=all lz4', () =>
+      producerPerf(b, topics.p1k.name, N2, 1024, ['acks=all', ...common, 'compression.type=lz4']),
+    );
+    // Verify what every producer claimed: the topics hold exactly the records sent.
+    for (const [key, topic, expected] of [
+      ['produce100', topics.p1, N1],
+      ['produce100all', topics.pAll, N1],
+      ['produce100lz4', topics.pLz4, N1],
+      ['produce1k', topics.p1k, N2],
+    ] as const) {
+      const fig = res[key]!;
+      if (fig.error) continue;
+      const held = await recordsInTopic(conn, topic.name, topic.partitions);
+      fig.verified = held === expected;
+      if (!fig.verified) fig.error = `topic holds ${held} records, ${expected} were acknowledged`;
+    }
+    res.consume = await guarded('consume (ConsumerPerformance)', () => consumerPerf(b, conn, topics.p1.name, N1));
+    res.nodeConsume = await guarded('consume (Node client)', async () => {
+      const before = b.stats();
+      const cconn = await Connection.connect(b.bootstrap, { clientId: 'bench-node-consumer', requestTimeoutMs: 60_000 });
+      try {
+        const c = await consume(cconn, {
+          topic: topics.p1,
+          fromOffset: 0,
+          records: N1,
+          partitionMaxBytes: 1_048_576,
+          maxBytes: 52_428_800,
+          decode: false,
+          idleTimeoutMs: 15_000,
+          recordSize: 100,
+        });
+        return { records: c.records, recordsPerSec: c.recordsPerSec, mbPerSec: c.mbPerSec, brokerCpuS: cpuS(before, b.stats()), verified: c.records === N1 };
+      } finally {
+        await cconn.close();
+      }
+    });
+    res.nodeProduce = await guarded('produce 100 B acks=1 (Node client)', async () => {
+      const before = b.stats();
+      const pconn = await Connection.connect(b.bootstrap, { clientId: 'bench-node-producer', requestTimeoutMs: 60_000 });
+      try {
+        const p = await produce(pconn, {
+          topic: topics.node.name,
+          partitions: 1,
+          records: N1,
+          recordSize: 100,
+          batchBytes: 65_536,
+          acks: 1,
+          compression: 'none',
+          inFlight: 5,
+        });
+        const held = await recordsInTopic(conn, topics.node.name, 1);
+        return {
+          records: p.records,
+          recordsPerSec: p.recordsPerSec,
+          mbPerSec: p.mbPerSec,
+          avgMs: p.latency.avg,
+          p50Ms: Number(p.latency.p50.toFixed(1)),
+          p99Ms: Number(p.latency.p99.toFixed(1)),
+          brokerCpuS: cpuS(before, b.stats()),
+          verified: held === N1,
+        };
+      } finally {
+        await pconn.close();
+      }
+    });
+    res.e2e = await guarded('end-to-end latency (EndToEndLatency)', () => endToEnd(b, conn, topics.e2e.name, NE2E));
+    res.nodeE2e = await guarded('end-to-end latency (Node client)', async () => {
+      const pc = await Connection.connect(b.bootstrap, { clientId: 'bench-e2e-producer' });
+      const cc = await Connection.connect(b.bootstrap, { clientId: 'bench-e2e-consumer' });
+      try {
+        const before = b.stats();
+        const e = await endToEndLatency(pc, cc, topics.nodeE2e, NE2E, 100);
+        return { ...e, brokerCpuS: cpuS(before, b.stats()) };
+      } finally {
+        pc.destroy();
+        cc.destroy();
+      }
+    });
+  } catch (err) {
+    say(`${kind}: run aborted: ${(err as Error).message}`);
+    res.aborted = { error: (err as Error).message.split('\n')[0]!.slice(0, 300) };
+  } finally {
+    const end = b.stats();
+    if (end) {
+      res.rssEnd = { mbPerSec: end.peakRss / (1024 * 1024) };
+      res.cpuTotal = { brokerCpuS: end.cpuMs / 1000 };
+    }
+    conn.destroy();
+    await b.stop();
+    if (!flags.keepData) rmSync(dir, { recursive: true, force: true });
+  }
+  say(`${kind}: stopped; peak RSS ${res.rssEnd?.mbPerSec?.toFixed(0) ?? '?'} MB, broker CPU ${res.cpuTotal?.brokerCpuS?.toFixed(1) ?? '?'} s`);
+  return res;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Machine, main loop, report
+
+function machine(): Record<string, string | number> {
+  const memInfo = readFileSync('/proc/meminfo', 'utf8');
+  const kb = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(memInfo)?.[1] ?? 0);
+  const governor = existsSync('/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor')
+    ? readFileSync('/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor', 'utf8').trim()
+    : 'not exposed (no cpufreq in this VM)';
+  const java = spawnSync('java', ['-version']).stderr.toString().split('\n')[0] ?? '?';
+  const commit = spawnSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD']).stdout.toString().trim();
+  const dirty = spawnSync('git', ['-C', root, 'status', '--porcelain', 'src']).stdout.toString().trim() !== '';
+  const df = spawnSync('df', ['-hT', base]).stdout.toString().split('\n')[1]?.split(/\s+/) ?? [];
+  return {
+    date: new Date().toISOString(),
+    commit: commit + (dirty ? ' (src/ has uncommitted changes)' : ''),
+    cpu: `${cpus().length} x ${cpus()[0]?.model ?? '?'}`,
+    nproc: cpus().length,
+    memTotalMB: Math.round(totalmem() / 1048576),
+    memAvailableMB: Math.round(kb('MemAvailable') / 1024),
+    loadavg: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+    governor,
+    node: process.version,
+    java,
+    kafka: kafkaVersion,
+    dataDir: `${base} (${df[1] ?? '?'})`,
+  };
+}
+
+/** Busy share of all CPUs over `ms`, from /proc/stat: other load on the machine before we start. */
+async function cpuBusy(ms: number): Promise<number> {
+  const read = (): number[] => readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const a = read();
+  await sleep(ms);
+  const b = read();
+  const d = b.map((x, i) => x - a[i]!);
+  const total = d.reduce((s, x) => s + x, 0);
+  const idle = d[3]! + d[4]!;
+  return total > 0 ? 1 - idle / total : 0;
+}
+
+const ROWS: Array<{ key: string; label: string; fields: Array<[keyof Figure, string, 'higher' | 'lower']> }> = [
+  { key: 'startup', label: 'startup: spawn to first acked produce', fields: [['avgMs', 'ms', 'lower']] },
+  {
+    key: 'produce100',
+    label: `1. produce ${N1 / 1e6}M x 100 B, 1 partition, acks=1 (ProducerPerformance)`,
+    fields: [
+      ['recordsPerSec', 'records/s', 'higher'],
+      ['mbPerSec', 'MB/s', 'higher'],
+      ['avgMs', 'avg latency ms', 'lower'],
+      ['p50Ms', 'p50 ms', 'lower'],
+      ['p99Ms', 'p99 ms', 'lower'],
+      ['brokerCpuS', 'broker CPU s', 'lower'],
+    ],
+  },
+  { key: 'rssW1', label: 'peak RSS (VmHWM) after warm-up + workload 1', fields: [['mbPerSec', 'MB', 'lower']] },
+  {
+    key: 'produce100all',
+    label: `produce ${N1 / 1e6}M x 100 B, 1 partition, acks=all`,
+    fields: [
+      ['recordsPerSec', 'records/s', 'higher'],
+      ['mbPerSec', 'MB/s', 'higher'],
+      ['avgMs', 'avg latency ms', 'lower'],
+      ['p99Ms', 'p99 ms', 'lower'],
+      ['brokerCpuS', 'broker CPU s', 'lower'],
+    ],
+  },
+  {
+    key: 'produce100lz4',
+    label: `produce ${N1 / 1e6}M x 100 B, 1 partition, acks=1, lz4`,
+    fields: [
+      ['recordsPerSec', 'records/s', 'higher'],
+      ['mbPerSec', 'MB/s', 'higher'],
+      ['avgMs', 'avg latency ms', 'lower'],
+      ['p99Ms', 'p99 ms', 'lower'],
+      ['brokerCpuS', 'broker CPU s', 'lower'],
+    ],
+  },
+  {
+    key: 'produce1k',
+    label: `2. produce ${N2 / 1e3}k x 1 KB, 8 partitions, acks=all, lz4`,
+    fields: [
+      ['recordsPerSec', 'records/s', 'higher'],
+      ['mbPerSec', 'MB/s', 'higher'],
+      ['avgMs', 'avg latency ms', 'lower'],
+      ['p99Ms', 'p99 ms', 'lower'],
+      ['brokerCpuS', 'broker CPU s', 'lower'],
+    ],
+  },
+  {
+    key: 'consume',
+    label: '3. consume workload 1 (ConsumerPerformance, group)',
+    fields: [
+      ['recordsPerSec', 'records/s', 'higher'],
+      ['mbPerSec', 'MB/s', 'higher'],
+      ['brokerCpuS', 'broker CPU s', 'lower'],
+    ],
+  },
+  {
+    key: 'nodeConsume',
+    label: '3b. consume workload 1 (Node client, 1 fetch in flight)',
+    fields: [
+      ['recordsPerSec', 'records/s', 'higher'],
+      ['mbPerSec', 'MB/s', 'higher'],
+      ['brokerCpuS', 'broker CPU s', 'lower'],
+    ],
+  },
+  {
+    key: 'nodeProduce',
+    label: `1b. produce ${N1 / 1e6}M x 100 B acks=1 (Node client, 64 KB batches, 5 in flight)`,
+    fields: [
+      ['recordsPerSec', 'records/s', 'higher'],
+      ['mbPerSec', 'MB/s', 'higher'],
+      ['p50Ms', 'p50 request ms', 'lower'],
+      ['p99Ms', 'p99 request ms', 'lower'],
+      ['brokerCpuS', 'broker CPU s', 'lower'],
+    ],
+  },
+  {
+    key: 'e2e',
+    label: `4. end-to-end latency, ${NE2E} x 100 B (EndToEndLatency)`,
+    fields: [
+      ['avgMs', 'avg ms', 'lower'],
+      ['p50Ms', 'p50 ms', 'lower'],
+      ['p99Ms', 'p99 ms', 'lower'],
+      ['p999Ms', 'p99.9 ms', 'lower'],
+    ],
+  },
+  {
+    key: 'nodeE2e',
+    label: `4b. end-to-end latency, ${NE2E} x 100 B (Node client: produce acks=1, long-poll fetch)`,
+    fields: [
+      ['avgMs', 'avg ms', 'lower'],
+      ['p50Ms', 'p50 ms', 'lower'],
+      ['p99Ms', 'p99 ms', 'lower'],
+      ['p999Ms', 'p99.9 ms', 'lower'],
+    ],
+  },
+  { key: 'rssEnd', label: '5. peak RSS (VmHWM) over the whole run', fields: [['mbPerSec', 'MB', 'lower']] },
+  { key: 'cpuTotal', label: 'broker CPU time over the whole run', fields: [['brokerCpuS', 's', 'lower']] },
+];
+
+/** The median of a field over repeats; null (with the errors) when any repeat failed. */
+function agg(runs: Results[], key: string, field: keyof Figure): { value: number | null; n: number; error?: string } {
+  const figs = runs.map((r) => r[key]).filter((f): f is Figure => f !== undefined);
+  const errors = figs.filter((f) => f.error).map((f) => f.error!);
+  if (figs.length === 0) return { value: null, n: 0, error: 'not run' };
+  if (errors.length > 0) return { value: null, n: figs.length, error: [...new Set(errors)].join('; ') };
+  const xs = figs.map((f) => f[field]).filter((x): x is number => typeof x === 'number');
+  if (xs.length === 0) return { value: null, n: 0, error: 'no figure' };
+  return { value: median(xs), n: xs.length };
+}
+
+function fmt(x: number | null): string {
+  if (x === null) return 'n/a';
+  if (Math.abs(x) >= 1000) return Math.round(x).toLocaleString('en-US');
+  if (Math.abs(x) >= 100) return x.toFixed(0);
+  if (Math.abs(x) >= 10) return x.toFixed(1);
+  return x.toFixed(2);
+}
+
+async function main(): Promise<void> {
+  const busy = await cpuBusy(1000);
+  const m = machine();
+  m.otherLoad = `${(busy * 100).toFixed(0)}% of all CPUs busy in the second before the run`;
+  say(`machine: ${JSON.stringify(m)}`);
+  const kinds = flags.brokers.split(',').map((s) => s.trim()) as Kind[];
+  const all: Record<Kind, Results[]> = { kafka: [], tributary: [] };
+  const runTimes: number[] = [];
+  for (let rep = 0; rep < REPEATS; rep++) {
+    const order = rep % 2 === 0 ? kinds : [...kinds].reverse();
+    for (const k of order) {
+      const est = runTimes.length > 0 ? Math.max(...runTimes) : 0;
+      if (rep > 0 && elapsedS() + est > flags.budgetS) {
+        say(`stopping after ${rep} repeat(s): another would overrun the ${flags.budgetS} s budget`);
+        rep = REPEATS;
+        break;
+      }
+      const s = performance.now();
+      all[k].push(await runBroker(k, rep));
+      runTimes.push((performance.now() - s) / 1000);
+    }
+  }
+  rmSync(base, { recursive: true, force: true });
+
+  const out: string[] = [];
+  out.push(`Tributary vs Apache Kafka ${kafkaVersion}, ${m.date}, commit ${m.commit}`);
+  out.push(
+    `Machine: ${m.cpu}, ${m.memTotalMB} MB RAM (${m.memAvailableMB} MB available), load average ${m.loadavg}, ${m.otherLoad}; CPU frequency scaling: ${m.governor}.`,
+  );
+  out.push(
+    `Both brokers and the load generator share these ${m.nproc} cores; the brokers run one at a time. Data on ${m.dataDir}. ` +
+      `Median of ${Math.min(all.kafka.length || Infinity, all.tributary.length || Infinity)} repeat(s). Ratio = Tributary / Kafka ` +
+      `(throughput: higher is better for Tributary; latency, RSS, CPU, startup: lower is better).`,
+  );
+  out.push('');
+  out.push('| workload | figure | Tributary | Apache Kafka | ratio T/K |');
+  out.push('| --- | --- | ---: | ---: | ---: |');
+  const ratios: Record<string, number | null> = {};
+  for (const row of ROWS) {
+    for (const [field, unit] of row.fields) {
+      const t = agg(all.tributary, row.key, field);
+      const k = agg(all.kafka, row.key, field);
+      const ratio = t.value !== null && k.value !== null && k.value !== 0 ? t.value / k.value : null;
+      ratios[`${row.key}.${field}`] = ratio;
+      const cell = (a: { value: number | null; error?: string }): string => (a.value !== null ? fmt(a.value) : `**${a.error ?? 'n/a'}**`);
+      out.push(`| ${row.label} | ${unit} | ${cell(t)} | ${cell(k)} | ${ratio === null ? 'n/a' : ratio.toFixed(2)} |`);
+    }
+  }
+  const r = (k: string): string => (ratios[k] == null ? 'n/a' : ratios[k]!.toFixed(2));
+  out.push('');
+  out.push(
+    `ratio produce-100B=${r('produce100.recordsPerSec')} produce-1KB=${r('produce1k.recordsPerSec')} consume=${r('consume.recordsPerSec')} ` +
+      `e2e-p99=${r('e2e.p99Ms')} rss=${r('rssW1.mbPerSec')} startup=${r('startup.avgMs')} consume-node=${r('nodeConsume.recordsPerSec')} e2e-p99-node=${r('nodeE2e.p99Ms')}`,
+  );
+  console.log(out.join('\n'));
+
+  mkdirSync(flags.resultsDir, { recursive: true });
+  const file = join(flags.resultsDir, `${String(m.date).replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
+  writeFileSync(
+    file,
+    JSON.stringify(
+      { machine: m, settings: { quick, N1, N2, NE2E, NWARM, REPEATS, kafkaHeap: flags.kafkaHeap, toolHeap: flags.toolHeap, tmpfs: flags.tmpfs }, runs: all, ratios },
+      null,
+      1,
+    ) + '\n',
+  );
+  say(`figures written to ${file}; total ${elapsedS().toFixed(0)} s`);
+}
+
+main().catch((err) => {
+  console.error(`bench-compare failed: ${(err as Error).stack ?? err}`);
+  cleanup();
+  process.exit(1);
+});

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark of Tributary and Apache Kafka on this machine (issue 4).
+#   scripts/bench-compare.sh [--quick] [--repeats N] [--tmpfs] [--profile <dir>] [--brokers kafka,tributary] ...
+# Builds (tsc), fetches the Kafka jars (scripts/fetch-kafka.sh, cached in .cache/kafka), then runs
+# dist/bench/compare.js, which starts each broker on a free loopback port, drives it with Kafka's
+# ProducerPerformance / ConsumerPerformance / EndToEndLatency and our Node client, and prints a
+# markdown table (JSON copy in bench/results/). The whole run is bounded (--budget-s, default
+# 570 s; --quick takes about 3 minutes), and a hard timeout kills it if anything hangs.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+if [[ ! -f dist/bench/compare.js || -n "$(find src bench -name '*.ts' -newer dist/bench/compare.js 2>/dev/null | head -1)" ]]; then
+  npx tsc -p tsconfig.json >&2
+fi
+LIBS="$(scripts/fetch-kafka.sh)"
+exec timeout --kill-after=15 "${BENCH_HARD_TIMEOUT:-900}" node dist/bench/compare.js --kafka-libs "$LIBS" "$@"
