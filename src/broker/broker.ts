@@ -8,6 +8,10 @@ import { parseListeners, type ListenerSpec } from './network/listener.js';
 import { Router } from './network/router.js';
 import { NetworkServer } from './network/server.js';
 import { ProducerIdManager } from './producer-ids.js';
+import { FetchSessionCache } from './fetch-sessions.js';
+import { GroupCoordinator, groupCoordinatorConfig } from './coordinator/group-coordinator.js';
+import { OffsetsTopicStorage } from './coordinator/storage.js';
+import { systemClock, type Clock } from './coordinator/clock.js';
 import { LogManager } from '../storage/log-manager.js';
 import { decompress } from '../protocol/records/compression.js';
 
@@ -23,6 +27,8 @@ export type BrokerOptions = Record<string, BrokerOptionValue | undefined>;
 export interface BrokerRuntimeOptions {
   logger?: Logger;
   now?: () => number;
+  /** Time and timers for the coordinators (tests inject a manual clock); default: wall clock from `now`. */
+  clock?: Clock;
 }
 
 function toProperties(options: BrokerOptions): Array<[string, string]> {
@@ -45,6 +51,8 @@ export class Broker {
     private readonly network: NetworkServer,
     private readonly logManager: LogManager,
     readonly topics: TopicManager,
+    /** The group coordinator (tests await `groups.loaded` after a restart). */
+    readonly groups: GroupCoordinator,
     private readonly stopping: AbortController,
     private readonly advertisedList: ListenerSpec[],
   ) {}
@@ -84,6 +92,14 @@ export class Broker {
       state.producerIdsReservedUpTo = upTo;
       await store.save(state);
     });
+    const groups = new GroupCoordinator({
+      storage: new OffsetsTopicStorage(topics, config),
+      clock: runtime.clock ?? systemClock(now),
+      config: groupCoordinatorConfig(config),
+      log,
+      topicPartitions: (name) => topics.get(name)?.partitions,
+    });
+    groups.start();
     const context: BrokerContext = {
       config,
       log,
@@ -92,6 +108,8 @@ export class Broker {
       advertised,
       topics,
       producerIds,
+      groups,
+      fetchSessions: new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots'), now),
       supportedVersions: () => router.supportedVersions(),
       shutdown: stopping.signal,
       now,
@@ -105,12 +123,13 @@ export class Broker {
     try {
       await network.listen(listeners);
     } catch (err) {
+      groups.close();
       await logManager.close();
       throw err;
     }
     advertised.push(...resolveAdvertised(config, network.bound));
     log.info({ nodeId: config.nodeId, clusterId: state.clusterId, logDirs: config.logDirs }, 'broker started');
-    return new Broker(config, log, network, logManager, topics, stopping, advertised);
+    return new Broker(config, log, network, logManager, topics, groups, stopping, advertised);
   }
 
   /** The bound listeners (ephemeral ports resolved). */
@@ -132,6 +151,7 @@ export class Broker {
 
   async close(): Promise<void> {
     this.stopping.abort();
+    this.groups.close();
     await this.network.close();
     await this.logManager.close();
   }

@@ -2,7 +2,9 @@ import type { BrokerConfig } from './config/config.js';
 import type { TopicManager } from './metadata/topics.js';
 import type { ListenerSpec } from './network/listener.js';
 import type { ProducerIdManager } from './producer-ids.js';
+import type { FetchSessionCache } from './fetch-sessions.js';
 import type { Logger } from './logger.js';
+import type { GroupCoordinator } from './coordinator/group-coordinator.js';
 
 /** Everything a handler may use: the broker's state, never its sockets. */
 export interface BrokerContext {
@@ -14,6 +16,10 @@ export interface BrokerContext {
   readonly advertised: readonly ListenerSpec[];
   readonly topics: TopicManager;
   readonly producerIds: ProducerIdManager;
+  /** Incremental fetch sessions (KIP-227). */
+  readonly fetchSessions: FetchSessionCache;
+  /** The classic consumer group coordinator (groups and committed offsets in __consumer_offsets). */
+  readonly groups: GroupCoordinator;
   /** The API version ranges of the registered handlers (ApiVersions). */
   supportedVersions(): Array<{ apiKey: number; minVersion: number; maxVersion: number }>;
   /** Aborted when the broker shuts down, so long polls return at once. */

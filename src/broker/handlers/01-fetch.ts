@@ -1,22 +1,26 @@
 /**
  * Fetch v4-v17 (record batch v2; v0-v3 need the legacy message format and are refused).
  * Long polling: the response waits up to max_wait_ms for min_bytes, woken by appends to any of
- * the partitions asked for. Partition max_bytes and the response max_bytes are honoured; the first
+ * the partitions fetched. Partition max_bytes and the response max_bytes are honoured; the first
  * batch of the response is returned whole even when larger (Kafka's rule, so a consumer always
  * makes progress). Records are bytes read from the segment files, never decoded.
- * Fetch sessions (KIP-227): this broker keeps none. A request to open one (id 0, epoch 0) gets
- * session id 0, which tells the client to keep sending full fetch requests; an incremental
- * request for a session it never had gets FETCH_SESSION_ID_NOT_FOUND, after which the client
- * starts over with a full request. isolation_level is accepted: read_committed reads below the
- * last stable offset.
+ * Fetch sessions (KIP-227, v7+): epoch 0 opens a session (answered with all partitions and the
+ * session id), later epochs send only changes and get only partitions with news, epoch -1 is a
+ * sessionless full fetch. See ../fetch-sessions.ts. isolation_level is accepted: read_committed
+ * reads below the last stable offset.
  */
 import { ErrorCode } from '../../protocol/errors.js';
-import type { FetchResponse, FetchResponseFetchableTopicResponse, FetchResponsePartitionData } from '../../protocol/messages/01-fetch.js';
+import type { FetchRequest, FetchResponse, FetchResponseFetchableTopicResponse, FetchResponsePartitionData } from '../../protocol/messages/01-fetch.js';
 import { StorageError } from '../../storage/errors.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
+import type { BrokerContext } from '../context.js';
+import { FetchSession, type SessionPartition } from '../fetch-sessions.js';
+import { ZERO_UUID } from './common.js';
 import { defineHandler } from './handler.js';
 
 const READ_COMMITTED = 1;
+const INITIAL_EPOCH = 0;
+const FINAL_EPOCH = -1;
 const EMPTY = Buffer.alloc(0);
 
 function partitionData(partitionIndex: number, errorCode: number): FetchResponsePartitionData {
@@ -35,14 +39,60 @@ function partitionData(partitionIndex: number, errorCode: number): FetchResponse
   };
 }
 
+/** One partition to read in this request. */
 interface Target {
-  topicIndex: number;
+  topic: string;
+  topicId: string;
   log: PartitionLog | undefined;
-  out: FetchResponsePartitionData;
+  /** Set when the partition is unknown: reported, not read. */
+  missing?: number;
   fetchOffset: number;
   maxBytes: number;
+  out: FetchResponsePartitionData;
+  /** The session's entry, when the request belongs to a session. */
+  sp?: SessionPartition;
   /** The log end offset when last read: an append after it must wake the long poll. */
   seenEnd: number;
+}
+
+function sessionError(errorCode: number): FetchResponse {
+  return { throttleTimeMs: 0, errorCode, sessionId: 0, responses: [], nodeEndpoints: [] };
+}
+
+/** Resolves the request's partitions to logs (by name before v13, by topic id from v13). */
+function requested(req: FetchRequest, byId: boolean, b: BrokerContext): Target[] {
+  const out: Target[] = [];
+  for (const rt of req.topics) {
+    const topic = byId ? b.topics.getById(rt.topicId) : b.topics.get(rt.topic);
+    for (const p of rt.partitions) {
+      const log = topic ? b.topics.partitionLog(topic.name, p.partition) : undefined;
+      const t: Target = {
+        topic: topic?.name ?? rt.topic,
+        topicId: topic?.topicId ?? rt.topicId,
+        log,
+        fetchOffset: Number(p.fetchOffset),
+        maxBytes: p.partitionMaxBytes,
+        out: partitionData(p.partition, ErrorCode.NONE),
+        seenEnd: -1,
+      };
+      if (!log) t.missing = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      out.push(t);
+    }
+  }
+  return out;
+}
+
+function remember(session: FetchSession, t: Target): void {
+  const key = FetchSession.key(t.topic, t.out.partitionIndex);
+  const sp = session.partitions.get(key);
+  if (sp) {
+    sp.fetchOffset = t.fetchOffset;
+    sp.maxBytes = t.maxBytes;
+    t.sp = sp;
+    return;
+  }
+  t.sp = { topic: t.topic, topicId: t.topicId, partition: t.out.partitionIndex, fetchOffset: t.fetchOffset, maxBytes: t.maxBytes, sentHighWatermark: -2n, sentLastStable: -2n, sentLogStart: -2n };
+  session.partitions.set(key, t.sp);
 }
 
 export default defineHandler({
@@ -51,34 +101,49 @@ export default defineHandler({
   maxVersion: 17,
   async handle(req, ctx) {
     const b = ctx.broker;
-    const sessionError = (errorCode: number): FetchResponse => ({ throttleTimeMs: 0, errorCode, sessionId: 0, responses: [], nodeEndpoints: [] });
-    if (ctx.apiVersion >= 7) {
-      if (req.sessionId !== 0) return sessionError(ErrorCode.FETCH_SESSION_ID_NOT_FOUND);
-      if (req.sessionEpoch > 0) return sessionError(ErrorCode.INVALID_FETCH_SESSION_EPOCH);
-    }
     const byId = ctx.apiVersion >= 13;
     const readCommitted = req.isolationLevel === READ_COMMITTED;
 
-    const responses: FetchResponseFetchableTopicResponse[] = [];
-    const targets: Target[] = [];
-    for (const rt of req.topics) {
-      const topic = byId ? b.topics.getById(rt.topicId) : b.topics.get(rt.topic);
-      const topicIndex = responses.length;
-      const partitions: FetchResponsePartitionData[] = [];
-      responses.push({ topic: rt.topic, topicId: rt.topicId, partitions });
-      for (const p of rt.partitions) {
-        const missing = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-        const log = topic ? b.topics.partitionLog(topic.name, p.partition) : undefined;
-        const out = partitionData(p.partition, log ? ErrorCode.NONE : missing);
-        partitions.push(out);
-        if (log) targets.push({ topicIndex, log, out, fetchOffset: Number(p.fetchOffset), maxBytes: p.partitionMaxBytes, seenEnd: -1 });
+    // Which partitions to read, and whether the answer is incremental.
+    let targets = requested(req, byId, b);
+    let session: FetchSession | null = null;
+    let incremental = false;
+    if (ctx.apiVersion >= 7) {
+      if (req.sessionEpoch === FINAL_EPOCH || req.sessionEpoch === INITIAL_EPOCH) {
+        if (req.sessionId !== 0) b.fetchSessions.remove(req.sessionId);
+        if (req.sessionEpoch === INITIAL_EPOCH) session = b.fetchSessions.create();
+        if (session) for (const t of targets) if (!t.missing) remember(session, t);
+      } else {
+        session = b.fetchSessions.touch(req.sessionId) ?? null;
+        if (!session) return sessionError(ErrorCode.FETCH_SESSION_ID_NOT_FOUND);
+        if (session.epoch !== req.sessionEpoch) return sessionError(ErrorCode.INVALID_FETCH_SESSION_EPOCH);
+        session.epoch = session.epoch === 0x7fffffff ? 1 : session.epoch + 1;
+        incremental = true;
+        for (const f of req.forgottenTopicsData) {
+          const name = byId ? b.topics.getById(f.topicId)?.name : f.topic;
+          if (name !== undefined) for (const p of f.partitions) session.partitions.delete(FetchSession.key(name, p));
+        }
+        for (const t of targets) if (!t.missing) remember(session, t);
+        // Read every partition of the session: the request named only the changed ones.
+        const named = new Set(targets.map((t) => FetchSession.key(t.topic, t.out.partitionIndex)));
+        for (const [key, sp] of session.partitions) {
+          if (named.has(key)) continue;
+          const log = b.topics.partitionLog(sp.topic, sp.partition);
+          if (!log) {
+            session.partitions.delete(key);
+            continue;
+          }
+          targets.push({ topic: sp.topic, topicId: sp.topicId, log, fetchOffset: sp.fetchOffset, maxBytes: sp.maxBytes, out: partitionData(sp.partition, ErrorCode.NONE), sp, seenEnd: -1 });
+        }
       }
     }
+    for (const t of targets) if (t.missing) t.out.errorCode = t.missing;
+    const readable = targets.filter((t) => t.log !== undefined);
 
     const collect = async (): Promise<{ bytes: number; errors: boolean }> => {
       let bytes = 0;
       let errors = false;
-      for (const t of targets) {
+      for (const t of readable) {
         const log = t.log!;
         const out = t.out;
         t.seenEnd = log.logEndOffset;
@@ -106,19 +171,47 @@ export default defineHandler({
           errors = true;
         }
       }
-      return { bytes, errors };
+      return { bytes, errors: errors || targets.some((t) => t.missing !== undefined) };
     };
 
     let state = await collect();
     const deadline = b.now() + req.maxWaitMs;
-    while (state.bytes < req.minBytes && !state.errors && targets.length > 0 && !b.shutdown.aborted) {
+    while (state.bytes < req.minBytes && !state.errors && readable.length > 0 && !b.shutdown.aborted) {
       const left = deadline - b.now();
       if (left <= 0) break;
-      const appended = await waitForAnyAppend(targets, left, b.shutdown);
+      const appended = await waitForAnyAppend(readable, left, b.shutdown);
       if (!appended) break;
       state = await collect();
     }
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses, nodeEndpoints: [] };
+
+    // The answer, grouped by topic in request order; incremental answers carry only news.
+    const responses: FetchResponseFetchableTopicResponse[] = [];
+    const byTopic = new Map<string, FetchResponseFetchableTopicResponse>();
+    for (const t of targets) {
+      const sp = t.sp;
+      if (incremental && sp && !t.missing) {
+        const news =
+          t.out.errorCode !== ErrorCode.NONE ||
+          (t.out.records?.length ?? 0) > 0 ||
+          t.out.highWatermark !== sp.sentHighWatermark ||
+          t.out.lastStableOffset !== sp.sentLastStable ||
+          t.out.logStartOffset !== sp.sentLogStart;
+        if (!news) continue;
+      }
+      if (sp) {
+        sp.sentHighWatermark = t.out.highWatermark;
+        sp.sentLastStable = t.out.lastStableOffset;
+        sp.sentLogStart = t.out.logStartOffset;
+      }
+      let tr = byTopic.get(t.topic);
+      if (!tr) {
+        tr = { topic: t.topic, topicId: byId ? t.topicId : ZERO_UUID, partitions: [] };
+        byTopic.set(t.topic, tr);
+        responses.push(tr);
+      }
+      tr.partitions.push(t.out);
+    }
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses, nodeEndpoints: [] };
   },
 });
 
