@@ -103,12 +103,12 @@ LOG
     until grep -q "Kafka Server started" "$dir/server.log" 2>/dev/null && port_open "$port"; do
       if ! alive; then
         echo "kafka-ref: broker exited during startup; last output:" >&2
-        tail -30 "$dir/kafka.out" "$dir/server.log" >&2 || true
+        tail -n 30 "$dir/kafka.out" "$dir/server.log" >&2 || true
         rm -f "$pidfile"; exit 1
       fi
       if (( SECONDS >= deadline )); then
         echo "kafka-ref: broker not ready on 127.0.0.1:$port after ${KAFKA_REF_TIMEOUT:-60}s" >&2
-        tail -30 "$dir/server.log" >&2 || true
+        tail -n 30 "$dir/server.log" >&2 || true
         stop; exit 1
       fi
       sleep 0.2
