@@ -44,6 +44,8 @@ class Member:
         self.other = []  # stdout lines that are not JSON
         self.cond = threading.Condition()
         self.started = time.monotonic()
+        # KIP-848 members reconcile incrementally, with no rebalance barrier: every report is final
+        self.incremental = False
         self.killed_at = None
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -72,14 +74,22 @@ class Member:
     @property
     def owned(self):
         """The partitions of its last assignment, or None before its first or while it rebalances
-        (its last report is a revocation: every rebalance ends with an "assigned" report, empty or
-        not, in every client)."""
+        (its last report is a revocation: every classic rebalance ends with an "assigned" report,
+        empty or not, in every client)."""
         with self.cond:
             for _, e in reversed(self.events):
-                if e["ev"] == "assigned":
+                if e["ev"] == "assigned" or (self.incremental and "owned" in e):
                     return frozenset(e["owned"])
                 if "owned" in e:
                     return None
+        return None
+
+    def owned_since(self):
+        """When its current assignment report arrived (time.monotonic())."""
+        with self.cond:
+            for t, e in reversed(self.events):
+                if "owned" in e:
+                    return t
         return None
 
     def records(self):
@@ -192,7 +202,9 @@ class Members:
             opts.setdefault("heartbeat_ms", HEARTBEAT_MS)
         for k, v in opts.items():
             cmd += ["--" + k.replace("_", "-"), str(v)]
-        return self._add(name or "java-%d" % len(self.all), cmd)
+        m = self._add(name or "java-%d" % len(self.all), cmd)
+        m.incremental = opts.get("protocol") == "consumer"
+        return m
 
     def kafkajs(self, topic, group, name=None, **opts):
         node = shutil.which("node")
@@ -272,13 +284,14 @@ def split_of(members, nparts):
 
 def wait_split(members, nparts, sizes=None, deadline_s=spec.DEADLINE_S, what="the group to split the partitions"):
     """Waits until members own disjoint sets covering all partitions (with the sizes given, in any
-    order, e.g. [2, 2]); returns (owned sets, time)."""
+    order, e.g. [2, 2]); returns (owned sets, the time the last of those assignments was reported)."""
     def ok(_):
         s = split_of(members, nparts)
         if s is None or (sizes is not None and sorted(len(o) for o in s) != sorted(sizes)):
             return None
         return s
-    return members[0].wait_for(ok, what, deadline_s, others=members[1:])
+    owned, _ = members[0].wait_for(ok, what, deadline_s, others=members[1:])
+    return owned, max(m.owned_since() for m in members)
 
 
 def wait_records(members, want, deadline_s=spec.DEADLINE_S):
