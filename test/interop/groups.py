@@ -8,6 +8,7 @@ arrives. Nothing here sleeps to synchronise: waits poll the members' reports aga
 """
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -35,27 +36,41 @@ def group_name(prefix="my-group"):
 class Member:
     """One group member process. events: [(t, dict)]; owned: the partitions it last reported."""
 
-    def __init__(self, name, cmd, cwd=ROOT):
-        self.name, self.cmd = name, cmd
+    def __init__(self, name, cmd, cwd=ROOT, translate=None):
+        """translate(line, stream) -> event dict or None: for a program that does not print the
+        JSON events itself (kcat); it then reads stderr too."""
+        self.name, self.cmd, self.translate = name, cmd, translate
         self.log = tempfile.NamedTemporaryFile(prefix="member-%s-" % name, suffix=".log", delete=False)
-        self.proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=self.log,
+        self.proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE if translate else self.log,
                                      stdin=subprocess.DEVNULL, text=True, bufsize=1)
         self.events = []
         self.other = []  # stdout lines that are not JSON
         self.cond = threading.Condition()
         self.started = time.monotonic()
+        self.killed_at = None
         # KIP-848 members reconcile incrementally, with no rebalance barrier: every report is final
         self.incremental = False
-        self.killed_at = None
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
+        self.readers = [threading.Thread(target=self._read, args=(self.proc.stdout, "stdout"), daemon=True)]
+        if translate:
+            self.readers.append(threading.Thread(target=self._read, args=(self.proc.stderr, "stderr"), daemon=True))
+        for r in self.readers:
+            r.start()
 
-    def _read(self):
-        for line in self.proc.stdout:
+    def _read(self, stream, which):
+        for line in stream:
             t = time.monotonic()
             line = line.strip()
             with self.cond:
-                if line.startswith("{"):
+                if self.translate:
+                    if which == "stderr":
+                        self.log.write(line.encode() + b"\n")
+                    ev = self.translate(line, which)
+                    if ev is not None:
+                        self.events.append((t, ev))
+                    elif which == "stdout" and line:
+                        self.other.append(line)
+                elif line.startswith("{"):
                     try:
                         self.events.append((t, json.loads(line)))
                     except ValueError:
@@ -65,6 +80,10 @@ class Member:
                 self.cond.notify_all()
         with self.cond:
             self.cond.notify_all()
+
+    def _join_readers(self):
+        for r in self.readers:
+            r.join(5)
 
     # -- what it reported --
     def evs(self, kind=None):
@@ -132,7 +151,7 @@ class Member:
         self.killed_at = time.monotonic()
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(10)
-        self.reader.join(5)
+        self._join_readers()
         return self.killed_at
 
     def close(self, deadline_s=30):
@@ -143,7 +162,7 @@ class Member:
         except subprocess.TimeoutExpired:
             raise AssertionError("member %s did not exit within %ds of SIGTERM\n%s"
                                  % (self.name, deadline_s, self.describe()))
-        self.reader.join(5)
+        self._join_readers()
 
     def wait_exit(self, deadline_s=spec.DEADLINE_S):
         try:
@@ -151,7 +170,7 @@ class Member:
         except subprocess.TimeoutExpired:
             raise AssertionError("member %s still running after %ds\n%s" % (self.name, deadline_s, self.describe()))
         finally:
-            self.reader.join(5)
+            self._join_readers()
 
     def cleanup(self):
         if self.proc.poll() is None:
@@ -161,7 +180,7 @@ class Member:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(10)
-        self.reader.join(5)
+        self._join_readers()
         self.log.close()
         if self.proc.returncode in (0, -signal.SIGKILL, -signal.SIGTERM, 143):
             os.unlink(self.log.name)
@@ -175,8 +194,8 @@ class Members:
         self.all = []
         self.tmp = tempfile.mkdtemp(prefix="interop-groups-")
 
-    def _add(self, name, cmd, cwd=ROOT):
-        m = Member(name, cmd, cwd)
+    def _add(self, name, cmd, cwd=ROOT, translate=None):
+        m = Member(name, cmd, cwd, translate)
         self.all.append(m)
         return m
 
@@ -218,10 +237,40 @@ class Members:
             cmd += ["--" + k.replace("_", "-"), str(v)]
         return self._add(name or "kafkajs-%d" % len(self.all), cmd)
 
+    def kcat(self, topic, group, name=None, session_ms=SESSION_MS):
+        """kcat's balanced consumer (-G): records as JSON (-J) on stdout, rebalances on stderr."""
+        kcat = shutil.which("kcat") or shutil.which("kafkacat")
+        if not kcat:
+            pytest.fail("kcat is not installed: run scripts/install-interop.sh kcat")
+        cmd = [kcat, "-b", self.bootstrap, "-G", group, "-J", "-u",
+               "-X", "session.timeout.ms=%d" % session_ms, "-X", "heartbeat.interval.ms=%d" % HEARTBEAT_MS,
+               "-X", "auto.offset.reset=earliest", topic]
+        m = self._add(name or "kcat-%d" % len(self.all), cmd, translate=kcat_event)
+        m.client = kcat
+        return m
+
     def cleanup(self):
         for m in self.all:
             m.cleanup()
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+KCAT_REBALANCE = re.compile(r"^% Group (\S+) rebalanced \(memberid (\S+)\): (assigned|revoked): ?(.*)$")
+
+
+def kcat_event(line, stream):
+    """kcat -G -J: a record (stdout) or a rebalance (stderr) as the members' events."""
+    if stream == "stdout":
+        if not line.startswith("{"):
+            return None
+        r = json.loads(line)
+        return {"ev": "rec", "p": r["partition"], "o": r["offset"], "v": r["payload"]}
+    m = KCAT_REBALANCE.match(line)
+    if not m:
+        return None
+    parts = sorted(int(x) for x in re.findall(r"\[(\d+)\]", m.group(4)))
+    # librdkafka's classic assignors are eager: an assignment is the whole set, a revocation all of it
+    return {"ev": m.group(3), "parts": parts, "owned": parts if m.group(3) == "assigned" else []}
 
 
 @pytest.fixture
