@@ -58,9 +58,9 @@ describe('Connection against the embedded broker', () => {
         assert.ok(v <= range.maxVersion && v >= range.minVersion, `API ${key}: v${v} in ${range.minVersion}-${range.maxVersion}`);
       }
       // An API the broker does not serve: a typed UNSUPPORTED_VERSION error, no request sent.
-      assert.ok(!versions.has(ApiKey.JoinGroup));
+      assert.ok(!versions.has(ApiKey.DescribeAcls));
       await assert.rejects(
-        c.send(ApiKey.JoinGroup, {} as never),
+        c.send(ApiKey.DescribeAcls, {} as never),
         (e: unknown) => e instanceof KafkaProtocolError && e.code === ErrorCode.UNSUPPORTED_VERSION && e.errorName === 'UNSUPPORTED_VERSION',
       );
       const md = await c.send(ApiKey.Metadata, metadataAll);

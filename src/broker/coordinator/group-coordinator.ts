@@ -991,7 +991,8 @@ export class GroupCoordinator {
     if (this.closed) return;
     this.retentionTimer = this.clock.setTimeout(() => {
       this.retentionTimer = null;
-      void this.cleanupExpiredOffsets().finally(() => this.scheduleRetentionCheck());
+      this.scheduleRetentionCheck();
+      void this.cleanupExpiredOffsets();
     }, this.cfg.offsetsRetentionCheckIntervalMs);
   }
 

@@ -1,0 +1,33 @@
+/**
+ * OffsetCommit v0-v9. Members of a managed group commit with their generation and member id
+ * (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS, FENCED_INSTANCE_ID otherwise);
+ * generation -1 with an empty member id is a standalone consumer's commit, accepted while the
+ * group has no members (the group is created for it). v1 may carry a commit timestamp; v2-v4 a
+ * retention time (kept as the offset's expiry, as Kafka does); v5+ neither: offsets expire by
+ * offsets.retention.minutes once the group is empty (KIP-211). Metadata longer than
+ * offset.metadata.max.bytes gets OFFSET_METADATA_TOO_LARGE, an unknown topic or partition
+ * UNKNOWN_TOPIC_OR_PARTITION. Answered once the records are in __consumer_offsets.
+ */
+import { defineHandler } from './handler.js';
+
+export default defineHandler({
+  apiKey: 8,
+  minVersion: 0,
+  maxVersion: 9,
+  async handle(req, ctx) {
+    const v = ctx.apiVersion;
+    const topics = await ctx.broker.groups.commitOffsets({
+      groupId: req.groupId,
+      generationId: v >= 1 ? req.generationIdOrMemberEpoch : -1,
+      memberId: v >= 1 ? req.memberId : '',
+      groupInstanceId: v >= 7 ? req.groupInstanceId : null,
+      retentionTimeMs: v >= 2 && v <= 4 ? Number(req.retentionTimeMs) : -1,
+      topics: req.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({ ...p, commitTimestamp: v === 1 ? p.commitTimestamp : -1n })),
+      })),
+      apiVersion: v,
+    });
+    return { throttleTimeMs: 0, topics };
+  },
+});

@@ -1,0 +1,50 @@
+/**
+ * FindCoordinator v0-v6. Single node: this broker coordinates every group. v4+ batches keys
+ * (KIP-699): the answer goes in `coordinators`; older versions use the top-level fields.
+ *
+ * Key types: 0 (group) -> this broker, after creating __consumer_offsets on first use as Kafka
+ * does. 1 (transaction) -> COORDINATOR_NOT_AVAILABLE until the transaction coordinator exists:
+ * the retriable error a Kafka cluster gives while its coordinator is not up, and consistent with
+ * InitProducerId refusing transactional ids for now (pointing clients at a broker that then
+ * cannot serve the transaction APIs would only move the failure). When transactions land, answer
+ * this node here. 2 (share, v6) -> INVALID_REQUEST (share groups are not enabled), as Kafka does
+ * with share groups off. Other types -> INVALID_REQUEST.
+ */
+import { ErrorCode } from '../../protocol/errors.js';
+import { advertisedFor } from './common.js';
+import { defineHandler, type RequestContext } from './handler.js';
+
+interface Answer {
+  nodeId: number;
+  host: string;
+  port: number;
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+async function answer(key: string, keyType: number, ctx: RequestContext): Promise<Answer> {
+  const none = (errorCode: number, errorMessage: string): Answer => ({ nodeId: -1, host: '', port: -1, errorCode, errorMessage });
+  if (keyType === 1) return none(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The transaction coordinator is not available on this broker yet.');
+  if (keyType !== 0) return none(ErrorCode.INVALID_REQUEST, keyType === 2 ? 'Share groups are not enabled.' : `Unknown coordinator key type ${keyType}.`);
+  if (key === '') return none(ErrorCode.INVALID_REQUEST, 'Group id must not be empty.');
+  const groups = ctx.broker.groups;
+  const err = await groups.ensureStorage();
+  if (err !== ErrorCode.NONE) return none(err, 'The offsets topic cannot be created.');
+  const l = advertisedFor(ctx);
+  return { nodeId: ctx.broker.nodeId, host: l.host, port: l.port, errorCode: ErrorCode.NONE, errorMessage: null };
+}
+
+export default defineHandler({
+  apiKey: 10,
+  minVersion: 0,
+  maxVersion: 6,
+  async handle(req, ctx) {
+    if (ctx.apiVersion >= 4) {
+      const coordinators = [];
+      for (const key of req.coordinatorKeys) coordinators.push({ key, ...(await answer(key, req.keyType, ctx)) });
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, nodeId: -1, host: '', port: -1, coordinators };
+    }
+    const a = await answer(req.key, req.keyType, ctx);
+    return { throttleTimeMs: 0, ...a, coordinators: [] };
+  },
+});

@@ -1,0 +1,16 @@
+/**
+ * ListGroups v0-v5: every group this coordinator knows. v4+ filters by state (case-insensitive,
+ * KIP-518), v5+ by type (KIP-848): all groups here are "classic".
+ */
+import { defineHandler } from './handler.js';
+
+export default defineHandler({
+  apiKey: 16,
+  minVersion: 0,
+  maxVersion: 5,
+  handle(req, ctx) {
+    const v = ctx.apiVersion;
+    const r = ctx.broker.groups.listGroups(v >= 4 ? req.statesFilter : [], v >= 5 ? req.typesFilter : []);
+    return { throttleTimeMs: 0, errorCode: r.errorCode, groups: r.groups };
+  },
+});
