@@ -79,8 +79,11 @@ export class OffsetsTopicStorage implements CoordinatorStorage {
   }
 
   ensure(): Promise<void> {
+    // While being created the topic already exists in metadata but its logs are still opening:
+    // everyone waits for the creation to finish.
+    if (this.creating) return this.creating;
     if (this.exists()) return Promise.resolve();
-    this.creating ??= (async () => {
+    this.creating = (async () => {
       const res = await this.topics.create(OFFSETS_TOPIC, this.config.int('offsets.topic.num.partitions'), 1, [
         ['cleanup.policy', 'compact'],
         ['compression.type', 'producer'],
