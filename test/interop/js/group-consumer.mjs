@@ -95,11 +95,12 @@ if (mode === 'watch') {
           resolveOffset(m.offset);
           await commitOffsetsIfNecessary(); // the auto commit: before the record is processed
           out({ ev: 'committed', offsets: { [partition]: Number(m.offset) + 1 } });
-          if (seen === crashAt) await crash({ p: partition, o: Number(m.offset), when: 'committed, not processed' });
+          if (seen === crashAt) await crash({ p: partition, o: Number(m.offset), when: 'committed, not processed', lost: [Number(m.offset)] });
         }
         if (processMs) await sleep(processMs);
         rec(partition, m);
         last = m.offset;
+        if (mode === 'alo') resolveOffset(m.offset); // KafkaJS's fetch position; committed below
         if (mode === 'alo' && seen === crashAt) await crash({ p: partition, o: Number(m.offset), when: 'processed, not committed' });
         await heartbeat();
       }

@@ -289,7 +289,7 @@ public final class GroupClient {
                 for (ConsumerRecord<byte[], byte[]> r : batch) {
                     seen++;
                     if (mode.equals("amo") && seen == crashAt) {
-                        crash("\"p\":" + r.partition() + ",\"o\":" + r.offset() + ",\"when\":\"committed, not processed\"");
+                        crash("\"p\":" + r.partition() + ",\"o\":" + r.offset() + ",\"when\":\"committed, not processed\",\"lost\":[" + r.offset() + "]");
                     }
                     if (processMs > 0) Thread.sleep(processMs);
                     printRecord(r);
