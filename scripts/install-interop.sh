@@ -3,7 +3,8 @@
 #   kcat     kcat from Debian's packages (apt)
 #   python   .cache/venv (pytest, kafka-python 2.0.2, confluent-kafka, codecs) and
 #            .cache/venv-kp3 (the newest kafka-python 3.x, codecs)
-#   java     the Java kafka-clients 4.x test program in test/interop/java (jar in its target/)
+#   java     the Java kafka-clients 4.x test programs in test/interop/java (one shaded jar in its
+#            target/, with sqlite-jdbc for the group tests' exactly-once demonstration)
 #   kafka    the Apache Kafka reference broker's jars (scripts/fetch-kafka.sh)
 #   all      kcat python java  (the default; `kafka` only when asked, or with INTEROP_REF=1)
 # Each step is quiet, retried, and skipped when already done.
@@ -41,6 +42,8 @@ make_venv() { # make_venv <dir> <requirements>
   rm -rf "$dir"
   python3 -m venv "$dir"
   retry 3 quiet "$dir/bin/pip" install -q --retries 5 --timeout 60 -r "$req"
+  # the group tests' exactly-once demonstration keeps its results in SQLite (the stdlib module)
+  "$dir/bin/python" -c 'import sqlite3' || { echo "install-interop: $dir's python lacks sqlite3" >&2; return 1; }
   cp "$req" "$stamp"
 }
 
