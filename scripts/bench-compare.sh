@@ -5,7 +5,7 @@
 # dist/bench/compare.js, which starts each broker on a free loopback port, drives it with Kafka's
 # ProducerPerformance / ConsumerPerformance / EndToEndLatency and our Node client, and prints a
 # markdown table (JSON copy in bench/results/). The whole run is bounded (--budget-s, default
-# 570 s; --quick takes about 3 minutes), and a hard timeout kills it if anything hangs.
+# 540 s, so the whole run stays under 10 minutes; --quick takes about 3 minutes), and a hard timeout kills it if anything hangs.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
