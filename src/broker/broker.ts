@@ -98,6 +98,7 @@ export class Broker {
       config: groupCoordinatorConfig(config),
       log,
       topicPartitions: (name) => topics.get(name)?.partitions,
+      topics: () => topics.list().map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions, internal: topics.isInternal(t.name) })),
     });
     groups.start();
     const context: BrokerContext = {

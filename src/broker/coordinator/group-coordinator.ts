@@ -15,19 +15,25 @@
  *    partition is abs(hash(groupId)) % partitions. Everything is loaded back at startup, while
  *    requests for a partition being loaded get COORDINATOR_LOAD_IN_PROGRESS.
  *
- * Not here yet: KIP-848 consumer groups (ConsumerGroupHeartbeat). The seam: groups are looked up
- * by id in one map, a future ConsumerGroup type would sit beside ClassicGroup and the handlers
- * would dispatch on the group's type; ListGroups already reports the "classic" type.
+ * KIP-848 consumer groups (ConsumerGroupHeartbeat, ConsumerGroupDescribe) live beside the classic
+ * ones: a group id is either a classic group (`groups`) or a consumer group (`consumerGroups`).
+ * An empty group of one type is converted when a member of the other protocol arrives (its
+ * offsets kept); a non-empty one refuses (GROUP_ID_NOT_FOUND to a heartbeat,
+ * INCONSISTENT_GROUP_PROTOCOL to a JoinGroup). OffsetCommit/OffsetFetch/OffsetDelete, ListGroups,
+ * DescribeGroups and DeleteGroups serve both. See consumer-group.ts for the epochs and the
+ * reconciliation, assignors.ts for the server-side assignors.
+ *
  * Transactional offset commits (TxnOffsetCommit) will add pending offsets that make OffsetFetch
  * with requireStable answer UNSTABLE_OFFSET_COMMIT.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { Logger } from '../logger.js';
 import type { BrokerConfig } from '../config/config.js';
 import type { Clock, Cancel } from './clock.js';
 import { partitionForGroup } from './hash.js';
-import { ClassicGroup, EMPTY_BYTES, Member, type GroupState, type JoinGroupResult, type OffsetEntry, type Protocol, type SyncGroupResult } from './group.js';
+import { Writer } from '../../protocol/primitives/index.js';
+import { ClassicGroup, EMPTY_BYTES, GroupOffsets, Member, type GroupState, type JoinGroupResult, type OffsetEntry, type Protocol, type SyncGroupResult } from './group.js';
 import {
   decodeGroupMetadataValue,
   decodeOffsetCommitValue,
@@ -40,6 +46,40 @@ import {
   type OffsetCommitValue,
 } from './records.js';
 import type { CoordinatorStorage, StoredRecord } from './storage.js';
+import {
+  ConsumerGroup,
+  ConsumerGroupMember,
+  LEAVE_GROUP_MEMBER_EPOCH,
+  LEAVE_GROUP_STATIC_MEMBER_EPOCH,
+  MemberState,
+  assignmentEquals,
+  assignmentFromList,
+  assignmentToList,
+  emptyAssignment,
+  isSubset,
+  reconcile,
+  type MemberStateValue,
+  type TopicMetadata,
+  type TopicPartitions,
+} from './consumer-group.js';
+import { ASSIGNORS, type AssignorMember } from './assignors.js';
+import {
+  ConsumerGroupRecordKind as CGK,
+  decodeConsumerGroupCurrentMemberAssignmentValue,
+  decodeConsumerGroupMemberMetadataValue,
+  decodeConsumerGroupPartitionMetadataValue,
+  decodeConsumerGroupTargetAssignmentMemberValue,
+  decodeEpochValue,
+  encodeConsumerGroupCurrentMemberAssignmentValue,
+  encodeConsumerGroupKey,
+  encodeConsumerGroupMemberMetadataValue,
+  encodeConsumerGroupPartitionMetadataValue,
+  encodeConsumerGroupTargetAssignmentMemberValue,
+  encodeEpochValue,
+  type ConsumerGroupCurrentMemberAssignmentValue,
+  type ConsumerGroupMemberMetadataValue,
+  type TopicPartitionsRow,
+} from './records.js';
 
 export interface GroupCoordinatorConfig {
   initialRebalanceDelayMs: number;
@@ -51,6 +91,14 @@ export interface GroupCoordinatorConfig {
   offsetsRetentionCheckIntervalMs: number;
   /** How long a new member's JoinGroup may wait (Kafka's fixed 5 minutes). */
   newMemberJoinTimeoutMs: number;
+  /** KIP-848: group.consumer.heartbeat.interval.ms */
+  consumerHeartbeatIntervalMs: number;
+  /** KIP-848: group.consumer.session.timeout.ms */
+  consumerSessionTimeoutMs: number;
+  /** KIP-848: group.consumer.max.size */
+  consumerMaxSize: number;
+  /** KIP-848: group.consumer.assignors (names; the first is the default). */
+  consumerAssignors: readonly string[];
 }
 
 export const DEFAULT_GROUP_COORDINATOR_CONFIG: GroupCoordinatorConfig = {
@@ -62,7 +110,19 @@ export const DEFAULT_GROUP_COORDINATOR_CONFIG: GroupCoordinatorConfig = {
   offsetsRetentionMs: 7 * 24 * 3600 * 1000,
   offsetsRetentionCheckIntervalMs: 600_000,
   newMemberJoinTimeoutMs: 300_000,
+  consumerHeartbeatIntervalMs: 5000,
+  consumerSessionTimeoutMs: 45_000,
+  consumerMaxSize: 0x7fffffff,
+  consumerAssignors: ['uniform', 'range'],
 };
+
+/** Kafka's assignor class names map to our assignors' names. */
+function assignorName(entry: string): string {
+  const e = entry.trim();
+  if (/UniformAssignor$/.test(e)) return 'uniform';
+  if (/RangeAssignor$/.test(e)) return 'range';
+  return e;
+}
 
 export function groupCoordinatorConfig(config: BrokerConfig): GroupCoordinatorConfig {
   return {
@@ -74,6 +134,10 @@ export function groupCoordinatorConfig(config: BrokerConfig): GroupCoordinatorCo
     offsetsRetentionMs: config.int('offsets.retention.minutes') * 60_000,
     offsetsRetentionCheckIntervalMs: config.int('offsets.retention.check.interval.ms'),
     newMemberJoinTimeoutMs: DEFAULT_GROUP_COORDINATOR_CONFIG.newMemberJoinTimeoutMs,
+    consumerHeartbeatIntervalMs: config.int('group.consumer.heartbeat.interval.ms'),
+    consumerSessionTimeoutMs: config.int('group.consumer.session.timeout.ms'),
+    consumerMaxSize: config.int('group.consumer.max.size'),
+    consumerAssignors: config.list('group.consumer.assignors').map(assignorName).filter((a) => ASSIGNORS.has(a)),
   };
 }
 
@@ -84,6 +148,60 @@ export interface GroupCoordinatorOptions {
   log?: Logger;
   /** Partition count of a topic, undefined when it does not exist (OffsetCommit/OffsetDelete checks). */
   topicPartitions?: (topic: string) => number | undefined;
+  /** Every topic with its id (KIP-848 groups: assignment by topic id, regex subscriptions). */
+  topics?: () => ReadonlyArray<{ name: string; topicId: string; partitions: number; internal?: boolean }>;
+}
+
+export interface ConsumerGroupHeartbeatRequestData {
+  groupId: string;
+  memberId: string;
+  memberEpoch: number;
+  instanceId: string | null;
+  rackId: string | null;
+  rebalanceTimeoutMs: number;
+  subscribedTopicNames: string[] | null;
+  subscribedTopicRegex: string | null;
+  serverAssignor: string | null;
+  topicPartitions: Array<{ topicId: string; partitions: number[] }> | null;
+  clientId: string;
+  clientHost: string;
+  /** v0: the coordinator may pick the member id; v1+: the member brings it. */
+  apiVersion: number;
+}
+
+export interface ConsumerGroupHeartbeatResult {
+  errorCode: number;
+  errorMessage: string | null;
+  memberId: string | null;
+  memberEpoch: number;
+  heartbeatIntervalMs: number;
+  assignment: { topicPartitions: TopicPartitionsRow[] } | null;
+}
+
+export interface DescribedConsumerGroupAssignment {
+  topicPartitions: Array<{ topicId: string; topicName: string; partitions: number[] }>;
+}
+
+export interface DescribedConsumerGroup {
+  errorCode: number;
+  errorMessage: string | null;
+  groupId: string;
+  groupState: string;
+  groupEpoch: number;
+  assignmentEpoch: number;
+  assignorName: string;
+  members: Array<{
+    memberId: string;
+    instanceId: string | null;
+    rackId: string | null;
+    memberEpoch: number;
+    clientId: string;
+    clientHost: string;
+    subscribedTopicNames: string[];
+    subscribedTopicRegex: string | null;
+    assignment: DescribedConsumerGroupAssignment;
+    targetAssignment: DescribedConsumerGroupAssignment;
+  }>;
 }
 
 export interface JoinGroupRequestData {
@@ -192,12 +310,14 @@ function syncError(errorCode: number): SyncGroupResult {
 
 export class GroupCoordinator {
   private readonly groups = new Map<string, ClassicGroup>();
+  private readonly consumerGroups = new Map<string, ConsumerGroup>();
   private readonly loading = new Set<number>();
   private readonly cfg: GroupCoordinatorConfig;
   private readonly storage: CoordinatorStorage;
   private readonly clock: Clock;
   private readonly log: Logger | undefined;
   private readonly topicPartitions: (topic: string) => number | undefined;
+  private readonly topicList: () => ReadonlyArray<{ name: string; topicId: string; partitions: number; internal?: boolean }>;
   private retentionTimer: Cancel | null = null;
   private closed = false;
   /** Resolves once every partition of __consumer_offsets is loaded. */
@@ -209,6 +329,8 @@ export class GroupCoordinator {
     this.clock = opts.clock;
     this.log = opts.log;
     this.topicPartitions = opts.topicPartitions ?? (() => 0x7fffffff);
+    this.topicList = opts.topics ?? (() => []);
+    if (this.cfg.consumerAssignors.length === 0) this.cfg.consumerAssignors = DEFAULT_GROUP_COORDINATOR_CONFIG.consumerAssignors;
   }
 
   // ===========================================================================================
@@ -251,6 +373,7 @@ export class GroupCoordinator {
         this.respondSync(m, syncError(ErrorCode.NOT_COORDINATOR));
       }
     }
+    for (const g of this.consumerGroups.values()) for (const m of g.members.values()) m.cancelTimers();
   }
 
   partitionFor(groupId: string): number {
@@ -282,7 +405,7 @@ export class GroupCoordinator {
   }
 
   get groupCount(): number {
-    return this.groups.size;
+    return this.groups.size + this.consumerGroups.size;
   }
 
   // ===========================================================================================
@@ -300,8 +423,16 @@ export class GroupCoordinator {
     const unknownMember = req.memberId === '';
     let group = this.groups.get(req.groupId);
     if (!group) {
+      const cg = this.consumerGroups.get(req.groupId);
+      if (cg && cg.members.size > 0) return joinError(req.memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
       if (!unknownMember) return joinError(req.memberId, ErrorCode.UNKNOWN_MEMBER_ID);
       group = new ClassicGroup(req.groupId, this.clock.now());
+      if (cg) {
+        // An empty consumer group becomes a classic group; its offsets stay.
+        for (const [t, parts] of cg.offsets) for (const [p, e] of parts) group.setOffset(t, p, e);
+        void this.deleteConsumerGroupRecords(cg);
+        this.log?.info({ group: req.groupId }, 'converted an empty consumer group to a classic group');
+      }
       this.groups.set(req.groupId, group);
     }
     const g = group;
@@ -770,6 +901,426 @@ export class GroupCoordinator {
   }
 
   // ===========================================================================================
+  // KIP-848 consumer groups: ConsumerGroupHeartbeat
+
+  /** A consumer group (tests, describe). */
+  consumerGroup(groupId: string): ConsumerGroup | undefined {
+    return this.consumerGroups.get(groupId);
+  }
+
+  private hbError(errorCode: number, errorMessage: string | null = null, memberId: string | null = null, memberEpoch = 0): ConsumerGroupHeartbeatResult {
+    return { errorCode, errorMessage, memberId, memberEpoch, heartbeatIntervalMs: 0, assignment: null };
+  }
+
+  /** Kafka's request checks; null when the request is well formed. */
+  private validateHeartbeat(req: ConsumerGroupHeartbeatRequestData): ConsumerGroupHeartbeatResult | null {
+    const invalid = (msg: string): ConsumerGroupHeartbeatResult => this.hbError(ErrorCode.INVALID_REQUEST, msg);
+    if (req.groupId === '') return invalid('GroupId can not be empty.');
+    if (req.rackId !== null && req.rackId === '') return invalid('RackId can not be empty.');
+    if (req.memberEpoch < LEAVE_GROUP_STATIC_MEMBER_EPOCH) return invalid(`MemberEpoch ${req.memberEpoch} is invalid.`);
+    if (req.memberId === '' && (req.memberEpoch !== 0 || req.apiVersion >= 1)) return invalid('MemberId can not be empty.');
+    if (req.memberEpoch === 0) {
+      if (req.rebalanceTimeoutMs === -1) return invalid('RebalanceTimeoutMs must be provided in first request.');
+      if (req.topicPartitions === null || req.topicPartitions.some((t) => t.partitions.length > 0)) return invalid('TopicPartitions must be empty when (re-)joining.');
+      if (req.subscribedTopicNames === null && req.subscribedTopicRegex === null) return invalid('SubscribedTopicNames or SubscribedTopicRegex must be set in first request.');
+    }
+    if (req.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH && req.instanceId === null) return invalid('InstanceId can not be null when MemberEpoch is -2.');
+    if (req.serverAssignor !== null && !this.cfg.consumerAssignors.includes(req.serverAssignor)) {
+      return this.hbError(ErrorCode.UNSUPPORTED_ASSIGNOR, `ServerAssignor ${req.serverAssignor} is not supported. Supported assignors: ${this.cfg.consumerAssignors.join(', ')}.`);
+    }
+    if (req.subscribedTopicRegex !== null && req.subscribedTopicRegex !== '' && compileRegex(req.subscribedTopicRegex) === null) {
+      return this.hbError(ErrorCode.INVALID_REGULAR_EXPRESSION, `SubscribedTopicRegex \`${req.subscribedTopicRegex}\` is not a valid regular expression.`);
+    }
+    return null;
+  }
+
+  async consumerGroupHeartbeat(req: ConsumerGroupHeartbeatRequestData): Promise<ConsumerGroupHeartbeatResult> {
+    const bad = this.validateHeartbeat(req);
+    if (bad) return bad;
+    const storageError = await this.ensureStorage();
+    if (storageError !== ErrorCode.NONE) return this.hbError(storageError);
+    const accessError = this.groupAccessError(req.groupId);
+    if (accessError !== ErrorCode.NONE) return this.hbError(accessError);
+    const records: StoredRecord[] = [];
+    if (req.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH || req.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) return this.consumerGroupLeave(req);
+
+    // The group: found, created by a joining member, or converted from an empty classic group.
+    let g = this.consumerGroups.get(req.groupId);
+    if (!g) {
+      const classic = this.groups.get(req.groupId);
+      if (classic && !classic.is('Dead') && (classic.members.size > 0 || classic.pendingMembers.size > 0)) {
+        return this.hbError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} is not a consumer group.`);
+      }
+      if (req.memberEpoch !== 0) return this.hbError(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${req.groupId}.`);
+      g = new ConsumerGroup(req.groupId, this.clock.now());
+      if (classic) {
+        for (const [t, parts] of classic.offsets) for (const [p, e] of parts) g.setOffset(t, p, e);
+        classic.transitionTo('Dead', this.clock.now());
+        this.groups.delete(req.groupId);
+        records.push({ key: encodeGroupMetadataKey(req.groupId), value: null });
+        this.log?.info({ group: req.groupId }, 'converted an empty classic group to a consumer group');
+      }
+      this.consumerGroups.set(req.groupId, g);
+    }
+    const now = this.clock.now();
+
+    // The member: new, replacing a static member that left temporarily, rejoining, or known.
+    let member: ConsumerGroupMember | undefined;
+    let isNew = false;
+    if (req.memberEpoch === 0) {
+      if (req.instanceId !== null) {
+        const oldId = g.staticMembers.get(req.instanceId);
+        const old = oldId !== undefined ? g.members.get(oldId) : undefined;
+        if (old && old.memberId !== req.memberId) {
+          if (old.memberEpoch !== LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
+            return this.hbError(ErrorCode.UNRELEASED_INSTANCE_ID, `Static member ${old.memberId} with instance id ${req.instanceId} is still active in group ${req.groupId}; it must leave first.`);
+          }
+          // KIP-848 static membership: the new member takes the old one's place and target assignment.
+          const newId = req.memberId || newMemberId();
+          const target = g.targetAssignment.get(old.memberId) ?? emptyAssignment();
+          this.removeConsumerMemberRecords(g, old, records);
+          g.removeMember(old.memberId, now);
+          member = new ConsumerGroupMember(newId);
+          Object.assign(member, {
+            instanceId: old.instanceId,
+            rackId: old.rackId,
+            clientId: old.clientId,
+            clientHost: old.clientHost,
+            rebalanceTimeoutMs: old.rebalanceTimeoutMs,
+            subscribedTopicNames: old.subscribedTopicNames,
+            subscribedTopicRegex: old.subscribedTopicRegex,
+            serverAssignor: old.serverAssignor,
+          });
+          g.addMember(member);
+          g.targetAssignment.set(newId, target);
+          records.push(this.targetMemberRecord(g, newId, target));
+          isNew = true; // a new member record, but no new epoch unless its subscription changed
+          this.log?.info({ group: g.groupId, instance: req.instanceId, old: old.memberId, member: newId }, 'static member replaced');
+        }
+      }
+      if (!member) {
+        const id = req.memberId || newMemberId();
+        member = g.members.get(id);
+        if (member) {
+          // Rejoining with epoch 0 (e.g. after being fenced): it holds nothing any more.
+          member.rebalanceTimer?.();
+          member.rebalanceTimer = null;
+          member.memberEpoch = 0;
+          member.previousMemberEpoch = -1;
+          member.state = MemberState.STABLE;
+          member.assigned = emptyAssignment();
+          member.pendingRevocation = emptyAssignment();
+        } else {
+          if (g.members.size >= this.cfg.consumerMaxSize) {
+            return this.hbError(ErrorCode.GROUP_MAX_SIZE_REACHED, `The consumer group has reached its maximum capacity of ${this.cfg.consumerMaxSize} members.`);
+          }
+          member = new ConsumerGroupMember(id);
+          member.instanceId = req.instanceId;
+          g.addMember(member);
+          isNew = true;
+        }
+      }
+    } else {
+      member = g.members.get(req.memberId);
+      if (!member) return this.hbError(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${req.groupId}.`);
+      if (req.instanceId !== null) {
+        const id = g.staticMembers.get(req.instanceId);
+        if (id === undefined) return this.hbError(ErrorCode.UNKNOWN_MEMBER_ID, `Instance id ${req.instanceId} is unknown.`);
+        if (id !== req.memberId) return this.hbError(ErrorCode.FENCED_INSTANCE_ID, `Instance id ${req.instanceId} belongs to another member.`);
+      }
+      const owned = req.topicPartitions === null ? null : assignmentFromList(req.topicPartitions);
+      if (req.memberEpoch > member.memberEpoch) {
+        return this.hbError(ErrorCode.FENCED_MEMBER_EPOCH, `The member epoch ${req.memberEpoch} is newer than the coordinator's ${member.memberEpoch}. The member must abandon all its partitions and rejoin.`);
+      }
+      if (req.memberEpoch < member.memberEpoch && (req.memberEpoch !== member.previousMemberEpoch || !isSubset(owned, member.assigned))) {
+        return this.hbError(ErrorCode.FENCED_MEMBER_EPOCH, `The member epoch ${req.memberEpoch} is older than the coordinator's ${member.memberEpoch}. The member must abandon all its partitions and rejoin.`);
+      }
+    }
+    const m = member;
+
+    // Member metadata: every non-null field of the request replaces the stored one.
+    const before = memberMetadataValue(m);
+    if (req.rackId !== null) m.rackId = req.rackId;
+    if (req.rebalanceTimeoutMs !== -1) m.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
+    if (req.subscribedTopicNames !== null) m.subscribedTopicNames = [...req.subscribedTopicNames];
+    if (req.subscribedTopicRegex !== null) m.subscribedTopicRegex = req.subscribedTopicRegex === '' ? null : req.subscribedTopicRegex;
+    if (req.serverAssignor !== null) m.serverAssignor = req.serverAssignor;
+    m.clientId = req.clientId;
+    m.clientHost = req.clientHost;
+    const after = memberMetadataValue(m);
+    const subscriptionChanged =
+      before.subscribedTopicNames.join('\u0000') !== after.subscribedTopicNames.join('\u0000') ||
+      before.subscribedTopicRegex !== after.subscribedTopicRegex ||
+      before.serverAssignor !== after.serverAssignor;
+    if (isNew || JSON.stringify(before) !== JSON.stringify(after)) {
+      records.push({ key: encodeConsumerGroupKey(CGK.MEMBER_METADATA, g.groupId, m.memberId), value: encodeConsumerGroupMemberMetadataValue(after) });
+    }
+    let bump = (isNew && !(req.instanceId !== null && g.targetAssignment.has(m.memberId) && !subscriptionChanged)) || subscriptionChanged;
+    if (this.refreshSubscriptionMetadata(g, records)) bump = true;
+    if (bump) this.bumpGroupEpoch(g, records);
+    if (g.groupEpoch > g.assignmentEpoch) this.computeTargetAssignment(g, records);
+
+    // Reconcile the member towards its target.
+    const owned = req.topicPartitions === null ? null : assignmentFromList(req.topicPartitions);
+    const prevAssigned = m.assigned;
+    this.reconcileMember(g, m, owned, records);
+    this.scheduleConsumerSession(g, m);
+
+    const full = req.memberEpoch === 0 || (req.rebalanceTimeoutMs !== -1 && req.subscribedTopicNames !== null && req.topicPartitions !== null);
+    const result: ConsumerGroupHeartbeatResult = {
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      memberId: m.memberId,
+      memberEpoch: m.memberEpoch,
+      heartbeatIntervalMs: this.cfg.consumerHeartbeatIntervalMs,
+      assignment: full || isNew || !assignmentEquals(prevAssigned, m.assigned) ? { topicPartitions: assignmentToList(m.assigned) } : null,
+    };
+    if (records.length > 0) {
+      const err = await this.append(g.groupId, records);
+      if (err !== ErrorCode.NONE) return this.hbError(err);
+    }
+    return result;
+  }
+
+  /** Epoch -1: the member leaves; epoch -2: a static member leaves for now and keeps its partitions. */
+  private async consumerGroupLeave(req: ConsumerGroupHeartbeatRequestData): Promise<ConsumerGroupHeartbeatResult> {
+    const g = this.consumerGroups.get(req.groupId);
+    if (!g) return this.hbError(ErrorCode.UNKNOWN_MEMBER_ID, `Group ${req.groupId} has no member ${req.memberId}.`);
+    const records: StoredRecord[] = [];
+    let m: ConsumerGroupMember | undefined;
+    if (req.instanceId !== null) {
+      const id = g.staticMembers.get(req.instanceId);
+      if (id === undefined) return this.hbError(ErrorCode.UNKNOWN_MEMBER_ID, `Instance id ${req.instanceId} is unknown.`);
+      if (id !== req.memberId) return this.hbError(ErrorCode.FENCED_INSTANCE_ID, `Instance id ${req.instanceId} belongs to another member.`);
+      m = g.members.get(id);
+    } else {
+      m = g.members.get(req.memberId);
+    }
+    if (!m) return this.hbError(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${req.memberId} is not a member of group ${req.groupId}.`);
+    if (req.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
+      // Its partitions stay assigned until it comes back (or its session expires).
+      m.rebalanceTimer?.();
+      m.rebalanceTimer = null;
+      m.previousMemberEpoch = m.memberEpoch;
+      m.memberEpoch = LEAVE_GROUP_STATIC_MEMBER_EPOCH;
+      records.push(this.currentAssignmentRecord(g, m));
+      this.scheduleConsumerSession(g, m);
+      this.log?.info({ group: g.groupId, member: m.memberId, instance: m.instanceId }, 'static member left temporarily');
+    } else {
+      this.removeConsumerMember(g, m, records);
+      this.log?.info({ group: g.groupId, member: m.memberId }, 'member left the group');
+    }
+    const err = await this.append(g.groupId, records);
+    if (err !== ErrorCode.NONE) return this.hbError(err);
+    return { errorCode: ErrorCode.NONE, errorMessage: null, memberId: req.memberId, memberEpoch: req.memberEpoch, heartbeatIntervalMs: 0, assignment: null };
+  }
+
+  private bumpGroupEpoch(g: ConsumerGroup, records: StoredRecord[]): void {
+    g.groupEpoch = g.groupEpoch >= MAX_EPOCH_GENERATION ? 1 : g.groupEpoch + 1;
+    records.push({ key: encodeConsumerGroupKey(CGK.METADATA, g.groupId), value: encodeEpochValue(g.groupEpoch) });
+  }
+
+  /** Topics of this broker by name. */
+  private topicsByName(): Map<string, { name: string; topicId: string; partitions: number; internal?: boolean }> {
+    return new Map(this.topicList().map((t) => [t.name, t]));
+  }
+
+  /** The existing topics a member subscribes to: its names plus the regex's matches (internal topics excluded). */
+  private memberTopics(m: ConsumerGroupMember, byName: ReadonlyMap<string, { name: string; internal?: boolean }>): Set<string> {
+    const out = new Set<string>();
+    for (const t of m.subscribedTopicNames) if (byName.has(t)) out.add(t);
+    if (m.subscribedTopicRegex !== null) {
+      const re = compileRegex(m.subscribedTopicRegex);
+      if (re) for (const t of byName.values()) if (!t.internal && re.test(t.name)) out.add(t.name);
+    }
+    return out;
+  }
+
+  /** Recomputes the subscribed topics' metadata; true (and a record) when it changed. */
+  private refreshSubscriptionMetadata(g: ConsumerGroup, records: StoredRecord[]): boolean {
+    const byName = this.topicsByName();
+    const next = new Map<string, TopicMetadata>();
+    for (const m of g.members.values()) {
+      for (const name of this.memberTopics(m, byName)) {
+        const t = byName.get(name)!;
+        next.set(name, { topicId: t.topicId, topicName: name, numPartitions: t.partitions });
+      }
+    }
+    const same =
+      next.size === g.subscriptionMetadata.size &&
+      [...next].every(([n, t]) => {
+        const o = g.subscriptionMetadata.get(n);
+        return o !== undefined && o.topicId === t.topicId && o.numPartitions === t.numPartitions;
+      });
+    if (same) return false;
+    g.subscriptionMetadata = next;
+    records.push({
+      key: encodeConsumerGroupKey(CGK.PARTITION_METADATA, g.groupId),
+      value: encodeConsumerGroupPartitionMetadataValue({ topics: [...next.values()].sort((a, b) => (a.topicName < b.topicName ? -1 : 1)) }),
+    });
+    return true;
+  }
+
+  /** Runs the group's assignor; the assignment epoch catches up with the group epoch. */
+  private computeTargetAssignment(g: ConsumerGroup, records: StoredRecord[]): void {
+    const name = g.preferredAssignor(this.cfg.consumerAssignors[0]!);
+    const assignor = ASSIGNORS.get(name) ?? ASSIGNORS.get(this.cfg.consumerAssignors[0]!)!;
+    const byName = this.topicsByName();
+    const topics = new Map<string, number>();
+    for (const t of g.subscriptionMetadata.values()) topics.set(t.topicId, t.numPartitions);
+    const members: AssignorMember[] = [...g.members.values()].map((m) => ({
+      memberId: m.memberId,
+      instanceId: m.instanceId,
+      subscribedTopicIds: new Set(
+        [...this.memberTopics(m, byName)].map((n) => g.subscriptionMetadata.get(n)?.topicId).filter((id): id is string => id !== undefined),
+      ),
+    }));
+    const result = assignor.assign({ members, topics, previous: g.targetAssignment });
+    for (const m of members) {
+      const next = result.get(m.memberId) ?? emptyAssignment();
+      const prev = g.targetAssignment.get(m.memberId);
+      if (!prev || !assignmentEquals(prev, next)) {
+        g.targetAssignment.set(m.memberId, next);
+        records.push(this.targetMemberRecord(g, m.memberId, next));
+      }
+    }
+    g.assignmentEpoch = g.groupEpoch;
+    g.assignorName = assignor.name;
+    records.push({ key: encodeConsumerGroupKey(CGK.TARGET_ASSIGNMENT_METADATA, g.groupId), value: encodeEpochValue(g.assignmentEpoch) });
+    this.log?.debug({ group: g.groupId, epoch: g.assignmentEpoch, assignor: assignor.name }, 'computed a new target assignment');
+  }
+
+  private targetMemberRecord(g: ConsumerGroup, memberId: string, a: TopicPartitions): StoredRecord {
+    return { key: encodeConsumerGroupKey(CGK.TARGET_ASSIGNMENT_MEMBER, g.groupId, memberId), value: encodeConsumerGroupTargetAssignmentMemberValue(assignmentToList(a)) };
+  }
+
+  private currentAssignmentRecord(g: ConsumerGroup, m: ConsumerGroupMember): StoredRecord {
+    const v: ConsumerGroupCurrentMemberAssignmentValue = {
+      memberEpoch: m.memberEpoch,
+      previousMemberEpoch: m.previousMemberEpoch,
+      state: m.state,
+      assignedPartitions: assignmentToList(m.assigned),
+      partitionsPendingRevocation: assignmentToList(m.pendingRevocation),
+    };
+    return { key: encodeConsumerGroupKey(CGK.CURRENT_MEMBER_ASSIGNMENT, g.groupId, m.memberId), value: encodeConsumerGroupCurrentMemberAssignmentValue(v) };
+  }
+
+  /** One reconciliation step; a revocation starts the member's rebalance timeout. */
+  private reconcileMember(g: ConsumerGroup, m: ConsumerGroupMember, owned: TopicPartitions | null, records: StoredRecord[]): void {
+    const target = g.targetAssignment.get(m.memberId) ?? emptyAssignment();
+    const r = reconcile(m, g.assignmentEpoch, target, owned, g.heldByOther(m.memberId));
+    const changed =
+      r.memberEpoch !== m.memberEpoch ||
+      r.previousMemberEpoch !== m.previousMemberEpoch ||
+      r.state !== m.state ||
+      !assignmentEquals(r.assigned, m.assigned) ||
+      !assignmentEquals(r.pendingRevocation, m.pendingRevocation);
+    if (!changed) return;
+    const wasRevoking = m.state === MemberState.UNREVOKED_PARTITIONS;
+    m.memberEpoch = r.memberEpoch;
+    m.previousMemberEpoch = r.previousMemberEpoch;
+    m.state = r.state as MemberStateValue;
+    m.assigned = r.assigned;
+    m.pendingRevocation = r.pendingRevocation;
+    records.push(this.currentAssignmentRecord(g, m));
+    if (m.state === MemberState.UNREVOKED_PARTITIONS) {
+      if (!wasRevoking) this.scheduleRebalanceTimeout(g, m);
+    } else {
+      m.rebalanceTimer?.();
+      m.rebalanceTimer = null;
+    }
+  }
+
+  private scheduleConsumerSession(g: ConsumerGroup, m: ConsumerGroupMember): void {
+    m.sessionTimer?.();
+    m.sessionTimer = null;
+    if (this.closed) return;
+    m.sessionTimer = this.clock.setTimeout(() => {
+      m.sessionTimer = null;
+      if (g.members.get(m.memberId) !== m) return;
+      this.log?.info({ group: g.groupId, member: m.memberId }, 'member session expired');
+      this.fenceConsumerMember(g, m, 'session timeout');
+    }, this.cfg.consumerSessionTimeoutMs);
+  }
+
+  private scheduleRebalanceTimeout(g: ConsumerGroup, m: ConsumerGroupMember): void {
+    m.rebalanceTimer?.();
+    m.rebalanceTimer = null;
+    if (this.closed || m.rebalanceTimeoutMs < 0) return;
+    const epoch = m.memberEpoch;
+    m.rebalanceTimer = this.clock.setTimeout(() => {
+      m.rebalanceTimer = null;
+      if (g.members.get(m.memberId) !== m || m.state !== MemberState.UNREVOKED_PARTITIONS || m.memberEpoch !== epoch) return;
+      this.log?.info({ group: g.groupId, member: m.memberId }, 'member did not revoke its partitions within the rebalance timeout');
+      this.fenceConsumerMember(g, m, 'rebalance timeout');
+    }, m.rebalanceTimeoutMs);
+  }
+
+  /** Removes a member that stopped heartbeating (or revoking); its partitions are freed. */
+  private fenceConsumerMember(g: ConsumerGroup, m: ConsumerGroupMember, reason: string): void {
+    const records: StoredRecord[] = [];
+    this.removeConsumerMember(g, m, records);
+    this.log?.debug({ group: g.groupId, member: m.memberId, reason }, 'member fenced');
+    void this.append(g.groupId, records);
+  }
+
+  private removeConsumerMemberRecords(g: ConsumerGroup, m: ConsumerGroupMember, records: StoredRecord[]): void {
+    records.push(
+      { key: encodeConsumerGroupKey(CGK.CURRENT_MEMBER_ASSIGNMENT, g.groupId, m.memberId), value: null },
+      { key: encodeConsumerGroupKey(CGK.TARGET_ASSIGNMENT_MEMBER, g.groupId, m.memberId), value: null },
+      { key: encodeConsumerGroupKey(CGK.MEMBER_METADATA, g.groupId, m.memberId), value: null },
+    );
+  }
+
+  /** The member goes (tombstones), the group epoch moves on so the others get its partitions. */
+  private removeConsumerMember(g: ConsumerGroup, m: ConsumerGroupMember, records: StoredRecord[]): void {
+    this.removeConsumerMemberRecords(g, m, records);
+    g.removeMember(m.memberId, this.clock.now());
+    this.refreshSubscriptionMetadata(g, records);
+    this.bumpGroupEpoch(g, records);
+  }
+
+  // ===========================================================================================
+  // ConsumerGroupDescribe
+
+  describeConsumerGroup(groupId: string): DescribedConsumerGroup {
+    const base: DescribedConsumerGroup = { errorCode: ErrorCode.NONE, errorMessage: null, groupId, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [] };
+    const accessError = this.groupAccessError(groupId);
+    if (accessError !== ErrorCode.NONE) return { ...base, errorCode: accessError };
+    const g = this.consumerGroups.get(groupId);
+    if (!g || g.dead) {
+      const classic = this.groups.get(groupId);
+      const msg = classic && !classic.is('Dead') ? `Group ${groupId} is not a consumer group.` : `Group ${groupId} not found.`;
+      return { ...base, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: msg, groupState: 'Dead' };
+    }
+    const names = new Map<string, string>();
+    for (const t of this.topicList()) names.set(t.topicId, t.name);
+    for (const t of g.subscriptionMetadata.values()) names.set(t.topicId, t.topicName);
+    const describe = (a: TopicPartitions): DescribedConsumerGroupAssignment => ({
+      topicPartitions: assignmentToList(a).map((r) => ({ topicId: r.topicId, topicName: names.get(r.topicId) ?? '', partitions: r.partitions })),
+    });
+    return {
+      ...base,
+      groupState: g.state(),
+      groupEpoch: g.groupEpoch,
+      assignmentEpoch: g.assignmentEpoch,
+      assignorName: g.assignorName || g.preferredAssignor(this.cfg.consumerAssignors[0]!),
+      members: [...g.members.values()].map((m) => ({
+        memberId: m.memberId,
+        instanceId: m.instanceId,
+        rackId: m.rackId,
+        memberEpoch: m.memberEpoch,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        subscribedTopicNames: m.subscribedTopicNames,
+        subscribedTopicRegex: m.subscribedTopicRegex,
+        assignment: describe(m.assigned),
+        targetAssignment: describe(g.targetAssignment.get(m.memberId) ?? emptyAssignment()),
+      })),
+    };
+  }
+
+  // ===========================================================================================
   // Offsets
 
   async commitOffsets(req: OffsetCommitRequestData): Promise<TopicPartitionsError[]> {
@@ -779,21 +1330,26 @@ export class GroupCoordinator {
     if (storageError !== ErrorCode.NONE) return all(storageError);
     const accessError = this.groupAccessError(req.groupId);
     if (accessError !== ErrorCode.NONE) return all(accessError);
-    let g = this.groups.get(req.groupId);
+    const cg = this.consumerGroups.get(req.groupId);
+    let g: GroupOffsets | undefined = cg ?? this.groups.get(req.groupId);
     let created = false;
-    if (!g) {
+    if (cg) {
+      const err = this.validateConsumerCommit(cg, req);
+      if (err !== ErrorCode.NONE) return all(err);
+    } else if (!g) {
       if (req.generationId >= 0 || req.memberId !== '') {
         return all(req.apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION);
       }
       // A consumer that assigns partitions itself: the group exists only to keep its offsets.
-      g = new ClassicGroup(req.groupId, this.clock.now());
-      this.groups.set(req.groupId, g);
+      const standalone = new ClassicGroup(req.groupId, this.clock.now());
+      this.groups.set(req.groupId, standalone);
+      g = standalone;
       created = true;
     } else {
-      const err = this.validateCommit(g, req);
+      const err = this.validateCommit(g as ClassicGroup, req);
       if (err !== ErrorCode.NONE) return all(err);
     }
-    const group = g;
+    const group: GroupOffsets = g!;
     const now = this.clock.now();
     const results: TopicPartitionsError[] = [];
     const records: StoredRecord[] = [];
@@ -831,12 +1387,33 @@ export class GroupCoordinator {
       const err = await this.append(req.groupId, records);
       if (err !== ErrorCode.NONE) {
         for (const a of accepted) a.result.errorCode = err;
-      } else if (!group.is('Dead') && this.groups.get(req.groupId) === group) {
+      } else if (this.isCurrentGroup(req.groupId, group)) {
         for (const a of accepted) group.setOffset(a.topic, a.partition, a.entry);
       }
     }
-    if (created) this.maybeDropGroup(group);
+    if (created) this.maybeDropGroup(group as ClassicGroup);
     return results;
+  }
+
+  /** Whether `g` is still the live group of that id (not deleted, converted or dead meanwhile). */
+  private isCurrentGroup(groupId: string, g: GroupOffsets): boolean {
+    if (g instanceof ConsumerGroup) return !g.dead && this.consumerGroups.get(groupId) === g;
+    return g instanceof ClassicGroup && !g.is('Dead') && this.groups.get(groupId) === g;
+  }
+
+  /**
+   * A commit to a consumer group: members commit with their member epoch as the generation
+   * (STALE_MEMBER_EPOCH otherwise, and OffsetCommit v9+ is required); with no members, anyone
+   * may commit with epoch -1 (admin tools, consumers that assign themselves).
+   */
+  private validateConsumerCommit(g: ConsumerGroup, req: OffsetCommitRequestData): number {
+    if (g.dead) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (req.generationId < 0 && g.members.size === 0) return ErrorCode.NONE;
+    const m = g.members.get(req.memberId);
+    if (!m) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (req.apiVersion < 9) return ErrorCode.UNSUPPORTED_VERSION;
+    if (req.generationId !== m.memberEpoch) return ErrorCode.STALE_MEMBER_EPOCH;
+    return ErrorCode.NONE;
   }
 
   private validateCommit(g: ClassicGroup, req: OffsetCommitRequestData): number {
@@ -852,10 +1429,22 @@ export class GroupCoordinator {
   }
 
   /** Committed offsets of a group: the requested partitions, or all of them when topics is null. */
-  fetchOffsets(groupId: string, topics: ReadonlyArray<{ name: string; partitionIndexes: readonly number[] }> | null, _requireStable = false): OffsetFetchResult {
+  fetchOffsets(
+    groupId: string,
+    topics: ReadonlyArray<{ name: string; partitionIndexes: readonly number[] }> | null,
+    _requireStable = false,
+    member: { memberId: string | null; memberEpoch: number } | null = null,
+  ): OffsetFetchResult {
     const accessError = this.groupAccessError(groupId);
     if (accessError !== ErrorCode.NONE) return { errorCode: accessError, topics: [] };
-    const g = this.groups.get(groupId);
+    const cg = this.consumerGroups.get(groupId);
+    if (cg && member && member.memberId !== null && member.memberId !== '' && member.memberEpoch >= 0) {
+      // OffsetFetch v9 from a consumer-protocol member: it must be a member at that epoch.
+      const m = cg.members.get(member.memberId);
+      if (!m) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, topics: [] };
+      if (m.memberEpoch !== member.memberEpoch) return { errorCode: ErrorCode.STALE_MEMBER_EPOCH, topics: [] };
+    }
+    const g: GroupOffsets | undefined = cg ?? this.groups.get(groupId);
     const fetched = (partitionIndex: number, e: OffsetEntry | undefined): FetchedOffset =>
       e
         ? { partitionIndex, committedOffset: e.offset, committedLeaderEpoch: e.leaderEpoch, metadata: e.metadata, errorCode: ErrorCode.NONE }
@@ -879,19 +1468,26 @@ export class GroupCoordinator {
   async deleteOffsets(groupId: string, topics: ReadonlyArray<{ name: string; partitions: ReadonlyArray<{ partitionIndex: number }> }>): Promise<{ errorCode: number; topics: TopicPartitionsError[] }> {
     const accessError = this.groupAccessError(groupId);
     if (accessError !== ErrorCode.NONE) return { errorCode: accessError, topics: [] };
-    const g = this.groups.get(groupId);
-    if (!g || g.is('Dead')) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
+    const cg = this.consumerGroups.get(groupId);
+    const classic = cg ? undefined : this.groups.get(groupId);
+    if (cg ? cg.dead : !classic || classic.is('Dead')) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
+    const g: GroupOffsets = (cg ?? classic)!;
+    const empty = cg ? cg.members.size === 0 : classic!.is('Empty');
     let subscribed: Set<string> | null = null;
-    if (!g.is('Empty')) {
-      if (g.protocolType !== 'consumer') return { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] };
-      subscribed = g.subscribedTopics();
+    if (cg && !empty) {
+      const byName = this.topicsByName();
+      subscribed = new Set();
+      for (const m of cg.members.values()) for (const t of [...m.subscribedTopicNames, ...this.memberTopics(m, byName)]) subscribed.add(t);
+    } else if (classic && !empty) {
+      if (classic.protocolType !== 'consumer') return { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] };
+      subscribed = classic.subscribedTopics();
     }
     const records: StoredRecord[] = [];
     const deleted: Array<{ topic: string; partition: number; result: { errorCode: number } }> = [];
     const out: TopicPartitionsError[] = topics.map((t) => {
       const known = this.topicPartitions(t.name);
       // Unknown subscriptions (unreadable metadata) count as subscribed to everything.
-      const isSubscribed = !g.is('Empty') && (subscribed === null || subscribed.has(t.name));
+      const isSubscribed = !empty && (subscribed === null || subscribed.has(t.name));
       return {
         name: t.name,
         partitions: t.partitions.map((p) => {
@@ -923,11 +1519,20 @@ export class GroupCoordinator {
     const states = new Set(statesFilter.map((s) => s.toLowerCase()));
     const types = new Set(typesFilter.map((s) => s.toLowerCase()));
     const groups: ListedGroup[] = [];
-    if (types.size > 0 && !types.has('classic')) return { errorCode, groups };
-    for (const g of this.groups.values()) {
-      if (g.is('Dead')) continue;
-      if (states.size > 0 && !states.has(g.state.toLowerCase())) continue;
-      groups.push({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state, groupType: 'classic' });
+    if (types.size === 0 || types.has('classic')) {
+      for (const g of this.groups.values()) {
+        if (g.is('Dead')) continue;
+        if (states.size > 0 && !states.has(g.state.toLowerCase())) continue;
+        groups.push({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state, groupType: 'classic' });
+      }
+    }
+    if (types.size === 0 || types.has('consumer')) {
+      for (const g of this.consumerGroups.values()) {
+        const state = g.state();
+        if (state === 'Dead') continue;
+        if (states.size > 0 && !states.has(state.toLowerCase())) continue;
+        groups.push({ groupId: g.groupId, protocolType: 'consumer', groupState: state, groupType: 'consumer' });
+      }
     }
     return { errorCode, groups };
   }
@@ -936,6 +1541,8 @@ export class GroupCoordinator {
     const base: DescribedGroup = { errorCode: ErrorCode.NONE, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [] };
     const accessError = this.groupAccessError(groupId);
     if (accessError !== ErrorCode.NONE) return { ...base, errorCode: accessError, groupState: '' };
+    const cg = this.consumerGroups.get(groupId);
+    if (cg && !cg.dead) return this.describeConsumerGroupClassically(cg);
     const g = this.groups.get(groupId);
     if (!g || g.is('Dead')) return base;
     const stable = g.is('Stable');
@@ -956,12 +1563,67 @@ export class GroupCoordinator {
     };
   }
 
+  /**
+   * DescribeGroups (v0-v5) of a consumer group: its state, protocol type "consumer", the assignor
+   * as protocol, and each member's subscription and current assignment encoded as the classic
+   * consumer protocol's ConsumerProtocolSubscription / ConsumerProtocolAssignment v0, so tools
+   * that decode them (kafka-python's admin) can.
+   */
+  private describeConsumerGroupClassically(g: ConsumerGroup): DescribedGroup {
+    const names = new Map<string, string>();
+    for (const t of this.topicList()) names.set(t.topicId, t.name);
+    for (const t of g.subscriptionMetadata.values()) names.set(t.topicId, t.topicName);
+    return {
+      errorCode: ErrorCode.NONE,
+      groupId: g.groupId,
+      groupState: g.state(),
+      protocolType: 'consumer',
+      protocolData: g.assignorName,
+      members: [...g.members.values()].map((m) => {
+        const sub = new Writer(64).writeInt16(0).writeArray(m.subscribedTopicNames, (w, t) => w.writeString(t)).writeNullableBytes(null).toBuffer();
+        const rows = assignmentToList(m.assigned).filter((r) => names.has(r.topicId));
+        const asg = new Writer(64)
+          .writeInt16(0)
+          .writeArray(rows, (w, r) => w.writeString(names.get(r.topicId)!).writeArray(r.partitions, (w2, p) => w2.writeInt32(p)))
+          .writeNullableBytes(null)
+          .toBuffer();
+        return { memberId: m.memberId, groupInstanceId: m.instanceId, clientId: m.clientId, clientHost: m.clientHost, memberMetadata: sub, memberAssignment: asg };
+      }),
+    };
+  }
+
+  /** Tombstones for a consumer group's group-level records (its members must be gone already). */
+  private deleteConsumerGroupRecords(g: ConsumerGroup): Promise<number> {
+    g.dead = true;
+    for (const m of g.members.values()) m.cancelTimers();
+    if (this.consumerGroups.get(g.groupId) === g) this.consumerGroups.delete(g.groupId);
+    const records: StoredRecord[] = [];
+    for (const m of g.members.values()) this.removeConsumerMemberRecords(g, m, records);
+    records.push(
+      { key: encodeConsumerGroupKey(CGK.TARGET_ASSIGNMENT_METADATA, g.groupId), value: null },
+      { key: encodeConsumerGroupKey(CGK.PARTITION_METADATA, g.groupId), value: null },
+      { key: encodeConsumerGroupKey(CGK.METADATA, g.groupId), value: null },
+    );
+    return this.append(g.groupId, records);
+  }
+
   async deleteGroups(groupIds: readonly string[]): Promise<Array<{ groupId: string; errorCode: number }>> {
     const out: Array<{ groupId: string; errorCode: number }> = [];
     for (const groupId of groupIds) {
       const accessError = this.groupAccessError(groupId);
       if (accessError !== ErrorCode.NONE) {
         out.push({ groupId, errorCode: accessError });
+        continue;
+      }
+      const cg = this.consumerGroups.get(groupId);
+      if (cg) {
+        if (cg.members.size > 0) out.push({ groupId, errorCode: ErrorCode.NON_EMPTY_GROUP });
+        else {
+          const offsets: StoredRecord[] = [];
+          for (const [topic, parts] of cg.offsets) for (const p of parts.keys()) offsets.push({ key: encodeOffsetCommitKey(groupId, topic, p), value: null });
+          const err = offsets.length > 0 ? await this.append(groupId, offsets) : ErrorCode.NONE;
+          out.push({ groupId, errorCode: err !== ErrorCode.NONE ? err : await this.deleteConsumerGroupRecords(cg) });
+        }
         continue;
       }
       const g = this.groups.get(groupId);
@@ -1041,6 +1703,29 @@ export class GroupCoordinator {
       }
       if (records.length > 0) writes.push(this.append(g.groupId, records));
     }
+    for (const g of [...this.consumerGroups.values()]) {
+      if (this.groupAccessError(g.groupId) !== ErrorCode.NONE) continue;
+      const empty = g.members.size === 0;
+      const keep = new Set<string>();
+      if (!empty) {
+        const byName = this.topicsByName();
+        for (const m of g.members.values()) for (const t of [...m.subscribedTopicNames, ...this.memberTopics(m, byName)]) keep.add(t);
+      }
+      const records: StoredRecord[] = [];
+      for (const [topic, parts] of [...g.offsets]) {
+        if (keep.has(topic)) continue;
+        for (const [p, e] of [...parts]) {
+          const base = empty ? Math.max(g.emptySince, e.commitTimestamp) : e.commitTimestamp;
+          const expired = e.expireTimestamp >= 0 ? now >= e.expireTimestamp : now - base >= retention;
+          if (!expired) continue;
+          g.deleteOffset(topic, p);
+          records.push({ key: encodeOffsetCommitKey(g.groupId, topic, p), value: null });
+          expiredCount++;
+        }
+      }
+      if (records.length > 0) writes.push(this.append(g.groupId, records));
+      if (empty && !g.hasOffsets() && now - g.emptySince >= retention) writes.push(this.deleteConsumerGroupRecords(g));
+    }
     await Promise.all(writes);
     if (expiredCount > 0) this.log?.info({ expired: expiredCount }, 'removed expired offsets');
     return expiredCount;
@@ -1085,6 +1770,12 @@ export class GroupCoordinator {
   private async loadPartition(partition: number): Promise<void> {
     const offsets = new Map<string, Map<string, { topic: string; partition: number; value: OffsetCommitValue } | null>>();
     const metadata = new Map<string, GroupMetadataValue | null>();
+    const consumer = new Map<string, LoadedConsumerGroup>();
+    const cgOf = (id: string): LoadedConsumerGroup => {
+      let c = consumer.get(id);
+      if (!c) consumer.set(id, (c = { epoch: null, topics: null, assignmentEpoch: 0, members: new Map(), targets: new Map(), current: new Map() }));
+      return c;
+    };
     let bad = 0;
     await this.storage.load(partition, (rec) => {
       try {
@@ -1097,6 +1788,34 @@ export class GroupCoordinator {
           else m.set(k, { topic: key.topic, partition: key.partition, value: decodeOffsetCommitValue(rec.value) });
         } else if (key.type === 'group') {
           metadata.set(key.group, rec.value === null ? null : decodeGroupMetadataValue(rec.value));
+        } else if (key.type === 'consumer-group') {
+          const c = cgOf(key.group);
+          const v = rec.value;
+          const member = key.member ?? '';
+          switch (key.kind) {
+            case CGK.METADATA:
+              if (v === null) consumer.delete(key.group);
+              else c.epoch = decodeEpochValue(v);
+              break;
+            case CGK.PARTITION_METADATA:
+              c.topics = v === null ? null : decodeConsumerGroupPartitionMetadataValue(v).topics;
+              break;
+            case CGK.MEMBER_METADATA:
+              if (v === null) c.members.delete(member);
+              else c.members.set(member, decodeConsumerGroupMemberMetadataValue(v));
+              break;
+            case CGK.TARGET_ASSIGNMENT_METADATA:
+              c.assignmentEpoch = v === null ? 0 : decodeEpochValue(v);
+              break;
+            case CGK.TARGET_ASSIGNMENT_MEMBER:
+              if (v === null) c.targets.delete(member);
+              else c.targets.set(member, decodeConsumerGroupTargetAssignmentMemberValue(v));
+              break;
+            case CGK.CURRENT_MEMBER_ASSIGNMENT:
+              if (v === null) c.current.delete(member);
+              else c.current.set(member, decodeConsumerGroupCurrentMemberAssignmentValue(v));
+              break;
+          }
         }
       } catch {
         bad++;
@@ -1105,7 +1824,36 @@ export class GroupCoordinator {
     if (bad > 0) this.log?.warn({ partition, bad }, 'skipped unreadable records in __consumer_offsets');
     const now = this.clock.now();
     const ids = new Set<string>([...offsets.keys(), ...[...metadata].filter(([, v]) => v !== null).map(([k]) => k)]);
+    for (const [id, c] of consumer) {
+      if (c.epoch === null) continue;
+      const g = new ConsumerGroup(id, now);
+      g.groupEpoch = c.epoch;
+      g.assignmentEpoch = c.assignmentEpoch;
+      for (const t of c.topics ?? []) g.subscriptionMetadata.set(t.topicName, { ...t });
+      for (const [memberId, md] of c.members) {
+        const m = new ConsumerGroupMember(memberId);
+        Object.assign(m, memberMetadataValueToFields(md));
+        const cur = c.current.get(memberId);
+        if (cur) {
+          m.memberEpoch = cur.memberEpoch;
+          m.previousMemberEpoch = cur.previousMemberEpoch;
+          m.state = (Object.values(MemberState) as number[]).includes(cur.state) ? (cur.state as MemberStateValue) : MemberState.UNKNOWN;
+          m.assigned = assignmentFromList(cur.assignedPartitions);
+          m.pendingRevocation = assignmentFromList(cur.partitionsPendingRevocation);
+        }
+        g.addMember(m);
+        const target = c.targets.get(memberId);
+        if (target) g.targetAssignment.set(memberId, assignmentFromList(target));
+      }
+      g.assignorName = g.preferredAssignor(this.cfg.consumerAssignors[0]!);
+      const offs = offsets.get(id);
+      if (offs) for (const o of offs.values()) if (o) g.setOffset(o.topic, o.partition, { ...o.value });
+      this.consumerGroups.set(id, g);
+      // Loaded members must heartbeat within their session timeout.
+      for (const m of g.members.values()) this.scheduleConsumerSession(g, m);
+    }
     for (const id of ids) {
+      if (this.consumerGroups.has(id)) continue;
       const v = metadata.get(id) ?? null;
       const offs = offsets.get(id);
       if (!v && (!offs || offs.size === 0)) continue;
@@ -1144,4 +1892,56 @@ export class GroupCoordinator {
 
   /** The states a ListGroups/DescribeGroups answer may carry (for the handlers' docs and tests). */
   static readonly STATES: readonly GroupState[] = ['Empty', 'PreparingRebalance', 'CompletingRebalance', 'Stable', 'Dead'];
+}
+
+function newMemberId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/**
+ * A subscription regex. Kafka evaluates them with RE2/J; here they are JavaScript RegExps matched
+ * against the whole topic name (RE2/J `matches()`), which agree on the common syntax (no
+ * backreferences or lookaround in RE2). Null when it does not compile.
+ */
+function compileRegex(source: string): RegExp | null {
+  try {
+    return new RegExp(`^(?:${source})$`, 'u');
+  } catch {
+    return null;
+  }
+}
+
+function memberMetadataValue(m: ConsumerGroupMember): ConsumerGroupMemberMetadataValue {
+  return {
+    instanceId: m.instanceId,
+    rackId: m.rackId,
+    clientId: m.clientId,
+    clientHost: m.clientHost,
+    subscribedTopicNames: m.subscribedTopicNames,
+    subscribedTopicRegex: m.subscribedTopicRegex,
+    rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+    serverAssignor: m.serverAssignor,
+  };
+}
+
+interface LoadedConsumerGroup {
+  epoch: number | null;
+  topics: Array<{ topicId: string; topicName: string; numPartitions: number }> | null;
+  assignmentEpoch: number;
+  members: Map<string, ConsumerGroupMemberMetadataValue>;
+  targets: Map<string, TopicPartitionsRow[]>;
+  current: Map<string, ConsumerGroupCurrentMemberAssignmentValue>;
+}
+
+function memberMetadataValueToFields(v: ConsumerGroupMemberMetadataValue): Partial<ConsumerGroupMember> {
+  return {
+    instanceId: v.instanceId,
+    rackId: v.rackId,
+    clientId: v.clientId,
+    clientHost: v.clientHost,
+    subscribedTopicNames: v.subscribedTopicNames,
+    subscribedTopicRegex: v.subscribedTopicRegex,
+    rebalanceTimeoutMs: v.rebalanceTimeoutMs,
+    serverAssignor: v.serverAssignor,
+  };
 }

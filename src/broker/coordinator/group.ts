@@ -98,7 +98,35 @@ export class Member {
   }
 }
 
-export class ClassicGroup {
+/** Committed offsets of a group (classic or consumer), by topic and partition. */
+export class GroupOffsets {
+  readonly offsets = new Map<string, Map<number, OffsetEntry>>();
+
+  hasOffsets(): boolean {
+    for (const p of this.offsets.values()) if (p.size > 0) return true;
+    return false;
+  }
+
+  offset(topic: string, partition: number): OffsetEntry | undefined {
+    return this.offsets.get(topic)?.get(partition);
+  }
+
+  setOffset(topic: string, partition: number, e: OffsetEntry): void {
+    let m = this.offsets.get(topic);
+    if (!m) this.offsets.set(topic, (m = new Map()));
+    m.set(partition, e);
+  }
+
+  deleteOffset(topic: string, partition: number): boolean {
+    const m = this.offsets.get(topic);
+    if (!m) return false;
+    const had = m.delete(partition);
+    if (m.size === 0) this.offsets.delete(topic);
+    return had;
+  }
+}
+
+export class ClassicGroup extends GroupOffsets {
   state: GroupState = 'Empty';
   generationId = 0;
   protocolType: string | null = null;
@@ -118,12 +146,12 @@ export class ClassicGroup {
   /** True while the join phase is the initial delayed join (it only completes on its timer). */
   initialDelay = false;
   syncTimer: Cancel | null = null;
-  readonly offsets = new Map<string, Map<number, OffsetEntry>>();
 
   constructor(
     readonly groupId: string,
     now: number,
   ) {
+    super();
     this.currentStateTimestamp = now;
   }
 
@@ -240,28 +268,5 @@ export class ClassicGroup {
       for (const t of topics) out.add(t);
     }
     return out;
-  }
-
-  hasOffsets(): boolean {
-    for (const p of this.offsets.values()) if (p.size > 0) return true;
-    return false;
-  }
-
-  offset(topic: string, partition: number): OffsetEntry | undefined {
-    return this.offsets.get(topic)?.get(partition);
-  }
-
-  setOffset(topic: string, partition: number, e: OffsetEntry): void {
-    let m = this.offsets.get(topic);
-    if (!m) this.offsets.set(topic, (m = new Map()));
-    m.set(partition, e);
-  }
-
-  deleteOffset(topic: string, partition: number): boolean {
-    const m = this.offsets.get(topic);
-    if (!m) return false;
-    const had = m.delete(partition);
-    if (m.size === 0) this.offsets.delete(topic);
-    return had;
   }
 }

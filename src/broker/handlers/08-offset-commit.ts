@@ -6,7 +6,9 @@
  * retention time (kept as the offset's expiry, as Kafka does); v5+ neither: offsets expire by
  * offsets.retention.minutes once the group is empty (KIP-211). Metadata longer than
  * offset.metadata.max.bytes gets OFFSET_METADATA_TOO_LARGE, an unknown topic or partition
- * UNKNOWN_TOPIC_OR_PARTITION. Answered once the records are in __consumer_offsets.
+ * UNKNOWN_TOPIC_OR_PARTITION. Members of a KIP-848 consumer group commit with v9+ and their member
+ * epoch as the generation (STALE_MEMBER_EPOCH otherwise). Answered once the records are in
+ * __consumer_offsets.
  */
 import { defineHandler } from './handler.js';
 

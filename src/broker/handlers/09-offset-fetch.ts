@@ -4,7 +4,7 @@
  * error (COORDINATOR_LOAD_IN_PROGRESS while __consumer_offsets loads); v0-v1 carry that error in
  * each partition. v7+ requireStable is accepted (no transactional offsets exist yet, so nothing is
  * ever unstable). v8+ fetches for several groups at once. v9's member id and epoch only matter to
- * KIP-848 consumer groups; classic groups ignore them.
+ * KIP-848 consumer groups (UNKNOWN_MEMBER_ID, STALE_MEMBER_EPOCH); classic groups ignore them.
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import type { OffsetFetchResult } from '../coordinator/group-coordinator.js';
@@ -24,7 +24,7 @@ export default defineHandler({
         errorCode: ErrorCode.NONE,
         topics: [],
         groups: req.groups.map((g) => {
-          const r = groups.fetchOffsets(g.groupId, g.topics, requireStable);
+          const r = groups.fetchOffsets(g.groupId, g.topics, requireStable, v >= 9 ? { memberId: g.memberId, memberEpoch: g.memberEpoch } : null);
           return { groupId: g.groupId, errorCode: r.errorCode, topics: r.topics };
         }),
       };

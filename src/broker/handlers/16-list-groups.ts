@@ -1,6 +1,7 @@
 /**
  * ListGroups v0-v5: every group this coordinator knows. v4+ filters by state (case-insensitive,
- * KIP-518), v5+ by type (KIP-848): all groups here are "classic".
+ * KIP-518), v5+ by type (KIP-848): "classic" (JoinGroup) or "consumer" (ConsumerGroupHeartbeat;
+ * states Empty, Assigning, Reconciling, Stable).
  */
 import { defineHandler } from './handler.js';
 
