@@ -46,13 +46,14 @@ export default defineHandler({
       const log = b.topics.partitionLog(topic, index);
       if (!log) return partitionResult(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
       const cfg = log.config;
+      const effective = b.topics.effectiveConfig(t);
       const check = validateRecordSet(records ?? Buffer.alloc(0), {
         maxMessageBytes: cfg.maxMessageBytes,
         produceVersion: ctx.apiVersion,
         maxSegmentBytes: cfg.segmentBytes,
         timestampType: cfg.messageTimestampType,
-        timestampBeforeMaxMs: Number(b.topics.effectiveConfig(t).get('message.timestamp.before.max.ms')),
-        timestampAfterMaxMs: Number(b.topics.effectiveConfig(t).get('message.timestamp.after.max.ms')),
+        timestampBeforeMaxMs: Number(effective.get('message.timestamp.before.max.ms')),
+        timestampAfterMaxMs: Number(effective.get('message.timestamp.after.max.ms')),
       });
       if (!check.ok) {
         const res = partitionResult(index, check.errorCode, check.message);

@@ -84,8 +84,20 @@ export class TopicManager {
     return INTERNAL_TOPICS.has(name);
   }
 
+  /** effectiveConfig results, dropped whenever a topic or broker config changes. */
+  private readonly effective = new Map<string, ReadonlyMap<string, string>>();
+
   /** The effective value of every topic-level key, resolved against the broker's defaults. */
-  effectiveConfig(t: TopicRecord): Map<string, string> {
+  effectiveConfig(t: TopicRecord): ReadonlyMap<string, string> {
+    let cached = this.effective.get(t.name);
+    if (!cached) {
+      cached = this.resolveEffective(t);
+      this.effective.set(t.name, cached);
+    }
+    return cached;
+  }
+
+  private resolveEffective(t: TopicRecord): Map<string, string> {
     const overrides = new Map(Object.entries(t.configs));
     const out = new Map<string, string>();
     for (const def of TOPIC_CONFIGS) {
@@ -163,6 +175,7 @@ export class TopicManager {
       if (this.isInternal(name)) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot delete internal topic ${name}`);
       this.byName.delete(name);
       this.byId.delete(t.topicId);
+      this.effective.delete(name);
       this.state.topics = this.state.topics.filter((x) => x !== t);
       await this.persist();
       this.logs.delete(name);
@@ -203,6 +216,7 @@ export class TopicManager {
       }
       if (validateOnly) return OK;
       t.configs = Object.fromEntries(configs);
+      this.effective.delete(name);
       await this.persist();
       const cfg = this.logConfigOf(t);
       for (const l of this.logs.get(name) ?? []) l.updateConfig(cfg);
@@ -213,6 +227,7 @@ export class TopicManager {
   /** Re-applies broker defaults to every log after a dynamic broker config change. */
   async brokerConfigChanged(): Promise<void> {
     this.state.brokerConfigs = Object.fromEntries(this.config.dynamicEntries());
+    this.effective.clear();
     await this.persist();
     for (const t of this.byName.values()) {
       const cfg = this.logConfigOf(t);

@@ -1,6 +1,10 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 
+const PRODUCE_API_KEY = 0;
+/** Produce requests of one connection handled at once (a Java producer keeps 5 in flight). */
+const MAX_PIPELINED = 16;
+
 /** What the request router needs from a connection: no socket, just identity. */
 export interface ConnectionInfo {
   readonly id: number;
@@ -34,7 +38,11 @@ export class Connection implements ConnectionInfo {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private readonly queue: Buffer[] = [];
-  private processing = false;
+  /** Answers of started requests, in request order. */
+  private readonly inflight: Array<Promise<FrameResult>> = [];
+  private inflightAllProduce = true;
+  private writing = false;
+  private waitingForDrain = false;
   private closed = false;
   private paused = false;
 
@@ -79,7 +87,7 @@ export class Connection implements ConnectionInfo {
       this.paused = true;
       this.socket.pause();
     }
-    void this.drain();
+    this.drain();
   }
 
   private peek(n: number): Buffer {
@@ -104,23 +112,47 @@ export class Connection implements ConnectionInfo {
     return out;
   }
 
-  private async drain(): Promise<void> {
-    if (this.processing) return;
-    this.processing = true;
-    try {
-      while (this.queue.length > 0 && !this.closed) {
-        const frame = this.queue.shift()!;
-        if (this.paused && this.queue.length <= this.limits.maxQueuedRequests >>> 1) {
-          this.paused = false;
-          this.socket.resume();
-        }
-        let result: FrameResult;
-        try {
-          result = await this.handle(frame, this);
-        } catch (err) {
+  /**
+   * Starts handling queued frames. A request normally waits until everything before it on the
+   * connection is answered (Kafka's per-connection order). Produce requests are the exception:
+   * up to MAX_PIPELINED of them run together, because a producer keeps several in flight. Their
+   * order still holds: a handler enqueues its appends on the partition's writer synchronously,
+   * before its first await, and handlers start in arrival order.
+   */
+  private drain(): void {
+    while (this.queue.length > 0 && !this.closed && !this.waitingForDrain) {
+      const next = this.queue[0]!;
+      const isProduce = next.length >= 2 && next.readInt16BE(0) === PRODUCE_API_KEY;
+      if (this.inflight.length > 0 && !(isProduce && this.inflightAllProduce && this.inflight.length < MAX_PIPELINED)) break;
+      this.queue.shift();
+      if (this.paused && this.queue.length <= this.limits.maxQueuedRequests >>> 1) {
+        this.paused = false;
+        this.socket.resume();
+      }
+      this.inflightAllProduce = this.inflight.length === 0 ? isProduce : this.inflightAllProduce && isProduce;
+      let result: Promise<FrameResult>;
+      try {
+        result = Promise.resolve(this.handle(next, this));
+      } catch (err) {
+        result = Promise.reject(err);
+      }
+      this.inflight.push(
+        result.catch((err: unknown): FrameResult => {
           this.log.error({ err, conn: this.id }, 'request handling failed');
-          result = { kind: 'close', reason: 'internal error while handling the request' };
-        }
+          return { kind: 'close', reason: 'internal error while handling the request' };
+        }),
+      );
+    }
+    if (!this.writing && this.inflight.length > 0) void this.writeResponses();
+  }
+
+  /** Writes answers strictly in request order, as each one completes. */
+  private async writeResponses(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.inflight.length > 0 && !this.closed) {
+        const result = await this.inflight[0]!;
+        this.inflight.shift();
         if (this.closed) return;
         if (result.kind === 'close') {
           this.close(result.reason);
@@ -131,11 +163,16 @@ export class Connection implements ConnectionInfo {
           // Backpressure: a client that does not read its answers must not make us buffer them
           // without bound. Handle its next request once the socket has drained (Kafka likewise
           // mutes a channel until its response is sent).
-          if (!this.closed && this.socket.writableNeedDrain) await this.writableDrained();
+          if (this.socket.writableNeedDrain) {
+            this.waitingForDrain = true;
+            await this.writableDrained();
+            this.waitingForDrain = false;
+          }
         }
+        this.drain();
       }
     } finally {
-      this.processing = false;
+      this.writing = false;
     }
   }
 
@@ -165,6 +202,7 @@ export class Connection implements ConnectionInfo {
   close(reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.inflight.length = 0;
     this.log.warn({ conn: this.id, remote: `${this.remoteAddress}:${this.remotePort}`, reason }, 'closing connection');
     this.queue.length = 0;
     this.socket.end();

@@ -1,0 +1,37 @@
+// Produce requests pipelined on one connection run together but keep their order: an idempotent
+// producer's 50 in-flight batches all land, in sequence order, and every answer comes back.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApiKey } from '../../src/protocol/messages/index.js';
+import { ErrorCode } from '../../src/protocol/errors.js';
+import { batch, connect, createTopic, produceRequest, startBroker } from './helpers/broker-client.js';
+
+test('pipelined idempotent produce requests keep their order', async () => {
+  const tb = await startBroker();
+  const c = await connect(tb);
+  try {
+    await createTopic(c, 'p', 1);
+    const init = await c.send(ApiKey.InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+    assert.equal(init.errorCode, ErrorCode.NONE);
+    const sends = Array.from({ length: 50 }, (_v, i) =>
+      c.send(
+        ApiKey.Produce,
+        produceRequest('p', 0, batch([`m${i}`, `n${i}`], { producerId: init.producerId, producerEpoch: init.producerEpoch, baseSequence: 2 * i }), -1),
+      ),
+    );
+    // A metadata request in the middle waits for the produce requests before it, and is answered.
+    const meta = c.send(ApiKey.Metadata, { topics: [{ topicId: '00000000-0000-0000-0000-000000000000', name: 'p' }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+    const more = c.send(ApiKey.Produce, produceRequest('p', 0, batch(['last'], { producerId: init.producerId, producerEpoch: init.producerEpoch, baseSequence: 100 }), -1));
+    const results = await Promise.all(sends);
+    results.forEach((r, i) => {
+      const p = r.responses[0]!.partitionResponses[0]!;
+      assert.equal(p.errorCode, ErrorCode.NONE, `request ${i}`);
+      assert.equal(p.baseOffset, BigInt(2 * i), `request ${i} landed in order`);
+    });
+    assert.equal((await meta).topics[0]!.errorCode, ErrorCode.NONE);
+    assert.equal((await more).responses[0]!.partitionResponses[0]!.baseOffset, 100n);
+  } finally {
+    await c.close();
+    await tb.close();
+  }
+});
