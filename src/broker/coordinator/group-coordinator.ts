@@ -21,7 +21,13 @@
  * offsets kept); a non-empty one refuses (GROUP_ID_NOT_FOUND to a heartbeat,
  * INCONSISTENT_GROUP_PROTOCOL to a JoinGroup). OffsetCommit/OffsetFetch/OffsetDelete, ListGroups,
  * DescribeGroups and DeleteGroups serve both. See consumer-group.ts for the epochs and the
- * reconciliation, assignors.ts for the server-side assignors.
+ * reconciliation, assignors.ts for the server-side assignors. Consumer groups are written as
+ * Kafka's records (key versions 3-8, see records.ts) and loaded back at startup.
+ * Simplifications against Kafka: a heartbeat's in-memory changes are not rolled back when its
+ * records cannot be written (the member gets the error and retries with a full request); no
+ * rack-aware assignment; classic-protocol members cannot join a non-empty consumer group (Kafka's
+ * group.consumer.migration.policy mixed groups); the time a consumer group became empty (offset
+ * retention) is not persisted, a reload counts from the load.
  *
  * Transactional offset commits (TxnOffsetCommit) will add pending offsets that make OffsetFetch
  * with requireStable answer UNSTABLE_OFFSET_COMMIT.
