@@ -250,6 +250,9 @@ class Members:
         return m
 
     def cleanup(self):
+        for m in self.all:  # all close at once (each takes a LeaveGroup round trip or so)
+            if m.proc.poll() is None:
+                m.proc.send_signal(signal.SIGTERM)
         for m in self.all:
             m.cleanup()
         shutil.rmtree(self.tmp, ignore_errors=True)
