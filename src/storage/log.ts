@@ -89,6 +89,8 @@ interface Prepared {
   nextOffset?: number;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /** At most this many bytes are coalesced into one write. */
 const MAX_GROUP_BYTES = 8 * 1024 * 1024;
 
@@ -593,15 +595,12 @@ export class Log implements PartitionLog {
     if (fetchOffset < this.lso || fetchOffset > leo) throw new OffsetOutOfRangeError(fetchOffset, this.lso, leo);
     const maxOffset = Math.min(opts.maxOffset ?? leo, leo);
     const minOne = opts.minOneMessage ?? true;
-    if (fetchOffset >= maxOffset) return Buffer.alloc(0);
+    if (fetchOffset >= maxOffset) return EMPTY;
     for (let i = segmentIndexOf(segs, fetchOffset); i < segs.length; i++) {
       const seg = segs[i]!;
       const segEnd = i < segs.length - 1 ? segs[i + 1]!.baseOffset : seg.nextOffset;
       let maxPosition = seg.size;
-      if (maxOffset < segEnd) {
-        const loc = await seg.translateOffset(maxOffset);
-        if (loc) maxPosition = loc.position;
-      }
+      if (maxOffset < segEnd) maxPosition = await seg.positionOf(maxOffset, maxPosition);
       try {
         const r = await seg.read(fetchOffset, maxBytes, maxPosition, minOne);
         if (r !== null) return r;
@@ -610,7 +609,7 @@ export class Log implements PartitionLog {
         throw e;
       }
     }
-    return Buffer.alloc(0);
+    return EMPTY;
   }
 
   async offsetForTimestamp(ts: bigint): Promise<TimestampAndOffset | null> {

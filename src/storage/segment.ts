@@ -18,10 +18,28 @@ import {
   writevAt,
 } from './files.js';
 import { OffsetIndex, TimeIndex, type TimestampOffset } from './indexes.js';
+import { tailBudget, type TailChunk, type TailOwner } from './tail-cache.js';
 
 const INT32_MAX = 0x7fffffff;
 const SCAN_CHUNK = 64 * 1024;
 const RECOVER_CHUNK = 1024 * 1024;
+/** Read ends remembered per segment (offset -> position of the batch holding it). */
+const POSITION_CACHE = 16;
+const EMPTY = Buffer.alloc(0);
+
+/** Scratch buffers for translateOffset's header scan (reused, so a lookup allocates nothing). */
+const scanBuffers: Buffer[] = [];
+function takeScanBuffer(): Buffer {
+  return scanBuffers.pop() ?? Buffer.allocUnsafeSlow(SCAN_CHUNK);
+}
+function giveScanBuffer(b: Buffer): void {
+  if (scanBuffers.length < 8) scanBuffers.push(b);
+}
+
+/** A batch's base offset as a number (offsets stay below 2^53). */
+function baseOffsetAt(buf: Buffer, at: number): number {
+  return buf.readInt32BE(at) * 4294967296 + buf.readUInt32BE(at + 4);
+}
 
 /** What the segment needs to know about each batch of an append (from the header, offsets assigned). */
 export interface AppendedBatch {
@@ -48,7 +66,7 @@ export interface SegmentOptions {
  * One segment: `<base>.log`, `<base>.index`, `<base>.timeindex` (Kafka's LogSegment).
  * `size` is the committed size: bytes past it are never read.
  */
-export class LogSegment {
+export class LogSegment implements TailOwner {
   readonly offsetIndex: OffsetIndex;
   readonly timeIndex: TimeIndex;
   /** Committed bytes in the .log. */
@@ -67,6 +85,19 @@ export class LogSegment {
   private closed = false;
   private onIdle: (() => void) | undefined;
   private indexPersistThreshold = 64;
+  /**
+   * The newest appends, in memory (see tail-cache.ts): contiguous, ending at `size`, from
+   * `tail[tailHead]` on. Reads inside it need no pread.
+   */
+  private tail: TailChunk[] = [];
+  private tailHead = 0;
+  /**
+   * Where recent disk reads ended: readEndOffset[i] is the first offset of the batch at file
+   * position readEndPosition[i]. A consumer's next fetch asks for exactly that offset.
+   */
+  private readonly readEndOffset = new Float64Array(POSITION_CACHE).fill(-1);
+  private readonly readEndPosition = new Float64Array(POSITION_CACHE);
+  private readEndNext = 0;
 
   private constructor(
     readonly dir: string,
@@ -169,10 +200,67 @@ export class LogSegment {
     }
     this.indexBatches(start, batches);
     this.size = start + len;
+    this.addToTail(bufs, batches, start);
     if (this.offsetIndex.entries % this.indexPersistThreshold === 0 && this.offsetIndex.hasUnpersisted) {
       // Keep the on-disk index roughly current without a write per entry.
       void this.persistIndexes(false).catch(() => undefined);
     }
+  }
+
+  /** Keeps the appended buffers as tail chunks (one per buffer; each holds whole batches). */
+  private addToTail(bufs: Buffer[], batches: readonly AppendedBatch[], start: number): void {
+    let pos = start;
+    let j = 0;
+    for (const b of bufs) {
+      let end = 0;
+      let endOffset = -1;
+      while (end < b.length && j < batches.length) {
+        end += batches[j]!.size;
+        endOffset = batches[j]!.lastOffset + 1;
+        j++;
+      }
+      const chunk = end === b.length && b.length >= BATCH_HEADER_SIZE ? tailBudget.add(this, b, pos, baseOffsetAt(b, 0), endOffset) : undefined;
+      if (chunk === undefined) {
+        // Not kept (too large, or the buffers and batches disagree): the tail must stay contiguous
+        // up to `size`, so forget it all.
+        this.dropTail();
+      } else {
+        this.tail.push(chunk);
+      }
+      pos += b.length;
+    }
+  }
+
+  /** TailOwner: the global budget drops this segment's oldest chunk. */
+  evictOldest(chunk: TailChunk): void {
+    if (this.tail[this.tailHead] !== chunk) {
+      // Only the chunk being added, when it alone exceeds the budget (chunks go in append order).
+      this.dropTail();
+      return;
+    }
+    this.tail[this.tailHead++] = undefined as unknown as TailChunk;
+    if (this.tailHead === this.tail.length) {
+      this.tail = [];
+      this.tailHead = 0;
+    } else if (this.tailHead > 256 && this.tailHead * 2 > this.tail.length) {
+      this.tail = this.tail.slice(this.tailHead);
+      this.tailHead = 0;
+    }
+  }
+
+  /** Forgets every tail chunk (returned to the budget). */
+  private dropTail(): void {
+    const t = this.tail;
+    this.tail = [];
+    for (let i = this.tailHead; i < t.length; i++) tailBudget.release(t[i]!);
+    this.tailHead = 0;
+  }
+
+  /** Bytes of the file currently held in memory (tests). */
+  get tailBytes(): number {
+    let n = 0;
+    for (let i = this.tailHead; i < this.tail.length; i++) n += this.tail[i]!.buf.length;
+    return n;
   }
 
   private indexBatches(start: number, batches: readonly AppendedBatch[]): void {
@@ -221,23 +309,135 @@ export class LogSegment {
    */
   async translateOffset(offset: number, limit = this.size): Promise<BatchLocation | null> {
     let pos = this.offsetIndex.lookup(offset).position;
-    const head = Buffer.allocUnsafe(SCAN_CHUNK);
-    while (pos + LOG_OVERHEAD <= limit) {
-      const len = Math.min(SCAN_CHUNK, limit - pos);
-      const chunk = await readAt(this.fh, pos, len, head.subarray(0, len));
-      let at = 0;
-      while (at + OFF.lastOffsetDelta + 4 <= chunk.length) {
-        const baseOffset = Number(chunk.readBigInt64BE(at));
-        const size = chunk.readInt32BE(at + OFF.batchLength) + LOG_OVERHEAD;
-        const lastOffset = baseOffset + chunk.readInt32BE(at + OFF.lastOffsetDelta);
-        if (size < BATCH_HEADER_SIZE) return null; // corrupt; recovery would have cut it
-        if (lastOffset >= offset) return { position: pos + at, baseOffset, lastOffset, size };
-        at += size;
+    const head = takeScanBuffer();
+    try {
+      while (pos + LOG_OVERHEAD <= limit) {
+        const len = Math.min(SCAN_CHUNK, limit - pos);
+        const chunk = await readAt(this.fh, pos, len, head.subarray(0, len));
+        let at = 0;
+        while (at + OFF.lastOffsetDelta + 4 <= chunk.length) {
+          const baseOffset = baseOffsetAt(chunk, at);
+          const size = chunk.readInt32BE(at + OFF.batchLength) + LOG_OVERHEAD;
+          const lastOffset = baseOffset + chunk.readInt32BE(at + OFF.lastOffsetDelta);
+          if (size < BATCH_HEADER_SIZE) return null; // corrupt; recovery would have cut it
+          if (lastOffset >= offset) return { position: pos + at, baseOffset, lastOffset, size };
+          at += size;
+        }
+        if (at === 0) return null;
+        pos += at;
       }
-      if (at === 0) return null;
-      pos += at;
+      return null;
+    } finally {
+      giveScanBuffer(head);
     }
-    return null;
+  }
+
+  /**
+   * The position of the first batch whose last offset >= `offset` if the in-memory tail or the
+   * read-end cache knows it without I/O: a position, `limit` when the offset is past the data
+   * below `limit`, or -1 when unknown. Sets `tailChunk`/`tailAt` when found in the tail.
+   */
+  private knownPosition(offset: number, limit: number): number {
+    this.tailChunk = -1;
+    const t = this.tail;
+    const h = this.tailHead;
+    if (h < t.length && offset >= t[h]!.baseOffset) {
+      let lo = h;
+      let hi = t.length - 1;
+      let i = h;
+      while (lo <= hi) {
+        const mid = (lo + hi) >>> 1;
+        if (t[mid]!.baseOffset <= offset) {
+          i = mid;
+          lo = mid + 1;
+        } else hi = mid - 1;
+      }
+      const c = t[i]!;
+      if (offset < c.endOffset) {
+        const buf = c.buf;
+        let at = 0;
+        while (at + BATCH_HEADER_SIZE <= buf.length) {
+          if (baseOffsetAt(buf, at) + buf.readInt32BE(at + OFF.lastOffsetDelta) >= offset) {
+            const pos = c.position + at;
+            if (pos >= limit) return limit;
+            this.tailChunk = i;
+            this.tailAt = at;
+            return pos;
+          }
+          at += buf.readInt32BE(at + OFF.batchLength) + LOG_OVERHEAD;
+        }
+      } else if (i === t.length - 1) {
+        // Past the last batch appended (the tail ends at `size`).
+        return limit;
+      }
+    }
+    for (let k = 0; k < POSITION_CACHE; k++) {
+      if (this.readEndOffset[k] === offset) return Math.min(this.readEndPosition[k]!, limit);
+    }
+    return -1;
+  }
+  private tailChunk = -1;
+  private tailAt = 0;
+
+  /**
+   * Position of the first batch whose last offset >= `offset`, below `limit`; `limit` when there
+   * is none (the tail and the read-end cache first, then the index and a scan).
+   */
+  async positionOf(offset: number, limit = this.size): Promise<number> {
+    const known = this.knownPosition(offset, limit);
+    if (known >= 0) return known;
+    this.refs++;
+    try {
+      const loc = await this.translateOffset(offset, limit);
+      return loc ? loc.position : limit;
+    } finally {
+      this.release();
+    }
+  }
+
+  private rememberReadEnd(offset: number, position: number): void {
+    this.readEndOffset[this.readEndNext] = offset;
+    this.readEndPosition[this.readEndNext] = position;
+    this.readEndNext = (this.readEndNext + 1) % POSITION_CACHE;
+  }
+
+  /** Serves a read from the tail chunks, starting at chunk `ci`, byte `at`. */
+  private readTail(ci: number, at: number, maxSize: number, limit: number, minOne: boolean): Buffer {
+    const t = this.tail;
+    const first = t[ci]!;
+    const firstSize = first.buf.readInt32BE(at + OFF.batchLength) + LOG_OVERHEAD;
+    const pos = first.position + at;
+    const available = limit - pos;
+    const want = minOne ? Math.max(maxSize, firstSize) : maxSize;
+    const len = Math.min(available, want);
+    if (len < firstSize) return EMPTY;
+    // Whole batches up to `len`; chunk ends are batch ends.
+    const take = (c: TailChunk, from: number, room: number): number => {
+      const rest = c.buf.length - from;
+      if (rest <= room) return rest;
+      let n = 0;
+      while (from + n + LOG_OVERHEAD <= c.buf.length) {
+        const size = c.buf.readInt32BE(from + n + OFF.batchLength) + LOG_OVERHEAD;
+        if (n + size > room) break;
+        n += size;
+      }
+      return n;
+    };
+    const n0 = take(first, at, len);
+    if (n0 === first.buf.length - at && n0 < len && ci + 1 < t.length && t[ci + 1]!.position < limit) {
+      const pieces = [first.buf.subarray(at)];
+      let total = n0;
+      for (let i = ci + 1; i < t.length && total < len; i++) {
+        const c = t[i]!;
+        const n = take(c, 0, len - total);
+        if (n === 0) break;
+        pieces.push(n === c.buf.length ? c.buf : c.buf.subarray(0, n));
+        total += n;
+        if (n < c.buf.length) break;
+      }
+      return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, total);
+    }
+    return first.buf.subarray(at, at + n0);
   }
 
   /**
@@ -246,17 +446,41 @@ export class LogSegment {
    * Null when `startOffset` is past this segment's data.
    */
   async read(startOffset: number, maxSize: number, maxPosition: number, minOneMessage: boolean): Promise<Buffer | null> {
+    const limit = Math.min(maxPosition, this.size);
+    let pos = this.knownPosition(startOffset, limit);
+    if (pos >= limit) return null;
+    if (this.tailChunk >= 0) return this.readTail(this.tailChunk, this.tailAt, maxSize, limit, minOneMessage);
     this.refs++;
     try {
-      const limit = Math.min(maxPosition, this.size);
-      const loc = await this.translateOffset(startOffset, limit);
-      if (!loc) return null;
-      const available = limit - loc.position;
-      const want = minOneMessage ? Math.max(maxSize, loc.size) : maxSize;
-      const len = Math.min(available, want);
-      if (len < loc.size) return Buffer.alloc(0);
-      const data = await readAt(this.fh, loc.position, len);
-      return data.subarray(0, wholeBatchesLength(data));
+      let firstSize = -1;
+      if (pos < 0) {
+        const loc = await this.translateOffset(startOffset, limit);
+        if (!loc) return null;
+        pos = loc.position;
+        firstSize = loc.size;
+      }
+      const available = limit - pos;
+      let data: Buffer;
+      if (firstSize >= 0) {
+        const want = minOneMessage ? Math.max(maxSize, firstSize) : maxSize;
+        const len = Math.min(available, want);
+        if (len < firstSize) return EMPTY;
+        data = await readAt(this.fh, pos, len);
+      } else {
+        // Position from the read-end cache: the first batch's size is learnt from what is read.
+        const len = Math.min(available, minOneMessage ? Math.max(maxSize, BATCH_HEADER_SIZE) : maxSize);
+        if (len < BATCH_HEADER_SIZE) return EMPTY;
+        data = await readAt(this.fh, pos, len);
+        if (data.length < LOG_OVERHEAD) return EMPTY;
+        firstSize = data.readInt32BE(OFF.batchLength) + LOG_OVERHEAD;
+        if (firstSize > data.length) {
+          if (!minOneMessage || firstSize > available || firstSize < BATCH_HEADER_SIZE) return EMPTY;
+          data = await readAt(this.fh, pos, firstSize);
+        }
+      }
+      const n = wholeBatchesLength(data);
+      if (n > 0) this.rememberReadEnd(lastNextOffset, pos + n);
+      return n === data.length ? data : data.subarray(0, n);
     } finally {
       this.release();
     }
@@ -357,6 +581,8 @@ export class LogSegment {
    * Returns the number of bytes truncated. `onBatch` sees each valid batch (producer state).
    */
   async recover(onBatch?: (h: BatchHeader) => void): Promise<number> {
+    this.dropTail();
+    this.readEndOffset.fill(-1);
     this.offsetIndex.reset();
     this.timeIndex.reset();
     this.maxTimestampSoFar = -1n;
@@ -446,6 +672,7 @@ export class LogSegment {
     await this.onBecomeInactive();
     await this.idle();
     this.closed = true;
+    this.dropTail();
     await this.fh.close();
   }
 
@@ -465,6 +692,7 @@ export class LogSegment {
       }
     }
     this.closed = true;
+    this.dropTail();
     return async () => {
       await this.idle();
       await this.fh.close().catch(() => undefined);
@@ -478,13 +706,19 @@ export class LogSegment {
   }
 }
 
+/** The offset after the last whole batch seen by the latest wholeBatchesLength call. */
+let lastNextOffset = -1;
+
 /** Length of the prefix of `data` made of whole batches (headers only, no decoding). */
 export function wholeBatchesLength(data: Buffer): number {
   let at = 0;
+  let next = -1;
   while (at + LOG_OVERHEAD <= data.length) {
     const size = data.readInt32BE(at + OFF.batchLength) + LOG_OVERHEAD;
     if (size < BATCH_HEADER_SIZE || at + size > data.length) break;
+    next = baseOffsetAt(data, at) + data.readInt32BE(at + OFF.lastOffsetDelta) + 1;
     at += size;
   }
+  lastNextOffset = next;
   return at;
 }
