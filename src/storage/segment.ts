@@ -18,7 +18,7 @@ import {
   writevAt,
 } from './files.js';
 import { OffsetIndex, TimeIndex, type TimestampOffset } from './indexes.js';
-import { tailBudget, type TailChunk, type TailOwner } from './tail-cache.js';
+import { tailRing, type TailRef } from './tail-cache.js';
 
 const INT32_MAX = 0x7fffffff;
 const SCAN_CHUNK = 64 * 1024;
@@ -66,7 +66,7 @@ export interface SegmentOptions {
  * One segment: `<base>.log`, `<base>.index`, `<base>.timeindex` (Kafka's LogSegment).
  * `size` is the committed size: bytes past it are never read.
  */
-export class LogSegment implements TailOwner {
+export class LogSegment {
   readonly offsetIndex: OffsetIndex;
   readonly timeIndex: TimeIndex;
   /** Committed bytes in the .log. */
@@ -86,10 +86,11 @@ export class LogSegment implements TailOwner {
   private onIdle: (() => void) | undefined;
   private indexPersistThreshold = 64;
   /**
-   * The newest appends, in memory (see tail-cache.ts): contiguous, ending at `size`, from
-   * `tail[tailHead]` on. Reads inside it need no pread.
+   * The newest appends, in the process-wide ring (see tail-cache.ts): contiguous in the file and
+   * ending at `size`, from `tail[tailHead]` on (older refs may have been overwritten: pruned from
+   * the head). Reads inside it need no pread.
    */
-  private tail: TailChunk[] = [];
+  private tail: TailRef[] = [];
   private tailHead = 0;
   /**
    * Where recent disk reads ended: readEndOffset[i] is the first offset of the batch at file
@@ -200,66 +201,51 @@ export class LogSegment implements TailOwner {
     }
     this.indexBatches(start, batches);
     this.size = start + len;
-    this.addToTail(bufs, batches, start);
+    this.addToTail(bufs, len, batches, start);
     if (this.offsetIndex.entries % this.indexPersistThreshold === 0 && this.offsetIndex.hasUnpersisted) {
       // Keep the on-disk index roughly current without a write per entry.
       void this.persistIndexes(false).catch(() => undefined);
     }
   }
 
-  /** Keeps the appended buffers as tail chunks (one per buffer; each holds whole batches). */
-  private addToTail(bufs: Buffer[], batches: readonly AppendedBatch[], start: number): void {
-    let pos = start;
-    let j = 0;
-    for (const b of bufs) {
-      let end = 0;
-      let endOffset = -1;
-      while (end < b.length && j < batches.length) {
-        end += batches[j]!.size;
-        endOffset = batches[j]!.lastOffset + 1;
-        j++;
-      }
-      const chunk = end === b.length && b.length >= BATCH_HEADER_SIZE ? tailBudget.add(this, b, pos, baseOffsetAt(b, 0), endOffset) : undefined;
-      if (chunk === undefined) {
-        // Not kept (too large, or the buffers and batches disagree): the tail must stay contiguous
-        // up to `size`, so forget it all.
-        this.dropTail();
-      } else {
-        this.tail.push(chunk);
-      }
-      pos += b.length;
-    }
-  }
-
-  /** TailOwner: the global budget drops this segment's oldest chunk. */
-  evictOldest(chunk: TailChunk): void {
-    if (this.tail[this.tailHead] !== chunk) {
-      // Only the chunk being added, when it alone exceeds the budget (chunks go in append order).
+  /** Copies the append into the tail ring (or forgets the tail when it is too large to keep). */
+  private addToTail(bufs: Buffer[], len: number, batches: readonly AppendedBatch[], start: number): void {
+    const ringStart = batches.length > 0 && bufs[0]!.length >= BATCH_HEADER_SIZE ? tailRing.put(bufs, len) : -1;
+    if (ringStart < 0) {
+      // The tail must stay contiguous up to `size`.
       this.dropTail();
       return;
     }
-    this.tail[this.tailHead++] = undefined as unknown as TailChunk;
-    if (this.tailHead === this.tail.length) {
-      this.tail = [];
+    this.pruneTail();
+    this.tail.push({ position: start, baseOffset: baseOffsetAt(bufs[0]!, 0), endOffset: batches[batches.length - 1]!.lastOffset + 1, ringStart, length: len });
+  }
+
+  /** Forgets the refs the ring has overwritten since (always the oldest ones). */
+  private pruneTail(): void {
+    const t = this.tail;
+    let h = this.tailHead;
+    while (h < t.length && !tailRing.valid(t[h]!.ringStart)) h++;
+    if (h === t.length) {
+      if (t.length > 0) this.tail = [];
       this.tailHead = 0;
-    } else if (this.tailHead > 256 && this.tailHead * 2 > this.tail.length) {
-      this.tail = this.tail.slice(this.tailHead);
+    } else if (h > 64 && h * 2 > t.length) {
+      this.tail = t.slice(h);
       this.tailHead = 0;
+    } else {
+      this.tailHead = h;
     }
   }
 
-  /** Forgets every tail chunk (returned to the budget). */
   private dropTail(): void {
-    const t = this.tail;
     this.tail = [];
-    for (let i = this.tailHead; i < t.length; i++) tailBudget.release(t[i]!);
     this.tailHead = 0;
   }
 
-  /** Bytes of the file currently held in memory (tests). */
+  /** Bytes of the file currently readable from memory (tests). */
   get tailBytes(): number {
+    this.pruneTail();
     let n = 0;
-    for (let i = this.tailHead; i < this.tail.length; i++) n += this.tail[i]!.buf.length;
+    for (let i = this.tailHead; i < this.tail.length; i++) n += this.tail[i]!.length;
     return n;
   }
 
@@ -339,6 +325,7 @@ export class LogSegment implements TailOwner {
    */
   private knownPosition(offset: number, limit: number): number {
     this.tailChunk = -1;
+    this.pruneTail();
     const t = this.tail;
     const h = this.tailHead;
     if (h < t.length && offset >= t[h]!.baseOffset) {
@@ -354,17 +341,18 @@ export class LogSegment implements TailOwner {
       }
       const c = t[i]!;
       if (offset < c.endOffset) {
-        const buf = c.buf;
+        const ring = tailRing.bytes;
+        const phys = tailRing.at(c.ringStart);
         let at = 0;
-        while (at + BATCH_HEADER_SIZE <= buf.length) {
-          if (baseOffsetAt(buf, at) + buf.readInt32BE(at + OFF.lastOffsetDelta) >= offset) {
+        while (at + BATCH_HEADER_SIZE <= c.length) {
+          if (baseOffsetAt(ring, phys + at) + ring.readInt32BE(phys + at + OFF.lastOffsetDelta) >= offset) {
             const pos = c.position + at;
             if (pos >= limit) return limit;
             this.tailChunk = i;
             this.tailAt = at;
             return pos;
           }
-          at += buf.readInt32BE(at + OFF.batchLength) + LOG_OVERHEAD;
+          at += ring.readInt32BE(phys + at + OFF.batchLength) + LOG_OVERHEAD;
         }
       } else if (i === t.length - 1) {
         // Past the last batch appended (the tail ends at `size`).
@@ -401,43 +389,53 @@ export class LogSegment implements TailOwner {
     this.readEndNext = (this.readEndNext + 1) % POSITION_CACHE;
   }
 
-  /** Serves a read from the tail chunks, starting at chunk `ci`, byte `at`. */
+  /** Serves a read from the tail refs, starting at ref `ci`, byte `at` (copied out of the ring). */
   private readTail(ci: number, at: number, maxSize: number, limit: number, minOne: boolean): Buffer {
     const t = this.tail;
+    const ring = tailRing.bytes;
     const first = t[ci]!;
-    const firstSize = first.buf.readInt32BE(at + OFF.batchLength) + LOG_OVERHEAD;
+    const firstPhys = tailRing.at(first.ringStart);
+    const firstSize = ring.readInt32BE(firstPhys + at + OFF.batchLength) + LOG_OVERHEAD;
     const pos = first.position + at;
-    const available = limit - pos;
     const want = minOne ? Math.max(maxSize, firstSize) : maxSize;
-    const len = Math.min(available, want);
+    const len = Math.min(limit - pos, want);
     if (len < firstSize) return EMPTY;
-    // Whole batches up to `len`; chunk ends are batch ends.
-    const take = (c: TailChunk, from: number, room: number): number => {
-      const rest = c.buf.length - from;
-      if (rest <= room) return rest;
+    // Whole batches up to `len` (ref ends are batch ends): count, then copy.
+    let total = 0;
+    let i = ci;
+    let from = at;
+    let lastRef = ci;
+    let lastEnd = at;
+    while (i < t.length && total < len) {
+      const c = t[i]!;
+      const phys = tailRing.at(c.ringStart);
       let n = 0;
-      while (from + n + LOG_OVERHEAD <= c.buf.length) {
-        const size = c.buf.readInt32BE(from + n + OFF.batchLength) + LOG_OVERHEAD;
-        if (n + size > room) break;
-        n += size;
+      if (c.length - from <= len - total) n = c.length - from;
+      else {
+        while (from + n + LOG_OVERHEAD <= c.length) {
+          const size = ring.readInt32BE(phys + from + n + OFF.batchLength) + LOG_OVERHEAD;
+          if (total + n + size > len) break;
+          n += size;
+        }
       }
-      return n;
-    };
-    const n0 = take(first, at, len);
-    if (n0 === first.buf.length - at && n0 < len && ci + 1 < t.length && t[ci + 1]!.position < limit) {
-      const pieces = [first.buf.subarray(at)];
-      let total = n0;
-      for (let i = ci + 1; i < t.length && total < len; i++) {
-        const c = t[i]!;
-        const n = take(c, 0, len - total);
-        if (n === 0) break;
-        pieces.push(n === c.buf.length ? c.buf : c.buf.subarray(0, n));
-        total += n;
-        if (n < c.buf.length) break;
-      }
-      return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, total);
+      if (n === 0) break;
+      total += n;
+      lastRef = i;
+      lastEnd = from + n;
+      if (from + n < c.length) break;
+      i++;
+      from = 0;
     }
-    return first.buf.subarray(at, at + n0);
+    const out = Buffer.allocUnsafe(total);
+    let o = 0;
+    for (let k = ci; k <= lastRef; k++) {
+      const c = t[k]!;
+      const phys = tailRing.at(c.ringStart);
+      const s0 = k === ci ? at : 0;
+      const e0 = k === lastRef ? lastEnd : c.length;
+      o += ring.copy(out, o, phys + s0, phys + e0);
+    }
+    return out;
   }
 
   /**

@@ -1,111 +1,84 @@
 /**
  * The most recently appended bytes of every segment, kept in memory so that a consumer tailing a
- * partition is served without a pread (no thread-pool hop, no buffer allocation: a fetch of one
- * append's batches is a subarray of the buffer that was written).
+ * partition is served without a pread (no thread-pool hop).
  *
- * Each append's buffer becomes a `TailChunk` of its segment (whole batches, contiguous in the
- * file). One process-wide FIFO bounds the memory: when the chunks of all segments exceed the
- * budget, the oldest chunks anywhere are dropped. A segment's chunks are therefore always the
- * newest stretch of its file, ending at its committed size.
- *
- * The buffers are the appenders' own (the Log contract hands them over): they are never written
- * again after the append, so handing out subarrays is safe. A slice of a much larger allocation is
- * copied so it does not pin the rest; what a chunk costs against the budget is the memory it keeps
- * alive.
+ * One process-wide ring buffer of fixed size: every append is copied in (one memcpy, no
+ * allocation, nothing for the GC: keeping the appenders' own buffers alive instead made produce
+ * measurably slower through promotions and old-generation collections). A segment remembers where
+ * its recent appends went in the ring (`TailRef`); a ref is valid until the ring's writer has
+ * gone a whole lap past it. Eviction is therefore implicit, oldest first across all partitions,
+ * and the memory is bounded by the ring's size.
  */
 
-export interface TailChunk {
+/** Where one append's bytes (whole batches, contiguous in the segment file) sit in the ring. */
+export interface TailRef {
   /** Position of the first byte in the segment file. */
   readonly position: number;
   /** Base offset of the first batch. */
   readonly baseOffset: number;
   /** Last offset of the last batch + 1. */
   readonly endOffset: number;
-  buf: Buffer;
-  readonly cost: number;
-  /** Set once dropped (evicted, or its segment closed). */
-  dropped: boolean;
-  readonly owner: TailOwner;
+  /** Monotonic ring position of the first byte (physical: modulo the capacity). */
+  readonly ringStart: number;
+  readonly length: number;
 }
 
-export interface TailOwner {
-  /** Drops the owner's oldest chunk (which is `chunk`). */
-  evictOldest(chunk: TailChunk): void;
-}
+export class TailRing {
+  private ring: Buffer | undefined;
+  /** Monotonic write position: bytes ever written, plus the ends skipped at each wrap. */
+  private w = 0;
 
-const EMPTY = Buffer.alloc(0);
-/** A slice whose backing memory is this much larger than itself is copied. */
-const PIN_SLACK = 16 * 1024;
+  constructor(private capacity: number) {}
 
-export class TailBudget {
-  private queue: TailChunk[] = [];
-  private head = 0;
-  private used = 0;
-  private live = 0;
-
-  constructor(private budget: number) {}
-
-  get bytes(): number {
-    return this.used;
-  }
   get limit(): number {
-    return this.budget;
+    return this.capacity;
   }
 
-  /** For tests and tuning; evicts down to the new budget. */
+  /** For tests and tuning: a new ring (every ref so far becomes invalid). */
   setLimit(bytes: number): void {
-    this.budget = bytes;
-    this.evict();
+    this.w += this.capacity + bytes;
+    this.capacity = bytes;
+    this.ring = undefined;
   }
 
-  /** Makes a chunk of `buf` (copied when it would pin a much larger allocation) and accounts it. */
-  add(owner: TailOwner, buf: Buffer, position: number, baseOffset: number, endOffset: number): TailChunk | undefined {
-    if (this.budget <= 0 || buf.length > this.budget) return undefined;
-    let keep = buf;
-    let cost = buf.buffer.byteLength;
-    if (cost > 2 * buf.length + PIN_SLACK) {
-      keep = Buffer.allocUnsafeSlow(buf.length);
-      buf.copy(keep);
-      cost = buf.length;
-    }
-    const chunk: TailChunk = { position, baseOffset, endOffset, buf: keep, cost, dropped: false, owner };
-    this.queue.push(chunk);
-    this.used += cost;
-    this.live++;
-    this.evict();
-    return chunk.dropped ? undefined : chunk;
+  /** Largest append kept: a quarter of the ring, so one append never wipes out everything else. */
+  get maxAppend(): number {
+    return this.capacity >>> 2;
   }
 
-  /** Releases a chunk its owner dropped on its own (close, delete, recovery). */
-  release(chunk: TailChunk): void {
-    if (chunk.dropped) return;
-    chunk.dropped = true;
-    chunk.buf = EMPTY;
-    this.used -= chunk.cost;
-    this.live--;
+  /** Copies the buffers in back to back; returns the ring position, or -1 when not kept. */
+  put(bufs: readonly Buffer[], length: number): number {
+    if (length <= 0 || length > this.maxAppend) return -1;
+    const cap = this.capacity;
+    const ring = (this.ring ??= Buffer.allocUnsafeSlow(cap));
+    let phys = this.w % cap;
+    if (phys + length > cap) {
+      // Keep each append contiguous: skip the end of the ring.
+      this.w += cap - phys;
+      phys = 0;
+    }
+    const start = this.w;
+    for (const b of bufs) {
+      b.copy(ring, phys);
+      phys += b.length;
+    }
+    this.w += length;
+    return start;
   }
 
-  private evict(): void {
-    const q = this.queue;
-    while (this.used > this.budget && this.head < q.length) {
-      const c = q[this.head]!;
-      q[this.head++] = undefined as unknown as TailChunk;
-      if (c.dropped) continue;
-      c.owner.evictOldest(c);
-      this.release(c);
-    }
-    // Also skip chunks released by their owners, so the queue does not grow without bound.
-    while (this.head < q.length && q[this.head]!.dropped) q[this.head++] = undefined as unknown as TailChunk;
-    if (this.head > 1024 && this.head * 2 > q.length) {
-      this.queue = q.slice(this.head);
-      this.head = 0;
-    } else if (q.length - this.head > 4 * this.live + 1024) {
-      // Many chunks released out of order (segments closed or deleted): forget them.
-      this.queue = q.slice(this.head).filter((c) => !c.dropped);
-      this.head = 0;
-    }
+  /** True while the bytes at `ringStart` have not been overwritten. */
+  valid(ringStart: number): boolean {
+    return ringStart >= this.w - this.capacity && this.ring !== undefined;
+  }
+
+  /** The ring itself and the physical position of `ringStart` (read at once: later puts overwrite). */
+  at(ringStart: number): number {
+    return ringStart % this.capacity;
+  }
+  get bytes(): Buffer {
+    return this.ring!;
   }
 }
 
-/** The process-wide budget (8 MiB): a few hundred appends of a busy partition, or the last KBs of many. */
-export const tailBudget = new TailBudget(8 * 1024 * 1024);
+/** The process-wide ring (4 MiB): hundreds of recent appends of a busy partition, or the last KBs of many. */
+export const tailRing = new TailRing(4 * 1024 * 1024);
