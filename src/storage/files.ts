@@ -1,4 +1,4 @@
-import { write, writev, read } from 'node:fs';
+import { write, writev, read, writeSync, writevSync } from 'node:fs';
 import { open, rename, rm, readdir, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
@@ -70,6 +70,26 @@ export async function writevAt(fh: FileHandle, bufs: Buffer[], position: number)
       const from = Math.max(0, done - at);
       await writeAt(fh, b.subarray(from), position + at + from);
       done = end;
+    }
+    at = end;
+  }
+}
+
+/**
+ * Synchronous writev at `position` (looping on short writes): for small appends a page-cache copy
+ * on the main thread is cheaper than a round trip through libuv's thread pool.
+ */
+export function writevAtSync(fd: number, bufs: Buffer[], position: number): void {
+  let total = 0;
+  for (const b of bufs) total += b.length;
+  let done = bufs.length === 1 ? writeSync(fd, bufs[0]!, 0, total, position) : writevSync(fd, bufs, position);
+  if (done === total) return;
+  let at = 0;
+  for (const b of bufs) {
+    const end = at + b.length;
+    while (done < end) {
+      const from = done - at;
+      done += writeSync(fd, b, from, b.length - from, position + done);
     }
     at = end;
   }

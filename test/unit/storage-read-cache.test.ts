@@ -262,4 +262,24 @@ describe('Log read caches', () => {
     for (let off = 0; off <= log.logEndOffset; off += 1 + rnd(5)) await checkRead(log, batches, off, 1 + rnd(3000), undefined, true);
     await log.close();
   });
+
+  test('small (synchronous) and large (thread-pool) writes interleave into the same file bytes', async () => {
+    const dir = await fresh();
+    const log = await openLog(dir, { segmentBytes: 1 << 20 });
+    const batches: ModelBatch[] = [];
+    const pending: Array<Promise<ModelBatch[]>> = [];
+    for (let i = 0; i < 30; i++) {
+      // Queued without waiting, so the writer groups some of them into one write of either kind.
+      pending.push(appendBatches(log, [[1 + (i % 4), i % 3 === 0 ? 100_000 : 150 + i]]));
+      if (i % 5 === 4) for (const p of pending.splice(0)) batches.push(...(await p));
+    }
+    for (const p of pending) batches.push(...(await p));
+    batches.sort((x, y) => x.base - y.base);
+    const logStartOffset = log.logStartOffset;
+    await log.close();
+    const reopened = await openLog(dir, { segmentBytes: 1 << 20 }, { logStartOffset });
+    assert.equal(reopened.recoveryInfo.truncatedBytes, 0);
+    for (let off = 0; off <= reopened.logEndOffset; off += 7) await checkRead(reopened, batches, off, 1 << 20, undefined, true);
+    await reopened.close();
+  });
 });
