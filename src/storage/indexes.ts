@@ -1,4 +1,5 @@
-import { open, readFile, rm } from 'node:fs/promises';
+import { writeSync } from 'node:fs';
+import { open, readFile, rm, type FileHandle } from 'node:fs/promises';
 
 /**
  * Kafka's sparse segment indexes, kept in memory as the exact bytes of the file and written to disk
@@ -90,10 +91,29 @@ abstract class SparseIndex {
   }
 
   private persistChain: Promise<void> = Promise.resolve();
+  /** The file, kept open between persists while `keepOpen` (the active segment's indexes). */
+  private fh: FileHandle | undefined;
+  /**
+   * Keep the file open between persists: the active segment persists every few dozen entries,
+   * and an open + close per persist cost ~5% of the broker's produce CPU with 16 KB batches.
+   */
+  keepOpen = false;
 
   /** Writes pending entries (or the whole index after a reset/truncation); fsyncs when `sync`. Serialized. */
   persist(sync = false): Promise<void> {
     const run = this.persistChain.then(() => this.persistNow(sync));
+    this.persistChain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Stops keeping the file open (after the persists already queued). */
+  closeFile(): Promise<void> {
+    this.keepOpen = false;
+    const run = this.persistChain.then(async () => {
+      const fh = this.fh;
+      this.fh = undefined;
+      await fh?.close();
+    });
     this.persistChain = run.catch(() => undefined);
     return run;
   }
@@ -105,13 +125,22 @@ abstract class SparseIndex {
     const rewrite = this.persisted < 0;
     const from = rewrite ? 0 : this.persisted * this.entrySize;
     const to = upTo * this.entrySize;
-    const fh = await open(this.path, rewrite ? 'w' : 'r+');
+    let fh = this.fh;
+    if (fh && rewrite) await fh.truncate(0);
+    else if (!fh) fh = await open(this.path, rewrite ? 'w' : 'r+');
     try {
-      if (rewrite) await fh.truncate(0);
-      if (to > from) await fh.write(this.buf, from, to - from, from);
+      // A few hundred bytes at most between persists: a synchronous page-cache write.
+      if (to > from) {
+        let done = 0;
+        while (done < to - from) done += writeSync(fh.fd, this.buf, from + done, to - from - done, from + done);
+      }
       if (sync) await fh.datasync();
     } finally {
-      await fh.close();
+      if (this.keepOpen && !this.fh) this.fh = fh;
+      else if (!this.keepOpen) {
+        this.fh = undefined;
+        await fh.close();
+      }
     }
     if (gen === this.generation) this.persisted = upTo;
   }

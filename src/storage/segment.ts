@@ -209,6 +209,11 @@ export class LogSegment {
     }
     this.indexBatches(start, batches);
     this.size = start + len;
+    if (!this.offsetIndex.keepOpen && !this.closed) {
+      // Appended to: the active segment, whose indexes are persisted often.
+      this.offsetIndex.keepOpen = true;
+      this.timeIndex.keepOpen = true;
+    }
     this.addToTail(bufs, len, batches, start);
     if (this.offsetIndex.entries % this.indexPersistThreshold === 0 && this.offsetIndex.hasUnpersisted) {
       // Keep the on-disk index roughly current without a write per entry.
@@ -292,6 +297,12 @@ export class LogSegment {
   async onBecomeInactive(): Promise<void> {
     this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar, true);
     await this.persistIndexes(false);
+    await this.closeIndexFiles();
+  }
+
+  private async closeIndexFiles(): Promise<void> {
+    await this.offsetIndex.closeFile();
+    await this.timeIndex.closeFile();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -701,6 +712,7 @@ export class LogSegment {
     this.dropTail();
     return async () => {
       await this.idle();
+      await this.closeIndexFiles().catch(() => undefined);
       await this.fh.close().catch(() => undefined);
       for (const f of renamed) await rm(f, { force: true });
     };
