@@ -6,7 +6,6 @@ import {
   OFF,
   computeBatchCrc,
   readBatchHeader,
-  setBaseOffset,
   type BatchHeader,
 } from '../protocol/records/batch-header.js';
 import { resolveLogConfig, type LogConfig } from './config.js';
@@ -90,6 +89,12 @@ interface Prepared {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** Rewrites a batch's base offset in place (outside the CRC), without a BigInt. */
+function writeBaseOffset(buf: Buffer, at: number, offset: number): void {
+  buf.writeInt32BE(Math.floor(offset / 4294967296), at + OFF.baseOffset);
+  buf.writeUInt32BE(offset >>> 0, at + OFF.baseOffset + 4);
+}
 
 /** At most this many bytes are coalesced into one write. */
 const MAX_GROUP_BYTES = 8 * 1024 * 1024;
@@ -481,18 +486,22 @@ export class Log implements PartitionLog {
           maxTimestamp,
           lastOffset,
           now: this.now(),
+          pendingBytes,
+          pendingFirstTs,
         };
-        if (this.activeSegment.shouldRoll({ ...rollParams, pendingBytes, pendingFirstTs })) {
+        if (this.activeSegment.shouldRoll(rollParams)) {
           if (pending.length > 0) await writePending();
           if (this.leo !== firstOffset) {
             // The earlier part of the group failed to write: this append must not leave a gap.
             throw new LogClosedError(`log ${this.topic}-${this.partition} (write failed)`);
           }
+          rollParams.pendingBytes = 0;
+          rollParams.pendingFirstTs = undefined;
           if (this.activeSegment.shouldRoll(rollParams)) await this.roll(firstOffset);
         }
         // All checks passed: rewrite the headers in place (base offset outside the CRC; LogAppendTime inside it).
         for (const b of batches) {
-          setBaseOffset(records, b.at, b.h.baseOffset);
+          writeBaseOffset(records, b.at, b.h.baseOffset);
           if (stamp !== undefined) {
             records.writeInt16BE(b.h.attributes, b.at + OFF.attributes);
             records.writeBigInt64BE(stamp, b.at + OFF.maxTimestamp);

@@ -120,14 +120,15 @@ export function decodeProducerSnapshot(buf: Buffer): ProducerStateEntry[] {
  * state plus the earlier batches of the same append, and committed only after the write succeeds.
  */
 export class ProducerAppend {
-  private readonly staged = new Map<bigint, ProducerStateEntry>();
+  /** Created on the first idempotent batch: appends without producer ids allocate no Map. */
+  private staged: Map<bigint, ProducerStateEntry> | undefined;
   constructor(
     private readonly psm: ProducerStateManager,
     private readonly parent?: ProducerAppend,
   ) {}
 
   private entry(pid: bigint): ProducerStateEntry | undefined {
-    return this.staged.get(pid) ?? (this.parent ? this.parent.entry(pid) : this.psm.lastEntry(pid));
+    return this.staged?.get(pid) ?? (this.parent ? this.parent.entry(pid) : this.psm.lastEntry(pid));
   }
 
   /** A nested stage whose updates reach this one only through mergeIntoParent(). */
@@ -137,7 +138,9 @@ export class ProducerAppend {
 
   /** Moves this stage's updates into `target` (normally the parent). */
   mergeInto(target: ProducerAppend): void {
-    for (const [k, v] of this.staged) target.staged.set(k, v);
+    if (!this.staged) return;
+    const into = (target.staged ??= new Map());
+    for (const [k, v] of this.staged) into.set(k, v);
   }
 
   /** Kafka's analyzeAndValidateProducerState for one client batch (offsets not yet assigned). */
@@ -152,11 +155,11 @@ export class ProducerAppend {
     const cur = this.entry(h.producerId);
     const e = cur ? cloneEntry(cur) : newEntry(h.producerId);
     applyBatch(e, h);
-    this.staged.set(h.producerId, e);
+    (this.staged ??= new Map()).set(h.producerId, e);
   }
 
   commit(endOffset: number): void {
-    for (const e of this.staged.values()) this.psm.putEntry(e);
+    if (this.staged) for (const e of this.staged.values()) this.psm.putEntry(e);
     this.psm.mapEndOffset = Math.max(this.psm.mapEndOffset, endOffset);
   }
 }

@@ -179,15 +179,11 @@ export class LogSegment {
   }): boolean {
     const size = this.size + (p.pendingBytes ?? 0);
     if (size === 0) return false;
+    if (size > p.segmentBytes - p.appendBytes || this.offsetIndex.isFull || this.timeIndex.isFull || !this.canHoldOffset(p.lastOffset)) return true;
     const ts = this.firstBatchTimestamp ?? p.pendingFirstTs;
-    const waited = ts !== undefined && ts >= 0n ? Number(p.maxTimestamp - ts) : p.now - this.created;
-    return (
-      size > p.segmentBytes - p.appendBytes ||
-      waited > p.segmentMs ||
-      this.offsetIndex.isFull ||
-      this.timeIndex.isFull ||
-      !this.canHoldOffset(p.lastOffset)
-    );
+    // Millisecond timestamps are exact as numbers: no BigInt arithmetic per append.
+    const waited = ts !== undefined && ts >= 0n ? Number(p.maxTimestamp) - Number(ts) : p.now - this.created;
+    return waited > p.segmentMs;
   }
 
   /**
