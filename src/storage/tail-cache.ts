@@ -23,6 +23,8 @@ export interface TailRef {
   readonly length: number;
 }
 
+const MAX_APPEND = 32 * 1024;
+
 export class TailRing {
   private ring: Buffer | undefined;
   /** Monotonic write position: bytes ever written, plus the ends skipped at each wrap. */
@@ -41,9 +43,14 @@ export class TailRing {
     this.ring = undefined;
   }
 
-  /** Largest append kept: a quarter of the ring, so one append never wipes out everything else. */
+  /**
+   * Largest append kept: 32 KiB, and at most a quarter of the ring so one append never wipes out
+   * everything else. Large appends come from throughput-bound producers, where the copy (~3% of
+   * the broker's CPU at 110 MB/s of 64 KB batches) buys little: a consumer following such a stream
+   * reads whole large batches with one pread at a remembered position.
+   */
   get maxAppend(): number {
-    return this.capacity >>> 2;
+    return Math.min(this.capacity >>> 2, MAX_APPEND);
   }
 
   /** Copies the buffers in back to back; returns the ring position, or -1 when not kept. */
