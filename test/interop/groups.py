@@ -182,7 +182,7 @@ class Member:
                 self.proc.wait(10)
         self._join_readers()
         self.log.close()
-        if self.proc.returncode in (0, -signal.SIGKILL, -signal.SIGTERM, 143):
+        if self.proc.returncode in (0, -signal.SIGKILL, -signal.SIGTERM, 143) and not os.environ.get("INTEROP_KEEP_LOGS"):
             os.unlink(self.log.name)
 
 

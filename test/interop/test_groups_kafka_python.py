@@ -40,7 +40,7 @@ def test_two_consumers_split_four_partitions(bootstrap, members, version):
     want = produce(bootstrap, topic, 4, 10)
     got = wait_records([a, b], want)
     check_own_records(got, {a: oa, b: ob}, want)
-    assert (a.owned, b.owned) == (oa, ob), "no rebalance was expected"
+    assert (a.owned, b.owned) == (oa, ob), "no rebalance was expected:\n%s\n%s" % (a.describe(), b.describe())
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -58,7 +58,7 @@ def test_third_consumer_on_two_partitions_gets_nothing(bootstrap, members, versi
     got = wait_records(ms, want)
     check_own_records(got, dict(zip(ms, owned)), want)
     assert got[idle] == [], "the member without partitions consumed records"
-    assert [m.owned for m in ms] == owned, "no rebalance was expected"
+    assert [m.owned for m in ms] == owned, "no rebalance was expected:\n" + "\n".join(m.describe() for m in ms)
 
 
 def handover(bootstrap, members, version, how):

@@ -642,7 +642,7 @@ export class GroupCoordinator {
     g.pendingSync.clear();
     const wasEmpty = g.is('Empty');
     g.transitionTo('PreparingRebalance', this.clock.now());
-    this.log?.debug({ group: g.groupId, generation: g.generationId, reason }, 'preparing to rebalance group');
+    this.log?.info({ group: g.groupId, generation: g.generationId, reason }, 'preparing to rebalance group');
     g.joinTimer?.();
     if (wasEmpty) {
       g.initialDelay = true;

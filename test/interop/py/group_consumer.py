@@ -187,19 +187,23 @@ def main():
     db = Db(args.db) if args.mode == "eos" else None
 
     consumer = KafkaConsumer(**conf)
-    # Know the topic's partitions before joining. Otherwise the first assignment can be made without
-    # them and a second rebalance follows when the metadata arrives; kafka-python 3.0.12 can lose
-    # the completion of such a metadata-triggered rejoin when poll() times out in the middle of it
-    # (the leader's assignment refreshes the snapshot need_rejoin() compares, so the in-flight
-    # SyncGroup is never awaited and the member sits unjoined until its session expires).
+    listener = Listener(args, db)
+    listener.consumer = consumer
+    # Subscribe first, then make sure the consumer has metadata for the topic, before the first
+    # poll() joins the group. kafka-python's coordinator keeps a metadata snapshot of the subscribed
+    # topics, refreshed only when a Metadata response arrives; the leader records the snapshot it
+    # assigned with, and rejoins when a later response differs. Fetched before subscribe(), the
+    # partitions are in the cluster metadata but not in that snapshot; with a broker that completes
+    # the join at once (group.initial.rebalance.delay.ms=0, as in Kafka's shipped server.properties)
+    # the leader then assigns within the 100 ms metadata backoff, with an empty snapshot, and the
+    # next Metadata response starts a second, spurious rebalance (seen with 3.0.12 against
+    # Tributary on a loaded machine). Fetched after subscribe(), the snapshot covers the topic.
+    consumer.subscribe([args.topic], listener=listener)
     end = time.monotonic() + 30
     while not consumer.partitions_for_topic(args.topic):
         if time.monotonic() > end:
             raise SystemExit("no metadata for topic %s after 30s" % args.topic)
         time.sleep(0.1)
-    listener = Listener(args, db)
-    listener.consumer = consumer
-    consumer.subscribe([args.topic], listener=listener)
     seen = 0
     member = "%d" % os.getpid()
     queue = collections.deque()  # amo: records returned by poll(), waiting for the auto commit
