@@ -29,6 +29,7 @@ const flags = parseFlags(process.argv.slice(2), {
   quick: false,
   repeats: 0,
   records: 0,
+  recordsExtra: 0,
   records1k: 0,
   e2eRecords: 0,
   warmupRecords: 0,
@@ -39,17 +40,22 @@ const flags = parseFlags(process.argv.slice(2), {
   dataDir: '',
   profile: '',
   brokers: 'kafka,tributary',
-  budgetS: 540,
+  budgetS: 0,
   resultsDir: join(root, 'bench/results'),
   keepData: false,
 });
 const quick = flags.quick;
-const N1 = flags.records || (quick ? 200_000 : 1_000_000);
+// Workload 1 (and the consume that reads it back): 5M records, as the issue asks ("5M records or
+// 60 s": at the 150-250k records/s either broker reaches here, 5M takes 20-35 s, inside the 60 s).
+const N1 = flags.records || (quick ? 200_000 : 5_000_000);
+// The extra 100 B variants (acks=all, lz4) are not in the issue's list; 1M each keeps the run short.
+const NX = flags.recordsExtra || (quick ? 200_000 : 1_000_000);
 const N2 = flags.records1k || (quick ? 20_000 : 200_000);
 const NE2E = flags.e2eRecords || (quick ? 1_000 : 10_000);
 const NWARM = flags.warmupRecords || (quick ? 50_000 : 200_000);
 const REPEATS = flags.repeats || (quick ? 1 : 3);
-const TOOL_TIMEOUT_MS = quick ? 90_000 : 150_000;
+const TOOL_TIMEOUT_MS = quick ? 90_000 : 300_000;
+const BUDGET_S = flags.budgetS || (quick ? 540 : 2400);
 const t0 = performance.now();
 const elapsedS = (): number => (performance.now() - t0) / 1000;
 const say = (s: string): void => {
@@ -497,16 +503,16 @@ async function runBroker(kind: Kind, rep: number): Promise<Results> {
     res.produce100 = await guarded('produce 100 B acks=1', () => producerPerf(b, topics.p1.name, N1, 100, ['acks=1', ...common, 'compression.type=none']));
     const afterW1 = b.stats();
     res.rssW1 = afterW1 ? { mbPerSec: afterW1.peakRss / (1024 * 1024) } : { error: 'no /proc reading' };
-    res.produce100all = await guarded('produce 100 B acks=all', () => producerPerf(b, topics.pAll.name, N1, 100, ['acks=all', ...common, 'compression.type=none']));
-    res.produce100lz4 = await guarded('produce 100 B acks=1 lz4', () => producerPerf(b, topics.pLz4.name, N1, 100, ['acks=1', ...common, 'compression.type=lz4']));
+    res.produce100all = await guarded('produce 100 B acks=all', () => producerPerf(b, topics.pAll.name, NX, 100, ['acks=all', ...common, 'compression.type=none']));
+    res.produce100lz4 = await guarded('produce 100 B acks=1 lz4', () => producerPerf(b, topics.pLz4.name, NX, 100, ['acks=1', ...common, 'compression.type=lz4']));
     res.produce1k = await guarded('produce 1 KB x 8 partitions acks=all lz4', () =>
       producerPerf(b, topics.p1k.name, N2, 1024, ['acks=all', ...common, 'compression.type=lz4']),
     );
     // Verify what every producer claimed: the topics hold exactly the records sent.
     for (const [key, topic, expected] of [
       ['produce100', topics.p1, N1],
-      ['produce100all', topics.pAll, N1],
-      ['produce100lz4', topics.pLz4, N1],
+      ['produce100all', topics.pAll, NX],
+      ['produce100lz4', topics.pLz4, NX],
       ['produce1k', topics.p1k, N2],
     ] as const) {
       const fig = res[key]!;
@@ -652,7 +658,7 @@ const ROWS: Array<{ key: string; label: string; fields: Array<[keyof Figure, str
   { key: 'rssW1', label: 'peak RSS (VmHWM) after warm-up + workload 1', fields: [['mbPerSec', 'MB', 'lower']] },
   {
     key: 'produce100all',
-    label: `produce ${N1 / 1e6}M x 100 B, 1 partition, acks=all`,
+    label: `produce ${NX / 1e6}M x 100 B, 1 partition, acks=all`,
     fields: [
       ['recordsPerSec', 'records/s', 'higher'],
       ['mbPerSec', 'MB/s', 'higher'],
@@ -663,7 +669,7 @@ const ROWS: Array<{ key: string; label: string; fields: Array<[keyof Figure, str
   },
   {
     key: 'produce100lz4',
-    label: `produce ${N1 / 1e6}M x 100 B, 1 partition, acks=1, lz4`,
+    label: `produce ${NX / 1e6}M x 100 B, 1 partition, acks=1, lz4`,
     fields: [
       ['recordsPerSec', 'records/s', 'higher'],
       ['mbPerSec', 'MB/s', 'higher'],
@@ -766,8 +772,8 @@ async function main(): Promise<void> {
   for (let rep = 0; rep < REPEATS; rep++) {
     // A repeat runs every broker once, so the medians always cover the same number of runs each.
     const est = pairTimes.length > 0 ? Math.max(...pairTimes) : 0;
-    if (rep > 0 && elapsedS() + est > flags.budgetS) {
-      say(`stopping after ${rep} repeat(s): another (~${est.toFixed(0)} s) would overrun the ${flags.budgetS} s budget`);
+    if (rep > 0 && elapsedS() + est > BUDGET_S) {
+      say(`stopping after ${rep} repeat(s): another (~${est.toFixed(0)} s) would overrun the ${BUDGET_S} s budget`);
       break;
     }
     const s = performance.now();
@@ -814,7 +820,7 @@ async function main(): Promise<void> {
   writeFileSync(
     file,
     JSON.stringify(
-      { machine: m, settings: { quick, N1, N2, NE2E, NWARM, REPEATS, kafkaHeap: flags.kafkaHeap, toolHeap: flags.toolHeap, tmpfs: flags.tmpfs }, runs: all, ratios },
+      { machine: m, settings: { quick, N1, NX, N2, NE2E, NWARM, REPEATS, kafkaHeap: flags.kafkaHeap, toolHeap: flags.toolHeap, tmpfs: flags.tmpfs }, runs: all, ratios },
       null,
       1,
     ) + '\n',
