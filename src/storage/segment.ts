@@ -20,6 +20,7 @@ import {
 } from './files.js';
 import { OffsetIndex, TimeIndex, type TimestampOffset } from './indexes.js';
 import { tailRing, type TailRef } from './tail-cache.js';
+import { readBuffer, releaseReadBuffer } from './read-buffers.js';
 
 const INT32_MAX = 0x7fffffff;
 const SCAN_CHUNK = 64 * 1024;
@@ -441,7 +442,7 @@ export class LogSegment {
       i++;
       from = 0;
     }
-    const out = Buffer.allocUnsafe(total);
+    const out = readBuffer(total);
     let o = 0;
     for (let k = ci; k <= lastRef; k++) {
       const c = t[k]!;
@@ -478,22 +479,27 @@ export class LogSegment {
         const want = minOneMessage ? Math.max(maxSize, firstSize) : maxSize;
         const len = Math.min(available, want);
         if (len < firstSize) return EMPTY;
-        data = await readAt(this.fh, pos, len);
+        data = await readAt(this.fh, pos, len, readBuffer(len));
       } else {
         // Position from the read-end cache: the first batch's size is learnt from what is read.
         const len = Math.min(available, minOneMessage ? Math.max(maxSize, BATCH_HEADER_SIZE) : maxSize);
         if (len < BATCH_HEADER_SIZE) return EMPTY;
-        data = await readAt(this.fh, pos, len);
-        if (data.length < LOG_OVERHEAD) return EMPTY;
+        data = await readAt(this.fh, pos, len, readBuffer(len));
+        if (data.length < LOG_OVERHEAD) {
+          releaseReadBuffer(data);
+          return EMPTY;
+        }
         firstSize = data.readInt32BE(OFF.batchLength) + LOG_OVERHEAD;
         if (firstSize > data.length) {
+          releaseReadBuffer(data);
           if (!minOneMessage || firstSize > available || firstSize < BATCH_HEADER_SIZE) return EMPTY;
-          data = await readAt(this.fh, pos, firstSize);
+          data = await readAt(this.fh, pos, firstSize, readBuffer(firstSize));
         }
       }
       const n = wholeBatchesLength(data);
       if (n > 0) this.rememberReadEnd(lastNextOffset, pos + n);
-      return n === data.length ? data : data.subarray(0, n);
+      if (n === 0) releaseReadBuffer(data);
+      return n === data.length ? data : n === 0 ? EMPTY : data.subarray(0, n);
     } finally {
       this.release();
     }

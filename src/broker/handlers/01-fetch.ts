@@ -13,6 +13,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import type { FetchRequest, FetchResponse, FetchResponseFetchableTopicResponse, FetchResponsePartitionData } from '../../protocol/messages/01-fetch.js';
 import { StorageError } from '../../storage/errors.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
+import { releaseReadBuffer } from '../../storage/read-buffers.js';
 import type { BrokerContext } from '../context.js';
 import { FetchSession, type SessionPartition } from '../fetch-sessions.js';
 import { ZERO_UUID } from './common.js';
@@ -152,6 +153,8 @@ export default defineHandler({
         out.logStartOffset = BigInt(log.logStartOffset);
         out.abortedTransactions = readCommitted ? [] : null;
         const room = Math.min(t.maxBytes, req.maxBytes - bytes);
+        // What an earlier round read (less than minBytes in all) is read again: its buffer goes back.
+        if (out.records) releaseReadBuffer(out.records);
         if (room <= 0 && bytes > 0) {
           out.records = EMPTY;
           continue;
@@ -174,6 +177,10 @@ export default defineHandler({
       return { bytes, errors: errors || targets.some((t) => t.missing !== undefined) };
     };
 
+    // The read buffers go back to the pool once the socket has taken the response.
+    ctx.afterResponse(() => {
+      for (const t of readable) if (t.out.records) releaseReadBuffer(t.out.records);
+    });
     let state = await collect();
     const deadline = b.now() + req.maxWaitMs;
     while (state.bytes < req.minBytes && !state.errors && readable.length > 0 && !b.shutdown.aborted) {

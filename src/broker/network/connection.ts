@@ -15,7 +15,8 @@ export interface ConnectionInfo {
 }
 
 /** The router's answer to one frame: bytes to send (in order), nothing (acks=0), or close. */
-export type FrameResult = { kind: 'respond'; chunks: Buffer[] } | { kind: 'none' } | { kind: 'close'; reason: string };
+/** respond: the response frame's chunks, and what to run once the socket has taken them (see RequestContext.afterResponse). */
+export type FrameResult = { kind: 'respond'; chunks: Buffer[]; written?: () => void } | { kind: 'none' } | { kind: 'close'; reason: string };
 
 export type FrameHandler = (frame: Buffer, conn: ConnectionInfo) => Promise<FrameResult> | FrameResult;
 
@@ -159,7 +160,7 @@ export class Connection implements ConnectionInfo {
           return;
         }
         if (result.kind === 'respond') {
-          this.write(result.chunks);
+          this.write(result.chunks, result.written);
           // Backpressure: a client that does not read its answers must not make us buffer them
           // without bound. Handle its next request once the socket has drained (Kafka likewise
           // mutes a channel until its response is sent).
@@ -188,14 +189,17 @@ export class Connection implements ConnectionInfo {
     });
   }
 
-  private write(chunks: Buffer[]): void {
+  private write(chunks: Buffer[], written?: () => void): void {
     let total = 0;
     for (const c of chunks) total += c.length;
     const len = Buffer.allocUnsafe(4);
     len.writeInt32BE(total, 0);
     this.socket.cork();
     this.socket.write(len);
-    for (const c of chunks) this.socket.write(c);
+    const last = chunks.length - 1;
+    // The callback of the last write runs once the whole corked frame has been handed to the kernel
+    // (or the write failed and the socket let go of it).
+    for (let i = 0; i <= last; i++) this.socket.write(chunks[i]!, i === last ? written : undefined);
     this.socket.uncork();
   }
 

@@ -67,6 +67,7 @@ export class Router {
     }
 
     let closeReason: string | undefined;
+    let after: Array<() => void> | undefined;
     const ctx: RequestContext = {
       apiKey,
       apiVersion,
@@ -77,15 +78,23 @@ export class Router {
       requestClose: (reason) => {
         closeReason = reason;
       },
+      afterResponse: (fn) => {
+        (after ??= []).push(fn);
+      },
     };
     const response: unknown = await (handler.handle as (req: unknown, ctx: RequestContext) => unknown)(request, ctx);
-    if (closeReason !== undefined) return { kind: 'close', reason: closeReason };
-    if (response === null) return { kind: 'none' };
+    if (closeReason !== undefined || response === null) {
+      if (after) for (const fn of after) fn();
+      return closeReason !== undefined ? { kind: 'close', reason: closeReason } : { kind: 'none' };
+    }
 
     const w = new Writer(256);
     encodeResponseHeader(w, { correlationId }, responseHeaderVersion(apiKey, apiVersion));
     codec.encodeResponse(w, response, apiVersion);
-    return { kind: 'respond', chunks: w.toChunks() };
+    const chunks = w.toChunks();
+    if (!after) return { kind: 'respond', chunks };
+    const fns = after;
+    return { kind: 'respond', chunks, written: () => fns.forEach((fn) => fn()) };
   };
 
   private apiVersionsFallback(correlationId: number): FrameResult {
