@@ -293,7 +293,7 @@ async function startTributary(dir: string, profileDir: string): Promise<RunningB
   const nodeFlags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const args = [
     ...nodeFlags,
-    join(root, 'dist/src/cli/tributary.js'),
+    join(root, 'dist/tributary.mjs'),
     'server-start',
     join(root, 'config/server.properties'),
     '--override',

@@ -13,4 +13,4 @@ for a in "$@"; do
     *) args+=("$a") ;;
   esac
 done
-exec node "$here/../dist/src/cli/tributary.js" server-start "${args[@]}"
+exec node "$here/../dist/tributary.mjs" server-start "${args[@]}"

@@ -20,7 +20,7 @@ cleanup() { [[ -n "$BROKER_PID" ]] && kill "$BROKER_PID" 2>/dev/null || true; rm
 trap cleanup EXIT
 
 start_broker() { # $1 = profile dir
-  node --cpu-prof --cpu-prof-dir="$1" dist/src/cli/tributary.js server-start config/server.properties \
+  node --cpu-prof --cpu-prof-dir="$1" dist/tributary.mjs server-start config/server.properties \
     --override "listeners=PLAINTEXT://127.0.0.1:$PORT" --override "advertised.listeners=PLAINTEXT://127.0.0.1:$PORT" \
     --override "log.dirs=$DATA" >>"$OUT/broker.log" 2>&1 &
   BROKER_PID=$!

@@ -2,7 +2,7 @@
 
 KAFKA_BOOTSTRAP set: the suite uses that broker as it is. Unset: the session starts one itself on
 a free loopback port and a temp dir, and stops it at the end:
-  - Tributary (default): node dist/src/cli/tributary.js server-start <tmp>/server.properties
+  - Tributary (default): node dist/tributary.mjs server-start <tmp>/server.properties
     --override listeners=... --override advertised.listeners=... --override log.dirs=<tmp>/data
   - Apache Kafka, when INTEROP_BROKER=kafka: scripts/kafka-ref.sh (jars from scripts/fetch-kafka.sh)
 """
@@ -26,7 +26,7 @@ CACHE = os.path.join(ROOT, ".cache")
 VENV_KP2 = os.path.join(CACHE, "venv", "bin", "python")
 VENV_KP3 = os.path.join(CACHE, "venv-kp3", "bin", "python")
 JAVA_JAR = os.path.join(HERE, "java", "target", "interop-client.jar")
-TRIBUTARY_CLI = os.path.join(ROOT, "dist", "src", "cli", "tributary.js")
+TRIBUTARY_CLI = os.path.join(ROOT, "dist", "tributary.mjs")
 KAFKA_REF = os.path.join(ROOT, "scripts", "kafka-ref.sh")
 START_DEADLINE_S = 60
 EXTERNAL_BROKER = os.environ.get("KAFKA_BOOTSTRAP")  # set before the session starts: an outside broker

@@ -15,7 +15,7 @@ import { decodeRecordSetSync } from '../../src/protocol/records/index.js';
 import { batch, createTopic, fetchRequest, produceRequest } from './helpers/broker-client.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const cli = join(root, 'dist/src/cli/tributary.js');
+const cli = join(root, 'dist/tributary.mjs');
 
 /** Starts `tributary server-start` and resolves with the child and its bound port (from its log). */
 function startProcess(props: string, overrides: string[]): Promise<{ child: ChildProcess; port: number }> {
