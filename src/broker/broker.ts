@@ -82,6 +82,7 @@ export class Broker {
       decompress: (codec, data) => decompress(codec, data),
       recoveryCheckpointIntervalMs: config.int('log.flush.offset.checkpoint.interval.ms'),
       logStartOffsetCheckpointIntervalMs: config.int('log.flush.start.offset.checkpoint.interval.ms'),
+      retentionCheckIntervalMs: config.int('log.retention.check.interval.ms'),
     });
     const topics = new TopicManager(state, store, logManager, config, log);
     await topics.openAll();

@@ -17,10 +17,12 @@ export interface LogConfig {
   flushMessages: number;
   /** flush.ms / log.flush.interval.ms (never). */
   flushMs: number;
-  /** retention.ms (7 days; -1 = unlimited). Stored, not enforced yet. */
+  /** retention.ms (7 days; negative = unlimited): Log.deleteOldSegments, with cleanup.policy delete. */
   retentionMs: number;
-  /** retention.bytes (-1 = unlimited). Stored, not enforced yet. */
+  /** retention.bytes (-1 = unlimited): Log.deleteOldSegments, with cleanup.policy delete. */
   retentionBytes: number;
+  /** cleanup.policy includes `delete` (the default): retention applies. `compact` alone: it does not. */
+  cleanupDelete: boolean;
   /** message.timestamp.type: CreateTime or LogAppendTime. The broker's validator applies it. */
   messageTimestampType: 'CreateTime' | 'LogAppendTime';
   /** max.message.bytes / message.max.bytes (1048588). The broker's validator applies it. */
@@ -40,6 +42,7 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   flushMs: NEVER,
   retentionMs: 7 * 24 * 60 * 60 * 1000,
   retentionBytes: -1,
+  cleanupDelete: true,
   messageTimestampType: 'CreateTime',
   maxMessageBytes: 1048588,
   fileDeleteDelayMs: 60000,
@@ -55,6 +58,7 @@ export const TOPIC_CONFIG_KEYS: Readonly<Record<string, keyof LogConfig>> = Obje
   'flush.ms': 'flushMs',
   'retention.ms': 'retentionMs',
   'retention.bytes': 'retentionBytes',
+  'cleanup.policy': 'cleanupDelete',
   'message.timestamp.type': 'messageTimestampType',
   'max.message.bytes': 'maxMessageBytes',
   'file.delete.delay.ms': 'fileDeleteDelayMs',
@@ -73,6 +77,10 @@ function setField(out: Partial<LogConfig>, key: string, field: keyof LogConfig, 
     const s = String(v).trim();
     if (s !== 'CreateTime' && s !== 'LogAppendTime') throw new Error(`invalid value for ${key}: ${s}`);
     out.messageTimestampType = s;
+  } else if (field === 'cleanupDelete') {
+    const policies = String(v).split(',').map((x) => x.trim()).filter((x) => x !== '');
+    for (const x of policies) if (x !== 'delete' && x !== 'compact') throw new Error(`invalid value for ${key}: ${String(v)}`);
+    out.cleanupDelete = policies.includes('delete');
   } else {
     (out as Record<string, number>)[field] = toNumber(key, v);
   }

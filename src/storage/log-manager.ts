@@ -35,6 +35,8 @@ export interface LogManagerOptions {
   logStartOffsetCheckpointIntervalMs?: number;
   /** How often logs are checked against flush.ms (Kafka: log.flush.scheduler.interval.ms). Default 1000. */
   flushCheckIntervalMs?: number;
+  /** log.retention.check.interval.ms (300000): how often retention runs (Log.deleteOldSegments). 0 disables it. */
+  retentionCheckIntervalMs?: number;
   /** Logs loaded concurrently per dir (Kafka: num.recovery.threads.per.data.dir). Default 4. */
   recoveryThreadsPerDir?: number;
 }
@@ -129,6 +131,8 @@ export class LogManager {
     if (rpMs > 0) this.every(rpMs, () => this.checkpointRecoveryOffsets());
     if (lsoMs > 0) this.every(lsoMs, () => this.checkpointLogStartOffsets());
     if (flushMs > 0) this.every(flushMs, () => this.flushByTime());
+    const retentionMs = this.opts.retentionCheckIntervalMs ?? 300_000;
+    if (retentionMs > 0) this.every(retentionMs, async () => void (await this.deleteOldSegments()));
   }
 
   private every(ms: number, fn: () => Promise<void>): void {
@@ -333,6 +337,19 @@ export class LogManager {
 
   async checkpointLogStartOffsets(): Promise<void> {
     for (const dir of this.logDirs) await writeOffsetCheckpoint(join(dir, LOG_START_OFFSET_CHECKPOINT), this.entries(dir, (l) => l.logStartOffset));
+  }
+
+  /** Retention on every log (see Log.deleteOldSegments); returns how many segments were deleted. */
+  async deleteOldSegments(): Promise<number> {
+    let n = 0;
+    for (const l of this.allLogs()) {
+      try {
+        n += await l.deleteOldSegments();
+      } catch {
+        // a log closed or deleted meanwhile; the next round sees the current set
+      }
+    }
+    return n;
   }
 
   private async flushByTime(): Promise<void> {

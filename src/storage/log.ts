@@ -690,18 +690,76 @@ export class Log implements PartitionLog {
     });
   }
 
-  /** Deletes the segments whose every offset is below `offset` (never the active one). */
-  private async deleteSegmentsBelow(offset: number): Promise<void> {
+  /** Deletes the segments whose every offset is below `offset` (never the active one); returns how many. */
+  private async deleteSegmentsBelow(offset: number): Promise<number> {
     const segs = this.segs;
     let n = 0;
     while (n < segs.length - 1 && segs[n + 1]!.baseOffset <= offset) n++;
-    if (n === 0) return;
+    if (n === 0) return 0;
     this.segs = segs.slice(n);
     for (const seg of segs.slice(0, n)) {
       const finish = await seg.markDeleted();
       this.scheduleDelete(finish);
     }
     await this.psm.deleteSnapshotsBefore(this.segs[0]!.baseOffset);
+    return n;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Retention
+
+  /**
+   * Kafka's retention for cleanup.policy=delete (UnifiedLog.deleteOldSegments), run by the
+   * LogManager every log.retention.check.interval.ms: from the oldest segment on, deletes those
+   * whose newest record is older than retention.ms, then those that keep the log above
+   * retention.bytes, then those wholly below the log start offset (after DeleteRecords). Only
+   * segments whose records are all below the high watermark go; when every segment qualifies, the
+   * active one too, after rolling a new empty one at the log end. The log start offset moves to the
+   * first remaining segment. Deleted files linger as *.deleted for file.delete.delay.ms. Returns
+   * how many segments were deleted.
+   */
+  deleteOldSegments(): Promise<number> {
+    return this.enqueue(async () => {
+      if (this.closed) return 0;
+      let deleted = 0;
+      if (this.cfg.cleanupDelete && this.cfg.retentionMs >= 0) {
+        const now = this.now();
+        const times = await Promise.all(this.segs.map((s) => s.largestTimestamp()));
+        deleted += await this.deleteLeading((_s, i) => now - times[i]! > this.cfg.retentionMs);
+      }
+      if (this.cfg.cleanupDelete && this.cfg.retentionBytes >= 0) {
+        let excess = this.size - this.cfg.retentionBytes;
+        deleted += await this.deleteLeading((s) => {
+          if (excess - s.size < 0) return false;
+          excess -= s.size;
+          return true;
+        });
+      }
+      deleted += await this.deleteSegmentsBelow(this.lso);
+      return deleted;
+    });
+  }
+
+  /** Deletes the longest run of oldest segments `doomed` accepts (inside the writer queue). */
+  private async deleteLeading(doomed: (s: LogSegment, i: number) => boolean): Promise<number> {
+    const segs = this.segs;
+    const hw = this.highWatermark;
+    let n = 0;
+    while (n < segs.length) {
+      const s = segs[n]!;
+      const last = n === segs.length - 1;
+      const upper = last ? this.leo : segs[n + 1]!.baseOffset;
+      if ((last && s.size === 0) || upper > hw || !doomed(s, n)) break;
+      n++;
+    }
+    if (n === 0) return 0;
+    if (n === segs.length) await this.roll(this.leo); // the log keeps an (empty) active segment
+    const newStart = this.segs[n]!.baseOffset;
+    if (newStart > this.lso) {
+      this.lso = newStart;
+      this.psm.truncateHead(newStart);
+    }
+    return this.deleteSegmentsBelow(newStart);
   }
 
   private scheduleDelete(run: () => Promise<void>): void {

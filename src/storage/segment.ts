@@ -121,6 +121,19 @@ export class LogSegment {
     this.created = opts.now();
   }
 
+  /**
+   * Kafka's LogSegment.largestTimestamp, what retention.ms is measured against: the newest record
+   * timestamp, or the .log file's modification time when the segment holds none.
+   */
+  async largestTimestamp(): Promise<number> {
+    if (this.maxTimestampSoFar >= 0n) return Number(this.maxTimestampSoFar);
+    try {
+      return (await stat(this.logPath)).mtimeMs;
+    } catch {
+      return this.created;
+    }
+  }
+
   get logPath(): string {
     return join(this.dir, offsetFileName(this.baseOffset, LOG_SUFFIX));
   }

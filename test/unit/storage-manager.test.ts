@@ -60,6 +60,7 @@ describe('LogManager', () => {
     assert.deepEqual(parseTopicConfig({ 'segment.bytes': '1024', 'flush.messages': '1', 'cleanup.policy': 'compact', 'message.timestamp.type': 'LogAppendTime' }), {
       segmentBytes: 1024,
       flushMessages: 1,
+      cleanupDelete: false,
       messageTimestampType: 'LogAppendTime',
     });
     assert.equal(parseTopicConfig({ 'flush.messages': '9223372036854775807' }).flushMessages, Number.MAX_SAFE_INTEGER);

@@ -125,7 +125,7 @@ export const BROKER_CONFIGS: readonly ConfigDef[] = [
   d({ name: 'log.flush.scheduler.interval.ms', type: 'long', default: LONG_MAX }),
   d({ name: 'log.flush.offset.checkpoint.interval.ms', type: 'int', default: '60000', min: 0 }),
   d({ name: 'log.flush.start.offset.checkpoint.interval.ms', type: 'int', default: '60000', min: 0 }),
-  // Retention and cleaning (parsed now, enforced by a later version)
+  // Retention (enforced: Log.deleteOldSegments) and cleaning (compaction parsed, not enforced yet)
   d({ name: 'log.retention.ms', type: 'long', default: null, dynamic: true }),
   d({ name: 'log.retention.minutes', type: 'int', default: null }),
   d({ name: 'log.retention.hours', type: 'int', default: '168' }),
