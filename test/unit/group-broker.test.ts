@@ -287,4 +287,28 @@ describe('group APIs against the embedded broker', () => {
     const gone = await c.send(ApiKey.OffsetFetch, { groupId: 'pair', topics: null, groups: [], requireStable: false }, { version: 7 });
     assert.deepEqual(gone.topics, [], 'a deleted group stays deleted');
   });
+
+  test('deleting a topic removes every group\'s committed offsets of it, durably', async () => {
+    await createTopic(c, 'doomed', 2);
+    for (const g of ['del-a', 'del-b']) {
+      const cr = await c.send(ApiKey.OffsetCommit, commitRequest(g, -1, '', 'doomed', [[0, 5n], [1, 7n]]));
+      assert.deepEqual(cr.topics[0]!.partitions.map((x) => x.errorCode), [0, 0]);
+      const other = await c.send(ApiKey.OffsetCommit, commitRequest(g, -1, '', 'gt', [[3, 9n]]));
+      assert.equal(other.topics[0]!.partitions[0]!.errorCode, 0);
+    }
+    const del = await c.send(ApiKey.DeleteTopics, { topics: [], topicNames: ['doomed'], timeoutMs: 10_000 }, { version: 4 });
+    assert.equal(del.responses[0]!.errorCode, 0);
+    const fetchAll = async (g: string): Promise<Array<[string, number, bigint]>> => {
+      const f = await c.send(ApiKey.OffsetFetch, { groupId: g, topics: null, groups: [], requireStable: false }, { version: 7 });
+      return f.topics.flatMap((t) => t.partitions.map((x): [string, number, bigint] => [t.name, x.partitionIndex, x.committedOffset]));
+    };
+    for (const g of ['del-a', 'del-b']) assert.deepEqual(await fetchAll(g), [['gt', 3, 9n]]);
+    // Tombstones in __consumer_offsets: a restart does not bring them back, nor does a new topic of that name.
+    await c.close();
+    await tb.restart();
+    await tb.broker.groups.loaded;
+    c = await connect(tb, { requestTimeoutMs: 20_000 });
+    await createTopic(c, 'doomed', 2);
+    for (const g of ['del-a', 'del-b']) assert.deepEqual(await fetchAll(g), [['gt', 3, 9n]]);
+  });
 });

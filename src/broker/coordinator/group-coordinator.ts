@@ -1516,6 +1516,35 @@ export class GroupCoordinator {
     return { errorCode: ErrorCode.NONE, topics: out };
   }
 
+  /**
+   * Kafka's onPartitionsDeleted: the committed offsets of deleted topics are removed from every
+   * group, with tombstones in __consumer_offsets, so a topic created again under the same name
+   * does not start its consumers at stale positions. Returns how many offsets went.
+   */
+  async onTopicsDeleted(topics: readonly string[]): Promise<number> {
+    if (topics.length === 0 || this.closed) return 0;
+    let removed = 0;
+    const writes: Array<Promise<number>> = [];
+    const groups: Array<ClassicGroup | ConsumerGroup> = [...this.groups.values(), ...this.consumerGroups.values()];
+    for (const g of groups) {
+      if (this.groupAccessError(g.groupId) !== ErrorCode.NONE) continue;
+      const records: StoredRecord[] = [];
+      for (const topic of topics) {
+        const parts = g.offsets.get(topic);
+        if (!parts) continue;
+        for (const p of [...parts.keys()]) {
+          g.deleteOffset(topic, p);
+          records.push({ key: encodeOffsetCommitKey(g.groupId, topic, p), value: null });
+          removed++;
+        }
+      }
+      if (records.length > 0) writes.push(this.append(g.groupId, records));
+    }
+    await Promise.all(writes);
+    if (removed > 0) this.log?.info({ topics, removed }, 'removed the committed offsets of deleted topics');
+    return removed;
+  }
+
   // ===========================================================================================
   // ListGroups, DescribeGroups, DeleteGroups
 

@@ -1,7 +1,7 @@
 /**
  * DeleteTopics v0-v6, by name or (v6+) by topic id. Honours delete.topic.enable
  * (TOPIC_DELETION_DISABLED). Partition directories are renamed *-delete and removed in the
- * background, as Kafka does.
+ * background, as Kafka does, and every group's committed offsets of the topic are removed.
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import type { DeleteTopicsResponseDeletableTopicResult } from '../../protocol/messages/20-delete-topics.js';
@@ -29,6 +29,8 @@ export default defineHandler({
         continue;
       }
       const res = await b.topics.delete(t.name);
+      // As Kafka's coordinator does on partition deletion: no group keeps offsets of a deleted topic.
+      if (res.errorCode === ErrorCode.NONE) await b.groups.onTopicsDeleted([t.name]);
       responses.push({ name: t.name, topicId: t.topicId, errorCode: res.errorCode, errorMessage: res.errorMessage });
     }
     return { throttleTimeMs: 0, responses };
