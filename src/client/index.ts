@@ -1,3 +1,4 @@
-// The client library: connections now; producer, consumer and admin build on them.
+// The client library: connections and the admin client now; producer and consumer build on them.
 export * from './errors.js';
 export * from './connection.js';
+export * from './admin.js';

@@ -1,5 +1,6 @@
 """KafkaJS 2.2.4 and @platformatic/kafka (from the project's devDependencies), each a node script
-in js/ run once per codec; a script exits non-zero with the first mismatch."""
+in js/ run once per codec, and Tributary's own admin client (js/admin.mjs); a script exits non-zero
+with the first mismatch."""
 import os
 import shutil
 
@@ -20,3 +21,12 @@ def test_produce_consume_list_offsets(bootstrap, client, codec):
                  "run npm ci")
     topic = spec.topic_name(client, codec)
     run_client([node, os.path.join(HERE, "js", SCRIPTS[client]), bootstrap, topic, codec], cwd=ROOT)
+
+
+def test_tributary_admin_client(bootstrap):
+    """Tributary's own admin client (src/client/admin.ts, built to dist/) against the broker under
+    test: the same script passes against Apache Kafka (INTEROP_BROKER=kafka)."""
+    node = shutil.which("node")
+    assert node, "node is not on PATH"
+    require_file(os.path.join(ROOT, "dist", "src", "index.js"), "run npm run build")
+    run_client([node, os.path.join(HERE, "js", "admin.mjs"), bootstrap, spec.topic_name("admin")], cwd=ROOT)

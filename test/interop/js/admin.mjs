@@ -1,0 +1,65 @@
+// Tributary's own admin client (dist/src/client/admin.js) against the broker under test, Tributary
+// or Apache Kafka: create, describe, add partitions, describe and alter configs, delete, and the
+// per-topic failures a Kafka user meets. Exits non-zero at the first mismatch; prints OK.
+//   node admin.mjs <bootstrap> <topic prefix>
+import assert from 'node:assert/strict';
+import { Admin, AdminError } from '../../../dist/src/index.js';
+
+const [bootstrap, prefix] = process.argv.slice(2);
+const admin = await Admin.connect({ bootstrap, requestTimeoutMs: 60_000 });
+const a = `${prefix}-a`;
+const b = `${prefix}-b`;
+try {
+  const cluster = await admin.describeCluster();
+  assert.ok(cluster.clusterId.length > 0 && cluster.brokers.length === 1, JSON.stringify(cluster));
+
+  await admin.createTopics([
+    { name: a, partitions: 3, replicationFactor: 1, configs: { 'retention.ms': '3600000' } },
+    { name: b, partitions: 1, replicationFactor: 1 },
+  ]);
+  const topics = await admin.listTopics();
+  assert.ok(topics.includes(a) && topics.includes(b), topics.join(' '));
+  assert.ok(!topics.includes('__consumer_offsets'), 'internal topics are listed only when asked');
+
+  const [da] = await admin.describeTopics([a]);
+  assert.equal(da.partitions.length, 3);
+  for (const p of da.partitions) assert.deepEqual([p.replicas, p.isr], [[p.leader], [p.leader]]);
+
+  await admin.createPartitions([{ topic: a, count: 4 }]);
+  // Kafka applies new partitions through its controller: wait until metadata shows them.
+  for (let i = 0; ; i++) {
+    const [d] = await admin.describeTopics([a]);
+    if (d.partitions.length === 4) break;
+    assert.ok(i < 100, `still ${d.partitions.length} partitions`);
+    await new Promise((r) => setTimeout(r, 50)); // poll interval
+  }
+
+  const topic = { type: 'topic', name: a };
+  const [c1] = await admin.describeConfigs([topic], { keys: ['retention.ms', 'cleanup.policy'] });
+  const v1 = Object.fromEntries(c1.entries.map((e) => [e.name, [e.value, e.source]]));
+  assert.deepEqual(v1['retention.ms'], ['3600000', 'TOPIC_CONFIG']);
+  assert.equal(v1['cleanup.policy'][0], 'delete');
+
+  await admin.incrementalAlterConfigs(topic, [{ name: 'retention.ms', op: 'delete' }, { name: 'max.message.bytes', value: '64000' }]);
+  const [c2] = await admin.describeConfigs([topic], { keys: ['retention.ms', 'max.message.bytes'] });
+  const v2 = Object.fromEntries(c2.entries.map((e) => [e.name, [e.value, e.source]]));
+  assert.deepEqual(v2['max.message.bytes'], ['64000', 'TOPIC_CONFIG']);
+  assert.notEqual(v2['retention.ms'][1], 'TOPIC_CONFIG', 'the override is gone');
+
+  const failed = await admin.createTopics([{ name: a, partitions: 1, replicationFactor: 1 }]).then(() => null, (e) => e);
+  assert.ok(failed instanceof AdminError, String(failed));
+  assert.equal(failed.failures[0].error.errorName, 'TOPIC_ALREADY_EXISTS');
+  const missing = await admin.describeTopics([`${prefix}-missing`]).then(() => null, (e) => e);
+  assert.ok(missing instanceof AdminError && missing.failures[0].error.errorName === 'UNKNOWN_TOPIC_OR_PARTITION', String(missing));
+
+  await admin.deleteTopics([a, b]);
+  for (let i = 0; ; i++) {
+    const left = (await admin.listTopics()).filter((t) => t === a || t === b);
+    if (left.length === 0) break;
+    assert.ok(i < 100, `still listed: ${left.join(' ')}`);
+    await new Promise((r) => setTimeout(r, 50)); // poll interval
+  }
+  console.log('OK');
+} finally {
+  await admin.close();
+}

@@ -1,0 +1,92 @@
+// The admin client (src/client/admin.ts) against the embedded broker: topics, partitions,
+// configs and the cluster, and per-topic failures reported as AdminError. The interop suite runs
+// the same client against Apache Kafka (test/interop/js/admin.mjs).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Admin, AdminError } from '../../src/client/index.js';
+import { startBroker, type TestBroker } from './helpers/broker-client.js';
+
+describe('Admin', () => {
+  let tb: TestBroker;
+  let admin: Admin;
+  before(async () => {
+    tb = await startBroker({ 'num.partitions': 3 });
+    admin = await Admin.connect({ bootstrap: `127.0.0.1:${tb.broker.port}` });
+  });
+  after(async () => {
+    await admin.close();
+    await tb.close();
+  });
+
+  test('create, list, describe, add partitions, delete', async () => {
+    await admin.createTopics([{ name: 'adm-a', partitions: 2, configs: { 'retention.ms': '3600000' } }, { name: 'adm-b' }]);
+    assert.deepEqual((await admin.listTopics()).filter((t) => t.startsWith('adm-')), ['adm-a', 'adm-b']);
+    const [a, b] = await admin.describeTopics(['adm-a', 'adm-b']);
+    assert.equal(a!.name, 'adm-a');
+    assert.match(a!.topicId, /^[0-9a-f-]{36}$/);
+    assert.deepEqual(a!.partitions.map((p) => [p.partition, p.leader, p.replicas, p.isr]), [
+      [0, 1, [1], [1]],
+      [1, 1, [1], [1]],
+    ]);
+    assert.equal(b!.partitions.length, 3, 'num.partitions applies when none is given');
+
+    await admin.createPartitions([{ topic: 'adm-a', count: 5 }]);
+    assert.equal((await admin.describeTopics(['adm-a']))[0]!.partitions.length, 5);
+
+    await admin.deleteTopics(['adm-a', 'adm-b']);
+    assert.deepEqual((await admin.listTopics()).filter((t) => t.startsWith('adm-')), []);
+  });
+
+  test('validateOnly creates nothing', async () => {
+    await admin.createTopics([{ name: 'adm-dry', partitions: 1 }], { validateOnly: true });
+    assert.ok(!(await admin.listTopics()).includes('adm-dry'));
+  });
+
+  test('per-topic failures reject with AdminError naming each, after applying the rest', async () => {
+    await admin.createTopics([{ name: 'adm-dup' }]);
+    const err = await admin.createTopics([{ name: 'adm-dup' }, { name: 'bad name!' }, { name: 'adm-ok' }]).then(
+      () => assert.fail('expected AdminError'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof AdminError);
+    assert.deepEqual(
+      err.failures.map((f) => [f.resource, f.error.errorName]),
+      [
+        ['adm-dup', 'TOPIC_ALREADY_EXISTS'],
+        ['bad name!', 'INVALID_TOPIC_EXCEPTION'],
+      ],
+    );
+    assert.ok((await admin.listTopics()).includes('adm-ok'), 'the valid topic was still created');
+    await assert.rejects(admin.describeTopics(['adm-missing']), (e: unknown) => e instanceof AdminError && e.failures[0]!.error.errorName === 'UNKNOWN_TOPIC_OR_PARTITION');
+    await assert.rejects(admin.deleteTopics(['adm-missing']), AdminError);
+    await assert.rejects(admin.createPartitions([{ topic: 'adm-ok', count: 1 }]), (e: unknown) => e instanceof AdminError && e.failures[0]!.error.errorName === 'INVALID_PARTITIONS');
+  });
+
+  test('describe and alter topic and broker configs', async () => {
+    await admin.createTopics([{ name: 'adm-cfg', partitions: 1, configs: { 'cleanup.policy': 'compact' } }]);
+    const topic = { type: 'topic' as const, name: 'adm-cfg' };
+    const [d] = await admin.describeConfigs([topic], { keys: ['cleanup.policy', 'retention.ms'] });
+    const byName = new Map(d!.entries.map((e) => [e.name, e]));
+    assert.deepEqual(byName.get('cleanup.policy'), { name: 'cleanup.policy', value: 'compact', source: 'TOPIC_CONFIG', isDefault: false, readOnly: false, sensitive: false });
+    assert.equal(byName.get('retention.ms')!.value, '604800000');
+    assert.equal(byName.get('retention.ms')!.source, 'DEFAULT_CONFIG');
+    assert.equal(byName.get('retention.ms')!.isDefault, true);
+
+    await admin.incrementalAlterConfigs(topic, [{ name: 'retention.ms', value: '1000' }, { name: 'cleanup.policy', op: 'delete' }]);
+    const [after] = await admin.describeConfigs([topic], { keys: ['cleanup.policy', 'retention.ms'] });
+    const now = new Map(after!.entries.map((e) => [e.name, e.value]));
+    assert.equal(now.get('retention.ms'), '1000');
+    assert.equal(now.get('cleanup.policy'), 'delete');
+
+    const [broker] = await admin.describeConfigs([{ type: 'broker', name: '1' }], { keys: ['num.partitions'] });
+    assert.equal(broker!.entries[0]!.value, '3');
+    await assert.rejects(admin.incrementalAlterConfigs(topic, [{ name: 'retention.ms', value: 'soon' }]), AdminError);
+  });
+
+  test('describeCluster', async () => {
+    const c = await admin.describeCluster();
+    assert.equal(c.controllerId, 1);
+    assert.deepEqual(c.brokers.map((b) => [b.nodeId, b.host, b.port]), [[1, '127.0.0.1', tb.broker.port]]);
+    assert.ok(c.clusterId.length > 0);
+  });
+});
