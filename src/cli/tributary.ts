@@ -5,6 +5,13 @@
  */
 import { Command } from 'commander';
 import { serverStart } from './server-start.js';
+import { topicsCommand } from './topics.js';
+
+// A closed pipe (`... --list | head`) ends the output, as it does for Kafka's tools: no stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 
 const program = new Command();
 program.name('tributary').description('Tributary: a Kafka-compatible broker, client and tools for Node.js');
@@ -17,6 +24,17 @@ program
   .option('--daemon', 'accepted for compatibility with kafka-server-start.sh; runs in the foreground')
   .action(async (file: string, opts: { override: string[] }) => {
     process.exitCode = await serverStart(file, opts.override);
+  });
+
+program
+  .command('topics')
+  .description('Create, list, describe, alter and delete topics, as kafka-topics.sh does (its flags: topics --help)')
+  .helpOption(false)
+  .allowUnknownOption()
+  .allowExcessArguments()
+  .argument('[flags...]', "kafka-topics.sh's flags")
+  .action(async (flags: string[]) => {
+    process.exitCode = await topicsCommand(flags);
   });
 
 await program.parseAsync(process.argv);
