@@ -67,11 +67,13 @@ export class Broker {
 
     const store = new FileMetadataStore(config.get('metadata.log.dir') ?? config.logDirs[0]!);
     const state: ClusterState = await store.load();
-    for (const [k, v] of Object.entries(state.brokerConfigs)) {
-      try {
-        config.setDynamic(k, v);
-      } catch (err) {
-        log.warn({ err }, `ignoring stored dynamic config ${k}`);
+    for (const [scope, values] of [['broker', state.brokerConfigs], ['default', state.brokerDefaultConfigs]] as const) {
+      for (const [k, v] of Object.entries(values)) {
+        try {
+          config.setDynamic(k, v, scope);
+        } catch (err) {
+          log.warn({ err }, `ignoring stored dynamic config ${k}`);
+        }
       }
     }
     const logManager = await LogManager.open({

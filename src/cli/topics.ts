@@ -258,7 +258,7 @@ function describeTopic(
   const minIsr = Number(entries.find((e) => e.name === 'min.insync.replicas')?.value ?? '1');
   const filtering = o.underReplicatedPartitions || o.unavailablePartitions || o.underMinIsrPartitions || o.atMinIsrPartitions;
   if (o.topicsWithOverrides) {
-    if (entries.some((e) => e.source === 'TOPIC_CONFIG')) io.out(summary);
+    if (entries.some((e) => e.source === 'DYNAMIC_TOPIC_CONFIG')) io.out(summary);
     return;
   }
   if (!filtering) io.out(summary);

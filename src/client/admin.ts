@@ -20,7 +20,8 @@ import { Connection, type ConnectionOptions } from './connection.js';
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 const RESOURCE_TYPE = { topic: 2, broker: 4 } as const;
-const CONFIG_SOURCES = ['UNKNOWN', 'TOPIC_CONFIG', 'DYNAMIC_BROKER_CONFIG', 'DYNAMIC_DEFAULT_BROKER_CONFIG', 'STATIC_BROKER_CONFIG', 'DEFAULT_CONFIG', 'DYNAMIC_BROKER_LOGGER_CONFIG', 'CLIENT_METRICS_CONFIG', 'GROUP_CONFIG'] as const;
+// The names of the Java AdminClient's ConfigEntry.ConfigSource (the protocol's TOPIC_CONFIG is DYNAMIC_TOPIC_CONFIG there).
+const CONFIG_SOURCES = ['UNKNOWN', 'DYNAMIC_TOPIC_CONFIG', 'DYNAMIC_BROKER_CONFIG', 'DYNAMIC_DEFAULT_BROKER_CONFIG', 'STATIC_BROKER_CONFIG', 'DEFAULT_CONFIG', 'DYNAMIC_BROKER_LOGGER_CONFIG', 'DYNAMIC_CLIENT_METRICS_CONFIG', 'DYNAMIC_GROUP_CONFIG'] as const;
 const ALTER_OPS = { set: 0, delete: 1, append: 2, subtract: 3 } as const;
 
 export interface AdminOptions extends Partial<Omit<ConnectionOptions, 'host' | 'port'>> {
@@ -57,13 +58,17 @@ export interface TopicDescription {
 
 export type ConfigResource = { type: keyof typeof RESOURCE_TYPE; name: string };
 
+export type ConfigSourceName = (typeof CONFIG_SOURCES)[number];
+
 export interface ConfigEntry {
   name: string;
   value: string | null;
-  source: (typeof CONFIG_SOURCES)[number];
+  source: ConfigSourceName;
   isDefault: boolean;
   readOnly: boolean;
   sensitive: boolean;
+  /** Where else the value could come from, highest precedence first (only with includeSynonyms). */
+  synonyms: Array<{ name: string; value: string | null; source: ConfigSourceName }>;
 }
 
 export interface AlterConfigOp {
@@ -183,10 +188,13 @@ export class Admin {
   }
 
   /** The configs of topics or brokers (all keys, or `keys`), with where each value comes from. */
-  async describeConfigs(resources: readonly ConfigResource[], opts: { keys?: readonly string[] } = {}): Promise<Array<{ resource: ConfigResource; entries: ConfigEntry[] }>> {
+  async describeConfigs(
+    resources: readonly ConfigResource[],
+    opts: { keys?: readonly string[]; includeSynonyms?: boolean } = {},
+  ): Promise<Array<{ resource: ConfigResource; entries: ConfigEntry[] }>> {
     const res = await this.conn.send(ApiKey.DescribeConfigs, {
       resources: resources.map((r) => ({ resourceType: RESOURCE_TYPE[r.type], resourceName: r.name, configurationKeys: opts.keys ? [...opts.keys] : null })),
-      includeSynonyms: false,
+      includeSynonyms: opts.includeSynonyms ?? false,
       includeDocumentation: false,
     });
     check('describeConfigs', res.results.map((r) => ({ resource: r.resourceName, errorCode: r.errorCode, errorMessage: r.errorMessage })));
@@ -200,6 +208,7 @@ export class Admin {
           isDefault: c.configSource === 5 || (c.configSource < 0 && c.isDefault),
           readOnly: c.readOnly,
           sensitive: c.isSensitive,
+          synonyms: c.synonyms.map((y) => ({ name: y.name, value: y.value, source: CONFIG_SOURCES[y.source] ?? 'UNKNOWN' })),
         }))
         .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
     }));

@@ -67,7 +67,7 @@ describe('Admin', () => {
     const topic = { type: 'topic' as const, name: 'adm-cfg' };
     const [d] = await admin.describeConfigs([topic], { keys: ['cleanup.policy', 'retention.ms'] });
     const byName = new Map(d!.entries.map((e) => [e.name, e]));
-    assert.deepEqual(byName.get('cleanup.policy'), { name: 'cleanup.policy', value: 'compact', source: 'TOPIC_CONFIG', isDefault: false, readOnly: false, sensitive: false });
+    assert.deepEqual(byName.get('cleanup.policy'), { name: 'cleanup.policy', value: 'compact', source: 'DYNAMIC_TOPIC_CONFIG', isDefault: false, readOnly: false, sensitive: false, synonyms: [] });
     assert.equal(byName.get('retention.ms')!.value, '604800000');
     assert.equal(byName.get('retention.ms')!.source, 'DEFAULT_CONFIG');
     assert.equal(byName.get('retention.ms')!.isDefault, true);
@@ -88,5 +88,44 @@ describe('Admin', () => {
     assert.equal(c.controllerId, 1);
     assert.deepEqual(c.brokers.map((b) => [b.nodeId, b.host, b.port]), [[1, '127.0.0.1', tb.broker.port]]);
     assert.ok(c.clusterId.length > 0);
+  });
+});
+
+describe('dynamic broker configs: this broker and the cluster-wide default, as Kafka layers them', () => {
+  test('resource "" sets the default, resource "1" overrides it; both persist', async () => {
+    const tb = await startBroker();
+    let admin = await Admin.connect({ bootstrap: `127.0.0.1:${tb.broker.port}` });
+    try {
+      const cluster = { type: 'broker' as const, name: '' };
+      const broker = { type: 'broker' as const, name: '1' };
+      await admin.createTopics([{ name: 'layers', partitions: 1 }]);
+      const value = async (r: { type: 'broker' | 'topic'; name: string }, key: string): Promise<[string | null, string] | undefined> => {
+        const [d] = await admin.describeConfigs([r], { keys: [key] });
+        const e = d!.entries.find((x) => x.name === key);
+        return e ? [e.value, e.source] : undefined;
+      };
+      assert.deepEqual((await admin.describeConfigs([cluster]))[0]!.entries, [], 'no cluster default set yet');
+
+      await admin.incrementalAlterConfigs(cluster, [{ name: 'log.retention.ms', value: '100000' }]);
+      assert.deepEqual((await admin.describeConfigs([cluster]))[0]!.entries.map((e) => [e.name, e.value, e.source]), [['log.retention.ms', '100000', 'DYNAMIC_DEFAULT_BROKER_CONFIG']]);
+      assert.deepEqual(await value(broker, 'log.retention.ms'), ['100000', 'DYNAMIC_DEFAULT_BROKER_CONFIG']);
+      assert.deepEqual(await value({ type: 'topic', name: 'layers' }, 'retention.ms'), ['100000', 'DYNAMIC_DEFAULT_BROKER_CONFIG']);
+
+      await admin.incrementalAlterConfigs(broker, [{ name: 'log.retention.ms', value: '200000' }]);
+      assert.deepEqual(await value(broker, 'log.retention.ms'), ['200000', 'DYNAMIC_BROKER_CONFIG']);
+      assert.deepEqual(await value({ type: 'topic', name: 'layers' }, 'retention.ms'), ['200000', 'DYNAMIC_BROKER_CONFIG']);
+      assert.equal(tb.broker.topics.partitionLog('layers', 0)!.config.retentionMs, 200000, 'the log follows');
+
+      await admin.close();
+      await tb.restart();
+      admin = await Admin.connect({ bootstrap: `127.0.0.1:${tb.broker.port}` });
+      assert.deepEqual(await value(broker, 'log.retention.ms'), ['200000', 'DYNAMIC_BROKER_CONFIG'], 'persisted');
+      await admin.incrementalAlterConfigs(broker, [{ name: 'log.retention.ms', op: 'delete' }]);
+      assert.deepEqual(await value(broker, 'log.retention.ms'), ['100000', 'DYNAMIC_DEFAULT_BROKER_CONFIG'], 'the default shows through again');
+      assert.equal(tb.broker.topics.partitionLog('layers', 0)!.config.retentionMs, 100000);
+    } finally {
+      await admin.close();
+      await tb.close();
+    }
   });
 });

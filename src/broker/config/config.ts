@@ -74,13 +74,19 @@ export function configKey(name: string): string {
   return camelToKey.get(name) ?? name;
 }
 
+/** Where a dynamic broker value lives: this broker's own, or the cluster-wide default (resource ""). */
+export type DynamicScope = 'broker' | 'default';
+
 /**
  * The broker's configuration: static values from server.properties (and --override), plus dynamic
  * values set through the admin APIs, over Kafka's defaults.
  */
 export class BrokerConfig {
   private readonly staticValues = new Map<string, string>();
+  /** Dynamic values of this broker (a broker resource named by its id). */
   private readonly dynamicValues = new Map<string, string>();
+  /** Dynamic cluster-wide defaults (the broker resource named ""), below this broker's own. */
+  private readonly dynamicDefaults = new Map<string, string>();
   readonly warnings: string[] = [];
 
   constructor(values: Iterable<[string, string]>) {
@@ -108,21 +114,35 @@ export class BrokerConfig {
     }
   }
 
-  /** The raw value with its source: dynamic, then static, then default. */
+  /** The raw value with its source: this broker's dynamic value, the cluster default, static, Kafka's default. */
   lookup(name: string): { value: string | null; source: number } {
     const dyn = this.dynamicValues.get(name);
     if (dyn !== undefined) return { value: dyn, source: ConfigSource.DYNAMIC_BROKER_CONFIG };
+    const dd = this.dynamicDefaults.get(name);
+    if (dd !== undefined) return { value: dd, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG };
     const st = this.staticValues.get(name);
     if (st !== undefined) return { value: st, source: ConfigSource.STATIC_BROKER_CONFIG };
     const def = BROKER_CONFIG_BY_NAME.get(name);
     return { value: def?.default ?? null, source: ConfigSource.DEFAULT_CONFIG };
   }
 
+  /** Every value set for `name`, highest precedence first: this broker's dynamic, the cluster default, static. */
+  layers(name: string): Array<{ value: string; source: number }> {
+    const out: Array<{ value: string; source: number }> = [];
+    const dyn = this.dynamicValues.get(name);
+    if (dyn !== undefined) out.push({ value: dyn, source: ConfigSource.DYNAMIC_BROKER_CONFIG });
+    const dd = this.dynamicDefaults.get(name);
+    if (dd !== undefined) out.push({ value: dd, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG });
+    const st = this.staticValues.get(name);
+    if (st !== undefined) out.push({ value: st, source: ConfigSource.STATIC_BROKER_CONFIG });
+    return out;
+  }
+
   get(name: string): string | null {
     return this.lookup(name).value;
   }
   isSet(name: string): boolean {
-    return this.dynamicValues.has(name) || this.staticValues.has(name);
+    return this.dynamicValues.has(name) || this.dynamicDefaults.has(name) || this.staticValues.has(name);
   }
   int(name: string): number {
     const v = this.get(name);
@@ -148,22 +168,23 @@ export class BrokerConfig {
     return dirs.length > 0 ? dirs : [this.get('log.dir')!];
   }
 
-  /** Dynamic broker values (IncrementalAlterConfigs on a broker resource). */
-  dynamicEntries(): Array<[string, string]> {
-    return [...this.dynamicValues];
+  /** Dynamic values (IncrementalAlterConfigs): this broker's, or the cluster-wide defaults. */
+  dynamicEntries(scope: DynamicScope = 'broker'): Array<[string, string]> {
+    return [...(scope === 'broker' ? this.dynamicValues : this.dynamicDefaults)];
   }
   staticEntries(): Array<[string, string]> {
     return [...this.staticValues];
   }
-  setDynamic(name: string, value: string | null): void {
+  setDynamic(name: string, value: string | null, scope: DynamicScope = 'broker'): void {
+    const layer = scope === 'broker' ? this.dynamicValues : this.dynamicDefaults;
     if (value === null) {
-      this.dynamicValues.delete(name);
+      layer.delete(name);
       return;
     }
     const def = BROKER_CONFIG_BY_NAME.get(name);
     if (!def) throw new ConfigError(name, 'is not a known broker configuration');
     if (!def.dynamic) throw new ConfigError(name, 'cannot be updated dynamically (read-only)');
-    this.dynamicValues.set(name, validateConfigValue(def, value));
+    layer.set(name, validateConfigValue(def, value));
   }
 
   /** The default a topic key gets from the broker: the first synonym set, else Kafka's default. */
@@ -171,13 +192,12 @@ export class BrokerConfig {
     const synonyms: ResolvedConfig['synonyms'] = [];
     let chosen: { value: string; source: number } | undefined;
     for (const syn of def.synonyms) {
-      if (!this.isSet(syn.name)) continue;
-      const { value, source } = this.lookup(syn.name);
-      if (value === null) continue;
-      synonyms.push({ name: syn.name, value, source });
-      if (!chosen) {
-        const converted = syn.factor ? (BigInt(value) * BigInt(syn.factor)).toString() : value;
-        chosen = { value: converted, source };
+      for (const { value, source } of this.layers(syn.name)) {
+        synonyms.push({ name: syn.name, value, source });
+        if (!chosen) {
+          const converted = syn.factor ? (BigInt(value) * BigInt(syn.factor)).toString() : value;
+          chosen = { value: converted, source };
+        }
       }
     }
     synonyms.push({ name: def.synonyms[0]?.name ?? def.name, value: def.default, source: ConfigSource.DEFAULT_CONFIG });

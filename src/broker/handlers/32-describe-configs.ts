@@ -4,7 +4,7 @@
  * value was resolved through; config types (v3+) follow KIP-569.
  */
 import { ErrorCode } from '../../protocol/errors.js';
-import { brokerResourceProblem, describeBrokerConfigs, describeTopicConfigs, ResourceType } from './configs.js';
+import { brokerResourceProblem, brokerScope, describeBrokerConfigs, describeTopicConfigs, ResourceType } from './configs.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
@@ -25,7 +25,7 @@ export default defineHandler({
       if (r.resourceType === ResourceType.BROKER) {
         const problem = brokerResourceProblem(b, r.resourceName);
         if (problem) return { ...base, ...problem, configs: [] };
-        return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs: describeBrokerConfigs(b, r.configurationKeys, synonyms) };
+        return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs: describeBrokerConfigs(b, r.configurationKeys, synonyms, brokerScope(r.resourceName)) };
       }
       return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Resource type ${r.resourceType} is not supported`, configs: [] };
     });

@@ -3,7 +3,7 @@
  * whole set of overrides. Topics and this broker's dynamic configs; both are persisted.
  */
 import { ErrorCode } from '../../protocol/errors.js';
-import { brokerResourceProblem, configErrorResult, OK, ResourceType, setBrokerDynamic, type ResourceResult } from './configs.js';
+import { brokerResourceProblem, brokerScope, configErrorResult, OK, ResourceType, setBrokerDynamic, type ResourceResult } from './configs.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
@@ -20,7 +20,7 @@ export default defineHandler({
         if (r.resourceType === ResourceType.TOPIC) {
           res = await b.topics.alterConfigs(r.resourceName, () => next, req.validateOnly);
         } else if (r.resourceType === ResourceType.BROKER) {
-          res = brokerResourceProblem(b, r.resourceName) ?? (await setBrokerDynamic(b, b.config, next, req.validateOnly));
+          res = brokerResourceProblem(b, r.resourceName) ?? (await setBrokerDynamic(b, b.config, next, req.validateOnly, brokerScope(r.resourceName)));
         } else {
           res = { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Resource type ${r.resourceType} is not supported` };
         }

@@ -5,7 +5,7 @@
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { BROKER_CONFIG_BY_NAME, TOPIC_CONFIG_BY_NAME } from '../config/defs.js';
-import { applyIncremental, brokerResourceProblem, configErrorResult, OK, ResourceType, setBrokerDynamic, type ResourceResult } from './configs.js';
+import { applyIncremental, brokerResourceProblem, brokerScope, configErrorResult, OK, ResourceType, setBrokerDynamic, type ResourceResult } from './configs.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
@@ -35,13 +35,14 @@ export default defineHandler({
           const problem = brokerResourceProblem(b, r.resourceName);
           if (problem) res = problem;
           else {
+            const scope = brokerScope(r.resourceName);
             const next = applyIncremental(
-              new Map(b.config.dynamicEntries()),
+              new Map(b.config.dynamicEntries(scope)),
               r.configs,
               (name) => (BROKER_CONFIG_BY_NAME.has(name) ? BROKER_CONFIG_BY_NAME.get(name)!.type === 'list' : undefined),
               (name) => b.config.get(name),
             );
-            res = await setBrokerDynamic(b, b.config, next, req.validateOnly);
+            res = await setBrokerDynamic(b, b.config, next, req.validateOnly, scope);
           }
         } else {
           res = { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Resource type ${r.resourceType} is not supported` };

@@ -3,7 +3,7 @@
  * description of one key, and applying a set of changes to a topic or to this broker.
  */
 import { ErrorCode } from '../../protocol/errors.js';
-import { ConfigError, validateConfigValue, type BrokerConfig } from '../config/config.js';
+import { ConfigError, validateConfigValue, type BrokerConfig, type DynamicScope } from '../config/config.js';
 import { BROKER_CONFIGS, BROKER_CONFIG_BY_NAME, ConfigSource, ConfigTypeCode, TOPIC_CONFIGS, TOPIC_CONFIG_BY_NAME } from '../config/defs.js';
 import type { BrokerContext } from '../context.js';
 
@@ -58,16 +58,24 @@ export function describeTopicConfigs(b: BrokerContext, topic: string, keys: read
   return out;
 }
 
-export function describeBrokerConfigs(b: BrokerContext, keys: readonly string[] | null, synonyms: boolean): DescribedConfig[] {
-  const names = keys ?? BROKER_CONFIGS.map((d) => d.name);
+/**
+ * A broker resource's configs. This broker (resource named by its id): every key, with the source
+ * of its value. The cluster default (resource ""): only the dynamic defaults set, as Kafka answers.
+ */
+export function describeBrokerConfigs(b: BrokerContext, keys: readonly string[] | null, synonyms: boolean, scope: DynamicScope = 'broker'): DescribedConfig[] {
+  const defaults = new Map(b.config.dynamicEntries('default'));
+  const names = keys ?? (scope === 'broker' ? BROKER_CONFIGS.map((d) => d.name) : [...defaults.keys()].sort());
+  const own = new Map(b.config.dynamicEntries('broker'));
   const out: DescribedConfig[] = [];
   for (const name of names) {
     const def = BROKER_CONFIG_BY_NAME.get(name);
     if (!def) continue;
-    const { value, source } = b.config.lookup(name);
+    if (scope === 'default' && !defaults.has(name)) continue;
+    const { value, source } = scope === 'broker' ? b.config.lookup(name) : { value: defaults.get(name)!, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG };
     const chain: DescribedConfig['synonyms'] = [];
     if (synonyms) {
-      if (source === ConfigSource.DYNAMIC_BROKER_CONFIG) chain.push({ name, value, source });
+      if (scope === 'broker' && own.has(name)) chain.push({ name, value: own.get(name)!, source: ConfigSource.DYNAMIC_BROKER_CONFIG });
+      if (defaults.has(name)) chain.push({ name, value: defaults.get(name)!, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG });
       const st = b.config.staticEntries().find(([k]) => k === name);
       if (st) chain.push({ name, value: st[1], source: ConfigSource.STATIC_BROKER_CONFIG });
       if (def.default !== null) chain.push({ name, value: def.default, source: ConfigSource.DEFAULT_CONFIG });
@@ -131,8 +139,13 @@ export function applyIncremental(
   return next;
 }
 
-/** Replaces this broker's dynamic configs with `next` (validated first, all or nothing). */
-export async function setBrokerDynamic(b: BrokerContext, config: BrokerConfig, next: Map<string, string | null>, validateOnly: boolean): Promise<ResourceResult> {
+/** The dynamic layer a broker resource name addresses: "" the cluster default, the id this broker. */
+export function brokerScope(name: string): DynamicScope {
+  return name === '' ? 'default' : 'broker';
+}
+
+/** Replaces the dynamic configs of one layer with `next` (validated first, all or nothing). */
+export async function setBrokerDynamic(b: BrokerContext, config: BrokerConfig, next: Map<string, string | null>, validateOnly: boolean, scope: DynamicScope = 'broker'): Promise<ResourceResult> {
   try {
     for (const [name, value] of next) {
       const def = BROKER_CONFIG_BY_NAME.get(name);
@@ -145,8 +158,8 @@ export async function setBrokerDynamic(b: BrokerContext, config: BrokerConfig, n
     throw err;
   }
   if (validateOnly) return OK;
-  for (const [name] of config.dynamicEntries()) if (!next.has(name)) config.setDynamic(name, null);
-  for (const [name, value] of next) config.setDynamic(name, value);
+  for (const [name] of config.dynamicEntries(scope)) if (!next.has(name)) config.setDynamic(name, null, scope);
+  for (const [name, value] of next) config.setDynamic(name, value, scope);
   await b.topics.brokerConfigChanged();
   return OK;
 }

@@ -17,6 +17,8 @@ export interface ClusterState {
   topics: TopicRecord[];
   /** Dynamic per-broker configs set through the admin APIs. */
   brokerConfigs: Record<string, string>;
+  /** Dynamic cluster-wide broker defaults (the broker resource named ""). */
+  brokerDefaultConfigs: Record<string, string>;
   /** Producer ids below this are reserved (handed out or about to be). */
   producerIdsReservedUpTo: number;
 }
@@ -52,10 +54,10 @@ export class FileMetadataStore implements MetadataStore {
     await mkdir(this.dir, { recursive: true });
     try {
       const parsed = JSON.parse(await readFile(this.file, 'utf8')) as ClusterState;
-      return { clusterId: parsed.clusterId, topics: parsed.topics ?? [], brokerConfigs: parsed.brokerConfigs ?? {}, producerIdsReservedUpTo: parsed.producerIdsReservedUpTo ?? 0 };
+      return { clusterId: parsed.clusterId, topics: parsed.topics ?? [], brokerConfigs: parsed.brokerConfigs ?? {}, brokerDefaultConfigs: parsed.brokerDefaultConfigs ?? {}, producerIdsReservedUpTo: parsed.producerIdsReservedUpTo ?? 0 };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      const state: ClusterState = { clusterId: newClusterId(), topics: [], brokerConfigs: {}, producerIdsReservedUpTo: 0 };
+      const state: ClusterState = { clusterId: newClusterId(), topics: [], brokerConfigs: {}, brokerDefaultConfigs: {}, producerIdsReservedUpTo: 0 };
       await this.save(state);
       return state;
     }

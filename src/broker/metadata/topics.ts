@@ -226,7 +226,8 @@ export class TopicManager {
 
   /** Re-applies broker defaults to every log after a dynamic broker config change. */
   async brokerConfigChanged(): Promise<void> {
-    this.state.brokerConfigs = Object.fromEntries(this.config.dynamicEntries());
+    this.state.brokerConfigs = Object.fromEntries(this.config.dynamicEntries('broker'));
+    this.state.brokerDefaultConfigs = Object.fromEntries(this.config.dynamicEntries('default'));
     this.effective.clear();
     await this.persist();
     for (const t of this.byName.values()) {

@@ -37,14 +37,14 @@ try {
   const topic = { type: 'topic', name: a };
   const [c1] = await admin.describeConfigs([topic], { keys: ['retention.ms', 'cleanup.policy'] });
   const v1 = Object.fromEntries(c1.entries.map((e) => [e.name, [e.value, e.source]]));
-  assert.deepEqual(v1['retention.ms'], ['3600000', 'TOPIC_CONFIG']);
+  assert.deepEqual(v1['retention.ms'], ['3600000', 'DYNAMIC_TOPIC_CONFIG']);
   assert.equal(v1['cleanup.policy'][0], 'delete');
 
   await admin.incrementalAlterConfigs(topic, [{ name: 'retention.ms', op: 'delete' }, { name: 'max.message.bytes', value: '64000' }]);
   const [c2] = await admin.describeConfigs([topic], { keys: ['retention.ms', 'max.message.bytes'] });
   const v2 = Object.fromEntries(c2.entries.map((e) => [e.name, [e.value, e.source]]));
-  assert.deepEqual(v2['max.message.bytes'], ['64000', 'TOPIC_CONFIG']);
-  assert.notEqual(v2['retention.ms'][1], 'TOPIC_CONFIG', 'the override is gone');
+  assert.deepEqual(v2['max.message.bytes'], ['64000', 'DYNAMIC_TOPIC_CONFIG']);
+  assert.notEqual(v2['retention.ms'][1], 'DYNAMIC_TOPIC_CONFIG', 'the override is gone');
 
   const failed = await admin.createTopics([{ name: a, partitions: 1, replicationFactor: 1 }]).then(() => null, (e) => e);
   assert.ok(failed instanceof AdminError, String(failed));
