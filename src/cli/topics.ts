@@ -15,20 +15,9 @@
  * errors print "Error while executing topic command : ..." and exit 1, and partition lines show
  * "Elr: N/A LastKnownElr: N/A" when the broker does not serve DescribeTopicPartitions.
  */
-import { readFile } from 'node:fs/promises';
 import { Command, CommanderError } from 'commander';
-import { parseProperties } from '../broker/config/properties.js';
-import { Admin, AdminError, type TopicDescription } from '../client/admin.js';
-
-export interface CommandIO {
-  out(s: string): void;
-  err(s: string): void;
-}
-
-export const processIO: CommandIO = {
-  out: (s) => void process.stdout.write(s),
-  err: (s) => void process.stderr.write(s),
-};
+import { AdminError, type Admin, type TopicDescription } from '../client/admin.js';
+import { connectAdmin, processIO, type CommandIO } from './common.js';
 
 interface TopicsOptions {
   bootstrapServer?: string;
@@ -109,13 +98,7 @@ export async function topicsCommand(argv: readonly string[], io: CommandIO = pro
     if (chosen.length !== 1) throw new UsageError('Command must include exactly one action: --list, --describe, --create, --alter or --delete');
     const action = chosen[0]!;
     validate(action, o);
-    const props = o.commandConfig ? parseProperties(await readFile(o.commandConfig, 'utf8')) : new Map<string, string>();
-    const timeout = props.get('request.timeout.ms');
-    const admin = await Admin.connect({
-      bootstrap: o.bootstrapServer.split(',')[0]!.trim(),
-      clientId: props.get('client.id') ?? 'kafka-topics',
-      ...(timeout ? { requestTimeoutMs: Number(timeout) } : {}),
-    });
+    const admin = await connectAdmin(o.bootstrapServer, o.commandConfig, 'kafka-topics');
     try {
       await run(action, o, admin, io);
     } finally {

@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { serverStart } from './server-start.js';
+import { configsCommand } from './configs.js';
 import { topicsCommand } from './topics.js';
 
 // A closed pipe (`... --list | head`) ends the output, as it does for Kafka's tools: no stack trace.
@@ -26,15 +27,22 @@ program
     process.exitCode = await serverStart(file, opts.override);
   });
 
-program
-  .command('topics')
-  .description('Create, list, describe, alter and delete topics, as kafka-topics.sh does (its flags: topics --help)')
-  .helpOption(false)
-  .allowUnknownOption()
-  .allowExcessArguments()
-  .argument('[flags...]', "kafka-topics.sh's flags")
-  .action(async (flags: string[]) => {
-    process.exitCode = await topicsCommand(flags);
-  });
+// The Kafka tools: each subcommand takes its kafka-*.sh flags as they are (`tributary topics --help`).
+const tools: Array<[name: string, script: string, what: string, run: (flags: string[]) => Promise<number>]> = [
+  ['topics', 'kafka-topics.sh', 'Create, list, describe, alter and delete topics', (f) => topicsCommand(f)],
+  ['configs', 'kafka-configs.sh', 'Describe and alter topic and broker configs', (f) => configsCommand(f)],
+];
+for (const [name, script, what, run] of tools) {
+  program
+    .command(name)
+    .description(`${what}, as ${script} does (its flags: ${name} --help)`)
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[flags...]', `${script}'s flags`)
+    .action(async (flags: string[]) => {
+      process.exitCode = await run(flags);
+    });
+}
 
 await program.parseAsync(process.argv);

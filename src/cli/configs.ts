@@ -1,0 +1,201 @@
+/**
+ * `tributary configs` / `bin/kafka-configs.sh`: Kafka's kafka-configs.sh (ConfigCommand) for topic
+ * and broker configs, with its flags, output and exit codes, on the Admin client.
+ *
+ *   --describe --entity-type topics|brokers [--entity-name N | --entity-default] [--all]
+ *   --alter    --entity-type topics|brokers (--entity-name N | --entity-default)
+ *              [--add-config 'k1=v1,k2=[a,b]'] [--add-config-file F] [--delete-config 'k1,k2']
+ *   shortcuts: --topic T (topics T), --broker N (brokers N), --broker-defaults (brokers, default)
+ *
+ * As Kafka: --describe shows the dynamic values of the entity (of its own layer) with their
+ * synonyms, --all every value; a missing topic is "doesn't exist and doesn't have dynamic
+ * config" (exit 0); a failed call prints "Error while executing config command with args '...'"
+ * on stderr and exits 1. Quotas (users, clients, ips) and other entity types are not supported.
+ */
+import { readFile } from 'node:fs/promises';
+import { Command, CommanderError } from 'commander';
+import { parseProperties } from '../broker/config/properties.js';
+import { AdminError, type Admin, type AlterConfigOp, type ConfigEntry, type ConfigResource, type ConfigSourceName } from '../client/admin.js';
+import { connectAdmin, processIO, type CommandIO } from './common.js';
+
+interface ConfigsOptions {
+  bootstrapServer?: string;
+  commandConfig?: string;
+  describe?: boolean;
+  alter?: boolean;
+  entityType?: string;
+  entityName?: string;
+  entityDefault?: boolean;
+  topic?: string;
+  broker?: string;
+  brokerDefaults?: boolean;
+  all?: boolean;
+  addConfig?: string;
+  addConfigFile?: string;
+  deleteConfig?: string;
+}
+
+class UsageError extends Error {}
+
+/** The entity a command is about: a topic, a broker, or the brokers' cluster-wide default. */
+type Entity = { type: 'topics'; name: string | null } | { type: 'brokers'; name: string | null; isDefault: boolean };
+
+function program(io: CommandIO): Command {
+  return new Command('kafka-configs')
+    .description('Add, remove or describe topic and broker configs.')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .option('--bootstrap-server <String: server to connect to>', 'REQUIRED: The Kafka server to connect to.')
+    .option('--command-config <String: command config property file>', 'Property file containing configs to be passed to Admin Client (client.id, request.timeout.ms).')
+    .option('--describe', 'List configs for the given entity.')
+    .option('--alter', 'Alter the configuration for the entity.')
+    .option('--entity-type <String>', 'Type of entity (topics/brokers).')
+    .option('--entity-name <String>', 'Name of entity (topic name/broker id).')
+    .option('--entity-default', 'Default entity name for brokers (applies to every broker of the cluster).')
+    .option('--topic <String: topic>', 'The topic\'s name; shortcut for --entity-type topics --entity-name <topic>.')
+    .option('--broker <String: broker id>', 'The broker\'s id; shortcut for --entity-type brokers --entity-name <id>.')
+    .option('--broker-defaults', 'Shortcut for --entity-type brokers --entity-default.')
+    .option('--all', 'With --describe: all configs of the entity, not only the dynamic ones.')
+    .option('--add-config <String>', "Key-value pairs of configs to add, e.g. 'k1=v1,k2=[v1,v2,v2],k3=v3'. Square brackets group values that contain commas.")
+    .option('--add-config-file <String>', 'Path to a properties file of configs to add.')
+    .option('--delete-config <String>', 'Config keys to remove, comma-separated.');
+}
+
+/** Runs kafka-configs with `argv` (the flags only); returns the exit code. */
+export async function configsCommand(argv: readonly string[], io: CommandIO = processIO): Promise<number> {
+  const cmd = program(io);
+  try {
+    cmd.parse([...argv], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 1;
+    throw err;
+  }
+  const o = cmd.opts<ConfigsOptions>();
+  let entity: Entity;
+  try {
+    if (!o.bootstrapServer) throw new UsageError('Only one of --bootstrap-server or --bootstrap-controller must be specified');
+    if (Number(o.describe === true) + Number(o.alter === true) !== 1) throw new UsageError('Command must include exactly one action: --describe, --alter');
+    entity = entityOf(o);
+    if (o.alter) {
+      if (entity.name === null && !(entity.type === 'brokers' && entity.isDefault)) throw new UsageError(`an entity name must be specified with --alter of ${entity.type}`);
+      if (o.addConfig === undefined && o.addConfigFile === undefined && o.deleteConfig === undefined) {
+        throw new UsageError('At least one of --add-config, --add-config-file, or --delete-config must be specified with --alter');
+      }
+    } else if (o.addConfig !== undefined || o.addConfigFile !== undefined || o.deleteConfig !== undefined) {
+      throw new UsageError('--add-config, --add-config-file and --delete-config are only valid with --alter');
+    }
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    io.err(`${err.message}\n`);
+    io.err(cmd.helpInformation());
+    return 1;
+  }
+  try {
+    const admin = await connectAdmin(o.bootstrapServer, o.commandConfig, 'kafka-configs');
+    try {
+      if (o.alter) await alter(admin, entity, o, io);
+      else await describe(admin, entity, o.all === true, io);
+    } finally {
+      await admin.close();
+    }
+    return 0;
+  } catch (err) {
+    io.err(`Error while executing config command with args '${argv.join(' ')}'\n`);
+    if (err instanceof AdminError) for (const f of err.failures) io.err(`${f.error.errorName}: ${f.error.message}\n`);
+    else io.err(`${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+function entityOf(o: ConfigsOptions): Entity {
+  const shortcuts = [o.topic !== undefined, o.broker !== undefined, o.brokerDefaults === true].filter(Boolean).length;
+  if (shortcuts > 1 || (shortcuts === 1 && o.entityType !== undefined)) throw new UsageError('Only one entity type may be specified (--entity-type, --topic, --broker or --broker-defaults)');
+  if (o.topic !== undefined) return { type: 'topics', name: o.topic };
+  if (o.broker !== undefined) return { type: 'brokers', name: o.broker, isDefault: false };
+  if (o.brokerDefaults) return { type: 'brokers', name: null, isDefault: true };
+  if (o.entityType === undefined) throw new UsageError('--entity-type must be specified');
+  if (o.entityName !== undefined && o.entityDefault) throw new UsageError('--entity-name and --entity-default cannot be used together');
+  if (o.entityType === 'topics') {
+    if (o.entityDefault) throw new UsageError('--entity-default is not valid for topics');
+    return { type: 'topics', name: o.entityName ?? null };
+  }
+  if (o.entityType === 'brokers') {
+    if (o.entityName !== undefined && !/^\d+$/.test(o.entityName)) throw new UsageError(`The entity name for brokers must be a valid integer broker id, but it is: ${o.entityName}`);
+    return { type: 'brokers', name: o.entityName ?? null, isDefault: o.entityDefault === true };
+  }
+  throw new UsageError(`Invalid entity type ${o.entityType}, the entity type must be one of topics, brokers (quotas, users, clients, ips, groups and client-metrics are not supported)`);
+}
+
+/** Kafka's --add-config syntax: k=v pairs split on commas, except inside [ ] (list values). */
+export function parseAddConfig(s: string): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  let depth = 0;
+  let cur = '';
+  const flush = (): void => {
+    const t = cur.trim();
+    cur = '';
+    if (t === '') return;
+    const eq = t.indexOf('=');
+    if (eq <= 0) throw new UsageError(`Invalid entity config: all configs to be added must be in the format "key=val", got ${JSON.stringify(t)}`);
+    let v = t.slice(eq + 1).trim();
+    if (v.startsWith('[') && v.endsWith(']')) v = v.slice(1, -1);
+    out.push([t.slice(0, eq).trim(), v]);
+  };
+  for (const ch of s) {
+    if (ch === '[') depth++;
+    else if (ch === ']') depth = Math.max(0, depth - 1);
+    if (ch === ',' && depth === 0) flush();
+    else cur += ch;
+  }
+  flush();
+  return out;
+}
+
+async function alter(admin: Admin, entity: Entity, o: ConfigsOptions, io: CommandIO): Promise<void> {
+  const adds = o.addConfig !== undefined ? parseAddConfig(o.addConfig) : [];
+  if (o.addConfigFile !== undefined) adds.push(...parseProperties(await readFile(o.addConfigFile, 'utf8')));
+  const deletes = (o.deleteConfig ?? '').split(',').map((k) => k.trim()).filter((k) => k !== '');
+  const both = deletes.filter((k) => adds.some(([a]) => a === k));
+  if (both.length > 0) throw new Error(`Invalid alter config: a config cannot be both added and deleted: ${both.join(',')}`);
+  const ops: AlterConfigOp[] = [...adds.map(([name, value]) => ({ name, value })), ...deletes.map((name) => ({ name, op: 'delete' as const }))];
+  await admin.incrementalAlterConfigs(resourceOf(entity, entity.name), ops);
+  if (entity.type === 'topics') io.out(`Completed updating config for topic ${entity.name}.\n`);
+  else if (entity.isDefault) io.out('Completed updating default config for brokers in the cluster.\n');
+  else io.out(`Completed updating config for broker ${entity.name}.\n`);
+}
+
+function resourceOf(entity: Entity, name: string | null): ConfigResource {
+  return entity.type === 'topics' ? { type: 'topic', name: name! } : { type: 'broker', name: entity.isDefault ? '' : name! };
+}
+
+async function describe(admin: Admin, entity: Entity, all: boolean, io: CommandIO): Promise<void> {
+  if (entity.type === 'topics') {
+    const names = entity.name !== null ? [entity.name] : await admin.listTopics({ includeInternal: true });
+    if (entity.name !== null && !(await admin.listTopics({ includeInternal: true })).includes(entity.name)) {
+      io.out(`The topic '${entity.name}' doesn't exist and doesn't have dynamic config.\n`);
+      return;
+    }
+    for (const name of names) await describeOne(admin, { type: 'topic', name }, `topic ${name}`, 'DYNAMIC_TOPIC_CONFIG', all, io);
+    return;
+  }
+  if (entity.isDefault) {
+    await describeOne(admin, { type: 'broker', name: '' }, null, 'DYNAMIC_DEFAULT_BROKER_CONFIG', all, io);
+    return;
+  }
+  const ids = entity.name !== null ? [entity.name] : (await admin.describeCluster()).brokers.map((b) => String(b.nodeId));
+  for (const id of ids) await describeOne(admin, { type: 'broker', name: id }, `broker ${id}`, 'DYNAMIC_BROKER_CONFIG', all, io);
+  if (entity.name === null) await describeOne(admin, { type: 'broker', name: '' }, null, 'DYNAMIC_DEFAULT_BROKER_CONFIG', all, io);
+}
+
+async function describeOne(admin: Admin, resource: ConfigResource, what: string | null, dynamic: ConfigSourceName, all: boolean, io: CommandIO): Promise<void> {
+  const [d] = await admin.describeConfigs([resource], { includeSynonyms: true });
+  const entries = d!.entries.filter((e) => all || e.source === dynamic);
+  io.out(what === null ? 'Default configs for brokers in the cluster are:\n' : `${all ? 'All' : 'Dynamic'} configs for ${what} are:\n`);
+  for (const e of entries) io.out(`  ${entryLine(e)}\n`);
+}
+
+function entryLine(e: ConfigEntry): string {
+  const value = e.sensitive ? 'null' : (e.value ?? 'null');
+  const synonyms = e.synonyms.map((s) => `${s.source}:${s.name}=${e.sensitive ? 'null' : (s.value ?? 'null')}`).join(', ');
+  return `${e.name}=${value} sensitive=${e.sensitive} synonyms={${synonyms}}`;
+}
