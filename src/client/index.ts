@@ -2,3 +2,4 @@
 export * from './errors.js';
 export * from './connection.js';
 export * from './admin.js';
+export * from './producer.js';

@@ -3,7 +3,7 @@
 // per-topic failures a Kafka user meets. Exits non-zero at the first mismatch; prints OK.
 //   node admin.mjs <bootstrap> <topic prefix>
 import assert from 'node:assert/strict';
-import { Admin, AdminError } from '../../../dist/src/index.js';
+import { Admin, AdminError, Producer, partitionForKey } from '../../../dist/src/index.js';
 
 const [bootstrap, prefix] = process.argv.slice(2);
 const admin = await Admin.connect({ bootstrap, requestTimeoutMs: 60_000 });
@@ -33,6 +33,18 @@ try {
     assert.ok(i < 100, `still ${d.partitions.length} partitions`);
     await new Promise((r) => setTimeout(r, 50)); // poll interval
   }
+
+  // Tributary's producer on the same topic: keys partitioned as the Java client does, offsets dense.
+  const producer = await Producer.connect({ bootstrap, compression: 'lz4', requestTimeoutMs: 60_000 });
+  const records = Array.from({ length: 40 }, (_v, i) => ({ key: `key-${i % 7}`, value: `value-${i}` }));
+  const meta = await producer.send(a, records);
+  await producer.close();
+  const next = new Map();
+  meta.forEach((m, i) => {
+    assert.equal(m.partition, partitionForKey(Buffer.from(records[i].key), 4), `record ${i}`);
+    assert.equal(m.offset, next.get(m.partition) ?? 0n, `record ${i} offset`);
+    next.set(m.partition, m.offset + 1n);
+  });
 
   const topic = { type: 'topic', name: a };
   const [c1] = await admin.describeConfigs([topic], { keys: ['retention.ms', 'cleanup.policy'] });

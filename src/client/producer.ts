@@ -1,0 +1,392 @@
+/**
+ * The producer: records in, acknowledged offsets out, against Tributary or Apache Kafka.
+ *
+ * - Partitioning as the Java client does it, so keys land where other clients put them: an
+ *   explicit partition; else murmur2 of the key, made positive, modulo the partition count; else
+ *   (no key) a sticky partition per topic that moves on after each batch is sent.
+ * - Batching: records wait per partition until `batchSize` bytes are pending or `lingerMs` has
+ *   passed, then go as one RecordBatch (compressed with `compression`). One Produce request per
+ *   broker carries every ready partition it leads.
+ * - Ordering: one request in flight per partition, so a retried batch never overtakes a later one
+ *   (this producer is not idempotent yet: a retry after a lost acknowledgement can duplicate).
+ * - Retries: retriable errors (NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION, a dropped
+ *   connection, ...) refresh the metadata and resend, up to `retries` times, `retryBackoffMs`
+ *   apart; other errors reject the records' promises with KafkaProtocolError.
+ * - acks: -1 (all, the default), 1 or 0 (no answer: offsets are -1).
+ */
+import { ErrorCode } from '../protocol/errors.js';
+import { KafkaProtocolError } from '../protocol/kafka-error.js';
+import { ApiKey } from '../protocol/messages/index.js';
+import { Compression, encodeRecordBatch, type ProducerRecord } from '../protocol/records/index.js';
+import { ClientError } from './errors.js';
+import { Connection, type ConnectionOptions } from './connection.js';
+
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+const CODECS: Record<CompressionName, Compression> = { none: Compression.None, gzip: Compression.Gzip, snappy: Compression.Snappy, lz4: Compression.Lz4, zstd: Compression.Zstd };
+
+export type CompressionName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+
+export interface ProducerOptions extends Partial<Omit<ConnectionOptions, 'host' | 'port'>> {
+  /** `host:port` of a broker to learn the cluster from. */
+  bootstrap: string;
+  /** -1 (all replicas in sync, the default), 1 (the leader) or 0 (no acknowledgement). */
+  acks?: -1 | 0 | 1;
+  compression?: CompressionName;
+  /** How long a record may wait for more to share its batch. Default 5 (the Java client's 4.x default). */
+  lingerMs?: number;
+  /** Bytes of records per partition that send a batch at once. Default 16384. */
+  batchSize?: number;
+  /** The Produce request's timeoutMs (how long the broker may wait for acks=-1). Default 30000. */
+  ackTimeoutMs?: number;
+  /** Resends after a retriable error. Default 5. */
+  retries?: number;
+  retryBackoffMs?: number;
+}
+
+/** A record to send; `partition` overrides the partitioner. */
+export interface OutgoingRecord extends ProducerRecord {
+  partition?: number;
+}
+
+export interface RecordMetadata {
+  topic: string;
+  partition: number;
+  /** The record's offset; -1n with acks=0. */
+  offset: bigint;
+}
+
+interface Pending {
+  record: OutgoingRecord;
+  resolve(m: RecordMetadata): void;
+  reject(e: Error): void;
+}
+
+interface PartitionQueue {
+  topic: string;
+  partition: number;
+  pending: Pending[];
+  bytes: number;
+  /** When the oldest pending record arrived (for linger). */
+  since: number;
+  inFlight: boolean;
+  attempts: number;
+}
+
+interface TopicInfo {
+  partitions: number;
+  leaders: Map<number, number>;
+}
+
+/** Kafka's Utils.murmur2 (what the Java client's partitioner hashes keys with), as a signed 32-bit int. */
+export function murmur2(data: Uint8Array): number {
+  const m = 0x5bd1e995;
+  const len = data.length;
+  let h = 0x9747b28c ^ len;
+  const n4 = len >>> 2;
+  for (let i = 0; i < n4; i++) {
+    const j = i * 4;
+    let k = data[j]! | (data[j + 1]! << 8) | (data[j + 2]! << 16) | (data[j + 3]! << 24);
+    k = Math.imul(k, m);
+    k ^= k >>> 24;
+    k = Math.imul(k, m);
+    h = Math.imul(h, m) ^ k;
+  }
+  const tail = len & ~3;
+  const rest = len & 3;
+  if (rest === 3) h ^= data[tail + 2]! << 16;
+  if (rest >= 2) h ^= data[tail + 1]! << 8;
+  if (rest >= 1) {
+    h ^= data[tail]!;
+    h = Math.imul(h, m);
+  }
+  h ^= h >>> 13;
+  h = Math.imul(h, m);
+  h ^= h >>> 15;
+  return h | 0;
+}
+
+/** The Java client's partition for a key: toPositive(murmur2(key)) % partitions. */
+export function partitionForKey(key: Uint8Array, partitions: number): number {
+  return (murmur2(key) & 0x7fffffff) % partitions;
+}
+
+function hostPort(s: string): { host: string; port: number } {
+  const i = s.lastIndexOf(':');
+  const port = Number(s.slice(i + 1));
+  if (i <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) throw new RangeError(`bootstrap must be host:port, got ${JSON.stringify(s)}`);
+  return { host: s.slice(0, i).replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+function retriable(err: unknown): boolean {
+  return (err instanceof KafkaProtocolError || err instanceof ClientError) && err.retriable;
+}
+
+export class Producer {
+  private readonly acks: -1 | 0 | 1;
+  private readonly codec: Compression;
+  private readonly lingerMs: number;
+  private readonly batchSize: number;
+  private readonly ackTimeoutMs: number;
+  private readonly retries: number;
+  private readonly backoffMs: number;
+  private readonly connOpts: Partial<ConnectionOptions>;
+  private readonly topics = new Map<string, Promise<TopicInfo>>();
+  /** The partition unkeyed records of each topic go to, until its batch is sent. */
+  private readonly sticky = new Map<string, number>();
+  private readonly brokers = new Map<number, { host: string; port: number }>();
+  private readonly conns = new Map<number, Promise<Connection>>();
+  private readonly queues = new Map<string, PartitionQueue>();
+  private readonly inflight = new Set<Promise<void>>();
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  private bootstrapConn: Promise<Connection>;
+
+  private constructor(
+    bootstrapConn: Connection,
+    private readonly opts: ProducerOptions,
+  ) {
+    this.bootstrapConn = Promise.resolve(bootstrapConn);
+    this.acks = opts.acks ?? -1;
+    this.codec = CODECS[opts.compression ?? 'none'];
+    this.lingerMs = opts.lingerMs ?? 5;
+    this.batchSize = opts.batchSize ?? 16384;
+    this.ackTimeoutMs = opts.ackTimeoutMs ?? 30_000;
+    this.retries = opts.retries ?? 5;
+    this.backoffMs = opts.retryBackoffMs ?? 100;
+    const { bootstrap: _b, acks: _a, compression: _c, lingerMs: _l, batchSize: _s, ackTimeoutMs: _t, retries: _r, retryBackoffMs: _rb, ...conn } = opts;
+    this.connOpts = { clientId: 'tributary-producer', ...conn };
+  }
+
+  static async connect(opts: ProducerOptions): Promise<Producer> {
+    if (opts.compression !== undefined && !(opts.compression in CODECS)) throw new RangeError(`unknown compression ${String(opts.compression)}`);
+    const conn = await Connection.connect({ clientId: 'tributary-producer', ...opts, ...hostPort(opts.bootstrap) } as ConnectionOptions);
+    return new Producer(conn, opts);
+  }
+
+  /** Sends records to a topic; resolves, in order, with where each was written. */
+  send(topic: string, records: OutgoingRecord | readonly OutgoingRecord[]): Promise<RecordMetadata[]> {
+    const list = Array.isArray(records) ? (records as readonly OutgoingRecord[]) : [records as OutgoingRecord];
+    if (this.closed) return Promise.reject(new Error('the producer is closed'));
+    return Promise.all(list.map((r) => this.enqueue(topic, r)));
+  }
+
+  /** Sends everything pending now and waits for the answers. */
+  async flush(): Promise<void> {
+    for (;;) {
+      this.drain(true);
+      if (this.inflight.size === 0 && ![...this.queues.values()].some((q) => q.pending.length > 0)) return;
+      await Promise.race([...this.inflight, new Promise((r) => setTimeout(r, this.backoffMs))]);
+    }
+  }
+
+  /** Flushes, then closes every connection. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.flush();
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    const conns = await Promise.allSettled([...this.conns.values()]);
+    await Promise.all(conns.map((c) => (c.status === 'fulfilled' ? c.value.close() : undefined)));
+    await (await this.bootstrapConn.catch(() => null))?.close();
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private async enqueue(topic: string, record: OutgoingRecord): Promise<RecordMetadata> {
+    const info = await this.topicInfo(topic);
+    let partition = record.partition;
+    if (partition === undefined) {
+      const key = record.key;
+      partition = key == null ? this.stickyPartition(topic, info) : partitionForKey(typeof key === 'string' ? Buffer.from(key) : key, info.partitions);
+    } else if (!Number.isInteger(partition) || partition < 0 || partition >= info.partitions) {
+      throw new KafkaProtocolError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${topic} has no partition ${partition}`);
+    }
+    const k = `${topic}\u0000${partition}`;
+    let q = this.queues.get(k);
+    if (!q) this.queues.set(k, (q = { topic, partition, pending: [], bytes: 0, since: 0, inFlight: false, attempts: 0 }));
+    const queue = q;
+    return new Promise<RecordMetadata>((resolve, reject) => {
+      if (queue.pending.length === 0) queue.since = Date.now();
+      queue.pending.push({ record, resolve, reject });
+      queue.bytes += (record.value?.length ?? 0) + (record.key?.length ?? 0) + 16;
+      if (queue.bytes >= this.batchSize) this.drain(false);
+      else this.schedule();
+    });
+  }
+
+  private stickyPartition(topic: string, info: TopicInfo): number {
+    let p = this.sticky.get(topic);
+    if (p === undefined || p >= info.partitions) this.sticky.set(topic, (p = Math.floor(Math.random() * info.partitions)));
+    return p;
+  }
+
+  private schedule(): void {
+    if (this.timer || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.drain(false);
+    }, this.lingerMs);
+  }
+
+  /** Sends every partition that is ready (full, lingered long enough, or `all`), grouped by leader. */
+  private drain(all: boolean): void {
+    const now = Date.now();
+    const ready: PartitionQueue[] = [];
+    let waiting = false;
+    for (const q of this.queues.values()) {
+      if (q.inFlight || q.pending.length === 0) continue;
+      if (all || q.bytes >= this.batchSize || now - q.since >= this.lingerMs) ready.push(q);
+      else waiting = true;
+    }
+    if (waiting) this.schedule();
+    if (ready.length === 0) return;
+    for (const q of ready) q.inFlight = true;
+    const p = this.sendReady(ready).finally(() => {
+      this.inflight.delete(p);
+      this.drain(false);
+    });
+    this.inflight.add(p);
+  }
+
+  private async sendReady(ready: PartitionQueue[]): Promise<void> {
+    // Take each partition's batch now; later records wait for the next request.
+    const batches = ready.map((q) => {
+      const take = q.pending.splice(0, q.pending.length);
+      q.bytes = 0;
+      return { q, take };
+    });
+    const byLeader = new Map<number, typeof batches>();
+    for (const b of batches) {
+      let leader = -1;
+      try {
+        leader = (await this.topicInfo(b.q.topic)).leaders.get(b.q.partition) ?? -1;
+      } catch (err) {
+        this.fail(b, err as Error);
+        continue;
+      }
+      const list = byLeader.get(leader) ?? [];
+      list.push(b);
+      byLeader.set(leader, list);
+      // The sticky partition of unkeyed records moves on after each batch (Java's KIP-480).
+      if (this.sticky.get(b.q.topic) === b.q.partition) {
+        const n = (await this.topicInfo(b.q.topic).catch(() => null))?.partitions ?? 1;
+        this.sticky.set(b.q.topic, (b.q.partition + 1) % n);
+      }
+    }
+    await Promise.all([...byLeader].map(([leader, list]) => this.produceTo(leader, list)));
+  }
+
+  private async produceTo(leader: number, list: Array<{ q: PartitionQueue; take: Pending[] }>): Promise<void> {
+    const retry: Array<{ q: PartitionQueue; take: Pending[]; err: Error }> = [];
+    try {
+      if (leader < 0) throw new KafkaProtocolError(ErrorCode.LEADER_NOT_AVAILABLE);
+      const conn = await this.connection(leader);
+      const byTopic = new Map<string, Array<{ index: number; records: Buffer }>>();
+      for (const b of list) {
+        const records = await encodeRecordBatch({ records: b.take.map((p) => p.record), compression: this.codec });
+        const t = byTopic.get(b.q.topic) ?? [];
+        t.push({ index: b.q.partition, records });
+        byTopic.set(b.q.topic, t);
+      }
+      const request = {
+        transactionalId: null,
+        acks: this.acks,
+        timeoutMs: this.ackTimeoutMs,
+        topicData: [...byTopic].map(([name, partitionData]) => ({ name, partitionData })),
+      };
+      const res = await conn.send(ApiKey.Produce, request);
+      if (res === undefined) {
+        for (const b of list) this.succeed(b, -1n);
+        return;
+      }
+      for (const b of list) {
+        const t = res.responses.find((r) => r.name === b.q.topic);
+        const p = t?.partitionResponses.find((x) => x.index === b.q.partition);
+        if (!p) retry.push({ ...b, err: new KafkaProtocolError(ErrorCode.UNKNOWN_SERVER_ERROR, 'no answer for this partition') });
+        else if (p.errorCode === ErrorCode.NONE) this.succeed(b, p.baseOffset);
+        else retry.push({ ...b, err: new KafkaProtocolError(p.errorCode, p.errorMessage ?? undefined) });
+      }
+    } catch (err) {
+      for (const b of list) retry.push({ ...b, err: err as Error });
+    }
+    for (const r of retry) {
+      if (retriable(r.err) && r.q.attempts < this.retries && !this.closed) {
+        r.q.attempts++;
+        this.topics.delete(r.q.topic); // fresh metadata (leader moved, topic created, ...)
+        await new Promise((res) => setTimeout(res, this.backoffMs));
+        r.q.pending.unshift(...r.take);
+        r.q.inFlight = false;
+      } else {
+        this.fail(r, r.err);
+      }
+    }
+  }
+
+  private succeed(b: { q: PartitionQueue; take: Pending[] }, baseOffset: bigint): void {
+    b.q.attempts = 0;
+    b.q.inFlight = false;
+    b.take.forEach((p, i) => p.resolve({ topic: b.q.topic, partition: b.q.partition, offset: baseOffset < 0n ? -1n : baseOffset + BigInt(i) }));
+  }
+
+  private fail(b: { q: PartitionQueue; take: Pending[] }, err: Error): void {
+    b.q.attempts = 0;
+    b.q.inFlight = false;
+    for (const p of b.take) p.reject(err);
+  }
+
+  private topicInfo(topic: string): Promise<TopicInfo> {
+    let p = this.topics.get(topic);
+    if (!p) {
+      p = this.fetchTopic(topic);
+      this.topics.set(topic, p);
+      p.catch(() => this.topics.get(topic) === p && this.topics.delete(topic));
+    }
+    return p;
+  }
+
+  /** The connection metadata is asked on: the bootstrap broker's, opened again if it closed. */
+  private async metadataConn(): Promise<Connection> {
+    const c = await this.bootstrapConn.catch(() => null);
+    if (c && !c.isClosed) return c;
+    this.bootstrapConn = Connection.connect({ ...this.connOpts, ...hostPort(this.opts.bootstrap) } as ConnectionOptions);
+    return this.bootstrapConn;
+  }
+
+  private async fetchTopic(topic: string): Promise<TopicInfo> {
+    const md = await (await this.metadataConn()).send(ApiKey.Metadata, {
+      topics: [{ topicId: ZERO_UUID, name: topic }],
+      allowAutoTopicCreation: true,
+      includeClusterAuthorizedOperations: false,
+      includeTopicAuthorizedOperations: false,
+    });
+    for (const b of md.brokers) this.brokers.set(b.nodeId, { host: b.host, port: b.port });
+    const t = md.topics[0];
+    if (!t || t.errorCode !== ErrorCode.NONE) {
+      throw new KafkaProtocolError(t?.errorCode ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic ${topic} is not in the metadata (auto.create.topics.enable is off, or the name is invalid)`);
+    }
+    return { partitions: t.partitions.length, leaders: new Map(t.partitions.map((p) => [p.partitionIndex, p.leaderId])) };
+  }
+
+  private connection(nodeId: number): Promise<Connection> {
+    let c = this.conns.get(nodeId);
+    if (!c) {
+      const b = this.brokers.get(nodeId);
+      if (!b) return Promise.reject(new KafkaProtocolError(ErrorCode.LEADER_NOT_AVAILABLE, `broker ${nodeId} is not in the metadata`));
+      c = Connection.connect({ ...this.connOpts, host: b.host, port: b.port } as ConnectionOptions);
+      this.conns.set(nodeId, c);
+      const mine = c;
+      mine.then(
+        (conn) => void conn.closed.then(() => this.conns.get(nodeId) === mine && this.conns.delete(nodeId)),
+        () => this.conns.get(nodeId) === mine && this.conns.delete(nodeId),
+      );
+    }
+    return c.then((conn) => {
+      if (conn.isClosed) {
+        this.conns.delete(nodeId);
+        return this.connection(nodeId);
+      }
+      return conn;
+    });
+  }
+}

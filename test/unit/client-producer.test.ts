@@ -1,0 +1,137 @@
+// The producer (src/client/producer.ts) against the embedded broker: the Java client's key
+// partitioning (murmur2, checked against KafkaJS's port of it), batching, offsets in order, every
+// codec, acks=0, and errors.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { Admin, Producer, murmur2, partitionForKey, type CompressionName } from '../../src/client/index.js';
+import { ApiKey } from '../../src/protocol/messages/index.js';
+import { decodeRecordSetSync } from '../../src/protocol/records/index.js';
+import { connect, fetchRequest, startBroker, topicId, type TestBroker } from './helpers/broker-client.js';
+
+const require = createRequire(import.meta.url);
+const kafkajsMurmur2 = require('kafkajs/src/producer/partitioners/default/murmur2.js') as (key: Buffer) => number;
+
+test('murmur2 is the Java client\'s (as KafkaJS ports it) for 2000 random keys of 0-40 bytes', () => {
+  for (let i = 0; i < 2000; i++) {
+    const key = randomBytes(i % 41);
+    assert.equal(murmur2(key), kafkajsMurmur2(key) | 0, key.toString('hex'));
+  }
+  assert.equal(partitionForKey(Buffer.from('order-42'), 6), ((kafkajsMurmur2(Buffer.from('order-42')) | 0) & 0x7fffffff) % 6);
+});
+
+describe('Producer', () => {
+  let tb: TestBroker;
+  let bootstrap: string;
+  before(async () => {
+    tb = await startBroker();
+    bootstrap = `127.0.0.1:${tb.broker.port}`;
+    const admin = await Admin.connect({ bootstrap });
+    await admin.createTopics([{ name: 'prod', partitions: 4 }, ...(['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const).map((c) => ({ name: `prod-${c}`, partitions: 1 }))]);
+    await admin.close();
+  });
+  after(async () => {
+    await tb.close();
+  });
+
+  async function readAll(topic: string, partition: number): Promise<Array<{ offset: number; key: string | null; value: string | null }>> {
+    const c = await connect(tb);
+    try {
+      const res = await c.send(ApiKey.Fetch, fetchRequest({ topic, topicId: await topicId(c, topic), partition, offset: 0, partitionMaxBytes: 10 << 20 }));
+      const recs = decodeRecordSetSync(res.responses[0]!.partitions[0]!.records ?? Buffer.alloc(0)).flatMap((b) => b.records);
+      return recs.map((r) => ({ offset: r.offset, key: r.key?.toString() ?? null, value: r.value?.toString() ?? null }));
+    } finally {
+      c.destroy();
+    }
+  }
+
+  test('keyed records go where the Java client puts them, in order, with dense offsets', async () => {
+    const p = await Producer.connect({ bootstrap, lingerMs: 2 });
+    const records = Array.from({ length: 200 }, (_v, i) => ({ key: `k${i % 17}`, value: `v${i}` }));
+    const meta = await p.send('prod', records);
+    await p.close();
+    for (const [i, m] of meta.entries()) assert.equal(m.partition, partitionForKey(Buffer.from(records[i]!.key), 4), `record ${i}`);
+    for (let part = 0; part < 4; part++) {
+      const mine = meta.map((m, i) => ({ m, i })).filter(({ m }) => m.partition === part);
+      assert.deepEqual(mine.map(({ m }) => m.offset), mine.map((_x, j) => BigInt(j)), `partition ${part} offsets`);
+      const stored = await readAll('prod', part);
+      assert.deepEqual(stored.map((r) => r.value), mine.map(({ i }) => `v${i}`));
+    }
+  });
+
+  test('unkeyed records stick to one partition per batch; explicit partitions are honoured', async () => {
+    const p = await Producer.connect({ bootstrap, lingerMs: 50, batchSize: 1 << 20 });
+    const meta = await p.send('prod', Array.from({ length: 20 }, (_v, i) => ({ value: `u${i}` })));
+    assert.equal(new Set(meta.map((m) => m.partition)).size, 1, 'one batch, one partition');
+    const [pinned] = await p.send('prod', { value: 'pinned', partition: 3 });
+    assert.equal(pinned!.partition, 3);
+    await assert.rejects(p.send('prod', { value: 'x', partition: 9 }), /no partition 9/);
+    await p.close();
+  });
+
+  for (const codec of ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as CompressionName[]) {
+    test(`compression ${codec}`, async () => {
+      const p = await Producer.connect({ bootstrap, compression: codec });
+      const values = Array.from({ length: 300 }, (_v, i) => `${codec}-${i}-`.repeat(5));
+      const meta = await p.send(`prod-${codec}`, values.map((value) => ({ value, headers: [{ key: 'h', value: codec }] })));
+      await p.close();
+      assert.deepEqual(meta.map((m) => m.offset), values.map((_v, i) => BigInt(i)));
+      assert.deepEqual((await readAll(`prod-${codec}`, 0)).map((r) => r.value), values);
+    });
+  }
+
+  test('acks=0 resolves with offset -1; records still arrive', async () => {
+    const admin = await Admin.connect({ bootstrap });
+    await admin.createTopics([{ name: 'prod-acks0', partitions: 1 }]);
+    await admin.close();
+    const p = await Producer.connect({ bootstrap, acks: 0 });
+    const meta = await p.send('prod-acks0', [{ value: 'a' }, { value: 'b' }]);
+    assert.deepEqual(meta.map((m) => m.offset), [-1n, -1n]);
+    await p.close();
+    // acks=0 has no answer to wait for: poll until the broker has appended.
+    for (let i = 0; (await readAll('prod-acks0', 0)).length < 2; i++) {
+      assert.ok(i < 200, 'records never arrived');
+      await new Promise((r) => setTimeout(r, 10)); // poll interval
+    }
+    assert.deepEqual((await readAll('prod-acks0', 0)).map((r) => r.value), ['a', 'b']);
+  });
+
+  test('errors: a record too large gets MESSAGE_TOO_LARGE; a missing topic (no auto-create) UNKNOWN_TOPIC_OR_PARTITION', async () => {
+    const p = await Producer.connect({ bootstrap, retries: 1, retryBackoffMs: 10 });
+    await assert.rejects(p.send('prod', { key: 'big', value: Buffer.alloc(2 * 1024 * 1024) }), (e: unknown) => (e as { errorName?: string }).errorName === 'MESSAGE_TOO_LARGE');
+    await assert.rejects(p.send('prod-missing', { value: 'hello' }), (e: unknown) => (e as { errorName?: string }).errorName === 'UNKNOWN_TOPIC_OR_PARTITION');
+    const [m] = await p.send('prod', { key: 'after', value: 'the errors' });
+    assert.ok(m!.offset >= 0n, 'the producer still works');
+    await p.close();
+    await assert.rejects(p.send('prod', { value: 'late' }), /closed/);
+  });
+});
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+test('Producer: a broker restart between sends is retried on new connections', async () => {
+  const port = await freePort();
+  const tb = await startBroker({ listeners: `PLAINTEXT://127.0.0.1:${port}`, 'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}` });
+  try {
+    const bootstrap = `127.0.0.1:${tb.broker.port}`;
+    const admin = await Admin.connect({ bootstrap });
+    await admin.createTopics([{ name: 'restart', partitions: 1 }]);
+    await admin.close();
+    const p = await Producer.connect({ bootstrap, retries: 20, retryBackoffMs: 50 });
+    const [a] = await p.send('restart', { value: 'before' });
+    await tb.restart(); // same port and data: the producer's connections are gone
+    const [b] = await p.send('restart', { value: 'after' });
+    assert.deepEqual([a!.offset, b!.offset], [0n, 1n]);
+    await p.close();
+  } finally {
+    await tb.close();
+  }
+});
