@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { serverStart } from './server-start.js';
 import { configsCommand } from './configs.js';
+import { consoleProducerCommand } from './console-producer.js';
 import { topicsCommand } from './topics.js';
 
 // A closed pipe (`... --list | head`) ends the output, as it does for Kafka's tools: no stack trace.
@@ -31,6 +32,7 @@ program
 const tools: Array<[name: string, script: string, what: string, run: (flags: string[]) => Promise<number>]> = [
   ['topics', 'kafka-topics.sh', 'Create, list, describe, alter and delete topics', (f) => topicsCommand(f)],
   ['configs', 'kafka-configs.sh', 'Describe and alter topic and broker configs', (f) => configsCommand(f)],
+  ['console-producer', 'kafka-console-producer.sh', 'Send lines from stdin as records', (f) => consoleProducerCommand(f)],
 ];
 for (const [name, script, what, run] of tools) {
   program
