@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { serverStart } from './server-start.js';
 import { configsCommand } from './configs.js';
+import { consoleConsumerCommand } from './console-consumer.js';
 import { consoleProducerCommand } from './console-producer.js';
 import { topicsCommand } from './topics.js';
 
@@ -14,6 +15,13 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw err;
 });
+
+/** Aborted by SIGINT/SIGTERM, so a long-running tool can finish its output and exit 0. */
+function untilSignal(): AbortSignal {
+  const ac = new AbortController();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => ac.abort());
+  return ac.signal;
+}
 
 const program = new Command();
 program.name('tributary').description('Tributary: a Kafka-compatible broker, client and tools for Node.js');
@@ -33,6 +41,7 @@ const tools: Array<[name: string, script: string, what: string, run: (flags: str
   ['topics', 'kafka-topics.sh', 'Create, list, describe, alter and delete topics', (f) => topicsCommand(f)],
   ['configs', 'kafka-configs.sh', 'Describe and alter topic and broker configs', (f) => configsCommand(f)],
   ['console-producer', 'kafka-console-producer.sh', 'Send lines from stdin as records', (f) => consoleProducerCommand(f)],
+  ['console-consumer', 'kafka-console-consumer.sh', 'Print records of topics', (f) => consoleConsumerCommand(f, undefined, untilSignal())],
 ];
 for (const [name, script, what, run] of tools) {
   program

@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './connection.js';
 export * from './admin.js';
 export * from './producer.js';
+export * from './consumer.js';

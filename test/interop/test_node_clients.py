@@ -1,5 +1,5 @@
 """KafkaJS 2.2.4 and @platformatic/kafka (from the project's devDependencies), each a node script
-in js/ run once per codec, and Tributary's own admin client (js/admin.mjs); a script exits non-zero
+in js/ run once per codec, and Tributary's own client library (js/client.mjs); a script exits non-zero
 with the first mismatch."""
 import os
 import shutil
@@ -23,10 +23,10 @@ def test_produce_consume_list_offsets(bootstrap, client, codec):
     run_client([node, os.path.join(HERE, "js", SCRIPTS[client]), bootstrap, topic, codec], cwd=ROOT)
 
 
-def test_tributary_admin_client(bootstrap):
-    """Tributary's own admin client (src/client/admin.ts, built to dist/) against the broker under
-    test: the same script passes against Apache Kafka (INTEROP_BROKER=kafka)."""
+def test_tributary_client_library(bootstrap):
+    """Tributary's own client library (src/client: Admin, Producer, Consumer, built to dist/) against
+    the broker under test: the same script passes against Apache Kafka (INTEROP_BROKER=kafka)."""
     node = shutil.which("node")
     assert node, "node is not on PATH"
     require_file(os.path.join(ROOT, "dist", "src", "index.js"), "run npm run build")
-    run_client([node, os.path.join(HERE, "js", "admin.mjs"), bootstrap, spec.topic_name("admin")], cwd=ROOT)
+    run_client([node, os.path.join(HERE, "js", "client.mjs"), bootstrap, spec.topic_name("client")], cwd=ROOT)

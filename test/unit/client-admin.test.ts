@@ -1,6 +1,6 @@
 // The admin client (src/client/admin.ts) against the embedded broker: topics, partitions,
 // configs and the cluster, and per-topic failures reported as AdminError. The interop suite runs
-// the same client against Apache Kafka (test/interop/js/admin.mjs).
+// the same client against Apache Kafka (test/interop/js/client.mjs).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Admin, AdminError } from '../../src/client/index.js';

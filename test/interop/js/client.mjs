@@ -1,9 +1,10 @@
-// Tributary's own admin client (dist/src/client/admin.js) against the broker under test, Tributary
-// or Apache Kafka: create, describe, add partitions, describe and alter configs, delete, and the
-// per-topic failures a Kafka user meets. Exits non-zero at the first mismatch; prints OK.
-//   node admin.mjs <bootstrap> <topic prefix>
+// Tributary's own client library (dist/src/client) against the broker under test, Tributary or
+// Apache Kafka: Admin (create, describe, add partitions, describe and alter configs, delete, the
+// per-topic failures a Kafka user meets), Producer (Java-compatible key partitioning) and Consumer
+// (assign mode). Exits non-zero at the first mismatch; prints OK.
+//   node client.mjs <bootstrap> <topic prefix>
 import assert from 'node:assert/strict';
-import { Admin, AdminError, Producer, partitionForKey } from '../../../dist/src/index.js';
+import { Admin, AdminError, Consumer, Producer, partitionForKey } from '../../../dist/src/index.js';
 
 const [bootstrap, prefix] = process.argv.slice(2);
 const admin = await Admin.connect({ bootstrap, requestTimeoutMs: 60_000 });
@@ -45,6 +46,18 @@ try {
     assert.equal(m.offset, next.get(m.partition) ?? 0n, `record ${i} offset`);
     next.set(m.partition, m.offset + 1n);
   });
+
+  // ... and read back with Tributary's consumer (assign mode), every partition from the beginning.
+  const consumer = await Consumer.connect({ bootstrap, maxWaitMs: 200, requestTimeoutMs: 60_000 });
+  await consumer.assign((await consumer.partitionsFor(a)).map((partition) => ({ topic: a, partition, start: 'earliest' })));
+  const got = [];
+  for (let i = 0; got.length < records.length; i++) {
+    assert.ok(i < 100, `read ${got.length} of ${records.length}`);
+    got.push(...(await consumer.poll()));
+  }
+  await consumer.close();
+  assert.deepEqual(got.map((r) => r.value.toString()).sort(), records.map((r) => r.value).sort());
+  for (const r of got) assert.equal(r.partition, partitionForKey(r.key, 4));
 
   const topic = { type: 'topic', name: a };
   const [c1] = await admin.describeConfigs([topic], { keys: ['retention.ms', 'cleanup.policy'] });

@@ -1,0 +1,220 @@
+/**
+ * `tributary console-consumer` / `bin/kafka-console-consumer.sh`: Kafka's ConsoleConsumer, printing
+ * records with its DefaultMessageFormatter, on the assign-mode Consumer:
+ *
+ *   --bootstrap-server H:P (--topic T | --include REGEX) [--from-beginning]
+ *   [--partition N [--offset earliest|latest|N]] [--max-messages N] [--timeout-ms N]
+ *   [--formatter-property print.key=true|print.value|print.timestamp|print.partition|print.offset|
+ *    print.headers|key.separator=<s>|line.separator=<s>|headers.separator=<s>|null.literal=<s>]
+ *   (--property is the deprecated name of --formatter-property, as in Kafka 4)
+ *   [--isolation-level read_uncommitted|read_committed] [--consumer-property k=v] [--consumer.config F]
+ *
+ * Without --partition it reads every partition of the topic(s), from the end (or the beginning
+ * with --from-beginning); partitions added while it runs are not picked up. --group is refused:
+ * this client has no consumer groups yet (Kafka's own console consumer works against Tributary).
+ * At the end it prints "Processed a total of N messages" on stderr, as Kafka does; SIGINT and
+ * SIGTERM end it the same way.
+ */
+import { readFile } from 'node:fs/promises';
+import { Command, CommanderError } from 'commander';
+import { parseProperties } from '../broker/config/properties.js';
+import { Consumer, type ConsumerRecord, type StartAt } from '../client/consumer.js';
+import { processIO, type CommandIO } from './common.js';
+
+interface ConsoleConsumerOptions {
+  bootstrapServer?: string;
+  topic?: string;
+  include?: string;
+  whitelist?: string;
+  partition?: string;
+  offset?: string;
+  fromBeginning?: boolean;
+  maxMessages?: string;
+  timeoutMs?: string;
+  group?: string;
+  formatterProperty: string[];
+  property: string[];
+  consumerProperty: string[];
+  consumerConfig?: string;
+  isolationLevel: string;
+  skipMessageOnError?: boolean;
+}
+
+class UsageError extends Error {}
+const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+function program(io: CommandIO): Command {
+  return new Command('kafka-console-consumer')
+    .description('Consumes messages from Kafka topics and prints them on standard output.')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .option('--bootstrap-server <String: server to connect to>', 'REQUIRED: The server(s) to connect to.')
+    .option('--topic <String: topic>', 'The topic to consume on.')
+    .option('--include <String: Java regex (String)>', 'Regular expression of the topics to consume.')
+    .option('--whitelist <String: Java regex (String)>', 'DEPRECATED, use --include instead.')
+    .option('--partition <Integer: partition>', 'The partition to consume from; from the end unless --from-beginning or --offset.')
+    .option('--offset <String: consume offset>', "With --partition: 'earliest', 'latest' (default) or an offset.")
+    .option('--from-beginning', 'Start with the earliest message present rather than the latest.')
+    .option('--max-messages <Integer: num_messages>', 'Exit after consuming this many messages.')
+    .option('--timeout-ms <Integer: timeout_ms>', 'Exit if no message is available for this long.')
+    .option('--group <String: consumer group id>', 'Not supported yet (this client has no consumer groups).')
+    .option('--formatter-property <String: prop>', 'print.key, print.value, print.timestamp, print.partition, print.offset, print.headers, key.separator, line.separator, headers.separator, null.literal.', collect, [] as string[])
+    .option('--property <String: prop>', 'DEPRECATED, use --formatter-property instead.', collect, [] as string[])
+    .option('--consumer-property <String: consumer_prop>', 'A consumer property (auto.offset.reset, isolation.level, fetch.max.wait.ms, client.id).', collect, [] as string[])
+    .option('--consumer.config <String: config file>', 'Consumer config properties file.')
+    .option('--isolation-level <String>', 'read_uncommitted (the default) or read_committed.', 'read_uncommitted')
+    .option('--skip-message-on-error', 'Accepted for compatibility: records are not deserialised, so none fails.');
+}
+
+interface Format {
+  printTimestamp: boolean;
+  printKey: boolean;
+  printValue: boolean;
+  printPartition: boolean;
+  printOffset: boolean;
+  printHeaders: boolean;
+  keySeparator: string;
+  lineSeparator: string;
+  headersSeparator: string;
+  nullLiteral: string;
+}
+
+function kv(list: readonly string[], what: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const p of list) {
+    const i = p.indexOf('=');
+    if (i <= 0) throw new UsageError(`Invalid ${what} '${p}': expected key=value`);
+    out.set(p.slice(0, i), p.slice(i + 1));
+  }
+  return out;
+}
+
+function formatOf(props: ReadonlyMap<string, string>): Format {
+  const flag = (k: string, dflt: boolean): boolean => (props.has(k) ? props.get(k)!.trim().toLowerCase() === 'true' : dflt);
+  return {
+    printTimestamp: flag('print.timestamp', false),
+    printKey: flag('print.key', false),
+    printValue: flag('print.value', true),
+    printPartition: flag('print.partition', false),
+    printOffset: flag('print.offset', false),
+    printHeaders: flag('print.headers', false),
+    keySeparator: props.get('key.separator') ?? '\t',
+    lineSeparator: props.get('line.separator') ?? '\n',
+    headersSeparator: props.get('headers.separator') ?? ',',
+    nullLiteral: props.get('null.literal') ?? 'null',
+  };
+}
+
+/** One record as Kafka's DefaultMessageFormatter prints it. */
+export function formatRecord(r: ConsumerRecord, f: Format): string {
+  const text = (b: Buffer | null): string => (b === null ? f.nullLiteral : b.toString('utf8'));
+  let s = '';
+  if (f.printTimestamp) s += `${r.timestampType}:${r.timestamp}${f.keySeparator}`;
+  if (f.printPartition) s += `Partition:${r.partition}${f.keySeparator}`;
+  if (f.printOffset) s += `Offset:${r.offset}${f.keySeparator}`;
+  if (f.printHeaders) {
+    s += r.headers.length === 0 ? 'NO_HEADERS' : r.headers.map((h) => `${h.key}:${text(h.value)}`).join(f.headersSeparator);
+    s += f.keySeparator;
+  }
+  if (f.printKey) s += text(r.key) + f.keySeparator;
+  if (f.printValue) s += text(r.value);
+  return s + f.lineSeparator;
+}
+
+/** Runs the console consumer until --max-messages, --timeout-ms or `signal`; returns the exit code. */
+export async function consoleConsumerCommand(argv: readonly string[], io: CommandIO = processIO, signal?: AbortSignal): Promise<number> {
+  const cmd = program(io);
+  try {
+    cmd.parse([...argv], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 1;
+    throw err;
+  }
+  const o = cmd.opts<ConsoleConsumerOptions>();
+  let consumer: Consumer;
+  let format: Format;
+  let max = Infinity;
+  let idleMs = Infinity;
+  try {
+    if (!o.bootstrapServer) throw new UsageError('Missing required option(s) [bootstrap-server]');
+    const include = o.include ?? o.whitelist;
+    if ((o.topic === undefined) === (include === undefined)) throw new UsageError('Exactly one of --include/--topic is required.');
+    if (o.group !== undefined) throw new UsageError('--group is not supported by this console consumer yet (it has no consumer groups); leave it out, or use Kafka\'s');
+    if (o.partition !== undefined && include !== undefined) throw new UsageError('The topic is required when partition is specified.');
+    if (o.offset !== undefined && o.partition === undefined) throw new UsageError('The partition is required when offset is specified.');
+    if (o.offset !== undefined && o.fromBeginning) throw new UsageError("Options from-beginning and offset cannot be specified together.");
+    if (o.property.length > 0) io.err('Option --property is deprecated and will be removed in a future version. Use --formatter-property instead.\n');
+    format = formatOf(kv([...o.property, ...o.formatterProperty], 'formatter property'));
+    if (o.maxMessages !== undefined) max = positive(o.maxMessages, 'max-messages');
+    if (o.timeoutMs !== undefined) idleMs = positive(o.timeoutMs, 'timeout-ms');
+    const props = o.consumerConfig ? parseProperties(await readFile(o.consumerConfig, 'utf8')) : new Map<string, string>();
+    for (const [k, v] of kv(o.consumerProperty, 'consumer property')) props.set(k, v);
+    const isolation = props.get('isolation.level') ?? o.isolationLevel;
+    if (isolation !== 'read_uncommitted' && isolation !== 'read_committed') throw new UsageError(`Invalid isolation level ${isolation}`);
+    const reset = props.get('auto.offset.reset') ?? 'earliest';
+    if (reset !== 'earliest' && reset !== 'latest' && reset !== 'none') throw new UsageError(`Invalid auto.offset.reset ${reset}`);
+    const wait = props.get('fetch.max.wait.ms');
+    consumer = await Consumer.connect({
+      bootstrap: o.bootstrapServer.split(',')[0]!.trim(),
+      clientId: props.get('client.id') ?? 'console-consumer',
+      isolationLevel: isolation,
+      autoOffsetReset: reset,
+      ...(wait !== undefined ? { maxWaitMs: Number(wait) } : {}),
+    });
+    try {
+      let start: StartAt = o.fromBeginning ? 'earliest' : 'latest';
+      if (o.offset !== undefined) {
+        if (o.offset === 'earliest' || o.offset === 'latest') start = o.offset;
+        else if (/^\d+$/.test(o.offset)) start = BigInt(o.offset);
+        else throw new UsageError(`The provided offset value '${o.offset}' is incorrect. Valid values are 'earliest', 'latest', or a non-negative long.`);
+      }
+      const topics = o.topic !== undefined ? [o.topic] : (await consumer.topics()).filter((t) => new RegExp(`^(?:${include})$`).test(t));
+      const assignment: Array<{ topic: string; partition: number; start: StartAt }> = [];
+      for (const topic of topics) {
+        const parts = o.partition !== undefined ? [positive(o.partition, 'partition', true)] : await consumer.partitionsFor(topic);
+        for (const partition of parts) assignment.push({ topic, partition, start });
+      }
+      await consumer.assign(assignment);
+    } catch (err) {
+      await consumer.close();
+      throw err;
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`${err.message}\n`);
+      io.err(cmd.helpInformation());
+      return 1;
+    }
+    io.err(`Error processing message, terminating consumer process: ${(err as Error).message}\n`);
+    return 1;
+  }
+
+  let count = 0;
+  let code = 0;
+  let lastRecord = Date.now();
+  try {
+    while (count < max && !signal?.aborted) {
+      const records = await consumer.poll();
+      for (const r of records) {
+        io.out(formatRecord(r, format));
+        count++;
+        if (count >= max) break;
+      }
+      if (records.length > 0) lastRecord = Date.now();
+      else if (Date.now() - lastRecord >= idleMs) break;
+    }
+  } catch (err) {
+    io.err(`Error processing message, terminating consumer process: ${(err as Error).message}\n`);
+    code = 1;
+  } finally {
+    await consumer.close();
+  }
+  io.err(`Processed a total of ${count} messages\n`);
+  return code;
+}
+
+function positive(v: string, flag: string, zeroOk = false): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < (zeroOk ? 0 : 1)) throw new UsageError(`--${flag} must be a ${zeroOk ? 'non-negative' : 'positive'} integer, got ${JSON.stringify(v)}`);
+  return n;
+}

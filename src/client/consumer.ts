@@ -1,0 +1,301 @@
+/**
+ * The consumer, assign mode: the application names the partitions and where to start; poll()
+ * fetches from their leaders, against Tributary or Apache Kafka. Consumer groups (subscribe,
+ * rebalancing, committed offsets) are not in this client yet.
+ *
+ * - Starting points: an offset, 'earliest' or 'latest' (ListOffsets), or a timestamp's offset.
+ * - poll(): one Fetch per leader for all its assigned partitions (long poll up to maxWaitMs),
+ *   records decoded and decompressed here, in offset order per partition; control batches
+ *   (transaction markers) are skipped, and records below the position (a batch that starts
+ *   earlier) are dropped.
+ * - OFFSET_OUT_OF_RANGE moves the position per `autoOffsetReset` ('earliest' or 'latest'), or
+ *   rejects with 'none'. NOT_LEADER_OR_FOLLOWER and connection failures refresh the metadata and
+ *   are retried by the next poll.
+ */
+import { ErrorCode } from '../protocol/errors.js';
+import { KafkaProtocolError } from '../protocol/kafka-error.js';
+import { ApiKey } from '../protocol/messages/index.js';
+import { decodeRecordSet, isControl } from '../protocol/records/index.js';
+import { ClientError } from './errors.js';
+import { Connection, type ConnectionOptions } from './connection.js';
+
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+const EARLIEST = -2n;
+const LATEST = -1n;
+
+export interface ConsumerOptions extends Partial<Omit<ConnectionOptions, 'host' | 'port'>> {
+  bootstrap: string;
+  /** Where a position that is out of range goes: 'earliest' (default), 'latest', or 'none' (reject). */
+  autoOffsetReset?: 'earliest' | 'latest' | 'none';
+  isolationLevel?: 'read_uncommitted' | 'read_committed';
+  /** Long-poll wait of a fetch. Default 500. */
+  maxWaitMs?: number;
+  minBytes?: number;
+  /** Per fetch response. Default 50 MiB. */
+  maxBytes?: number;
+  /** Per partition and fetch. Default 1 MiB. */
+  maxPartitionBytes?: number;
+}
+
+export type StartAt = bigint | 'earliest' | 'latest' | { timestamp: number };
+
+export interface ConsumerRecord {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  timestamp: number;
+  timestampType: 'CreateTime' | 'LogAppendTime';
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Array<{ key: string; value: Buffer | null }>;
+}
+
+interface Assigned {
+  topic: string;
+  partition: number;
+  position: bigint;
+}
+
+function hostPort(s: string): { host: string; port: number } {
+  const i = s.lastIndexOf(':');
+  const port = Number(s.slice(i + 1));
+  if (i <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) throw new RangeError(`bootstrap must be host:port, got ${JSON.stringify(s)}`);
+  return { host: s.slice(0, i).replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+const keyOf = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
+export class Consumer {
+  private readonly assigned = new Map<string, Assigned>();
+  private readonly leaders = new Map<string, number>();
+  private readonly brokers = new Map<number, { host: string; port: number }>();
+  private readonly conns = new Map<number, Promise<Connection>>();
+  private readonly connOpts: Partial<ConnectionOptions>;
+  private metadataStale = true;
+  private closed = false;
+
+  private constructor(
+    private bootstrapConn: Connection,
+    private readonly opts: ConsumerOptions,
+  ) {
+    const { bootstrap: _b, autoOffsetReset: _r, isolationLevel: _i, maxWaitMs: _w, minBytes: _m, maxBytes: _x, maxPartitionBytes: _p, ...conn } = opts;
+    this.connOpts = { clientId: 'tributary-consumer', ...conn };
+  }
+
+  static async connect(opts: ConsumerOptions): Promise<Consumer> {
+    const conn = await Connection.connect({ clientId: 'tributary-consumer', ...opts, ...hostPort(opts.bootstrap) } as ConnectionOptions);
+    return new Consumer(conn, opts);
+  }
+
+  /** The partition numbers of a topic (UNKNOWN_TOPIC_OR_PARTITION when it does not exist). */
+  async partitionsFor(topic: string): Promise<number[]> {
+    const md = await this.metadata([topic]);
+    const t = md.topics[0];
+    if (!t || t.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(t?.errorCode ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic ${topic}`);
+    return t.partitions.map((p) => p.partitionIndex).sort((a, b) => a - b);
+  }
+
+  /** The topics of the cluster (without internal ones). */
+  async topics(): Promise<string[]> {
+    const md = await this.metadata(null);
+    return md.topics.filter((t) => t.errorCode === ErrorCode.NONE && !t.isInternal && t.name !== null).map((t) => t.name!).sort();
+  }
+
+  /** Adds partitions to read, each from its starting point (resolved now). */
+  async assign(partitions: ReadonlyArray<{ topic: string; partition: number; start?: StartAt }>): Promise<void> {
+    await this.refreshMetadata(partitions.map((p) => p.topic));
+    for (const p of partitions) {
+      if (!this.leaders.has(keyOf(p.topic, p.partition))) throw new KafkaProtocolError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${p.topic}-${p.partition}`);
+    }
+    for (const p of partitions) {
+      const position = await this.resolve(p.topic, p.partition, p.start ?? 'latest');
+      this.assigned.set(keyOf(p.topic, p.partition), { topic: p.topic, partition: p.partition, position });
+    }
+  }
+
+  /** The next offset poll() will read for a partition. */
+  position(topic: string, partition: number): bigint | undefined {
+    return this.assigned.get(keyOf(topic, partition))?.position;
+  }
+
+  async seek(topic: string, partition: number, start: StartAt): Promise<void> {
+    const a = this.assigned.get(keyOf(topic, partition));
+    if (!a) throw new Error(`${topic}-${partition} is not assigned`);
+    a.position = await this.resolve(topic, partition, start);
+  }
+
+  /** Fetches once from every leader of the assigned partitions; the records that arrived, in order per partition. */
+  async poll(): Promise<ConsumerRecord[]> {
+    if (this.closed) throw new Error('the consumer is closed');
+    if (this.assigned.size === 0) return [];
+    if (this.metadataStale) await this.refreshMetadata([...new Set([...this.assigned.values()].map((a) => a.topic))]).catch(() => undefined);
+    const byLeader = new Map<number, Assigned[]>();
+    for (const a of this.assigned.values()) {
+      const leader = this.leaders.get(keyOf(a.topic, a.partition)) ?? -1;
+      byLeader.set(leader, [...(byLeader.get(leader) ?? []), a]);
+    }
+    const results = await Promise.all([...byLeader].map(([leader, list]) => this.fetchFrom(leader, list)));
+    return results.flat();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const conns = await Promise.allSettled([...this.conns.values()]);
+    await Promise.all(conns.map((c) => (c.status === 'fulfilled' ? c.value.close() : undefined)));
+    await this.bootstrapConn.close();
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private async fetchFrom(leader: number, list: Assigned[]): Promise<ConsumerRecord[]> {
+    let res;
+    try {
+      if (leader < 0) throw new KafkaProtocolError(ErrorCode.LEADER_NOT_AVAILABLE);
+      const conn = await this.connection(leader);
+      const byTopic = new Map<string, Assigned[]>();
+      for (const a of list) byTopic.set(a.topic, [...(byTopic.get(a.topic) ?? []), a]);
+      const ids = conn.versionFor(ApiKey.Fetch) >= 13 ? await this.topicIds([...byTopic.keys()]) : new Map<string, string>();
+      res = await conn.send(ApiKey.Fetch, {
+        clusterId: null,
+        replicaId: -1,
+        replicaState: { replicaId: -1, replicaEpoch: -1n },
+        maxWaitMs: this.opts.maxWaitMs ?? 500,
+        minBytes: this.opts.minBytes ?? 1,
+        maxBytes: this.opts.maxBytes ?? 50 * 1024 * 1024,
+        isolationLevel: this.opts.isolationLevel === 'read_committed' ? 1 : 0,
+        sessionId: 0,
+        sessionEpoch: -1,
+        topics: [...byTopic].map(([topic, parts]) => ({
+          topic,
+          topicId: ids.get(topic) ?? ZERO_UUID,
+          partitions: parts.map((a) => ({
+            partition: a.partition,
+            currentLeaderEpoch: -1,
+            fetchOffset: a.position,
+            lastFetchedEpoch: -1,
+            logStartOffset: -1n,
+            partitionMaxBytes: this.opts.maxPartitionBytes ?? 1024 * 1024,
+            replicaDirectoryId: ZERO_UUID,
+          })),
+        })),
+        forgottenTopicsData: [],
+        rackId: '',
+      });
+    } catch (err) {
+      if ((err instanceof KafkaProtocolError || err instanceof ClientError) && err.retriable) {
+        this.metadataStale = true;
+        return [];
+      }
+      throw err;
+    }
+    if (res.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(res.errorCode);
+    const out: ConsumerRecord[] = [];
+    for (const t of res.responses) {
+      const topic = t.topic || this.topicNameById(t.topicId);
+      for (const p of t.partitions) {
+        const a = this.assigned.get(keyOf(topic, p.partitionIndex));
+        if (!a) continue;
+        if (p.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
+          const reset = this.opts.autoOffsetReset ?? 'earliest';
+          if (reset === 'none') throw new KafkaProtocolError(p.errorCode, `${topic}-${p.partitionIndex} offset ${a.position} is out of range`);
+          a.position = await this.resolve(topic, p.partitionIndex, reset);
+          continue;
+        }
+        if (p.errorCode !== ErrorCode.NONE) {
+          const e = new KafkaProtocolError(p.errorCode);
+          if (!e.retriable) throw new KafkaProtocolError(p.errorCode, `${topic}-${p.partitionIndex}: ${e.message}`);
+          this.metadataStale = true;
+          continue;
+        }
+        if (!p.records || p.records.length === 0) continue;
+        for await (const batch of decodeRecordSet(p.records)) {
+          const h = batch.header;
+          const last = BigInt(h.baseOffset) + BigInt(h.lastOffsetDelta);
+          if (isControl(h.attributes)) {
+            if (last >= a.position) a.position = last + 1n;
+            continue;
+          }
+          for (const r of batch.records) {
+            const offset = BigInt(r.offset);
+            if (offset < a.position) continue;
+            out.push({ topic, partition: a.partition, offset, timestamp: r.timestamp, timestampType: batch.timestampType, key: r.key, value: r.value, headers: r.headers.map((x) => ({ key: x.key, value: x.value })) });
+            a.position = offset + 1n;
+          }
+          // Compacted-away offsets at the batch's end: continue after the batch.
+          if (last >= a.position) a.position = last + 1n;
+        }
+      }
+    }
+    return out;
+  }
+
+  private readonly ids = new Map<string, string>();
+  private topicNameById(id: string): string {
+    for (const [name, tid] of this.ids) if (tid === id) return name;
+    return '';
+  }
+
+  private async topicIds(topics: string[]): Promise<Map<string, string>> {
+    if (topics.some((t) => !this.ids.has(t))) await this.refreshMetadata(topics);
+    return this.ids;
+  }
+
+  private async resolve(topic: string, partition: number, start: StartAt): Promise<bigint> {
+    if (typeof start === 'bigint') return start;
+    const ts = start === 'earliest' ? EARLIEST : start === 'latest' ? LATEST : BigInt(start.timestamp);
+    const leader = this.leaders.get(keyOf(topic, partition)) ?? -1;
+    const conn = await this.connection(leader);
+    const res = await conn.send(ApiKey.ListOffsets, {
+      replicaId: -1,
+      isolationLevel: this.opts.isolationLevel === 'read_committed' ? 1 : 0,
+      topics: [{ name: topic, partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp: ts, maxNumOffsets: 1 }] }],
+      timeoutMs: 30_000,
+    });
+    const p = res.topics[0]?.partitions[0];
+    if (!p) throw new KafkaProtocolError(ErrorCode.UNKNOWN_SERVER_ERROR, 'no ListOffsets answer');
+    if (p.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(p.errorCode, `${topic}-${partition}`);
+    const offset = p.offset >= 0n ? p.offset : (p.oldStyleOffsets[0] ?? -1n);
+    if (offset >= 0n) return offset;
+    // A timestamp after every record: the log end, as the console consumer does.
+    if (typeof start === 'object') return this.resolve(topic, partition, 'latest');
+    throw new KafkaProtocolError(ErrorCode.UNKNOWN_SERVER_ERROR, `no ${String(start)} offset for ${topic}-${partition}`);
+  }
+
+  private async metadata(topics: readonly string[] | null) {
+    if (this.bootstrapConn.isClosed) this.bootstrapConn = await Connection.connect({ ...this.connOpts, ...hostPort(this.opts.bootstrap) } as ConnectionOptions);
+    return this.bootstrapConn.send(ApiKey.Metadata, {
+      topics: topics === null ? null : topics.map((name) => ({ topicId: ZERO_UUID, name })),
+      allowAutoTopicCreation: false,
+      includeClusterAuthorizedOperations: false,
+      includeTopicAuthorizedOperations: false,
+    });
+  }
+
+  private async refreshMetadata(topics: readonly string[]): Promise<void> {
+    const md = await this.metadata([...new Set(topics)]);
+    for (const b of md.brokers) this.brokers.set(b.nodeId, { host: b.host, port: b.port });
+    for (const t of md.topics) {
+      if (t.errorCode !== ErrorCode.NONE || t.name === null) continue;
+      this.ids.set(t.name, t.topicId);
+      for (const p of t.partitions) this.leaders.set(keyOf(t.name, p.partitionIndex), p.leaderId);
+    }
+    this.metadataStale = false;
+  }
+
+  private connection(nodeId: number): Promise<Connection> {
+    let c = this.conns.get(nodeId);
+    if (!c) {
+      const b = this.brokers.get(nodeId);
+      if (!b) return Promise.reject(new KafkaProtocolError(ErrorCode.LEADER_NOT_AVAILABLE, `broker ${nodeId} is not in the metadata`));
+      c = Connection.connect({ ...this.connOpts, host: b.host, port: b.port } as ConnectionOptions);
+      this.conns.set(nodeId, c);
+      const mine = c;
+      mine.then(
+        (conn) => void conn.closed.then(() => this.conns.get(nodeId) === mine && this.conns.delete(nodeId)),
+        () => this.conns.get(nodeId) === mine && this.conns.delete(nodeId),
+      );
+    }
+    return c;
+  }
+}
