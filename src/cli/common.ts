@@ -3,6 +3,7 @@
  * client they connect with from --bootstrap-server and --command-config.
  */
 import { readFile } from 'node:fs/promises';
+import { CommanderError, type Command, type OptionValues } from 'commander';
 import { parseProperties } from '../broker/config/properties.js';
 import { Admin } from '../client/admin.js';
 
@@ -28,4 +29,36 @@ export async function connectAdmin(bootstrapServer: string, commandConfig: strin
     clientId: props.get('client.id') ?? defaultClientId,
     ...(timeout ? { requestTimeoutMs: Number(timeout) } : {}),
   });
+}
+
+/** A problem with the command line: the tool prints it with its usage and exits 1, as Kafka's do. */
+export class UsageError extends Error {}
+
+/** Parses the flags with `cmd`; an exit code instead when commander has answered (--help, a bad flag). */
+export function parseFlags<T extends OptionValues>(cmd: Command, argv: readonly string[]): T | number {
+  try {
+    cmd.parse([...argv], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 1;
+    throw err;
+  }
+  return cmd.opts<T>();
+}
+
+/** Prints a UsageError and the usage on stderr; the exit code (1). */
+export function usageFailure(cmd: Command, io: CommandIO, err: UsageError): number {
+  io.err(`${err.message}\n`);
+  io.err(cmd.helpInformation());
+  return 1;
+}
+
+/** `key=value` flags (repeatable --property-style options) as a map; UsageError otherwise. */
+export function keyValues(list: readonly string[], what: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const p of list) {
+    const i = p.indexOf('=');
+    if (i <= 0) throw new UsageError(`Invalid ${what} '${p}': expected key=value`);
+    out.set(p.slice(0, i), p.slice(i + 1));
+  }
+  return out;
 }

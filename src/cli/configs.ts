@@ -13,10 +13,10 @@
  * on stderr and exits 1. Quotas (users, clients, ips) and other entity types are not supported.
  */
 import { readFile } from 'node:fs/promises';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { parseProperties } from '../broker/config/properties.js';
 import { AdminError, type Admin, type AlterConfigOp, type ConfigEntry, type ConfigResource, type ConfigSourceName } from '../client/admin.js';
-import { connectAdmin, processIO, type CommandIO } from './common.js';
+import { connectAdmin, parseFlags, processIO, usageFailure, UsageError, type CommandIO } from './common.js';
 
 interface ConfigsOptions {
   bootstrapServer?: string;
@@ -35,7 +35,6 @@ interface ConfigsOptions {
   deleteConfig?: string;
 }
 
-class UsageError extends Error {}
 
 /** The entity a command is about: a topic, a broker, or the brokers' cluster-wide default. */
 type Entity = { type: 'topics'; name: string | null } | { type: 'brokers'; name: string | null; isDefault: boolean };
@@ -64,13 +63,8 @@ function program(io: CommandIO): Command {
 /** Runs kafka-configs with `argv` (the flags only); returns the exit code. */
 export async function configsCommand(argv: readonly string[], io: CommandIO = processIO): Promise<number> {
   const cmd = program(io);
-  try {
-    cmd.parse([...argv], { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 1;
-    throw err;
-  }
-  const o = cmd.opts<ConfigsOptions>();
+  const o = parseFlags<ConfigsOptions>(cmd, argv);
+  if (typeof o === 'number') return o;
   let entity: Entity;
   try {
     if (!o.bootstrapServer) throw new UsageError('Only one of --bootstrap-server or --bootstrap-controller must be specified');
@@ -86,9 +80,7 @@ export async function configsCommand(argv: readonly string[], io: CommandIO = pr
     }
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    io.err(`${err.message}\n`);
-    io.err(cmd.helpInformation());
-    return 1;
+    return usageFailure(cmd, io, err);
   }
   try {
     const admin = await connectAdmin(o.bootstrapServer, o.commandConfig, 'kafka-configs');

@@ -16,10 +16,10 @@
  * SIGTERM end it the same way.
  */
 import { readFile } from 'node:fs/promises';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { parseProperties } from '../broker/config/properties.js';
 import { Consumer, type ConsumerRecord, type StartAt } from '../client/consumer.js';
-import { processIO, type CommandIO } from './common.js';
+import { keyValues, parseFlags, processIO, usageFailure, UsageError, type CommandIO } from './common.js';
 
 interface ConsoleConsumerOptions {
   bootstrapServer?: string;
@@ -40,7 +40,6 @@ interface ConsoleConsumerOptions {
   skipMessageOnError?: boolean;
 }
 
-class UsageError extends Error {}
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
 function program(io: CommandIO): Command {
@@ -79,16 +78,6 @@ interface Format {
   nullLiteral: string;
 }
 
-function kv(list: readonly string[], what: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const p of list) {
-    const i = p.indexOf('=');
-    if (i <= 0) throw new UsageError(`Invalid ${what} '${p}': expected key=value`);
-    out.set(p.slice(0, i), p.slice(i + 1));
-  }
-  return out;
-}
-
 function formatOf(props: ReadonlyMap<string, string>): Format {
   const flag = (k: string, dflt: boolean): boolean => (props.has(k) ? props.get(k)!.trim().toLowerCase() === 'true' : dflt);
   return {
@@ -124,13 +113,8 @@ export function formatRecord(r: ConsumerRecord, f: Format): string {
 /** Runs the console consumer until --max-messages, --timeout-ms or `signal`; returns the exit code. */
 export async function consoleConsumerCommand(argv: readonly string[], io: CommandIO = processIO, signal?: AbortSignal): Promise<number> {
   const cmd = program(io);
-  try {
-    cmd.parse([...argv], { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 1;
-    throw err;
-  }
-  const o = cmd.opts<ConsoleConsumerOptions>();
+  const o = parseFlags<ConsoleConsumerOptions>(cmd, argv);
+  if (typeof o === 'number') return o;
   let consumer: Consumer;
   let format: Format;
   let max = Infinity;
@@ -144,11 +128,11 @@ export async function consoleConsumerCommand(argv: readonly string[], io: Comman
     if (o.offset !== undefined && o.partition === undefined) throw new UsageError('The partition is required when offset is specified.');
     if (o.offset !== undefined && o.fromBeginning) throw new UsageError("Options from-beginning and offset cannot be specified together.");
     if (o.property.length > 0) io.err('Option --property is deprecated and will be removed in a future version. Use --formatter-property instead.\n');
-    format = formatOf(kv([...o.property, ...o.formatterProperty], 'formatter property'));
+    format = formatOf(keyValues([...o.property, ...o.formatterProperty], 'formatter property'));
     if (o.maxMessages !== undefined) max = positive(o.maxMessages, 'max-messages');
     if (o.timeoutMs !== undefined) idleMs = positive(o.timeoutMs, 'timeout-ms');
     const props = o.consumerConfig ? parseProperties(await readFile(o.consumerConfig, 'utf8')) : new Map<string, string>();
-    for (const [k, v] of kv(o.consumerProperty, 'consumer property')) props.set(k, v);
+    for (const [k, v] of keyValues(o.consumerProperty, 'consumer property')) props.set(k, v);
     const isolation = props.get('isolation.level') ?? o.isolationLevel;
     if (isolation !== 'read_uncommitted' && isolation !== 'read_committed') throw new UsageError(`Invalid isolation level ${isolation}`);
     const reset = props.get('auto.offset.reset') ?? 'earliest';
@@ -180,11 +164,7 @@ export async function consoleConsumerCommand(argv: readonly string[], io: Comman
       throw err;
     }
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.err(`${err.message}\n`);
-      io.err(cmd.helpInformation());
-      return 1;
-    }
+    if (err instanceof UsageError) return usageFailure(cmd, io, err);
     io.err(`Error processing message, terminating consumer process: ${(err as Error).message}\n`);
     return 1;
   }

@@ -17,10 +17,10 @@
 import { createInterface } from 'node:readline';
 import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { parseProperties } from '../broker/config/properties.js';
 import { Producer, type CompressionName, type OutgoingRecord } from '../client/producer.js';
-import { processIO, type CommandIO } from './common.js';
+import { keyValues, parseFlags, processIO, usageFailure, UsageError, type CommandIO } from './common.js';
 
 interface ConsoleProducerOptions {
   bootstrapServer?: string;
@@ -40,7 +40,6 @@ interface ConsoleProducerOptions {
   requestTimeoutMs?: string;
 }
 
-class UsageError extends Error {}
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
@@ -119,29 +118,14 @@ export function parseLine(line: string, n: number, c: ReaderConfig): OutgoingRec
   return { key, value: nullable(rest), ...(headers.length > 0 ? { headers } : {}) };
 }
 
-function kv(list: readonly string[], what: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const p of list) {
-    const i = p.indexOf('=');
-    if (i <= 0) throw new UsageError(`Invalid ${what} '${p}': expected key=value`);
-    out.set(p.slice(0, i), p.slice(i + 1));
-  }
-  return out;
-}
-
 const CODECS = new Set(['none', 'gzip', 'snappy', 'lz4', 'zstd']);
 const MAX_OUTSTANDING = 10_000;
 
 /** Runs the console producer on `input` (stdin by default); returns the exit code. */
 export async function consoleProducerCommand(argv: readonly string[], io: CommandIO = processIO, input: Readable = process.stdin): Promise<number> {
   const cmd = program(io);
-  try {
-    cmd.parse([...argv], { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 1;
-    throw err;
-  }
-  const o = cmd.opts<ConsoleProducerOptions>();
+  const o = parseFlags<ConsoleProducerOptions>(cmd, argv);
+  if (typeof o === 'number') return o;
   let producer: Producer;
   let reader: ReaderConfig;
   let sync: boolean;
@@ -150,9 +134,9 @@ export async function consoleProducerCommand(argv: readonly string[], io: Comman
     if (!bootstrap) throw new UsageError('Missing required option(s) [bootstrap-server]');
     if (!o.topic) throw new UsageError('Missing required option(s) [topic]');
     if (o.property.length > 0) io.err('Warning: --property is deprecated and will be removed in a future version. Use --reader-property instead.\n');
-    reader = readerConfig(kv([...o.property, ...o.readerProperty], 'reader property'));
+    reader = readerConfig(keyValues([...o.property, ...o.readerProperty], 'reader property'));
     const props = o.producerConfig ? parseProperties(await readFile(o.producerConfig, 'utf8')) : new Map<string, string>();
-    for (const [k, v] of kv(o.producerProperty, 'producer property')) props.set(k, v);
+    for (const [k, v] of keyValues(o.producerProperty, 'producer property')) props.set(k, v);
     const acks = props.get('acks') ?? o.requestRequiredAcks;
     const ackValue = acks === 'all' ? -1 : Number(acks);
     if (ackValue !== -1 && ackValue !== 0 && ackValue !== 1) throw new UsageError(`Invalid acks ${acks}: -1 (all), 1 or 0`);
@@ -181,11 +165,7 @@ export async function consoleProducerCommand(argv: readonly string[], io: Comman
       ...(ackTimeout !== undefined ? { ackTimeoutMs: ackTimeout } : {}),
     });
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.err(`${err.message}\n`);
-      io.err(cmd.helpInformation());
-      return 1;
-    }
+    if (err instanceof UsageError) return usageFailure(cmd, io, err);
     io.err(`${(err as Error).message}\n`);
     return 1;
   }

@@ -15,9 +15,9 @@
  * errors print "Error while executing topic command : ..." and exit 1, and partition lines show
  * "Elr: N/A LastKnownElr: N/A" when the broker does not serve DescribeTopicPartitions.
  */
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { AdminError, type Admin, type TopicDescription } from '../client/admin.js';
-import { connectAdmin, processIO, type CommandIO } from './common.js';
+import { connectAdmin, parseFlags, processIO, usageFailure, UsageError, type CommandIO } from './common.js';
 
 interface TopicsOptions {
   bootstrapServer?: string;
@@ -45,7 +45,6 @@ interface TopicsOptions {
 }
 
 /** A problem with the command line: printed with the usage, exit 1 (Kafka's CommandLineUtils.printUsageAndExit). */
-class UsageError extends Error {}
 /** A failed operation: "Error while executing topic command : ...", exit 1. */
 class CommandError extends Error {}
 
@@ -85,13 +84,8 @@ function program(io: CommandIO): Command {
 /** Runs kafka-topics with `argv` (the flags only); returns the exit code. */
 export async function topicsCommand(argv: readonly string[], io: CommandIO = processIO): Promise<number> {
   const cmd = program(io);
-  try {
-    cmd.parse([...argv], { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 1;
-    throw err;
-  }
-  const o = cmd.opts<TopicsOptions>();
+  const o = parseFlags<TopicsOptions>(cmd, argv);
+  if (typeof o === 'number') return o;
   try {
     const chosen = ACTIONS.filter((a) => o[a]);
     if (!o.bootstrapServer) throw new UsageError('--bootstrap-server must be specified');
@@ -106,11 +100,7 @@ export async function topicsCommand(argv: readonly string[], io: CommandIO = pro
     }
     return 0;
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.err(`${err.message}\n`);
-      io.err(cmd.helpInformation());
-      return 1;
-    }
+    if (err instanceof UsageError) return usageFailure(cmd, io, err);
     const msg = err instanceof AdminError ? err.failures.map((f) => f.error.message).join('; ') : (err as Error).message;
     io.out(`Error while executing topic command : ${msg}\n`);
     return 1;

@@ -16,6 +16,7 @@
 import { ErrorCode } from '../protocol/errors.js';
 import { KafkaProtocolError } from '../protocol/kafka-error.js';
 import { ApiKey } from '../protocol/messages/index.js';
+import { parseHostPort } from './brokers.js';
 import { Connection, type ConnectionOptions } from './connection.js';
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
@@ -104,13 +105,6 @@ function check(operation: string, outcomes: readonly Outcome[]): void {
   if (failures.length > 0) throw new AdminError(operation, failures);
 }
 
-function hostPort(s: string): { host: string; port: number } {
-  const i = s.lastIndexOf(':');
-  const port = Number(s.slice(i + 1));
-  if (i <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) throw new RangeError(`bootstrap must be host:port, got ${JSON.stringify(s)}`);
-  return { host: s.slice(0, i).replace(/^\[(.*)\]$/, '$1'), port };
-}
-
 export class Admin {
   private constructor(
     private readonly conn: Connection,
@@ -119,7 +113,7 @@ export class Admin {
 
   static async connect(opts: AdminOptions): Promise<Admin> {
     const { bootstrap, operationTimeoutMs, ...rest } = opts;
-    const conn = await Connection.connect({ clientId: 'tributary-admin', ...rest, ...hostPort(bootstrap) });
+    const conn = await Connection.connect({ clientId: 'tributary-admin', ...rest, ...parseHostPort(bootstrap) });
     return new Admin(conn, operationTimeoutMs ?? 30_000);
   }
 

@@ -16,14 +16,14 @@ import { ErrorCode } from '../protocol/errors.js';
 import { KafkaProtocolError } from '../protocol/kafka-error.js';
 import { ApiKey } from '../protocol/messages/index.js';
 import { decodeRecordSet, isControl } from '../protocol/records/index.js';
+import { BrokerPool, type ClientConnectionOptions } from './brokers.js';
 import { ClientError } from './errors.js';
-import { Connection, type ConnectionOptions } from './connection.js';
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 const EARLIEST = -2n;
 const LATEST = -1n;
 
-export interface ConsumerOptions extends Partial<Omit<ConnectionOptions, 'host' | 'port'>> {
+export interface ConsumerOptions extends ClientConnectionOptions {
   bootstrap: string;
   /** Where a position that is out of range goes: 'earliest' (default), 'latest', or 'none' (reject). */
   autoOffsetReset?: 'earliest' | 'latest' | 'none';
@@ -56,40 +56,27 @@ interface Assigned {
   position: bigint;
 }
 
-function hostPort(s: string): { host: string; port: number } {
-  const i = s.lastIndexOf(':');
-  const port = Number(s.slice(i + 1));
-  if (i <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) throw new RangeError(`bootstrap must be host:port, got ${JSON.stringify(s)}`);
-  return { host: s.slice(0, i).replace(/^\[(.*)\]$/, '$1'), port };
-}
-
 const keyOf = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
 export class Consumer {
   private readonly assigned = new Map<string, Assigned>();
   private readonly leaders = new Map<string, number>();
-  private readonly brokers = new Map<number, { host: string; port: number }>();
-  private readonly conns = new Map<number, Promise<Connection>>();
-  private readonly connOpts: Partial<ConnectionOptions>;
   private metadataStale = true;
   private closed = false;
 
   private constructor(
-    private bootstrapConn: Connection,
+    private readonly pool: BrokerPool,
     private readonly opts: ConsumerOptions,
-  ) {
-    const { bootstrap: _b, autoOffsetReset: _r, isolationLevel: _i, maxWaitMs: _w, minBytes: _m, maxBytes: _x, maxPartitionBytes: _p, ...conn } = opts;
-    this.connOpts = { clientId: 'tributary-consumer', ...conn };
-  }
+  ) {}
 
   static async connect(opts: ConsumerOptions): Promise<Consumer> {
-    const conn = await Connection.connect({ clientId: 'tributary-consumer', ...opts, ...hostPort(opts.bootstrap) } as ConnectionOptions);
-    return new Consumer(conn, opts);
+    const { bootstrap, autoOffsetReset: _r, isolationLevel: _i, maxWaitMs: _w, minBytes: _m, maxBytes: _x, maxPartitionBytes: _p, ...conn } = opts;
+    return new Consumer(await BrokerPool.connect(bootstrap, { clientId: 'tributary-consumer', ...conn }), opts);
   }
 
   /** The partition numbers of a topic (UNKNOWN_TOPIC_OR_PARTITION when it does not exist). */
   async partitionsFor(topic: string): Promise<number[]> {
-    const md = await this.metadata([topic]);
+    const md = await this.pool.metadata([topic]);
     const t = md.topics[0];
     if (!t || t.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(t?.errorCode ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic ${topic}`);
     return t.partitions.map((p) => p.partitionIndex).sort((a, b) => a - b);
@@ -97,7 +84,7 @@ export class Consumer {
 
   /** The topics of the cluster (without internal ones). */
   async topics(): Promise<string[]> {
-    const md = await this.metadata(null);
+    const md = await this.pool.metadata(null);
     return md.topics.filter((t) => t.errorCode === ErrorCode.NONE && !t.isInternal && t.name !== null).map((t) => t.name!).sort();
   }
 
@@ -141,9 +128,7 @@ export class Consumer {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const conns = await Promise.allSettled([...this.conns.values()]);
-    await Promise.all(conns.map((c) => (c.status === 'fulfilled' ? c.value.close() : undefined)));
-    await this.bootstrapConn.close();
+    await this.pool.close();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -152,7 +137,7 @@ export class Consumer {
     let res;
     try {
       if (leader < 0) throw new KafkaProtocolError(ErrorCode.LEADER_NOT_AVAILABLE);
-      const conn = await this.connection(leader);
+      const conn = await this.pool.connection(leader);
       const byTopic = new Map<string, Assigned[]>();
       for (const a of list) byTopic.set(a.topic, [...(byTopic.get(a.topic) ?? []), a]);
       const ids = conn.versionFor(ApiKey.Fetch) >= 13 ? await this.topicIds([...byTopic.keys()]) : new Map<string, string>();
@@ -245,7 +230,7 @@ export class Consumer {
     if (typeof start === 'bigint') return start;
     const ts = start === 'earliest' ? EARLIEST : start === 'latest' ? LATEST : BigInt(start.timestamp);
     const leader = this.leaders.get(keyOf(topic, partition)) ?? -1;
-    const conn = await this.connection(leader);
+    const conn = await this.pool.connection(leader);
     const res = await conn.send(ApiKey.ListOffsets, {
       replicaId: -1,
       isolationLevel: this.opts.isolationLevel === 'read_committed' ? 1 : 0,
@@ -262,40 +247,13 @@ export class Consumer {
     throw new KafkaProtocolError(ErrorCode.UNKNOWN_SERVER_ERROR, `no ${String(start)} offset for ${topic}-${partition}`);
   }
 
-  private async metadata(topics: readonly string[] | null) {
-    if (this.bootstrapConn.isClosed) this.bootstrapConn = await Connection.connect({ ...this.connOpts, ...hostPort(this.opts.bootstrap) } as ConnectionOptions);
-    return this.bootstrapConn.send(ApiKey.Metadata, {
-      topics: topics === null ? null : topics.map((name) => ({ topicId: ZERO_UUID, name })),
-      allowAutoTopicCreation: false,
-      includeClusterAuthorizedOperations: false,
-      includeTopicAuthorizedOperations: false,
-    });
-  }
-
   private async refreshMetadata(topics: readonly string[]): Promise<void> {
-    const md = await this.metadata([...new Set(topics)]);
-    for (const b of md.brokers) this.brokers.set(b.nodeId, { host: b.host, port: b.port });
+    const md = await this.pool.metadata([...new Set(topics)]);
     for (const t of md.topics) {
       if (t.errorCode !== ErrorCode.NONE || t.name === null) continue;
       this.ids.set(t.name, t.topicId);
       for (const p of t.partitions) this.leaders.set(keyOf(t.name, p.partitionIndex), p.leaderId);
     }
     this.metadataStale = false;
-  }
-
-  private connection(nodeId: number): Promise<Connection> {
-    let c = this.conns.get(nodeId);
-    if (!c) {
-      const b = this.brokers.get(nodeId);
-      if (!b) return Promise.reject(new KafkaProtocolError(ErrorCode.LEADER_NOT_AVAILABLE, `broker ${nodeId} is not in the metadata`));
-      c = Connection.connect({ ...this.connOpts, host: b.host, port: b.port } as ConnectionOptions);
-      this.conns.set(nodeId, c);
-      const mine = c;
-      mine.then(
-        (conn) => void conn.closed.then(() => this.conns.get(nodeId) === mine && this.conns.delete(nodeId)),
-        () => this.conns.get(nodeId) === mine && this.conns.delete(nodeId),
-      );
-    }
-    return c;
   }
 }

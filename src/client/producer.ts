@@ -18,15 +18,13 @@ import { ErrorCode } from '../protocol/errors.js';
 import { KafkaProtocolError } from '../protocol/kafka-error.js';
 import { ApiKey } from '../protocol/messages/index.js';
 import { Compression, encodeRecordBatch, type ProducerRecord } from '../protocol/records/index.js';
+import { BrokerPool, type ClientConnectionOptions } from './brokers.js';
 import { ClientError } from './errors.js';
-import { Connection, type ConnectionOptions } from './connection.js';
-
-const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 const CODECS: Record<CompressionName, Compression> = { none: Compression.None, gzip: Compression.Gzip, snappy: Compression.Snappy, lz4: Compression.Lz4, zstd: Compression.Zstd };
 
 export type CompressionName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
-export interface ProducerOptions extends Partial<Omit<ConnectionOptions, 'host' | 'port'>> {
+export interface ProducerOptions extends ClientConnectionOptions {
   /** `host:port` of a broker to learn the cluster from. */
   bootstrap: string;
   /** -1 (all replicas in sync, the default), 1 (the leader) or 0 (no acknowledgement). */
@@ -110,13 +108,6 @@ export function partitionForKey(key: Uint8Array, partitions: number): number {
   return (murmur2(key) & 0x7fffffff) % partitions;
 }
 
-function hostPort(s: string): { host: string; port: number } {
-  const i = s.lastIndexOf(':');
-  const port = Number(s.slice(i + 1));
-  if (i <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) throw new RangeError(`bootstrap must be host:port, got ${JSON.stringify(s)}`);
-  return { host: s.slice(0, i).replace(/^\[(.*)\]$/, '$1'), port };
-}
-
 function retriable(err: unknown): boolean {
   return (err instanceof KafkaProtocolError || err instanceof ClientError) && err.retriable;
 }
@@ -129,24 +120,18 @@ export class Producer {
   private readonly ackTimeoutMs: number;
   private readonly retries: number;
   private readonly backoffMs: number;
-  private readonly connOpts: Partial<ConnectionOptions>;
   private readonly topics = new Map<string, Promise<TopicInfo>>();
   /** The partition unkeyed records of each topic go to, until its batch is sent. */
   private readonly sticky = new Map<string, number>();
-  private readonly brokers = new Map<number, { host: string; port: number }>();
-  private readonly conns = new Map<number, Promise<Connection>>();
   private readonly queues = new Map<string, PartitionQueue>();
   private readonly inflight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
 
-  private bootstrapConn: Promise<Connection>;
-
   private constructor(
-    bootstrapConn: Connection,
-    private readonly opts: ProducerOptions,
+    private readonly pool: BrokerPool,
+    opts: ProducerOptions,
   ) {
-    this.bootstrapConn = Promise.resolve(bootstrapConn);
     this.acks = opts.acks ?? -1;
     this.codec = CODECS[opts.compression ?? 'none'];
     this.lingerMs = opts.lingerMs ?? 5;
@@ -154,14 +139,12 @@ export class Producer {
     this.ackTimeoutMs = opts.ackTimeoutMs ?? 30_000;
     this.retries = opts.retries ?? 5;
     this.backoffMs = opts.retryBackoffMs ?? 100;
-    const { bootstrap: _b, acks: _a, compression: _c, lingerMs: _l, batchSize: _s, ackTimeoutMs: _t, retries: _r, retryBackoffMs: _rb, ...conn } = opts;
-    this.connOpts = { clientId: 'tributary-producer', ...conn };
   }
 
   static async connect(opts: ProducerOptions): Promise<Producer> {
     if (opts.compression !== undefined && !(opts.compression in CODECS)) throw new RangeError(`unknown compression ${String(opts.compression)}`);
-    const conn = await Connection.connect({ clientId: 'tributary-producer', ...opts, ...hostPort(opts.bootstrap) } as ConnectionOptions);
-    return new Producer(conn, opts);
+    const { bootstrap, acks: _a, compression: _c, lingerMs: _l, batchSize: _s, ackTimeoutMs: _t, retries: _r, retryBackoffMs: _rb, ...conn } = opts;
+    return new Producer(await BrokerPool.connect(bootstrap, { clientId: 'tributary-producer', ...conn }), opts);
   }
 
   /** Sends records to a topic; resolves, in order, with where each was written. */
@@ -186,9 +169,7 @@ export class Producer {
     await this.flush();
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
-    const conns = await Promise.allSettled([...this.conns.values()]);
-    await Promise.all(conns.map((c) => (c.status === 'fulfilled' ? c.value.close() : undefined)));
-    await (await this.bootstrapConn.catch(() => null))?.close();
+    await this.pool.close();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -281,7 +262,7 @@ export class Producer {
     const retry: Array<{ q: PartitionQueue; take: Pending[]; err: Error }> = [];
     try {
       if (leader < 0) throw new KafkaProtocolError(ErrorCode.LEADER_NOT_AVAILABLE);
-      const conn = await this.connection(leader);
+      const conn = await this.pool.connection(leader);
       const byTopic = new Map<string, Array<{ index: number; records: Buffer }>>();
       for (const b of list) {
         const records = await encodeRecordBatch({ records: b.take.map((p) => p.record), compression: this.codec });
@@ -345,48 +326,12 @@ export class Producer {
     return p;
   }
 
-  /** The connection metadata is asked on: the bootstrap broker's, opened again if it closed. */
-  private async metadataConn(): Promise<Connection> {
-    const c = await this.bootstrapConn.catch(() => null);
-    if (c && !c.isClosed) return c;
-    this.bootstrapConn = Connection.connect({ ...this.connOpts, ...hostPort(this.opts.bootstrap) } as ConnectionOptions);
-    return this.bootstrapConn;
-  }
-
   private async fetchTopic(topic: string): Promise<TopicInfo> {
-    const md = await (await this.metadataConn()).send(ApiKey.Metadata, {
-      topics: [{ topicId: ZERO_UUID, name: topic }],
-      allowAutoTopicCreation: true,
-      includeClusterAuthorizedOperations: false,
-      includeTopicAuthorizedOperations: false,
-    });
-    for (const b of md.brokers) this.brokers.set(b.nodeId, { host: b.host, port: b.port });
+    const md = await this.pool.metadata([topic], true);
     const t = md.topics[0];
     if (!t || t.errorCode !== ErrorCode.NONE) {
       throw new KafkaProtocolError(t?.errorCode ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic ${topic} is not in the metadata (auto.create.topics.enable is off, or the name is invalid)`);
     }
     return { partitions: t.partitions.length, leaders: new Map(t.partitions.map((p) => [p.partitionIndex, p.leaderId])) };
-  }
-
-  private connection(nodeId: number): Promise<Connection> {
-    let c = this.conns.get(nodeId);
-    if (!c) {
-      const b = this.brokers.get(nodeId);
-      if (!b) return Promise.reject(new KafkaProtocolError(ErrorCode.LEADER_NOT_AVAILABLE, `broker ${nodeId} is not in the metadata`));
-      c = Connection.connect({ ...this.connOpts, host: b.host, port: b.port } as ConnectionOptions);
-      this.conns.set(nodeId, c);
-      const mine = c;
-      mine.then(
-        (conn) => void conn.closed.then(() => this.conns.get(nodeId) === mine && this.conns.delete(nodeId)),
-        () => this.conns.get(nodeId) === mine && this.conns.delete(nodeId),
-      );
-    }
-    return c.then((conn) => {
-      if (conn.isClosed) {
-        this.conns.delete(nodeId);
-        return this.connection(nodeId);
-      }
-      return conn;
-    });
   }
 }

@@ -1,0 +1,81 @@
+/**
+ * The connections of a client that talks to a whole cluster (producer, consumer): one to the
+ * bootstrap broker for metadata, and one per broker, by node id, as the metadata names them. A
+ * connection that closed is opened again on next use. The admin client uses just the bootstrap.
+ */
+import { ErrorCode } from '../protocol/errors.js';
+import { KafkaProtocolError } from '../protocol/kafka-error.js';
+import { ApiKey } from '../protocol/messages/index.js';
+import { Connection, type ConnectionOptions, type ResponseOf } from './connection.js';
+
+/** `host:port` (IPv6 in brackets) as connection options; RangeError otherwise. */
+export function parseHostPort(s: string): { host: string; port: number } {
+  const i = s.lastIndexOf(':');
+  const port = Number(s.slice(i + 1));
+  if (i <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) throw new RangeError(`bootstrap must be host:port, got ${JSON.stringify(s)}`);
+  return { host: s.slice(0, i).replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+/** Options of a client that takes `bootstrap` and passes the rest to its connections. */
+export type ClientConnectionOptions = Partial<Omit<ConnectionOptions, 'host' | 'port'>>;
+
+export class BrokerPool {
+  private bootstrapConn: Promise<Connection>;
+  private readonly brokers = new Map<number, { host: string; port: number }>();
+  private readonly conns = new Map<number, Promise<Connection>>();
+
+  private constructor(
+    private readonly bootstrap: { host: string; port: number },
+    private readonly opts: ClientConnectionOptions,
+    first: Connection,
+  ) {
+    this.bootstrapConn = Promise.resolve(first);
+  }
+
+  /** Connects to the bootstrap broker (so a wrong address fails at once). */
+  static async connect(bootstrap: string, opts: ClientConnectionOptions): Promise<BrokerPool> {
+    const at = parseHostPort(bootstrap);
+    const first = await Connection.connect({ ...opts, ...at } as ConnectionOptions);
+    return new BrokerPool(at, opts, first);
+  }
+
+  /** Metadata for these topics (null: all) from the bootstrap broker; remembers the brokers it names. */
+  async metadata(topics: readonly string[] | null, allowAutoTopicCreation = false): Promise<ResponseOf<typeof ApiKey.Metadata>> {
+    let conn = await this.bootstrapConn.catch(() => null);
+    if (!conn || conn.isClosed) {
+      this.bootstrapConn = Connection.connect({ ...this.opts, ...this.bootstrap } as ConnectionOptions);
+      conn = await this.bootstrapConn;
+    }
+    const md = await conn.send(ApiKey.Metadata, {
+      topics: topics === null ? null : topics.map((name) => ({ topicId: '00000000-0000-0000-0000-000000000000', name })),
+      allowAutoTopicCreation,
+      includeClusterAuthorizedOperations: false,
+      includeTopicAuthorizedOperations: false,
+    });
+    for (const b of md.brokers) this.brokers.set(b.nodeId, { host: b.host, port: b.port });
+    return md;
+  }
+
+  /** The connection to a broker of the last metadata. */
+  connection(nodeId: number): Promise<Connection> {
+    const c = this.conns.get(nodeId);
+    if (c) {
+      return c.then((conn) => {
+        if (!conn.isClosed) return conn;
+        if (this.conns.get(nodeId) === c) this.conns.delete(nodeId);
+        return this.connection(nodeId);
+      });
+    }
+    const b = this.brokers.get(nodeId);
+    if (!b) return Promise.reject(new KafkaProtocolError(ErrorCode.LEADER_NOT_AVAILABLE, `broker ${nodeId} is not in the metadata`));
+    const fresh = Connection.connect({ ...this.opts, host: b.host, port: b.port } as ConnectionOptions);
+    this.conns.set(nodeId, fresh);
+    fresh.catch(() => this.conns.get(nodeId) === fresh && this.conns.delete(nodeId));
+    return fresh;
+  }
+
+  async close(): Promise<void> {
+    const all = await Promise.allSettled([this.bootstrapConn, ...this.conns.values()]);
+    await Promise.all(all.map((c) => (c.status === 'fulfilled' ? c.value.close() : undefined)));
+  }
+}
