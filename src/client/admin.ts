@@ -16,6 +16,7 @@
 import { ErrorCode } from '../protocol/errors.js';
 import { KafkaProtocolError } from '../protocol/kafka-error.js';
 import { ApiKey } from '../protocol/messages/index.js';
+import { DecodeError, Reader } from '../protocol/primitives/index.js';
 import { parseHostPort } from './brokers.js';
 import { Connection, type ConnectionOptions } from './connection.js';
 
@@ -85,6 +86,63 @@ export interface ClusterDescription {
   brokers: Array<{ nodeId: number; host: string; port: number; rack: string | null }>;
 }
 
+export interface GroupListing {
+  groupId: string;
+  /** `consumer` for consumer groups (either protocol), '' for groups that only keep offsets. */
+  protocolType: string;
+  state: string;
+  /** `classic` or `consumer` (KIP-848), where the broker says (ListGroups v5+). */
+  type: string;
+}
+
+export interface TopicPartitionRef {
+  topic: string;
+  partition: number;
+}
+
+export interface GroupMemberDescription {
+  memberId: string;
+  groupInstanceId: string | null;
+  clientId: string;
+  clientHost: string;
+  /** The partitions its consumer-protocol assignment gives it (empty for other protocols). */
+  assignment: TopicPartitionRef[];
+}
+
+export interface GroupDescription {
+  groupId: string;
+  state: string;
+  protocolType: string;
+  /** The assignor the group chose (`range`, `cooperative-sticky`, ...). */
+  protocol: string;
+  members: GroupMemberDescription[];
+}
+
+export interface CommittedOffset extends TopicPartitionRef {
+  offset: bigint;
+  metadata: string | null;
+}
+
+/** Kafka's ConsumerProtocolAssignment (version, [topic, [partition]], user data): the partitions; [] when unreadable. */
+export function decodeConsumerAssignment(buf: Buffer): TopicPartitionRef[] {
+  if (buf.length < 2) return [];
+  try {
+    const r = new Reader(buf);
+    r.readInt16();
+    const out: TopicPartitionRef[] = [];
+    const topics = r.readArrayLength(2);
+    for (let i = 0; i < topics; i++) {
+      const topic = r.readString();
+      const n = r.readArrayLength(4);
+      for (let j = 0; j < n; j++) out.push({ topic, partition: r.readInt32() });
+    }
+    return out;
+  } catch (err) {
+    if (err instanceof DecodeError) return [];
+    throw err;
+  }
+}
+
 /** Some of the topics or resources of one call failed; `failures` says which and why. */
 export class AdminError extends Error {
   override readonly name = 'AdminError';
@@ -106,18 +164,23 @@ function check(operation: string, outcomes: readonly Outcome[]): void {
 }
 
 export class Admin {
+  private bootstrapNode: number | undefined;
+  private readonly others = new Map<number, Connection>();
+
   private constructor(
     private readonly conn: Connection,
     private readonly timeoutMs: number,
+    private readonly connOpts: Partial<ConnectionOptions>,
   ) {}
 
   static async connect(opts: AdminOptions): Promise<Admin> {
     const { bootstrap, operationTimeoutMs, ...rest } = opts;
     const conn = await Connection.connect({ clientId: 'tributary-admin', ...rest, ...parseHostPort(bootstrap) });
-    return new Admin(conn, operationTimeoutMs ?? 30_000);
+    return new Admin(conn, operationTimeoutMs ?? 30_000, { clientId: 'tributary-admin', ...rest });
   }
 
   async close(): Promise<void> {
+    await Promise.all([...this.others.values()].map((c) => c.close()));
     await this.conn.close();
   }
 
@@ -221,6 +284,173 @@ export class Admin {
       validateOnly: opts.validateOnly ?? false,
     });
     check('incrementalAlterConfigs', res.responses.map((r) => ({ resource: r.resourceName, errorCode: r.errorCode, errorMessage: r.errorMessage })));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Consumer groups: each call goes to the group's coordinator (FindCoordinator).
+
+  /** Every group of the cluster's brokers, sorted by id (optionally only in these states). */
+  async listGroups(opts: { states?: readonly string[] } = {}): Promise<GroupListing[]> {
+    const out: GroupListing[] = [];
+    const cluster = await this.describeCluster();
+    for (const b of cluster.brokers) {
+      const conn = await this.brokerConnection(b.nodeId, b.host, b.port);
+      const res = await conn.send(ApiKey.ListGroups, { statesFilter: opts.states ? [...opts.states] : [], typesFilter: [] });
+      if (res.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(res.errorCode, `ListGroups on broker ${b.nodeId}`);
+      for (const g of res.groups) out.push({ groupId: g.groupId, protocolType: g.protocolType, state: g.groupState, type: g.groupType });
+    }
+    return out.sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
+  }
+
+  /** State, members and their assignments. An unknown group comes back in state Dead, as from Kafka. */
+  async describeGroups(groupIds: readonly string[]): Promise<GroupDescription[]> {
+    const out: GroupDescription[] = [];
+    const failed: Outcome[] = [];
+    for (const groupId of groupIds) {
+      const conn = await this.coordinator(groupId);
+      const res = await conn.send(ApiKey.DescribeGroups, { groups: [groupId], includeAuthorizedOperations: false });
+      const g = res.groups[0];
+      if (!g) continue;
+      if (g.errorCode !== ErrorCode.NONE && g.errorCode !== ErrorCode.GROUP_ID_NOT_FOUND) {
+        failed.push({ resource: groupId, errorCode: g.errorCode, errorMessage: null });
+        continue;
+      }
+      out.push({
+        groupId,
+        state: g.errorCode === ErrorCode.GROUP_ID_NOT_FOUND ? 'Dead' : g.groupState,
+        protocolType: g.protocolType,
+        protocol: g.protocolData,
+        members: g.members.map((m) => ({
+          memberId: m.memberId,
+          groupInstanceId: m.groupInstanceId,
+          clientId: m.clientId,
+          clientHost: m.clientHost,
+          assignment: g.protocolType === 'consumer' ? decodeConsumerAssignment(m.memberAssignment) : [],
+        })),
+      });
+    }
+    check('describeGroups', failed);
+    return out;
+  }
+
+  /** The group's committed offsets, sorted by topic and partition. */
+  async listConsumerGroupOffsets(groupId: string): Promise<CommittedOffset[]> {
+    const conn = await this.coordinator(groupId);
+    const v8 = conn.versionFor(ApiKey.OffsetFetch) >= 8;
+    const res = await conn.send(ApiKey.OffsetFetch, {
+      groupId: v8 ? '' : groupId,
+      topics: v8 ? [] : null,
+      groups: v8 ? [{ groupId, memberId: null, memberEpoch: -1, topics: null }] : [],
+      requireStable: false,
+    });
+    const errorCode = v8 ? (res.groups[0]?.errorCode ?? ErrorCode.NONE) : res.errorCode;
+    if (errorCode !== ErrorCode.NONE) throw new AdminError('listConsumerGroupOffsets', [{ resource: groupId, error: new KafkaProtocolError(errorCode) }]);
+    const topics = v8 ? (res.groups[0]?.topics ?? []) : res.topics;
+    const out: CommittedOffset[] = [];
+    for (const t of topics) {
+      for (const p of t.partitions) {
+        if (p.committedOffset >= 0n) out.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.metadata });
+      }
+    }
+    return out.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+  }
+
+  /** Commits offsets for a group that has no active members (as kafka-consumer-groups --reset-offsets does). */
+  async alterConsumerGroupOffsets(groupId: string, offsets: ReadonlyArray<TopicPartitionRef & { offset: bigint }>): Promise<void> {
+    const conn = await this.coordinator(groupId);
+    const byTopic = new Map<string, Array<{ partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; commitTimestamp: bigint; committedMetadata: string | null }>>();
+    for (const o of offsets) {
+      const list = byTopic.get(o.topic) ?? [];
+      list.push({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: '' });
+      byTopic.set(o.topic, list);
+    }
+    const res = await conn.send(ApiKey.OffsetCommit, {
+      groupId,
+      generationIdOrMemberEpoch: -1,
+      memberId: '',
+      groupInstanceId: null,
+      retentionTimeMs: -1n,
+      topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
+    });
+    check(
+      'alterConsumerGroupOffsets',
+      res.topics.flatMap((t) => t.partitions.map((p) => ({ resource: `${t.name}-${p.partitionIndex}`, errorCode: p.errorCode, errorMessage: null }))),
+    );
+  }
+
+  /** Deletes groups (they must be empty). Rejects with AdminError if any failed (NON_EMPTY_GROUP, ...). */
+  async deleteGroups(groupIds: readonly string[]): Promise<void> {
+    const outcomes: Outcome[] = [];
+    for (const groupId of groupIds) {
+      const conn = await this.coordinator(groupId);
+      const res = await conn.send(ApiKey.DeleteGroups, { groupsNames: [groupId] });
+      for (const r of res.results) outcomes.push({ resource: r.groupId, errorCode: r.errorCode, errorMessage: null });
+    }
+    check('deleteGroups', outcomes);
+  }
+
+  /** Offsets by time for partitions (from their leaders): 'earliest', 'latest' or the first at a timestamp. */
+  async listOffsets(specs: ReadonlyArray<TopicPartitionRef & { at: 'earliest' | 'latest' | { timestamp: number } }>): Promise<Array<TopicPartitionRef & { offset: bigint }>> {
+    const md = await this.metadata([...new Set(specs.map((s) => s.topic))]);
+    const leaders = new Map<string, number>();
+    for (const t of md.topics) for (const p of t.partitions) leaders.set(`${t.name}\u0000${p.partitionIndex}`, p.leaderId);
+    const hosts = new Map(md.brokers.map((b) => [b.nodeId, b]));
+    const out: Array<TopicPartitionRef & { offset: bigint }> = [];
+    const failed: Outcome[] = [];
+    for (const s of specs) {
+      const leader = leaders.get(`${s.topic}\u0000${s.partition}`);
+      const b = leader !== undefined ? hosts.get(leader) : undefined;
+      if (!b) {
+        failed.push({ resource: `${s.topic}-${s.partition}`, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null });
+        continue;
+      }
+      const conn = await this.brokerConnection(b.nodeId, b.host, b.port);
+      const ts = s.at === 'earliest' ? -2n : s.at === 'latest' ? -1n : BigInt(s.at.timestamp);
+      const res = await conn.send(ApiKey.ListOffsets, {
+        replicaId: -1,
+        isolationLevel: 0,
+        topics: [{ name: s.topic, partitions: [{ partitionIndex: s.partition, currentLeaderEpoch: -1, timestamp: ts, maxNumOffsets: 1 }] }],
+        timeoutMs: this.timeoutMs,
+      });
+      const p = res.topics[0]?.partitions[0];
+      if (!p || p.errorCode !== ErrorCode.NONE) {
+        failed.push({ resource: `${s.topic}-${s.partition}`, errorCode: p?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: null });
+        continue;
+      }
+      out.push({ topic: s.topic, partition: s.partition, offset: p.offset >= 0n ? p.offset : (p.oldStyleOffsets[0] ?? -1n) });
+    }
+    check('listOffsets', failed);
+    return out;
+  }
+
+  /** A connection to a broker: the bootstrap one when it is that broker, else one of its own (kept). */
+  private async brokerConnection(nodeId: number, host: string, port: number): Promise<Connection> {
+    if (this.bootstrapNode === undefined) this.bootstrapNode = await this.bootstrapNodeId();
+    if (nodeId === this.bootstrapNode) return this.conn;
+    let c = this.others.get(nodeId);
+    if (!c || c.isClosed) {
+      c = await Connection.connect({ ...this.connOpts, host, port } as ConnectionOptions);
+      this.others.set(nodeId, c);
+    }
+    return c;
+  }
+
+  /** Which node the bootstrap connection reaches (the broker whose advertised port it is). */
+  private async bootstrapNodeId(): Promise<number> {
+    const md = await this.metadata([]);
+    const { host, port } = parseHostPort(this.conn.address);
+    const samePort = md.brokers.filter((b) => b.port === port);
+    // A broker may advertise a name for the address we dialled: one broker on that port is it.
+    return (samePort.find((b) => b.host === host) ?? (samePort.length === 1 ? samePort[0] : undefined))?.nodeId ?? -1;
+  }
+
+  /** The connection to a group's coordinator. */
+  private async coordinator(groupId: string): Promise<Connection> {
+    const v4 = this.conn.versionFor(ApiKey.FindCoordinator) >= 4;
+    const res = await this.conn.send(ApiKey.FindCoordinator, { key: v4 ? '' : groupId, keyType: 0, coordinatorKeys: v4 ? [groupId] : [] });
+    const c = v4 ? res.coordinators[0] : { nodeId: res.nodeId, host: res.host, port: res.port, errorCode: res.errorCode, errorMessage: res.errorMessage };
+    if (!c || c.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(c?.errorCode ?? ErrorCode.COORDINATOR_NOT_AVAILABLE, `the coordinator of group ${groupId}`);
+    return this.brokerConnection(c.nodeId, c.host, c.port);
   }
 
   /** The cluster id, the controller and the brokers, from Metadata. */

@@ -3,8 +3,10 @@
 // the same client against Apache Kafka (test/interop/js/client.mjs).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Admin, AdminError } from '../../src/client/index.js';
-import { startBroker, type TestBroker } from './helpers/broker-client.js';
+import { Admin, AdminError, Producer } from '../../src/client/index.js';
+import { ApiKey } from '../../src/protocol/messages/index.js';
+import { ErrorCode } from '../../src/protocol/errors.js';
+import { connect, startBroker, type TestBroker } from './helpers/broker-client.js';
 
 describe('Admin', () => {
   let tb: TestBroker;
@@ -124,6 +126,68 @@ describe('dynamic broker configs: this broker and the cluster-wide default, as K
       assert.deepEqual(await value(broker, 'log.retention.ms'), ['100000', 'DYNAMIC_DEFAULT_BROKER_CONFIG'], 'the default shows through again');
       assert.equal(tb.broker.topics.partitionLog('layers', 0)!.config.retentionMs, 100000);
     } finally {
+      await admin.close();
+      await tb.close();
+    }
+  });
+});
+
+describe('Admin: consumer groups and offsets', () => {
+  test('list, describe (members and assignments), committed offsets, reset, delete, listOffsets', async () => {
+    const tb = await startBroker({ 'group.initial.rebalance.delay.ms': 0 });
+    const bootstrap = `127.0.0.1:${tb.broker.port}`;
+    const admin = await Admin.connect({ bootstrap });
+    const c = await connect(tb);
+    try {
+      await admin.createTopics([{ name: 'gtopic', partitions: 2 }]);
+      const p = await Producer.connect({ bootstrap });
+      await p.send('gtopic', Array.from({ length: 5 }, (_v, i) => ({ value: `v${i}`, partition: 0, timestamp: 1_700_000_000_000 + i })));
+      await p.close();
+
+      // An offsets-only group, as a consumer that assigns itself leaves behind.
+      await admin.alterConsumerGroupOffsets('g-empty', [{ topic: 'gtopic', partition: 0, offset: 3n }, { topic: 'gtopic', partition: 1, offset: 0n }]);
+      assert.deepEqual(
+        (await admin.listConsumerGroupOffsets('g-empty')).map((o) => [o.topic, o.partition, o.offset]),
+        [['gtopic', 0, 3n], ['gtopic', 1, 0n]],
+      );
+
+      // An active member with a consumer-protocol assignment.
+      const sub = Buffer.concat([Buffer.from([0, 0, 0, 0, 0, 1, 0, 6]), Buffer.from('gtopic'), Buffer.from([0xff, 0xff, 0xff, 0xff])]);
+      const joinReq = (memberId: string) => ({ groupId: 'g-live', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId, groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: sub }], reason: null });
+      let j = await c.send(ApiKey.JoinGroup, joinReq(''));
+      if (j.errorCode === ErrorCode.MEMBER_ID_REQUIRED) j = await c.send(ApiKey.JoinGroup, joinReq(j.memberId));
+      assert.equal(j.errorCode, 0);
+      const assignment = Buffer.concat([Buffer.from([0, 0, 0, 0, 0, 1, 0, 6]), Buffer.from('gtopic'), Buffer.from([0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1]), Buffer.from([0xff, 0xff, 0xff, 0xff])]);
+      const s = await c.send(ApiKey.SyncGroup, { groupId: 'g-live', generationId: j.generationId, memberId: j.memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments: [{ memberId: j.memberId, assignment }] });
+      assert.equal(s.errorCode, 0);
+
+      const groups = await admin.listGroups();
+      assert.deepEqual(groups.map((g) => [g.groupId, g.state]), [['g-empty', 'Empty'], ['g-live', 'Stable']]);
+      assert.deepEqual((await admin.listGroups({ states: ['Stable'] })).map((g) => g.groupId), ['g-live']);
+
+      const [live, empty, none] = await admin.describeGroups(['g-live', 'g-empty', 'g-none']);
+      assert.deepEqual([live!.state, live!.protocolType, live!.protocol], ['Stable', 'consumer', 'range']);
+      assert.equal(live!.members.length, 1);
+      assert.deepEqual(live!.members[0]!.assignment, [{ topic: 'gtopic', partition: 0 }, { topic: 'gtopic', partition: 1 }]);
+      assert.equal(live!.members[0]!.memberId, j.memberId);
+      assert.deepEqual([empty!.state, empty!.members], ['Empty', []]);
+      assert.equal(none!.state, 'Dead');
+
+      await assert.rejects(admin.alterConsumerGroupOffsets('g-live', [{ topic: 'gtopic', partition: 0, offset: 0n }]), AdminError, 'a live group is not reset');
+      await assert.rejects(admin.deleteGroups(['g-live']), (e: unknown) => e instanceof AdminError && e.failures[0]!.error.errorName === 'NON_EMPTY_GROUP');
+      await admin.deleteGroups(['g-empty']);
+      assert.deepEqual((await admin.listGroups()).map((g) => g.groupId), ['g-live']);
+
+      const offs = await admin.listOffsets([
+        { topic: 'gtopic', partition: 0, at: 'earliest' },
+        { topic: 'gtopic', partition: 0, at: 'latest' },
+        { topic: 'gtopic', partition: 0, at: { timestamp: 1_700_000_000_002 } },
+        { topic: 'gtopic', partition: 1, at: 'latest' },
+      ]);
+      assert.deepEqual(offs.map((o) => o.offset), [0n, 5n, 2n, 0n]);
+      await assert.rejects(admin.listOffsets([{ topic: 'nope', partition: 0, at: 'latest' }]), AdminError);
+    } finally {
+      c.destroy();
       await admin.close();
       await tb.close();
     }
