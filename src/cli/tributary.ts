@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { serverStart } from './server-start.js';
 import { configsCommand } from './configs.js';
 import { consoleConsumerCommand } from './console-consumer.js';
+import { consumerGroupsCommand } from './consumer-groups.js';
 import { consoleProducerCommand } from './console-producer.js';
 import { topicsCommand } from './topics.js';
 
@@ -42,6 +43,7 @@ const tools: Array<[name: string, script: string, what: string, run: (flags: str
   ['configs', 'kafka-configs.sh', 'Describe and alter topic and broker configs', (f) => configsCommand(f)],
   ['console-producer', 'kafka-console-producer.sh', 'Send lines from stdin as records', (f) => consoleProducerCommand(f)],
   ['console-consumer', 'kafka-console-consumer.sh', 'Print records of topics', (f) => consoleConsumerCommand(f, undefined, untilSignal())],
+  ['consumer-groups', 'kafka-consumer-groups.sh', 'List, describe, delete consumer groups and reset their offsets', (f) => consumerGroupsCommand(f)],
 ];
 for (const [name, script, what, run] of tools) {
   program
