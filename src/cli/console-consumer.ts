@@ -9,9 +9,10 @@
  *   (--property is the deprecated name of --formatter-property, as in Kafka 4)
  *   [--isolation-level read_uncommitted|read_committed] [--consumer-property k=v] [--consumer.config F]
  *
- * Without --partition it reads every partition of the topic(s), from the end (or the beginning
- * with --from-beginning); partitions added while it runs are not picked up. --group is refused:
- * this client has no consumer groups yet (Kafka's own console consumer works against Tributary).
+ * With --group it is a member of that consumer group: the group assigns the partitions, it starts at
+ * the group's committed offsets (else at the end, or the beginning with --from-beginning) and
+ * commits as it goes. Without --group it reads every partition of the topic(s) itself (Kafka uses a
+ * throwaway group for that; the effect is the same); partitions added while it runs are not picked up.
  * At the end it prints "Processed a total of N messages" on stderr, as Kafka does; SIGINT and
  * SIGTERM end it the same way.
  */
@@ -56,7 +57,7 @@ function program(io: CommandIO): Command {
     .option('--from-beginning', 'Start with the earliest message present rather than the latest.')
     .option('--max-messages <Integer: num_messages>', 'Exit after consuming this many messages.')
     .option('--timeout-ms <Integer: timeout_ms>', 'Exit if no message is available for this long.')
-    .option('--group <String: consumer group id>', 'Not supported yet (this client has no consumer groups).')
+    .option('--group <String: consumer group id>', 'The consumer group id of the consumer.')
     .option('--formatter-property <String: prop>', 'print.key, print.value, print.timestamp, print.partition, print.offset, print.headers, key.separator, line.separator, headers.separator, null.literal.', collect, [] as string[])
     .option('--property <String: prop>', 'DEPRECATED, use --formatter-property instead.', collect, [] as string[])
     .option('--consumer-property <String: consumer_prop>', 'A consumer property (auto.offset.reset, isolation.level, fetch.max.wait.ms, client.id).', collect, [] as string[])
@@ -123,7 +124,7 @@ export async function consoleConsumerCommand(argv: readonly string[], io: Comman
     if (!o.bootstrapServer) throw new UsageError('Missing required option(s) [bootstrap-server]');
     const include = o.include ?? o.whitelist;
     if ((o.topic === undefined) === (include === undefined)) throw new UsageError('Exactly one of --include/--topic is required.');
-    if (o.group !== undefined) throw new UsageError('--group is not supported by this console consumer yet (it has no consumer groups); leave it out, or use Kafka\'s');
+    if (o.group !== undefined && o.partition !== undefined) throw new UsageError('Options group and partition cannot be specified together.');
     if (o.partition !== undefined && include !== undefined) throw new UsageError('The topic is required when partition is specified.');
     if (o.offset !== undefined && o.partition === undefined) throw new UsageError('The partition is required when offset is specified.');
     if (o.offset !== undefined && o.fromBeginning) throw new UsageError("Options from-beginning and offset cannot be specified together.");
@@ -135,7 +136,7 @@ export async function consoleConsumerCommand(argv: readonly string[], io: Comman
     for (const [k, v] of keyValues(o.consumerProperty, 'consumer property')) props.set(k, v);
     const isolation = props.get('isolation.level') ?? o.isolationLevel;
     if (isolation !== 'read_uncommitted' && isolation !== 'read_committed') throw new UsageError(`Invalid isolation level ${isolation}`);
-    const reset = props.get('auto.offset.reset') ?? 'earliest';
+    const reset = props.get('auto.offset.reset') ?? (o.fromBeginning ? 'earliest' : 'latest');
     if (reset !== 'earliest' && reset !== 'latest' && reset !== 'none') throw new UsageError(`Invalid auto.offset.reset ${reset}`);
     const wait = props.get('fetch.max.wait.ms');
     consumer = await Consumer.connect({
@@ -144,6 +145,7 @@ export async function consoleConsumerCommand(argv: readonly string[], io: Comman
       isolationLevel: isolation,
       autoOffsetReset: reset,
       ...(wait !== undefined ? { maxWaitMs: Number(wait) } : {}),
+      ...(o.group !== undefined ? { groupId: o.group } : {}),
     });
     try {
       let start: StartAt = o.fromBeginning ? 'earliest' : 'latest';
@@ -153,12 +155,17 @@ export async function consoleConsumerCommand(argv: readonly string[], io: Comman
         else throw new UsageError(`The provided offset value '${o.offset}' is incorrect. Valid values are 'earliest', 'latest', or a non-negative long.`);
       }
       const topics = o.topic !== undefined ? [o.topic] : (await consumer.topics()).filter((t) => new RegExp(`^(?:${include})$`).test(t));
+      if (o.group !== undefined) {
+        for (const t of topics) await consumer.partitionsFor(t); // an unknown topic fails now, as without --group
+        consumer.subscribe(topics);
+        if (o.offset !== undefined) throw new UsageError('Options group and offset cannot be specified together.');
+      }
       const assignment: Array<{ topic: string; partition: number; start: StartAt }> = [];
       for (const topic of topics) {
         const parts = o.partition !== undefined ? [positive(o.partition, 'partition', true)] : await consumer.partitionsFor(topic);
         for (const partition of parts) assignment.push({ topic, partition, start });
       }
-      await consumer.assign(assignment);
+      if (o.group === undefined) await consumer.assign(assignment);
     } catch (err) {
       await consumer.close();
       throw err;
@@ -175,10 +182,19 @@ export async function consoleConsumerCommand(argv: readonly string[], io: Comman
   try {
     while (count < max && !signal?.aborted) {
       const records = await consumer.poll();
-      for (const r of records) {
-        io.out(formatRecord(r, format));
+      let i = 0;
+      for (; i < records.length && count < max; i++) {
+        io.out(formatRecord(records[i]!, format));
         count++;
-        if (count >= max) break;
+      }
+      // Stopped inside a batch (--max-messages): rewind to the first record not printed, so what
+      // the group commits on close is what was printed and the next run prints the rest.
+      const rewound = new Set<string>();
+      for (const r of records.slice(i)) {
+        const k = `${r.topic}\u0000${r.partition}`;
+        if (rewound.has(k)) continue;
+        rewound.add(k);
+        await consumer.seek(r.topic, r.partition, r.offset);
       }
       if (records.length > 0) lastRecord = Date.now();
       else if (Date.now() - lastRecord >= idleMs) break;

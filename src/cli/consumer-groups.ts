@@ -13,7 +13,8 @@
  * inactive group (the broker refuses otherwise). Without --execute nothing changes (a warning says so).
  */
 import { Command } from 'commander';
-import { AdminError, type Admin, type GroupDescription, type TopicPartitionRef } from '../client/admin.js';
+import { AdminError, type Admin, type GroupDescription } from '../client/admin.js';
+import type { TopicPartitionRef } from '../client/consumer-protocol.js';
 import { connectAdmin, parseFlags, processIO, usageFailure, UsageError, type CommandIO } from './common.js';
 
 interface GroupsOptions {

@@ -16,8 +16,8 @@
 import { ErrorCode } from '../protocol/errors.js';
 import { KafkaProtocolError } from '../protocol/kafka-error.js';
 import { ApiKey } from '../protocol/messages/index.js';
-import { DecodeError, Reader } from '../protocol/primitives/index.js';
 import { parseHostPort } from './brokers.js';
+import { commitOffsets, decodeAssignment, fetchCommitted, type TopicPartitionRef } from './consumer-protocol.js';
 import { Connection, type ConnectionOptions } from './connection.js';
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
@@ -95,11 +95,6 @@ export interface GroupListing {
   type: string;
 }
 
-export interface TopicPartitionRef {
-  topic: string;
-  partition: number;
-}
-
 export interface GroupMemberDescription {
   memberId: string;
   groupInstanceId: string | null;
@@ -121,26 +116,6 @@ export interface GroupDescription {
 export interface CommittedOffset extends TopicPartitionRef {
   offset: bigint;
   metadata: string | null;
-}
-
-/** Kafka's ConsumerProtocolAssignment (version, [topic, [partition]], user data): the partitions; [] when unreadable. */
-export function decodeConsumerAssignment(buf: Buffer): TopicPartitionRef[] {
-  if (buf.length < 2) return [];
-  try {
-    const r = new Reader(buf);
-    r.readInt16();
-    const out: TopicPartitionRef[] = [];
-    const topics = r.readArrayLength(2);
-    for (let i = 0; i < topics; i++) {
-      const topic = r.readString();
-      const n = r.readArrayLength(4);
-      for (let j = 0; j < n; j++) out.push({ topic, partition: r.readInt32() });
-    }
-    return out;
-  } catch (err) {
-    if (err instanceof DecodeError) return [];
-    throw err;
-  }
 }
 
 /** Some of the topics or resources of one call failed; `failures` says which and why. */
@@ -325,7 +300,7 @@ export class Admin {
           groupInstanceId: m.groupInstanceId,
           clientId: m.clientId,
           clientHost: m.clientHost,
-          assignment: g.protocolType === 'consumer' ? decodeConsumerAssignment(m.memberAssignment) : [],
+          assignment: g.protocolType === 'consumer' ? decodeAssignment(m.memberAssignment) : [],
         })),
       });
     }
@@ -335,47 +310,18 @@ export class Admin {
 
   /** The group's committed offsets, sorted by topic and partition. */
   async listConsumerGroupOffsets(groupId: string): Promise<CommittedOffset[]> {
-    const conn = await this.coordinator(groupId);
-    const v8 = conn.versionFor(ApiKey.OffsetFetch) >= 8;
-    const res = await conn.send(ApiKey.OffsetFetch, {
-      groupId: v8 ? '' : groupId,
-      topics: v8 ? [] : null,
-      groups: v8 ? [{ groupId, memberId: null, memberEpoch: -1, topics: null }] : [],
-      requireStable: false,
-    });
-    const errorCode = v8 ? (res.groups[0]?.errorCode ?? ErrorCode.NONE) : res.errorCode;
-    if (errorCode !== ErrorCode.NONE) throw new AdminError('listConsumerGroupOffsets', [{ resource: groupId, error: new KafkaProtocolError(errorCode) }]);
-    const topics = v8 ? (res.groups[0]?.topics ?? []) : res.topics;
-    const out: CommittedOffset[] = [];
-    for (const t of topics) {
-      for (const p of t.partitions) {
-        if (p.committedOffset >= 0n) out.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.metadata });
-      }
+    try {
+      return await fetchCommitted(await this.coordinator(groupId), groupId);
+    } catch (err) {
+      if (err instanceof KafkaProtocolError) throw new AdminError('listConsumerGroupOffsets', [{ resource: groupId, error: err }]);
+      throw err;
     }
-    return out.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
   }
 
   /** Commits offsets for a group that has no active members (as kafka-consumer-groups --reset-offsets does). */
   async alterConsumerGroupOffsets(groupId: string, offsets: ReadonlyArray<TopicPartitionRef & { offset: bigint }>): Promise<void> {
-    const conn = await this.coordinator(groupId);
-    const byTopic = new Map<string, Array<{ partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; commitTimestamp: bigint; committedMetadata: string | null }>>();
-    for (const o of offsets) {
-      const list = byTopic.get(o.topic) ?? [];
-      list.push({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: '' });
-      byTopic.set(o.topic, list);
-    }
-    const res = await conn.send(ApiKey.OffsetCommit, {
-      groupId,
-      generationIdOrMemberEpoch: -1,
-      memberId: '',
-      groupInstanceId: null,
-      retentionTimeMs: -1n,
-      topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
-    });
-    check(
-      'alterConsumerGroupOffsets',
-      res.topics.flatMap((t) => t.partitions.map((p) => ({ resource: `${t.name}-${p.partitionIndex}`, errorCode: p.errorCode, errorMessage: null }))),
-    );
+    const results = await commitOffsets(await this.coordinator(groupId), groupId, offsets);
+    check('alterConsumerGroupOffsets', results.map((r) => ({ resource: `${r.topic}-${r.partition}`, errorCode: r.errorCode, errorMessage: null })));
   }
 
   /** Deletes groups (they must be empty). Rejects with AdminError if any failed (NON_EMPTY_GROUP, ...). */

@@ -39,13 +39,22 @@ export class BrokerPool {
     return new BrokerPool(at, opts, first);
   }
 
+  /** The bootstrap broker's connection (opened again if it closed), for metadata and FindCoordinator. */
+  async bootstrapConnection(): Promise<Connection> {
+    const conn = await this.bootstrapConn.catch(() => null);
+    if (conn && !conn.isClosed) return conn;
+    this.bootstrapConn = Connection.connect({ ...this.opts, ...this.bootstrap } as ConnectionOptions);
+    return this.bootstrapConn;
+  }
+
+  /** A separate connection to host:port, with this pool's options (the caller closes it). */
+  open(host: string, port: number): Promise<Connection> {
+    return Connection.connect({ ...this.opts, host, port } as ConnectionOptions);
+  }
+
   /** Metadata for these topics (null: all) from the bootstrap broker; remembers the brokers it names. */
   async metadata(topics: readonly string[] | null, allowAutoTopicCreation = false): Promise<ResponseOf<typeof ApiKey.Metadata>> {
-    let conn = await this.bootstrapConn.catch(() => null);
-    if (!conn || conn.isClosed) {
-      this.bootstrapConn = Connection.connect({ ...this.opts, ...this.bootstrap } as ConnectionOptions);
-      conn = await this.bootstrapConn;
-    }
+    const conn = await this.bootstrapConnection();
     const md = await conn.send(ApiKey.Metadata, {
       topics: topics === null ? null : topics.map((name) => ({ topicId: '00000000-0000-0000-0000-000000000000', name })),
       allowAutoTopicCreation,

@@ -1,7 +1,12 @@
 /**
- * The consumer, assign mode: the application names the partitions and where to start; poll()
- * fetches from their leaders, against Tributary or Apache Kafka. Consumer groups (subscribe,
- * rebalancing, committed offsets) are not in this client yet.
+ * The consumer, against Tributary or Apache Kafka, in one of two modes:
+ * - assign: the application names the partitions and where to start;
+ * - subscribe (with `groupId`): a member of a classic consumer group (group-member.ts); the group
+ *   hands out the partitions, each starts at the group's committed offset (else at
+ *   `autoOffsetReset`), positions are committed every `autoCommitIntervalMs` (at-least-once: a
+ *   record's offset is committed after a poll that returned it) or by commit(), before each
+ *   rebalance and on close.
+ * poll() fetches from the partitions' leaders.
  *
  * - Starting points: an offset, 'earliest' or 'latest' (ListOffsets), or a timestamp's offset.
  * - poll(): one Fetch per leader for all its assigned partitions (long poll up to maxWaitMs),
@@ -17,7 +22,9 @@ import { KafkaProtocolError } from '../protocol/kafka-error.js';
 import { ApiKey } from '../protocol/messages/index.js';
 import { decodeRecordSet, isControl } from '../protocol/records/index.js';
 import { BrokerPool, type ClientConnectionOptions } from './brokers.js';
+import type { TopicPartitionRef } from './consumer-protocol.js';
 import { ClientError } from './errors.js';
+import { GroupMember, type GroupOptions } from './group-member.js';
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 const EARLIEST = -2n;
@@ -25,8 +32,22 @@ const LATEST = -1n;
 
 export interface ConsumerOptions extends ClientConnectionOptions {
   bootstrap: string;
-  /** Where a position that is out of range goes: 'earliest' (default), 'latest', or 'none' (reject). */
+  /**
+   * Where a position goes when it is out of range, or (in a group) when the group has no committed
+   * offset: 'latest' (the default, as the Java client), 'earliest', or 'none' (reject).
+   */
   autoOffsetReset?: 'earliest' | 'latest' | 'none';
+  /** The consumer group, for subscribe(). */
+  groupId?: string;
+  /** Group membership settings: session and rebalance timeouts, heartbeat interval, assignor, static id. */
+  group?: Omit<GroupOptions, 'groupId'>;
+  /** In a group: commit positions every autoCommitIntervalMs from poll(). Default true. */
+  autoCommit?: boolean;
+  autoCommitIntervalMs?: number;
+  /** Called after a rebalance gives this member its partitions. */
+  onAssigned?: (partitions: TopicPartitionRef[]) => void | Promise<void>;
+  /** Called before a rebalance (and close) takes them away, after their positions are committed. */
+  onRevoked?: (partitions: TopicPartitionRef[]) => void | Promise<void>;
   isolationLevel?: 'read_uncommitted' | 'read_committed';
   /** Long-poll wait of a fetch. Default 500. */
   maxWaitMs?: number;
@@ -63,6 +84,9 @@ export class Consumer {
   private readonly leaders = new Map<string, number>();
   private metadataStale = true;
   private closed = false;
+  private member: GroupMember | null = null;
+  private subscription: string[] = [];
+  private nextAutoCommit = 0;
 
   private constructor(
     private readonly pool: BrokerPool,
@@ -88,8 +112,33 @@ export class Consumer {
     return md.topics.filter((t) => t.errorCode === ErrorCode.NONE && !t.isInternal && t.name !== null).map((t) => t.name!).sort();
   }
 
+  /** Joins the consumer group `groupId` for these topics; the next poll() gets the partitions. */
+  subscribe(topics: readonly string[]): void {
+    if (!this.opts.groupId) throw new Error('subscribe() needs the groupId option');
+    if (this.assigned.size > 0 && !this.member) throw new Error('this consumer has assigned partitions; use one mode');
+    this.subscription = [...topics];
+    if (!this.member) this.member = new GroupMember(this.pool, this.opts.groupId, () => this.subscription, { ...this.opts.group, groupId: this.opts.groupId });
+    this.member.needsJoin = true;
+  }
+
+  /** The partitions this consumer reads now. */
+  assignment(): TopicPartitionRef[] {
+    return [...this.assigned.values()].map((a) => ({ topic: a.topic, partition: a.partition }));
+  }
+
+  /** In a group: commits the current positions (the offsets after the records poll() returned). */
+  async commit(): Promise<void> {
+    if (!this.member) throw new Error('commit() needs a group (subscribe)');
+    await this.member.commit([...this.assigned.values()].map((a) => ({ topic: a.topic, partition: a.partition, offset: a.position })));
+  }
+
   /** Adds partitions to read, each from its starting point (resolved now). */
   async assign(partitions: ReadonlyArray<{ topic: string; partition: number; start?: StartAt }>): Promise<void> {
+    if (this.member) throw new Error('this consumer is subscribed to a group; use one mode');
+    await this.place(partitions);
+  }
+
+  private async place(partitions: ReadonlyArray<{ topic: string; partition: number; start?: StartAt }>): Promise<void> {
     await this.refreshMetadata(partitions.map((p) => p.topic));
     for (const p of partitions) {
       if (!this.leaders.has(keyOf(p.topic, p.partition))) throw new KafkaProtocolError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${p.topic}-${p.partition}`);
@@ -114,7 +163,15 @@ export class Consumer {
   /** Fetches once from every leader of the assigned partitions; the records that arrived, in order per partition. */
   async poll(): Promise<ConsumerRecord[]> {
     if (this.closed) throw new Error('the consumer is closed');
-    if (this.assigned.size === 0) return [];
+    if (this.member) {
+      if (this.member.needsJoin) await this.rebalance();
+      else await this.maybeAutoCommit();
+    }
+    if (this.assigned.size === 0) {
+      // Nothing to fetch (yet): wait as a fetch would, so a poll loop does not spin.
+      if (this.member) await new Promise((r) => setTimeout(r, Math.min(this.opts.maxWaitMs ?? 500, 100)));
+      return [];
+    }
     if (this.metadataStale) await this.refreshMetadata([...new Set([...this.assigned.values()].map((a) => a.topic))]).catch(() => undefined);
     const byLeader = new Map<number, Assigned[]>();
     for (const a of this.assigned.values()) {
@@ -128,7 +185,37 @@ export class Consumer {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.member) {
+      await this.revoke();
+      await this.member.leave();
+    }
     await this.pool.close();
+  }
+
+  /** In a group: gives the partitions back (committing first), joins again, starts at the committed offsets. */
+  private async rebalance(): Promise<void> {
+    const member = this.member!;
+    await this.revoke();
+    const parts = await member.join();
+    const committed = parts.length > 0 ? await member.committed() : new Map<string, bigint>();
+    const reset = this.opts.autoOffsetReset === 'earliest' ? 'earliest' : 'latest';
+    await this.place(parts.map((p) => ({ ...p, start: committed.get(keyOf(p.topic, p.partition)) ?? reset })));
+    this.nextAutoCommit = Date.now() + (this.opts.autoCommitIntervalMs ?? 5_000);
+    await this.opts.onAssigned?.(parts);
+  }
+
+  private async revoke(): Promise<void> {
+    if (this.assigned.size === 0) return;
+    const parts = this.assignment();
+    if (this.opts.autoCommit ?? true) await this.commit().catch(() => undefined); // a stale generation: the next owner re-reads
+    this.assigned.clear();
+    await this.opts.onRevoked?.(parts);
+  }
+
+  private async maybeAutoCommit(): Promise<void> {
+    if (!(this.opts.autoCommit ?? true) || Date.now() < this.nextAutoCommit) return;
+    this.nextAutoCommit = Date.now() + (this.opts.autoCommitIntervalMs ?? 5_000);
+    await this.commit().catch(() => undefined); // a rebalance meanwhile: needsJoin is set, the next poll rejoins
   }
 
   // -------------------------------------------------------------------------------------------
@@ -182,7 +269,7 @@ export class Consumer {
         const a = this.assigned.get(keyOf(topic, p.partitionIndex));
         if (!a) continue;
         if (p.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
-          const reset = this.opts.autoOffsetReset ?? 'earliest';
+          const reset = this.opts.autoOffsetReset ?? 'latest';
           if (reset === 'none') throw new KafkaProtocolError(p.errorCode, `${topic}-${p.partitionIndex} offset ${a.position} is out of range`);
           a.position = await this.resolve(topic, p.partitionIndex, reset);
           continue;

@@ -5,3 +5,4 @@ export * from './admin.js';
 export * from './producer.js';
 export * from './consumer.js';
 export { parseHostPort } from './brokers.js';
+export * from './consumer-protocol.js';

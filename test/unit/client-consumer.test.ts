@@ -11,7 +11,7 @@ describe('Consumer and console consumer', () => {
   let bootstrap: string;
   const T0 = 1_700_000_000_000;
   before(async () => {
-    tb = await startBroker();
+    tb = await startBroker({ 'group.initial.rebalance.delay.ms': 0 });
     bootstrap = `127.0.0.1:${tb.broker.port}`;
     const admin = await Admin.connect({ bootstrap });
     await admin.createTopics([{ name: 'cons', partitions: 2 }, { name: 'cons-zstd', partitions: 1 }, { name: 'cons-empty', partitions: 1 }]);
@@ -63,7 +63,7 @@ describe('Consumer and console consumer', () => {
   });
 
   test('compressed batches, latest, out-of-range reset, unknown partitions', async () => {
-    const c = await Consumer.connect({ bootstrap, maxWaitMs: 50 });
+    const c = await Consumer.connect({ bootstrap, maxWaitMs: 50, autoOffsetReset: 'earliest' });
     await c.assign([{ topic: 'cons-zstd', partition: 0, start: 'earliest' }]);
     assert.deepEqual((await drain(c, 1000)).map((r) => r.value!.toString()), Array.from({ length: 1000 }, (_v, i) => `z${i}`));
     await c.seek('cons-zstd', 0, 'latest');
@@ -104,9 +104,19 @@ describe('Consumer and console consumer', () => {
     assert.deepEqual(idle, { code: 0, out: '', err: 'Processed a total of 0 messages\n' });
   });
 
+  test('console consumer with --group: reads, commits, and the next run goes on from there', async () => {
+    const first = await cli('--topic', 'cons', '--group', 'cc-group', '--from-beginning', '--max-messages', '60');
+    assert.equal(first.code, 0, first.err);
+    assert.equal(first.out.split('\n').filter(Boolean).length, 60);
+    const second = await cli('--topic', 'cons', '--group', 'cc-group', '--from-beginning', '--max-messages', '40', '--timeout-ms', '3000');
+    assert.equal(second.out.split('\n').filter(Boolean).length, 40, 'the other 40 of the 100 records');
+    const all = [...first.out.split('\n'), ...second.out.split('\n')].filter(Boolean).sort();
+    assert.equal(new Set(all).size, 100, 'no record twice');
+  });
+
   test('console consumer: usage errors', async () => {
     assert.match((await cli('--from-beginning')).err, /Exactly one of --include\/--topic is required/);
-    assert.match((await cli('--topic', 'cons', '--group', 'g')).err, /--group is not supported/);
+    assert.match((await cli('--topic', 'cons', '--group', 'g', '--partition', '0')).err, /Options group and partition cannot be specified together/);
     assert.match((await cli('--topic', 'cons', '--offset', '3')).err, /The partition is required when offset is specified/);
     assert.match((await cli('--topic', 'cons', '--partition', '0', '--offset', 'soon')).err, /The provided offset value 'soon' is incorrect/);
     const missing = await cli('--topic', 'nope', '--max-messages', '1');
