@@ -17,7 +17,7 @@ import { ErrorCode } from '../protocol/errors.js';
 import { KafkaProtocolError } from '../protocol/kafka-error.js';
 import { ApiKey } from '../protocol/messages/index.js';
 import { parseHostPort } from './brokers.js';
-import { commitOffsets, decodeAssignment, fetchCommitted, type TopicPartitionRef } from './consumer-protocol.js';
+import { commitOffsets, decodeAssignment, fetchCommitted, findCoordinator, type TopicPartitionRef } from './consumer-protocol.js';
 import { Connection, type ConnectionOptions } from './connection.js';
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
@@ -392,10 +392,7 @@ export class Admin {
 
   /** The connection to a group's coordinator. */
   private async coordinator(groupId: string): Promise<Connection> {
-    const v4 = this.conn.versionFor(ApiKey.FindCoordinator) >= 4;
-    const res = await this.conn.send(ApiKey.FindCoordinator, { key: v4 ? '' : groupId, keyType: 0, coordinatorKeys: v4 ? [groupId] : [] });
-    const c = v4 ? res.coordinators[0] : { nodeId: res.nodeId, host: res.host, port: res.port, errorCode: res.errorCode, errorMessage: res.errorMessage };
-    if (!c || c.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(c?.errorCode ?? ErrorCode.COORDINATOR_NOT_AVAILABLE, `the coordinator of group ${groupId}`);
+    const c = await findCoordinator(this.conn, groupId, this.timeoutMs);
     return this.brokerConnection(c.nodeId, c.host, c.port);
   }
 

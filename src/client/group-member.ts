@@ -14,7 +14,7 @@ import { KafkaProtocolError } from '../protocol/kafka-error.js';
 import { ApiKey } from '../protocol/messages/index.js';
 import type { BrokerPool } from './brokers.js';
 import type { Connection } from './connection.js';
-import { assign, commitOffsets, decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription, fetchCommitted, type AssignorName, type TopicPartitionRef } from './consumer-protocol.js';
+import { assign, commitOffsets, decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription, fetchCommitted, findCoordinator, type AssignorName, type TopicPartitionRef } from './consumer-protocol.js';
 import { ClientError } from './errors.js';
 
 export interface GroupOptions {
@@ -147,7 +147,13 @@ export class GroupMember {
     if (!conn) return;
     try {
       if (this.memberId !== '' && this.instanceId === null) {
-        await conn.send(ApiKey.LeaveGroup, { groupId: this.groupId, memberId: this.memberId, members: [{ memberId: this.memberId, groupInstanceId: null, reason: 'the consumer is closing' }] });
+        // v3+ names the members (batched); v0-2 the one member id.
+        const batched = conn.versionFor(ApiKey.LeaveGroup) >= 3;
+        await conn.send(ApiKey.LeaveGroup, {
+          groupId: this.groupId,
+          memberId: batched ? '' : this.memberId,
+          members: batched ? [{ memberId: this.memberId, groupInstanceId: null, reason: 'the consumer is closing' }] : [],
+        });
       }
     } catch {
       // best effort, as the Java client: the session timeout removes the member otherwise
@@ -177,11 +183,7 @@ export class GroupMember {
 
   private async coordinator(): Promise<Connection> {
     if (this.coord && !this.coord.isClosed) return this.coord;
-    const boot = await this.pool.bootstrapConnection();
-    const v4 = boot.versionFor(ApiKey.FindCoordinator) >= 4;
-    const res = await boot.send(ApiKey.FindCoordinator, { key: v4 ? '' : this.groupId, keyType: 0, coordinatorKeys: v4 ? [this.groupId] : [] });
-    const c = v4 ? res.coordinators[0] : { nodeId: res.nodeId, host: res.host, port: res.port, errorCode: res.errorCode };
-    if (!c || c.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(c?.errorCode ?? ErrorCode.COORDINATOR_NOT_AVAILABLE, `the coordinator of group ${this.groupId}`);
+    const c = await findCoordinator(await this.pool.bootstrapConnection(), this.groupId, this.sessionTimeoutMs);
     this.coord = await this.pool.open(c.host, c.port);
     return this.coord;
   }

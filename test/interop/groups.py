@@ -225,6 +225,19 @@ class Members:
         m.incremental = opts.get("protocol") == "consumer"
         return m
 
+    def tributary(self, topic, group, name=None, **opts):
+        """A member on Tributary's own Consumer (js/tributary-group-consumer.mjs, from dist/)."""
+        node = shutil.which("node")
+        assert node, "node is not on PATH"
+        require_file(os.path.join(ROOT, "dist", "src", "index.js"), "run npm run build")
+        cmd = [node, os.path.join(HERE, "js", "tributary-group-consumer.mjs"), "--bootstrap", self.bootstrap,
+               "--topic", topic, "--group", group]
+        opts.setdefault("session_ms", SESSION_MS)
+        opts.setdefault("heartbeat_ms", HEARTBEAT_MS)
+        for k, v in opts.items():
+            cmd += ["--" + k.replace("_", "-"), str(v)]
+        return self._add(name or "tributary-%d" % len(self.all), cmd)
+
     def kafkajs(self, topic, group, name=None, **opts):
         node = shutil.which("node")
         assert node, "node is not on PATH"

@@ -71,6 +71,10 @@ describe('Consumer in a group', () => {
     assert.deepEqual([...got.values()].flat().map((r) => r.value!.toString()).sort(), sent.map((_m, i) => `v${i}`).sort());
 
     await a.close(); // commits, then LeaveGroup: b takes over at once
+    const admin = await Admin.connect({ bootstrap });
+    const [desc] = await admin.describeGroups(['grp-group']);
+    await admin.close();
+    assert.deepEqual(desc!.members.map((m) => m.clientId), ['b'], 'a left the group when it closed (LeaveGroup), not at its session timeout');
     got.set(b, []);
     await pollUntil([b], got, () => b.assignment().length === 4, 'b to own all 4 partitions');
     const more = await producer.send('grp', Array.from({ length: 8 }, (_v, i) => ({ key: `x${i}`, value: `w${i}` })));
