@@ -7,8 +7,12 @@
  * - Batching: records wait per partition until `batchSize` bytes are pending or `lingerMs` has
  *   passed, then go as one RecordBatch (compressed with `compression`). One Produce request per
  *   broker carries every ready partition it leads.
- * - Ordering: one request in flight per partition, so a retried batch never overtakes a later one
- *   (this producer is not idempotent yet: a retry after a lost acknowledgement can duplicate).
+ * - Ordering: one request in flight per partition, so a retried batch never overtakes a later one.
+ * - Idempotence (the default with acks=-1, as in the Java client): a producer id from
+ *   InitProducerId and a sequence number per partition on every batch; a retry resends the same
+ *   batch with the same sequence, so a retry after a lost acknowledgement is not written twice (the
+ *   broker answers it with the original offset). A batch that fails for good resets the producer id
+ *   (new id, sequences from 0), so later batches are not refused as out of order.
  * - Retries: retriable errors (NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION, a dropped
  *   connection, ...) refresh the metadata and resend, up to `retries` times, `retryBackoffMs`
  *   apart; other errors reject the records' promises with KafkaProtocolError.
@@ -38,6 +42,8 @@ export interface ProducerOptions extends ClientConnectionOptions {
   ackTimeoutMs?: number;
   /** Resends after a retriable error. Default 5. */
   retries?: number;
+  /** Producer id and sequence numbers, so retries never duplicate. Default true with acks=-1 (needs it). */
+  idempotent?: boolean;
   retryBackoffMs?: number;
 }
 
@@ -68,6 +74,19 @@ interface PartitionQueue {
   since: number;
   inFlight: boolean;
   attempts: number;
+  /** Idempotent: the sequence number of the next batch. */
+  nextSeq: number;
+  /** Idempotent: the batch to send again as it was (same records, same sequence), after a retriable error. */
+  retryBatch: { take: Pending[]; baseSequence: number; pid?: { id: bigint; epoch: number } } | null;
+}
+
+/** One partition's batch of one request: its records and, idempotent, its first sequence number. */
+interface Batch {
+  q: PartitionQueue;
+  take: Pending[];
+  baseSequence: number;
+  /** Idempotent: the producer id and epoch it was first sent with (a retry keeps them). */
+  pid?: { id: bigint; epoch: number };
 }
 
 interface TopicInfo {
@@ -127,6 +146,8 @@ export class Producer {
   private readonly inflight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
+  private readonly idempotent: boolean;
+  private producerId: Promise<{ id: bigint; epoch: number }> | null = null;
 
   private constructor(
     private readonly pool: BrokerPool,
@@ -139,11 +160,14 @@ export class Producer {
     this.ackTimeoutMs = opts.ackTimeoutMs ?? 30_000;
     this.retries = opts.retries ?? 5;
     this.backoffMs = opts.retryBackoffMs ?? 100;
+    this.idempotent = opts.idempotent ?? this.acks === -1;
+    if (this.idempotent && this.acks !== -1) throw new RangeError('an idempotent producer needs acks=-1 (all)');
   }
 
   static async connect(opts: ProducerOptions): Promise<Producer> {
     if (opts.compression !== undefined && !(opts.compression in CODECS)) throw new RangeError(`unknown compression ${String(opts.compression)}`);
-    const { bootstrap, acks: _a, compression: _c, lingerMs: _l, batchSize: _s, ackTimeoutMs: _t, retries: _r, retryBackoffMs: _rb, ...conn } = opts;
+    if (opts.idempotent === true && (opts.acks ?? -1) !== -1) throw new RangeError('an idempotent producer needs acks=-1 (all)');
+    const { bootstrap, acks: _a, compression: _c, lingerMs: _l, batchSize: _s, ackTimeoutMs: _t, retries: _r, retryBackoffMs: _rb, idempotent: _i, ...conn } = opts;
     return new Producer(await BrokerPool.connect(bootstrap, { clientId: 'tributary-producer', ...conn }), opts);
   }
 
@@ -185,7 +209,7 @@ export class Producer {
     }
     const k = `${topic}\u0000${partition}`;
     let q = this.queues.get(k);
-    if (!q) this.queues.set(k, (q = { topic, partition, pending: [], bytes: 0, since: 0, inFlight: false, attempts: 0 }));
+    if (!q) this.queues.set(k, (q = { topic, partition, pending: [], bytes: 0, since: 0, inFlight: false, attempts: 0, nextSeq: 0, retryBatch: null }));
     const queue = q;
     return new Promise<RecordMetadata>((resolve, reject) => {
       if (queue.pending.length === 0) queue.since = Date.now();
@@ -216,8 +240,8 @@ export class Producer {
     const ready: PartitionQueue[] = [];
     let waiting = false;
     for (const q of this.queues.values()) {
-      if (q.inFlight || q.pending.length === 0) continue;
-      if (all || q.bytes >= this.batchSize || now - q.since >= this.lingerMs) ready.push(q);
+      if (q.inFlight || (q.pending.length === 0 && !q.retryBatch)) continue;
+      if (all || q.retryBatch || q.bytes >= this.batchSize || now - q.since >= this.lingerMs) ready.push(q);
       else waiting = true;
     }
     if (waiting) this.schedule();
@@ -232,10 +256,20 @@ export class Producer {
 
   private async sendReady(ready: PartitionQueue[]): Promise<void> {
     // Take each partition's batch now; later records wait for the next request.
-    const batches = ready.map((q) => {
+    const batches = ready.map((q): Batch => {
+      if (q.retryBatch) {
+        const again = q.retryBatch;
+        q.retryBatch = null;
+        return { q, take: again.take, baseSequence: again.baseSequence, ...(again.pid ? { pid: again.pid } : {}) };
+      }
       const take = q.pending.splice(0, q.pending.length);
       q.bytes = 0;
-      return { q, take };
+      let baseSequence = -1;
+      if (this.idempotent) {
+        baseSequence = q.nextSeq;
+        q.nextSeq = (q.nextSeq + take.length) % 0x80000000; // int32 sequences wrap to 0
+      }
+      return { q, take, baseSequence };
     });
     const byLeader = new Map<number, typeof batches>();
     for (const b of batches) {
@@ -258,14 +292,19 @@ export class Producer {
     await Promise.all([...byLeader].map(([leader, list]) => this.produceTo(leader, list)));
   }
 
-  private async produceTo(leader: number, list: Array<{ q: PartitionQueue; take: Pending[] }>): Promise<void> {
-    const retry: Array<{ q: PartitionQueue; take: Pending[]; err: Error }> = [];
+  private async produceTo(leader: number, list: Batch[]): Promise<void> {
+    const retry: Array<Batch & { err: Error }> = [];
     try {
       if (leader < 0) throw new KafkaProtocolError(ErrorCode.LEADER_NOT_AVAILABLE);
       const conn = await this.pool.connection(leader);
       const byTopic = new Map<string, Array<{ index: number; records: Buffer }>>();
       for (const b of list) {
-        const records = await encodeRecordBatch({ records: b.take.map((p) => p.record), compression: this.codec });
+        if (this.idempotent && !b.pid) b.pid = await this.initProducerId();
+        const records = await encodeRecordBatch({
+          records: b.take.map((p) => p.record),
+          compression: this.codec,
+          ...(b.pid ? { producerId: b.pid.id, producerEpoch: b.pid.epoch, baseSequence: b.baseSequence } : {}),
+        });
         const t = byTopic.get(b.q.topic) ?? [];
         t.push({ index: b.q.partition, records });
         byTopic.set(b.q.topic, t);
@@ -285,7 +324,7 @@ export class Producer {
         const t = res.responses.find((r) => r.name === b.q.topic);
         const p = t?.partitionResponses.find((x) => x.index === b.q.partition);
         if (!p) retry.push({ ...b, err: new KafkaProtocolError(ErrorCode.UNKNOWN_SERVER_ERROR, 'no answer for this partition') });
-        else if (p.errorCode === ErrorCode.NONE) this.succeed(b, p.baseOffset);
+        else if (p.errorCode === ErrorCode.NONE || p.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) this.succeed(b, p.baseOffset);
         else retry.push({ ...b, err: new KafkaProtocolError(p.errorCode, p.errorMessage ?? undefined) });
       }
     } catch (err) {
@@ -296,7 +335,9 @@ export class Producer {
         r.q.attempts++;
         this.topics.delete(r.q.topic); // fresh metadata (leader moved, topic created, ...)
         await new Promise((res) => setTimeout(res, this.backoffMs));
-        r.q.pending.unshift(...r.take);
+        // Idempotent: the same batch, same sequence (the broker drops it if the first one landed).
+        if (this.idempotent) r.q.retryBatch = { take: r.take, baseSequence: r.baseSequence, ...(r.pid ? { pid: r.pid } : {}) };
+        else r.q.pending.unshift(...r.take);
         r.q.inFlight = false;
       } else {
         this.fail(r, r.err);
@@ -304,15 +345,35 @@ export class Producer {
     }
   }
 
-  private succeed(b: { q: PartitionQueue; take: Pending[] }, baseOffset: bigint): void {
+  /** The producer id and epoch (InitProducerId, once; again after a reset). */
+  private initProducerId(): Promise<{ id: bigint; epoch: number }> {
+    if (!this.producerId) {
+      const p = (async () => {
+        const conn = await this.pool.bootstrapConnection();
+        const res = await conn.send(ApiKey.InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+        if (res.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(res.errorCode, 'InitProducerId');
+        return { id: res.producerId, epoch: res.producerEpoch };
+      })();
+      this.producerId = p;
+      p.catch(() => this.producerId === p && (this.producerId = null));
+    }
+    return this.producerId;
+  }
+
+  private succeed(b: Batch, baseOffset: bigint): void {
     b.q.attempts = 0;
     b.q.inFlight = false;
     b.take.forEach((p, i) => p.resolve({ topic: b.q.topic, partition: b.q.partition, offset: baseOffset < 0n ? -1n : baseOffset + BigInt(i) }));
   }
 
-  private fail(b: { q: PartitionQueue; take: Pending[] }, err: Error): void {
+  private fail(b: Batch, err: Error): void {
     b.q.attempts = 0;
     b.q.inFlight = false;
+    if (this.idempotent && b.baseSequence >= 0) {
+      // Its sequence numbers were never written: a new producer id, all sequences from 0.
+      this.producerId = null;
+      for (const q of this.queues.values()) q.nextSeq = 0;
+    }
     for (const p of b.take) p.reject(err);
   }
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { Admin, Producer, murmur2, partitionForKey, type CompressionName } from '../../src/client/index.js';
+import { Admin, Connection, Producer, RequestTimeoutError, murmur2, partitionForKey, type CompressionName } from '../../src/client/index.js';
 import { ApiKey } from '../../src/protocol/messages/index.js';
 import { decodeRecordSetSync } from '../../src/protocol/records/index.js';
 import { connect, fetchRequest, startBroker, topicId, type TestBroker } from './helpers/broker-client.js';
@@ -132,6 +132,55 @@ test('Producer: a broker restart between sends is retried on new connections', a
     assert.deepEqual([a!.offset, b!.offset], [0n, 1n]);
     await p.close();
   } finally {
+    await tb.close();
+  }
+});
+
+test('Producer: idempotent by default with acks=-1; a retry after a lost acknowledgement is not written twice', async () => {
+  const tb = await startBroker();
+  const realSend = Connection.prototype.send;
+  try {
+    const bootstrap = `127.0.0.1:${tb.broker.port}`;
+    const admin = await Admin.connect({ bootstrap });
+    await admin.createTopics([{ name: 'idem', partitions: 1 }, { name: 'plain', partitions: 1 }]);
+    await admin.close();
+    // The first Produce of each topic reaches the broker, but its answer is "lost".
+    const lost = new Set<string>();
+    Connection.prototype.send = function (this: Connection, apiKey: number, request: unknown, options?: unknown) {
+      const p = (realSend as (this: Connection, k: number, r: unknown, o?: unknown) => Promise<unknown>).call(this, apiKey, request, options);
+      const topic = apiKey === ApiKey.Produce ? (request as { topicData: Array<{ name: string }> }).topicData[0]!.name : '';
+      if (!topic || lost.has(topic)) return p;
+      lost.add(topic);
+      return p.then(() => {
+        throw new RequestTimeoutError('the answer was lost (test)');
+      });
+    } as typeof Connection.prototype.send;
+
+    const p = await Producer.connect({ bootstrap, retryBackoffMs: 10 });
+    const meta = await p.send('idem', [{ value: 'a' }, { value: 'b' }]);
+    const more = await p.send('idem', [{ value: 'c' }]);
+    await p.close();
+    assert.deepEqual([...meta, ...more].map((m) => m.offset), [0n, 1n, 2n], 'the retried batch got its original offsets');
+
+    const q = await Producer.connect({ bootstrap, retryBackoffMs: 10, acks: 1 });
+    await q.send('plain', [{ value: 'a' }]);
+    await q.close();
+    Connection.prototype.send = realSend;
+
+    const c = await connect(tb);
+    const read = async (topic: string) => {
+      const res = await c.send(ApiKey.Fetch, fetchRequest({ topic, topicId: await topicId(c, topic), offset: 0 }));
+      return decodeRecordSetSync(res.responses[0]!.partitions[0]!.records ?? Buffer.alloc(0));
+    };
+    const idem = await read('idem');
+    assert.deepEqual(idem.flatMap((b) => b.records.map((r) => r.value!.toString())), ['a', 'b', 'c'], 'each record once');
+    assert.ok(idem.every((b) => b.header.producerId >= 0n), 'batches carry the producer id');
+    assert.deepEqual(idem.map((b) => b.header.baseSequence), [0, 2]);
+    assert.deepEqual((await read('plain')).flatMap((b) => b.records.map((r) => r.value!.toString())), ['a', 'a'], 'without idempotence the retry duplicates (why it is the default)');
+    c.destroy();
+    await assert.rejects(Producer.connect({ bootstrap, acks: 1, idempotent: true }), RangeError);
+  } finally {
+    Connection.prototype.send = realSend;
     await tb.close();
   }
 });
