@@ -160,8 +160,7 @@ export class Producer {
     this.ackTimeoutMs = opts.ackTimeoutMs ?? 30_000;
     this.retries = opts.retries ?? 5;
     this.backoffMs = opts.retryBackoffMs ?? 100;
-    this.idempotent = opts.idempotent ?? this.acks === -1;
-    if (this.idempotent && this.acks !== -1) throw new RangeError('an idempotent producer needs acks=-1 (all)');
+    this.idempotent = opts.idempotent ?? this.acks === -1; // connect() refused idempotent without acks=-1
   }
 
   static async connect(opts: ProducerOptions): Promise<Producer> {
@@ -182,7 +181,7 @@ export class Producer {
   async flush(): Promise<void> {
     for (;;) {
       this.drain(true);
-      if (this.inflight.size === 0 && ![...this.queues.values()].some((q) => q.pending.length > 0)) return;
+      if (this.inflight.size === 0 && ![...this.queues.values()].some((q) => q.pending.length > 0 || q.retryBatch)) return;
       await Promise.race([...this.inflight, new Promise((r) => setTimeout(r, this.backoffMs))]);
     }
   }
