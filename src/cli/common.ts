@@ -62,3 +62,33 @@ export function keyValues(list: readonly string[], what: string): Map<string, st
   }
   return out;
 }
+
+/**
+ * Bounds the records a tool has sent and not yet seen acknowledged (Kafka's buffer.memory): room()
+ * waits while `max` are outstanding. O(1) per record, however many are in flight.
+ */
+export class Outstanding {
+  private n = 0;
+  private wake: (() => void) | null = null;
+  constructor(private readonly max: number) {}
+
+  add(p: Promise<unknown>): void {
+    this.n++;
+    void p.finally(() => {
+      this.n--;
+      const w = this.wake;
+      this.wake = null;
+      w?.();
+    });
+  }
+
+  /** Resolves once fewer than `max` are outstanding. */
+  async room(): Promise<void> {
+    while (this.n >= this.max) await new Promise<void>((r) => (this.wake = r));
+  }
+
+  /** Resolves once none is outstanding. */
+  async all(): Promise<void> {
+    while (this.n > 0) await new Promise<void>((r) => (this.wake = r));
+  }
+}

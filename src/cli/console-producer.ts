@@ -20,7 +20,7 @@ import type { Readable } from 'node:stream';
 import { Command } from 'commander';
 import { parseProperties } from '../broker/config/properties.js';
 import { Producer, type CompressionName, type OutgoingRecord } from '../client/producer.js';
-import { keyValues, parseFlags, processIO, usageFailure, UsageError, type CommandIO } from './common.js';
+import { keyValues, Outstanding, parseFlags, processIO, usageFailure, UsageError, type CommandIO } from './common.js';
 
 interface ConsoleProducerOptions {
   bootstrapServer?: string;
@@ -172,7 +172,7 @@ export async function consoleProducerCommand(argv: readonly string[], io: Comman
   let failed = false;
   const topic = o.topic;
   // Records not yet acknowledged; past MAX_OUTSTANDING the reading waits (Kafka's buffer.memory).
-  const outstanding = new Set<Promise<void>>();
+  const outstanding = new Outstanding(MAX_OUTSTANDING);
   const report = (err: unknown): void => {
     failed = true;
     io.err(`[console-producer] Error when sending message to topic ${topic}: ${(err as Error).message}\n`);
@@ -197,10 +197,9 @@ export async function consoleProducerCommand(argv: readonly string[], io: Comman
         continue;
       }
       outstanding.add(sent);
-      void sent.finally(() => outstanding.delete(sent));
-      if (outstanding.size >= MAX_OUTSTANDING) await Promise.race(outstanding);
+      await outstanding.room();
     }
-    await Promise.all(outstanding);
+    await outstanding.all();
   } finally {
     await producer.close().catch(report);
   }

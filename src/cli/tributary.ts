@@ -8,6 +8,7 @@ import { serverStart } from './server-start.js';
 import { configsCommand } from './configs.js';
 import { consoleConsumerCommand } from './console-consumer.js';
 import { consumerGroupsCommand } from './consumer-groups.js';
+import { consumerPerfCommand, producerPerfCommand } from './perf.js';
 import { consoleProducerCommand } from './console-producer.js';
 import { topicsCommand } from './topics.js';
 
@@ -44,6 +45,8 @@ const tools: Array<[name: string, script: string, what: string, run: (flags: str
   ['console-producer', 'kafka-console-producer.sh', 'Send lines from stdin as records', (f) => consoleProducerCommand(f)],
   ['console-consumer', 'kafka-console-consumer.sh', 'Print records of topics', (f) => consoleConsumerCommand(f, undefined, untilSignal())],
   ['consumer-groups', 'kafka-consumer-groups.sh', 'List, describe, delete consumer groups and reset their offsets', (f) => consumerGroupsCommand(f)],
+  ['producer-perf-test', 'kafka-producer-perf-test.sh', 'Measure producer throughput and latency', (f) => producerPerfCommand(f)],
+  ['consumer-perf-test', 'kafka-consumer-perf-test.sh', 'Measure consumer throughput', (f) => consumerPerfCommand(f)],
 ];
 for (const [name, script, what, run] of tools) {
   program

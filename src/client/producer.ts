@@ -61,6 +61,8 @@ export interface RecordMetadata {
 
 interface Pending {
   record: OutgoingRecord;
+  /** Estimated bytes in a batch. */
+  size: number;
   resolve(m: RecordMetadata): void;
   reject(e: Error): void;
 }
@@ -212,8 +214,9 @@ export class Producer {
     const queue = q;
     return new Promise<RecordMetadata>((resolve, reject) => {
       if (queue.pending.length === 0) queue.since = Date.now();
-      queue.pending.push({ record, resolve, reject });
-      queue.bytes += (record.value?.length ?? 0) + (record.key?.length ?? 0) + 16;
+      const size = (record.value?.length ?? 0) + (record.key?.length ?? 0) + 16;
+      queue.pending.push({ record, size, resolve, reject });
+      queue.bytes += size;
       if (queue.bytes >= this.batchSize) this.drain(false);
       else this.schedule();
     });
@@ -261,8 +264,13 @@ export class Producer {
         q.retryBatch = null;
         return { q, take: again.take, baseSequence: again.baseSequence, ...(again.pid ? { pid: again.pid } : {}) };
       }
-      const take = q.pending.splice(0, q.pending.length);
-      q.bytes = 0;
+      // At most batchSize bytes (at least one record) per batch; the rest waits for the next request.
+      let n = 0;
+      let bytes = 0;
+      while (n < q.pending.length && (n === 0 || bytes + q.pending[n]!.size <= this.batchSize)) bytes += q.pending[n++]!.size;
+      const take = q.pending.splice(0, n);
+      q.bytes -= bytes;
+      q.since = Date.now();
       let baseSequence = -1;
       if (this.idempotent) {
         baseSequence = q.nextSeq;
