@@ -98,6 +98,15 @@ describe('Producer', () => {
     assert.deepEqual((await readAll('prod-acks0', 0)).map((r) => r.value), ['a', 'b']);
   });
 
+  test('a burst far larger than a batch goes out in batches of at most batchSize', async () => {
+    const p = await Producer.connect({ bootstrap, batchSize: 16_384, lingerMs: 50 });
+    const meta = await p.send('prod', Array.from({ length: 3000 }, (_v, i) => ({ value: Buffer.alloc(1000, i % 256), partition: 2 })));
+    await p.close();
+    assert.equal(meta.length, 3000, '3 MB at once: more than max.message.bytes in one batch, fine in many');
+    const stored = await readAll('prod', 2);
+    assert.ok(stored.length >= 3000);
+  });
+
   test('errors: a record too large gets MESSAGE_TOO_LARGE; a missing topic (no auto-create) UNKNOWN_TOPIC_OR_PARTITION', async () => {
     const p = await Producer.connect({ bootstrap, retries: 1, retryBackoffMs: 10 });
     await assert.rejects(p.send('prod', { key: 'big', value: Buffer.alloc(2 * 1024 * 1024) }), (e: unknown) => (e as { errorName?: string }).errorName === 'MESSAGE_TOO_LARGE');
