@@ -15,7 +15,6 @@ import { ApiKey } from '../protocol/messages/index.js';
 import type { BrokerPool } from './brokers.js';
 import type { Connection } from './connection.js';
 import { assign, commitOffsets, decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription, fetchCommitted, findCoordinator, type AssignorName, type TopicPartitionRef } from './consumer-protocol.js';
-import { ClientError } from './errors.js';
 
 export interface GroupOptions {
   groupId: string;
@@ -205,13 +204,11 @@ export class GroupMember {
         this.needsJoin = true;
         if (res.errorCode === ErrorCode.UNKNOWN_MEMBER_ID) this.memberId = '';
         if (res.errorCode === ErrorCode.NOT_COORDINATOR || res.errorCode === ErrorCode.COORDINATOR_NOT_AVAILABLE) await this.dropCoordinator();
-      } catch (err) {
-        if (err instanceof ClientError || err instanceof KafkaProtocolError) {
-          this.needsJoin = true;
-          await this.dropCoordinator();
-          return;
-        }
-        throw err;
+      } catch {
+        // The connection failed or the answer was unusable: rejoin through a fresh coordinator
+        // lookup on the next poll. (A timer callback must not throw: nobody would catch it.)
+        this.needsJoin = true;
+        await this.dropCoordinator();
       }
     };
     this.heartbeat = setInterval(() => void beat(), this.heartbeatIntervalMs);

@@ -249,7 +249,9 @@ export class Producer {
     if (waiting) this.schedule();
     if (ready.length === 0) return;
     for (const q of ready) q.inFlight = true;
-    const p = this.sendReady(ready).finally(() => {
+    // sendReady settles every batch it takes (success or failure); a bug there must not become an
+    // unhandled rejection that ends the process.
+    const p = this.sendReady(ready).catch(() => undefined).finally(() => {
       this.inflight.delete(p);
       this.drain(false);
     });
