@@ -159,7 +159,7 @@ async function describe(admin: Admin, groups: readonly string[], o: GroupsOption
       continue;
     }
     if (o.state !== undefined) {
-      io.out('\n' + table([['GROUP', 'COORDINATOR (ID)', 'ASSIGNMENT-STRATEGY', 'STATE', '#MEMBERS'], [g.groupId, await coordinatorLabel(admin), g.protocol, g.state, String(g.members.length)]], [15, 25, 20, 20, 0], [false, true, true, true]));
+      io.out('\n' + table([['GROUP', 'COORDINATOR (ID)', 'ASSIGNMENT-STRATEGY', 'STATE', '#MEMBERS'], [g.groupId, await coordinatorLabel(admin, g.groupId), g.protocol, g.state, String(g.members.length)]], [15, 25, 20, 20, 0], [false, true, true, true]));
       continue;
     }
     if (o.members) {
@@ -170,10 +170,9 @@ async function describe(admin: Admin, groups: readonly string[], o: GroupsOption
   }
 }
 
-async function coordinatorLabel(admin: Admin): Promise<string> {
-  const c = await admin.describeCluster();
-  const b = c.brokers[0];
-  return b ? `${b.host}:${b.port}  (${b.nodeId})` : '-';
+async function coordinatorLabel(admin: Admin, groupId: string): Promise<string> {
+  const c = await admin.findCoordinator(groupId);
+  return `${c.host}:${c.port}  (${c.nodeId})`;
 }
 
 function membersTable(g: GroupDescription, verbose: boolean): string {

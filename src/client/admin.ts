@@ -390,9 +390,14 @@ export class Admin {
     return (samePort.find((b) => b.host === host) ?? (samePort.length === 1 ? samePort[0] : undefined))?.nodeId ?? -1;
   }
 
+  /** The broker that coordinates a group. */
+  findCoordinator(groupId: string): Promise<{ nodeId: number; host: string; port: number }> {
+    return findCoordinator(this.conn, groupId, this.timeoutMs);
+  }
+
   /** The connection to a group's coordinator. */
   private async coordinator(groupId: string): Promise<Connection> {
-    const c = await findCoordinator(this.conn, groupId, this.timeoutMs);
+    const c = await this.findCoordinator(groupId);
     return this.brokerConnection(c.nodeId, c.host, c.port);
   }
 

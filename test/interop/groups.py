@@ -225,30 +225,26 @@ class Members:
         m.incremental = opts.get("protocol") == "consumer"
         return m
 
+    def _node(self, script, needs, how, label, topic, group, name, opts):
+        """A member run by a node script in js/ (the same flags as the other member programs)."""
+        node = shutil.which("node")
+        assert node, "node is not on PATH"
+        require_file(needs, how)
+        cmd = [node, os.path.join(HERE, "js", script), "--bootstrap", self.bootstrap, "--topic", topic, "--group", group]
+        opts.setdefault("session_ms", SESSION_MS)
+        opts.setdefault("heartbeat_ms", HEARTBEAT_MS)
+        for k, v in opts.items():
+            cmd += ["--" + k.replace("_", "-"), str(v)]
+        return self._add(name or "%s-%d" % (label, len(self.all)), cmd)
+
     def tributary(self, topic, group, name=None, **opts):
         """A member on Tributary's own Consumer (js/tributary-group-consumer.mjs, from dist/)."""
-        node = shutil.which("node")
-        assert node, "node is not on PATH"
-        require_file(os.path.join(ROOT, "dist", "src", "index.js"), "run npm run build")
-        cmd = [node, os.path.join(HERE, "js", "tributary-group-consumer.mjs"), "--bootstrap", self.bootstrap,
-               "--topic", topic, "--group", group]
-        opts.setdefault("session_ms", SESSION_MS)
-        opts.setdefault("heartbeat_ms", HEARTBEAT_MS)
-        for k, v in opts.items():
-            cmd += ["--" + k.replace("_", "-"), str(v)]
-        return self._add(name or "tributary-%d" % len(self.all), cmd)
+        return self._node("tributary-group-consumer.mjs", os.path.join(ROOT, "dist", "src", "index.js"), "run npm run build",
+                          "tributary", topic, group, name, opts)
 
     def kafkajs(self, topic, group, name=None, **opts):
-        node = shutil.which("node")
-        assert node, "node is not on PATH"
-        require_file(os.path.join(ROOT, "node_modules", "kafkajs"), "run npm ci")
-        cmd = [node, os.path.join(HERE, "js", "group-consumer.mjs"), "--bootstrap", self.bootstrap,
-               "--topic", topic, "--group", group]
-        opts.setdefault("session_ms", SESSION_MS)
-        opts.setdefault("heartbeat_ms", HEARTBEAT_MS)
-        for k, v in opts.items():
-            cmd += ["--" + k.replace("_", "-"), str(v)]
-        return self._add(name or "kafkajs-%d" % len(self.all), cmd)
+        return self._node("group-consumer.mjs", os.path.join(ROOT, "node_modules", "kafkajs"), "run npm ci",
+                          "kafkajs", topic, group, name, opts)
 
     def kcat(self, topic, group, name=None, session_ms=SESSION_MS):
         """kcat's balanced consumer (-G): records as JSON (-J) on stdout, rebalances on stderr."""
