@@ -10,7 +10,7 @@ import { NetworkServer } from './network/server.js';
 import { ProducerIdManager } from './producer-ids.js';
 import { FetchSessionCache } from './fetch-sessions.js';
 import { GroupCoordinator, groupCoordinatorConfig } from './coordinator/group-coordinator.js';
-import { OffsetsTopicStorage } from './coordinator/storage.js';
+import { InternalTopicStorage, offsetsTopicSpec } from './coordinator/storage.js';
 import { systemClock, type Clock } from './coordinator/clock.js';
 import { LogManager } from '../storage/log-manager.js';
 import { decompress } from '../protocol/records/compression.js';
@@ -96,7 +96,7 @@ export class Broker {
       await store.save(state);
     });
     const groups = new GroupCoordinator({
-      storage: new OffsetsTopicStorage(topics, config),
+      storage: new InternalTopicStorage(topics, offsetsTopicSpec(config)),
       clock: runtime.clock ?? systemClock(now),
       config: groupCoordinatorConfig(config),
       log,

@@ -11,7 +11,6 @@ import { ApiKey } from '../../src/protocol/messages/index.js';
 import {
   GroupCoordinator,
   ManualClock,
-  MemoryStorage,
   decodeOffsetsKey,
   decodeEpochValue,
   decodeConsumerGroupCurrentMemberAssignmentValue,
@@ -20,6 +19,7 @@ import {
   type ConsumerGroupHeartbeatResult,
   type GroupCoordinatorConfig,
 } from '../../src/broker/coordinator/index.js';
+import { MemoryStorage } from './helpers/memory-storage.js';
 import { uniformAssignor, rangeAssignor } from '../../src/broker/coordinator/assignors.js';
 import { connect, createTopic, startBroker, topicId, type TestBroker } from './helpers/broker-client.js';
 

@@ -9,7 +9,6 @@ import { ErrorCode } from '../../src/protocol/errors.js';
 import {
   GroupCoordinator,
   ManualClock,
-  MemoryStorage,
   javaStringHashCode,
   partitionForGroup,
   decodeOffsetsKey,
@@ -23,6 +22,7 @@ import {
   type SyncGroupResult,
   type StoredRecord,
 } from '../../src/broker/coordinator/index.js';
+import { MemoryStorage } from './helpers/memory-storage.js';
 
 const SESSION = 10_000;
 const REBALANCE = 30_000;

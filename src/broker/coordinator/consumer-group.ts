@@ -16,8 +16,15 @@
  *
  * Partitions are keyed by topic id (a UUID string, as the protocol carries it).
  */
-import type { Cancel } from './clock.js';
-import { GroupOffsets } from './group.js';
+import {
+  ConsumerGroupRecordKind as CGK,
+  decodeConsumerGroupCurrentMemberAssignmentValue,
+  decodeConsumerGroupMemberMetadataValue,
+  decodeConsumerGroupPartitionMetadataValue,
+  decodeConsumerGroupTargetAssignmentMemberValue,
+  decodeEpochValue,
+  type ConsumerGroupRecordKind,
+} from './records.js';
 
 /** topic id -> partition indexes */
 export type TopicPartitions = Map<string, Set<number>>;
@@ -136,16 +143,16 @@ export class ConsumerGroupMember {
   assigned: TopicPartitions = emptyAssignment();
   /** Partitions the member still holds and must give up. */
   pendingRevocation: TopicPartitions = emptyAssignment();
-  sessionTimer: Cancel | null = null;
-  rebalanceTimer: Cancel | null = null;
 
   constructor(readonly memberId: string) {}
 
-  cancelTimers(): void {
-    this.sessionTimer?.();
-    this.sessionTimer = null;
-    this.rebalanceTimer?.();
-    this.rebalanceTimer = null;
+  clone(): ConsumerGroupMember {
+    const m = new ConsumerGroupMember(this.memberId);
+    Object.assign(m, this);
+    m.subscribedTopicNames = [...this.subscribedTopicNames];
+    m.assigned = cloneAssignment(this.assigned);
+    m.pendingRevocation = cloneAssignment(this.pendingRevocation);
+    return m;
   }
 }
 
@@ -235,7 +242,7 @@ function nextAssignment(
   };
 }
 
-export class ConsumerGroup extends GroupOffsets {
+export class ConsumerGroup {
   groupEpoch = 0;
   assignmentEpoch = 0;
   readonly members = new Map<string, ConsumerGroupMember>();
@@ -245,9 +252,9 @@ export class ConsumerGroup extends GroupOffsets {
   readonly targetAssignment = new Map<string, TopicPartitions>();
   /** The subscribed topics' metadata the current group epoch was computed with, by topic name. */
   subscriptionMetadata = new Map<string, TopicMetadata>();
-  /** The assignor the last target assignment was computed with. */
-  assignorName = '';
-  /** When the group last became empty (offset retention of an empty group). */
+  /** The assignor used when no member asks for one (the first of group.consumer.assignors). */
+  defaultAssignor = 'uniform';
+  /** When the group last became empty (offset retention of an empty group); not stored, as in Kafka. */
   emptySince: number;
   dead = false;
 
@@ -255,8 +262,20 @@ export class ConsumerGroup extends GroupOffsets {
     readonly groupId: string,
     now: number,
   ) {
-    super();
     this.emptySince = now;
+  }
+
+  /** A copy an operation may change freely to work out its records (the group itself stays as is). */
+  clone(): ConsumerGroup {
+    const g = new ConsumerGroup(this.groupId, this.emptySince);
+    g.groupEpoch = this.groupEpoch;
+    g.assignmentEpoch = this.assignmentEpoch;
+    for (const m of this.members.values()) g.addMember(m.clone());
+    for (const [id, a] of this.targetAssignment) g.targetAssignment.set(id, cloneAssignment(a));
+    for (const [n, t] of this.subscriptionMetadata) g.subscriptionMetadata.set(n, { ...t });
+    g.dead = this.dead;
+    g.defaultAssignor = this.defaultAssignor;
+    return g;
   }
 
   state(): ConsumerGroupState {
@@ -277,7 +296,6 @@ export class ConsumerGroup extends GroupOffsets {
   removeMember(memberId: string, now: number): ConsumerGroupMember | undefined {
     const m = this.members.get(memberId);
     if (!m) return undefined;
-    m.cancelTimers();
     this.members.delete(memberId);
     this.targetAssignment.delete(memberId);
     if (m.instanceId !== null && this.staticMembers.get(m.instanceId) === memberId) this.staticMembers.delete(m.instanceId);
@@ -302,6 +320,11 @@ export class ConsumerGroup extends GroupOffsets {
     return out;
   }
 
+  /** The assignor the target assignment is computed with (derived, as Kafka does not store it). */
+  get assignorName(): string {
+    return this.preferredAssignor(this.defaultAssignor);
+  }
+
   /** The preferred assignor: the one most members ask for, else `fallback`. */
   preferredAssignor(fallback: string): string {
     const votes = new Map<string, number>();
@@ -310,5 +333,74 @@ export class ConsumerGroup extends GroupOffsets {
     let n = 0;
     for (const [a, c] of votes) if (c > n) [best, n] = [a, c];
     return best;
+  }
+}
+
+/**
+ * Replays one stored consumer-group record (key versions 3-8) into `g`, the one route from those
+ * records to a group: after each write and while loading. Any record but a tombstone of the group
+ * itself creates what it names; a member-level tombstone removes the member.
+ */
+export function applyConsumerGroupRecord(g: ConsumerGroup, kind: ConsumerGroupRecordKind, memberId: string | null, v: Buffer | null, now: number): void {
+  const member = (): ConsumerGroupMember => {
+    const id = memberId ?? '';
+    let m = g.members.get(id);
+    if (!m) {
+      m = new ConsumerGroupMember(id);
+      g.addMember(m);
+    }
+    return m;
+  };
+  switch (kind) {
+    case CGK.METADATA:
+      if (v === null) g.dead = true;
+      else g.groupEpoch = decodeEpochValue(v);
+      return;
+    case CGK.PARTITION_METADATA:
+      g.subscriptionMetadata = new Map((v === null ? [] : decodeConsumerGroupPartitionMetadataValue(v).topics).map((t) => [t.topicName, { ...t }]));
+      return;
+    case CGK.MEMBER_METADATA: {
+      if (v === null) {
+        if (memberId !== null) g.removeMember(memberId, now);
+        return;
+      }
+      const md = decodeConsumerGroupMemberMetadataValue(v);
+      const m = member();
+      if (m.instanceId !== null && m.instanceId !== md.instanceId && g.staticMembers.get(m.instanceId) === m.memberId) g.staticMembers.delete(m.instanceId);
+      Object.assign(m, {
+        instanceId: md.instanceId,
+        rackId: md.rackId,
+        clientId: md.clientId,
+        clientHost: md.clientHost,
+        subscribedTopicNames: [...md.subscribedTopicNames],
+        subscribedTopicRegex: md.subscribedTopicRegex,
+        rebalanceTimeoutMs: md.rebalanceTimeoutMs,
+        serverAssignor: md.serverAssignor,
+      });
+      if (m.instanceId !== null) g.staticMembers.set(m.instanceId, m.memberId);
+      return;
+    }
+    case CGK.TARGET_ASSIGNMENT_METADATA:
+      g.assignmentEpoch = v === null ? 0 : decodeEpochValue(v);
+      return;
+    case CGK.TARGET_ASSIGNMENT_MEMBER:
+      if (memberId === null) return;
+      if (v === null) g.targetAssignment.delete(memberId);
+      else g.targetAssignment.set(memberId, assignmentFromList(decodeConsumerGroupTargetAssignmentMemberValue(v)));
+      return;
+    case CGK.CURRENT_MEMBER_ASSIGNMENT: {
+      if (v === null) {
+        if (memberId !== null) g.removeMember(memberId, now);
+        return;
+      }
+      const cur = decodeConsumerGroupCurrentMemberAssignmentValue(v);
+      const m = member();
+      m.memberEpoch = cur.memberEpoch;
+      m.previousMemberEpoch = cur.previousMemberEpoch;
+      m.state = (Object.values(MemberState) as number[]).includes(cur.state) ? (cur.state as MemberStateValue) : MemberState.UNKNOWN;
+      m.assigned = assignmentFromList(cur.assignedPartitions);
+      m.pendingRevocation = assignmentFromList(cur.partitionsPendingRevocation);
+      return;
+    }
   }
 }

@@ -1,10 +1,17 @@
 /**
  * A classic consumer group (the JoinGroup/SyncGroup protocol) and its members: the data the
  * coordinator's state machine works on. Kafka's ClassicGroup/ClassicGroupMember, pared down.
- * The transitions themselves live in GroupCoordinator.
+ * The transitions live in classic.ts; the stored form (GroupMetadataValue) is applied by
+ * `applyGroupMetadata` below, the one route from a record to a classic group.
+ *
+ * Two kinds of fields: those of the stored record (generation, protocol, leader, members with
+ * their timeouts, subscription and assignment), and the rebalance in progress, which Kafka never
+ * stores either (members waiting for their JoinGroup/SyncGroup answer, KIP-394 pending member ids,
+ * who still owes a SyncGroup). A rebalance moves the first kind forward in memory; the record
+ * written when the generation completes (or the group empties) is what a reload sees.
  */
-import type { Cancel } from './clock.js';
 import { subscribedTopics } from './consumer-protocol.js';
+import type { GroupMetadataValue } from './records.js';
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
 
@@ -55,8 +62,6 @@ export class Member {
   assignment: Buffer = EMPTY_BYTES;
   joinWaiter: ((r: JoinGroupResult) => void) | null = null;
   syncWaiter: ((r: SyncGroupResult) => void) | null = null;
-  /** Session (heartbeat) expiry timer. */
-  expiry: Cancel | null = null;
   /** Joined but not yet answered: bounded by the new-member join timeout instead of the session. */
   isNew = false;
 
@@ -98,35 +103,7 @@ export class Member {
   }
 }
 
-/** Committed offsets of a group (classic or consumer), by topic and partition. */
-export class GroupOffsets {
-  readonly offsets = new Map<string, Map<number, OffsetEntry>>();
-
-  hasOffsets(): boolean {
-    for (const p of this.offsets.values()) if (p.size > 0) return true;
-    return false;
-  }
-
-  offset(topic: string, partition: number): OffsetEntry | undefined {
-    return this.offsets.get(topic)?.get(partition);
-  }
-
-  setOffset(topic: string, partition: number, e: OffsetEntry): void {
-    let m = this.offsets.get(topic);
-    if (!m) this.offsets.set(topic, (m = new Map()));
-    m.set(partition, e);
-  }
-
-  deleteOffset(topic: string, partition: number): boolean {
-    const m = this.offsets.get(topic);
-    if (!m) return false;
-    const had = m.delete(partition);
-    if (m.size === 0) this.offsets.delete(topic);
-    return had;
-  }
-}
-
-export class ClassicGroup extends GroupOffsets {
+export class ClassicGroup {
   state: GroupState = 'Empty';
   generationId = 0;
   protocolType: string | null = null;
@@ -136,22 +113,21 @@ export class ClassicGroup extends GroupOffsets {
   readonly members = new Map<string, Member>();
   /** group.instance.id -> member id */
   readonly staticMembers = new Map<string, string>();
-  /** KIP-394: member ids handed out with MEMBER_ID_REQUIRED, with their expiry timers. */
-  readonly pendingMembers = new Map<string, Cancel>();
+  /** KIP-394: member ids handed out with MEMBER_ID_REQUIRED (each with a timer). */
+  readonly pendingMembers = new Set<string>();
   /** Members that got their JoinGroup response but have not sent SyncGroup yet. */
   readonly pendingSync = new Set<string>();
   /** Set while the initial rebalance delay runs and a new member joined (extends the delay). */
   newMemberAdded = false;
-  joinTimer: Cancel | null = null;
   /** True while the join phase is the initial delayed join (it only completes on its timer). */
   initialDelay = false;
-  syncTimer: Cancel | null = null;
+  /** The group as last stored (null: never stored); what a reload of the log would give. */
+  stored: GroupMetadataValue | null = null;
 
   constructor(
     readonly groupId: string,
     now: number,
   ) {
-    super();
     this.currentStateTimestamp = now;
   }
 
@@ -169,6 +145,13 @@ export class ClassicGroup extends GroupOffsets {
 
   get size(): number {
     return this.members.size;
+  }
+
+  /** KIP-345: the instance id belongs to another member (the caller is an old, fenced instance). */
+  groupInstanceFenced(instanceId: string | null, memberId: string): boolean {
+    if (instanceId === null) return false;
+    const id = this.staticMembers.get(instanceId);
+    return id !== undefined && id !== memberId;
   }
 
   isLeader(memberId: string): boolean {
@@ -269,4 +252,71 @@ export class ClassicGroup extends GroupOffsets {
     }
     return out;
   }
+}
+
+/** The stored form of a group now: what `applyGroupMetadata` turns back into this group. */
+export function groupMetadataValue(g: ClassicGroup, assignments?: ReadonlyMap<string, Buffer>): GroupMetadataValue {
+  return {
+    protocolType: g.protocolType ?? '',
+    generation: g.generationId,
+    protocol: g.protocolName,
+    leader: g.leaderId,
+    currentStateTimestamp: g.currentStateTimestamp,
+    members: [...g.members.values()].map((m) => ({
+      memberId: m.memberId,
+      groupInstanceId: m.groupInstanceId,
+      clientId: m.clientId,
+      clientHost: m.clientHost,
+      rebalanceTimeout: m.rebalanceTimeoutMs,
+      sessionTimeout: m.sessionTimeoutMs,
+      subscription: m.metadataFor(g.protocolName),
+      assignment: assignments ? (assignments.get(m.memberId) ?? EMPTY_BYTES) : m.assignment,
+    })),
+  };
+}
+
+/**
+ * Replays a stored GroupMetadataValue into the group (creating it when there is none): the record
+ * becomes `stored`, and unless a rebalance has moved the group past that generation, the group is
+ * what the record says: Stable with its members and assignments, or Empty. Members already in
+ * memory (by member id, or by static instance id after a static member's restart) keep their
+ * waiters and full protocol lists. This is both the load path and what completes a SyncGroup.
+ */
+export function applyGroupMetadata(existing: ClassicGroup | undefined, groupId: string, v: GroupMetadataValue, now: number): ClassicGroup {
+  const g = existing ?? new ClassicGroup(groupId, now);
+  // A group known only by its offsets (never stored) takes the record; otherwise only a group at
+  // the record's generation does (a later rebalance has its own record to write).
+  const placeholder = g.stored === null && g.generationId === 0 && g.is('Empty') && g.members.size === 0;
+  g.stored = v;
+  const atRest = !existing || placeholder || (g.generationId === v.generation && (g.is('Stable') || g.is('CompletingRebalance') || g.is('Empty')));
+  if (!atRest) return g;
+  g.protocolType = v.protocolType === '' ? null : v.protocolType;
+  g.generationId = v.generation;
+  g.protocolName = v.protocol;
+  if (v.currentStateTimestamp >= 0) g.currentStateTimestamp = v.currentStateTimestamp;
+  const keep = new Set<string>();
+  for (const mr of v.members) {
+    let m = g.members.get(mr.memberId);
+    if (!m && mr.groupInstanceId !== null) {
+      const oldId = g.staticMembers.get(mr.groupInstanceId);
+      if (oldId !== undefined && g.members.has(oldId)) m = g.replaceStaticMember(mr.groupInstanceId, oldId, mr.memberId);
+    }
+    const protocols = v.protocol !== null ? [{ name: v.protocol, metadata: mr.subscription }] : [];
+    if (!m) {
+      m = new Member(mr.memberId, mr.groupInstanceId, mr.clientId, mr.clientHost, mr.rebalanceTimeout, mr.sessionTimeout, g.protocolType ?? '', protocols);
+      g.add(m);
+    } else {
+      m.clientId = mr.clientId;
+      m.clientHost = mr.clientHost;
+      m.rebalanceTimeoutMs = mr.rebalanceTimeout;
+      m.sessionTimeoutMs = mr.sessionTimeout;
+      if (v.protocol !== null && !m.metadataFor(v.protocol).equals(mr.subscription)) m.protocols = protocols;
+    }
+    m.assignment = mr.assignment;
+    keep.add(mr.memberId);
+  }
+  for (const id of [...g.members.keys()]) if (!keep.has(id)) g.remove(id);
+  g.leaderId = v.leader !== null && g.members.has(v.leader) ? v.leader : (g.members.keys().next().value ?? null);
+  g.state = g.members.size > 0 ? 'Stable' : 'Empty';
+  return g;
 }

@@ -3,4 +3,5 @@ export * from './hash.js';
 export * from './records.js';
 export * from './group.js';
 export * from './storage.js';
+export * from './runtime.js';
 export * from './group-coordinator.js';

@@ -1,8 +1,8 @@
 /**
- * Where the group coordinator keeps its records: the compacted internal topic __consumer_offsets.
- * CoordinatorStorage is the seam: the broker uses OffsetsTopicStorage (partition logs through the
- * TopicManager); unit tests use MemoryStorage, which can be handed to a second coordinator to
- * play a restart.
+ * Where a coordinator keeps its records: a compacted internal topic (__consumer_offsets for
+ * groups, later __transaction_state). CoordinatorStorage is the seam the runtime writes and loads
+ * through: the broker uses InternalTopicStorage (partition logs through the TopicManager); unit
+ * tests use an in-memory one (test/unit/helpers/memory-storage.ts).
  */
 import { encodeRecordBatchSync, decodeRecordSetSync, ATTR_CONTROL } from '../../protocol/records/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
@@ -30,52 +30,41 @@ export interface CoordinatorStorage {
   load(partition: number, onRecord: (r: StoredRecord) => void): Promise<void>;
 }
 
-/** Records in memory, per partition, for tests. */
-export class MemoryStorage implements CoordinatorStorage {
-  readonly partitions: StoredRecord[][];
-  created = false;
-  /** Set to make appends fail (tests of write errors). */
-  failAppends: Error | null = null;
-  /** Appends wait for this when set (tests of in-flight writes). */
-  gate: Promise<void> | null = null;
-
-  constructor(private readonly n = 50) {
-    this.partitions = Array.from({ length: n }, () => []);
-  }
-  numPartitions(): number {
-    return this.n;
-  }
-  exists(): boolean {
-    return this.created;
-  }
-  async ensure(): Promise<void> {
-    this.created = true;
-  }
-  async append(partition: number, records: StoredRecord[]): Promise<void> {
-    if (this.gate) await this.gate;
-    if (this.failAppends) throw this.failAppends;
-    this.partitions[partition]!.push(...records);
-  }
-  async load(partition: number, onRecord: (r: StoredRecord) => void): Promise<void> {
-    for (const r of this.partitions[partition]!) onRecord(r);
-  }
+/** How an internal topic is made when first needed. */
+export interface InternalTopicSpec {
+  name: string;
+  partitions: number;
+  configs: Array<[string, string]>;
 }
 
-/** __consumer_offsets as partition logs of this broker. */
-export class OffsetsTopicStorage implements CoordinatorStorage {
+/** __consumer_offsets' spec, from the broker's offsets.topic.* keys. */
+export function offsetsTopicSpec(config: BrokerConfig): InternalTopicSpec {
+  return {
+    name: OFFSETS_TOPIC,
+    partitions: config.int('offsets.topic.num.partitions'),
+    configs: [
+      ['cleanup.policy', 'compact'],
+      ['compression.type', 'producer'],
+      ['segment.bytes', String(config.int('offsets.topic.segment.bytes'))],
+    ],
+  };
+}
+
+/** An internal topic as partition logs of this broker. */
+export class InternalTopicStorage implements CoordinatorStorage {
   private creating: Promise<void> | null = null;
 
   constructor(
     private readonly topics: TopicManager,
-    private readonly config: BrokerConfig,
+    private readonly spec: InternalTopicSpec,
   ) {}
 
   numPartitions(): number {
-    return this.topics.get(OFFSETS_TOPIC)?.partitions ?? this.config.int('offsets.topic.num.partitions');
+    return this.topics.get(this.spec.name)?.partitions ?? this.spec.partitions;
   }
 
   exists(): boolean {
-    return this.topics.get(OFFSETS_TOPIC) !== undefined;
+    return this.topics.get(this.spec.name) !== undefined;
   }
 
   ensure(): Promise<void> {
@@ -84,13 +73,9 @@ export class OffsetsTopicStorage implements CoordinatorStorage {
     if (this.creating) return this.creating;
     if (this.exists()) return Promise.resolve();
     this.creating = (async () => {
-      const res = await this.topics.create(OFFSETS_TOPIC, this.config.int('offsets.topic.num.partitions'), 1, [
-        ['cleanup.policy', 'compact'],
-        ['compression.type', 'producer'],
-        ['segment.bytes', String(this.config.int('offsets.topic.segment.bytes'))],
-      ]);
+      const res = await this.topics.create(this.spec.name, this.spec.partitions, 1, this.spec.configs);
       if (res.errorCode !== ErrorCode.NONE && res.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) {
-        throw new Error(`cannot create ${OFFSETS_TOPIC}: ${res.errorMessage ?? res.errorCode}`);
+        throw new Error(`cannot create ${this.spec.name}: ${res.errorMessage ?? res.errorCode}`);
       }
     })().finally(() => {
       this.creating = null;
@@ -99,14 +84,14 @@ export class OffsetsTopicStorage implements CoordinatorStorage {
   }
 
   async append(partition: number, records: StoredRecord[], now: number): Promise<void> {
-    const log = this.topics.partitionLog(OFFSETS_TOPIC, partition);
-    if (!log) throw new Error(`${OFFSETS_TOPIC}-${partition} is not open`);
+    const log = this.topics.partitionLog(this.spec.name, partition);
+    if (!log) throw new Error(`${this.spec.name}-${partition} is not open`);
     const batch = encodeRecordBatchSync({ records: records.map((r) => ({ key: r.key, value: r.value })), now });
     await log.append(batch, { origin: 'coordinator' });
   }
 
   async load(partition: number, onRecord: (r: StoredRecord) => void): Promise<void> {
-    const log = this.topics.partitionLog(OFFSETS_TOPIC, partition);
+    const log = this.topics.partitionLog(this.spec.name, partition);
     if (!log) return;
     let offset = log.logStartOffset;
     const end = log.logEndOffset;

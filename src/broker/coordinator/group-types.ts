@@ -1,0 +1,154 @@
+/**
+ * The group coordinator's requests and answers as the handlers hand them over and get them back
+ * (decoded from the wire, version differences already folded in).
+ */
+import type { Protocol } from './group.js';
+import type { TopicPartitionsRow } from './records.js';
+
+
+export interface ConsumerGroupHeartbeatRequestData {
+  groupId: string;
+  memberId: string;
+  memberEpoch: number;
+  instanceId: string | null;
+  rackId: string | null;
+  rebalanceTimeoutMs: number;
+  subscribedTopicNames: string[] | null;
+  subscribedTopicRegex: string | null;
+  serverAssignor: string | null;
+  topicPartitions: Array<{ topicId: string; partitions: number[] }> | null;
+  clientId: string;
+  clientHost: string;
+  /** v0: the coordinator may pick the member id; v1+: the member brings it. */
+  apiVersion: number;
+}
+
+export interface ConsumerGroupHeartbeatResult {
+  errorCode: number;
+  errorMessage: string | null;
+  memberId: string | null;
+  memberEpoch: number;
+  heartbeatIntervalMs: number;
+  assignment: { topicPartitions: TopicPartitionsRow[] } | null;
+}
+
+export interface DescribedConsumerGroupAssignment {
+  topicPartitions: Array<{ topicId: string; topicName: string; partitions: number[] }>;
+}
+
+export interface DescribedConsumerGroup {
+  errorCode: number;
+  errorMessage: string | null;
+  groupId: string;
+  groupState: string;
+  groupEpoch: number;
+  assignmentEpoch: number;
+  assignorName: string;
+  members: Array<{
+    memberId: string;
+    instanceId: string | null;
+    rackId: string | null;
+    memberEpoch: number;
+    clientId: string;
+    clientHost: string;
+    subscribedTopicNames: string[];
+    subscribedTopicRegex: string | null;
+    assignment: DescribedConsumerGroupAssignment;
+    targetAssignment: DescribedConsumerGroupAssignment;
+  }>;
+}
+
+export interface JoinGroupRequestData {
+  groupId: string;
+  memberId: string;
+  groupInstanceId: string | null;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  protocolType: string;
+  protocols: Protocol[];
+  clientId: string;
+  clientHost: string;
+  /** JoinGroup v4+: a member without id gets MEMBER_ID_REQUIRED and a member id first (KIP-394). */
+  requireKnownMemberId: boolean;
+  /** JoinGroup v9+: a static leader rejoining a stable group may be told to skip the assignment. */
+  supportsSkipAssignment: boolean;
+  reason?: string | null;
+}
+
+export interface SyncGroupRequestData {
+  groupId: string;
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  protocolType: string | null;
+  protocolName: string | null;
+  assignments: Array<{ memberId: string; assignment: Buffer }>;
+}
+
+export interface HeartbeatRequestData {
+  groupId: string;
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+}
+
+export interface LeaveMember {
+  memberId: string;
+  groupInstanceId: string | null;
+  reason?: string | null;
+}
+
+export interface LeaveGroupResult {
+  errorCode: number;
+  members: Array<{ memberId: string; groupInstanceId: string | null; errorCode: number }>;
+}
+
+export interface OffsetCommitRequestData {
+  groupId: string;
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  /** OffsetCommit v2-v4; -1 = broker retention. */
+  retentionTimeMs: number;
+  topics: Array<{
+    name: string;
+    partitions: Array<{ partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; commitTimestamp: bigint; committedMetadata: string | null }>;
+  }>;
+  /** v9+ answers a missing group with GROUP_ID_NOT_FOUND instead of ILLEGAL_GENERATION. */
+  apiVersion: number;
+}
+
+export interface TopicPartitionsError {
+  name: string;
+  partitions: Array<{ partitionIndex: number; errorCode: number }>;
+}
+
+export interface FetchedOffset {
+  partitionIndex: number;
+  committedOffset: bigint;
+  committedLeaderEpoch: number;
+  metadata: string;
+  errorCode: number;
+}
+
+export interface OffsetFetchResult {
+  errorCode: number;
+  topics: Array<{ name: string; partitions: FetchedOffset[] }>;
+}
+
+export interface DescribedGroup {
+  errorCode: number;
+  groupId: string;
+  groupState: string;
+  protocolType: string;
+  protocolData: string;
+  members: Array<{ memberId: string; groupInstanceId: string | null; clientId: string; clientHost: string; memberMetadata: Buffer; memberAssignment: Buffer }>;
+}
+
+export interface ListedGroup {
+  groupId: string;
+  protocolType: string;
+  groupState: string;
+  groupType: string;
+}
+
