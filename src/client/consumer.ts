@@ -14,8 +14,8 @@
  *   (transaction markers) are skipped, and records below the position (a batch that starts
  *   earlier) are dropped.
  * - OFFSET_OUT_OF_RANGE moves the position per `autoOffsetReset` ('earliest' or 'latest'), or
- *   rejects with 'none'. NOT_LEADER_OR_FOLLOWER and connection failures refresh the metadata and
- *   are retried by the next poll.
+ *   rejects with 'none'. Retriable errors (isRetriable: NOT_LEADER_OR_FOLLOWER, connection
+ *   failures, ...) refresh the metadata and are retried by the next poll; others reject poll().
  */
 import { ErrorCode } from '../protocol/errors.js';
 import { KafkaProtocolError } from '../protocol/kafka-error.js';
@@ -23,7 +23,7 @@ import { ApiKey } from '../protocol/messages/index.js';
 import { decodeRecordSet, isControl } from '../protocol/records/index.js';
 import { BrokerPool, type ClientConnectionOptions } from './brokers.js';
 import type { TopicPartitionRef } from './consumer-protocol.js';
-import { ClientError } from './errors.js';
+import { isRetriable } from './errors.js';
 import { GroupMember, type GroupOptions } from './group-member.js';
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
@@ -255,7 +255,7 @@ export class Consumer {
         rackId: '',
       });
     } catch (err) {
-      if ((err instanceof KafkaProtocolError || err instanceof ClientError) && err.retriable) {
+      if (isRetriable(err)) {
         this.metadataStale = true;
         return [];
       }
@@ -275,8 +275,10 @@ export class Consumer {
           continue;
         }
         if (p.errorCode !== ErrorCode.NONE) {
-          const e = new KafkaProtocolError(p.errorCode);
-          if (!e.retriable) throw new KafkaProtocolError(p.errorCode, `${topic}-${p.partitionIndex}: ${e.message}`);
+          if (!isRetriable(p.errorCode)) {
+            const e = new KafkaProtocolError(p.errorCode);
+            throw new KafkaProtocolError(p.errorCode, `${topic}-${p.partitionIndex}: ${e.message}`);
+          }
           this.metadataStale = true;
           continue;
         }

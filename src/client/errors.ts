@@ -1,4 +1,5 @@
-import type { ErrorName } from '../protocol/errors.js';
+import { errorInfo, type ErrorName } from '../protocol/errors.js';
+import { KafkaProtocolError } from '../protocol/kafka-error.js';
 
 export { KafkaProtocolError } from '../protocol/kafka-error.js';
 
@@ -82,4 +83,21 @@ export class ProtocolError extends ClientError {
   readonly code = ClientErrorCode.PROTOCOL;
   readonly errorName = null;
   readonly retriable = false;
+}
+
+/**
+ * Whether the same request, sent again (after a backoff, to a freshly looked-up leader or
+ * coordinator), can succeed. The one retry decision of the client: the producer, the consumer,
+ * the group member and the coordinator lookup all ask here.
+ *
+ * - a number is a Kafka error code, retriable as Kafka's error table says (an unknown code is
+ *   UNKNOWN_SERVER_ERROR: no);
+ * - a KafkaProtocolError carries that same flag from the table;
+ * - a ClientError its own: a failed or dropped connection and a timeout yes; an abort, an
+ *   oversized or undecodable response no;
+ * - anything else (a RangeError for a bad option, a decode error of a record batch, ...) no.
+ */
+export function isRetriable(err: unknown): boolean {
+  if (typeof err === 'number') return errorInfo(err).retriable;
+  return (err instanceof KafkaProtocolError || err instanceof ClientError) && err.retriable;
 }
