@@ -15,6 +15,8 @@ export const ClientErrorCode = {
   REQUEST_ABORTED: 'TRIBUTARY_REQUEST_ABORTED',
   RESPONSE_TOO_LARGE: 'TRIBUTARY_RESPONSE_TOO_LARGE',
   PROTOCOL: 'TRIBUTARY_PROTOCOL',
+  CLIENT_CLOSED: 'TRIBUTARY_CLIENT_CLOSED',
+  ILLEGAL_STATE: 'TRIBUTARY_ILLEGAL_STATE',
 } as const;
 export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
 
@@ -85,6 +87,26 @@ export class ProtocolError extends ClientError {
   readonly retriable = false;
 }
 
+/** The producer or consumer was closed before (or while) the call ran. */
+export class ClientClosedError extends ClientError {
+  override readonly name = 'ClientClosedError';
+  readonly code = ClientErrorCode.CLIENT_CLOSED;
+  readonly errorName = null;
+  readonly retriable = false;
+}
+
+/**
+ * A call the client's state does not allow (as the Java client's IllegalStateException): subscribe()
+ * without a groupId, mixing assign() and subscribe(), commit() outside a group, seek() of a
+ * partition that is not assigned.
+ */
+export class IllegalStateError extends ClientError {
+  override readonly name = 'IllegalStateError';
+  readonly code = ClientErrorCode.ILLEGAL_STATE;
+  readonly errorName = null;
+  readonly retriable = false;
+}
+
 /**
  * Whether the same request, sent again (after a backoff, to a freshly looked-up leader or
  * coordinator), can succeed. The one retry decision of the client: the producer, the consumer,
@@ -94,7 +116,7 @@ export class ProtocolError extends ClientError {
  *   UNKNOWN_SERVER_ERROR: no);
  * - a KafkaProtocolError carries that same flag from the table;
  * - a ClientError its own: a failed or dropped connection and a timeout yes; an abort, an
- *   oversized or undecodable response no;
+ *   oversized or undecodable response, a closed client or a misuse no;
  * - anything else (a RangeError for a bad option, a decode error of a record batch, ...) no.
  */
 export function isRetriable(err: unknown): boolean {

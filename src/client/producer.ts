@@ -23,7 +23,7 @@ import { KafkaProtocolError } from '../protocol/kafka-error.js';
 import { ApiKey } from '../protocol/messages/index.js';
 import { Compression, encodeRecordBatch, type ProducerRecord } from '../protocol/records/index.js';
 import { BrokerPool, type ClientConnectionOptions } from './brokers.js';
-import { isRetriable } from './errors.js';
+import { ClientClosedError, isRetriable } from './errors.js';
 const CODECS: Record<CompressionName, Compression> = { none: Compression.None, gzip: Compression.Gzip, snappy: Compression.Snappy, lz4: Compression.Lz4, zstd: Compression.Zstd };
 
 export type CompressionName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
@@ -171,7 +171,7 @@ export class Producer {
   /** Sends records to a topic; resolves, in order, with where each was written. */
   send(topic: string, records: OutgoingRecord | readonly OutgoingRecord[]): Promise<RecordMetadata[]> {
     const list = Array.isArray(records) ? (records as readonly OutgoingRecord[]) : [records as OutgoingRecord];
-    if (this.closed) return Promise.reject(new Error('the producer is closed'));
+    if (this.closed) return Promise.reject(new ClientClosedError('the producer is closed'));
     return Promise.all(list.map((r) => this.enqueue(topic, r)));
   }
 

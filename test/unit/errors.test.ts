@@ -6,10 +6,12 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import {
   AdminError,
+  ClientClosedError,
   ClientError,
   ConnectionClosedError,
   ConnectionError,
   ConnectionTimeoutError,
+  IllegalStateError,
   KafkaProtocolError,
   ProtocolError,
   RequestAbortedError,
@@ -96,6 +98,8 @@ test('isRetriable: Kafka codes and errors by the table, client errors by their f
     [new RequestAbortedError('x'), 'TRIBUTARY_REQUEST_ABORTED', null, false],
     [new ResponseTooLargeError('x'), 'TRIBUTARY_RESPONSE_TOO_LARGE', null, false],
     [new ProtocolError('x'), 'TRIBUTARY_PROTOCOL', null, false],
+    [new ClientClosedError('x'), 'TRIBUTARY_CLIENT_CLOSED', null, false],
+    [new IllegalStateError('x'), 'TRIBUTARY_ILLEGAL_STATE', null, false],
   ];
   for (const [e, code, errorName, retriable] of client) {
     assert.ok(e instanceof ClientError && e instanceof Error, e.name);
