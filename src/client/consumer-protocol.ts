@@ -8,6 +8,7 @@ import { KafkaProtocolError } from '../protocol/kafka-error.js';
 import { ApiKey } from '../protocol/messages/index.js';
 import { DecodeError, Reader, Writer } from '../protocol/primitives/index.js';
 import type { Connection } from './connection.js';
+import { isRetriable } from './errors.js';
 
 export interface TopicPartitionRef {
   topic: string;
@@ -162,9 +163,10 @@ export async function commitOffsets(
 }
 
 /**
- * The coordinator of a group (FindCoordinator, batched from v4), retrying what Kafka answers while
- * it creates or loads __consumer_offsets (COORDINATOR_NOT_AVAILABLE, COORDINATOR_LOAD_IN_PROGRESS,
- * NOT_COORDINATOR) every 100 ms for up to `waitMs`.
+ * The coordinator of a group (FindCoordinator, batched from v4), retrying retriable answers
+ * (isRetriable: what Kafka answers while it creates or loads __consumer_offsets,
+ * COORDINATOR_NOT_AVAILABLE, COORDINATOR_LOAD_IN_PROGRESS, NOT_COORDINATOR) every 100 ms for up to
+ * `waitMs`.
  */
 export async function findCoordinator(conn: Connection, groupId: string, waitMs = 30_000): Promise<{ nodeId: number; host: string; port: number }> {
   const deadline = Date.now() + waitMs;
@@ -174,8 +176,7 @@ export async function findCoordinator(conn: Connection, groupId: string, waitMs 
     const c = v4 ? res.coordinators[0] : { nodeId: res.nodeId, host: res.host, port: res.port, errorCode: res.errorCode, errorMessage: res.errorMessage };
     const code = c?.errorCode ?? ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (c && code === ErrorCode.NONE) return { nodeId: c.nodeId, host: c.host, port: c.port };
-    const retriable = code === ErrorCode.COORDINATOR_NOT_AVAILABLE || code === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS || code === ErrorCode.NOT_COORDINATOR;
-    if (!retriable || Date.now() >= deadline) throw new KafkaProtocolError(code, `the coordinator of group ${groupId}${c?.errorMessage ? `: ${c.errorMessage}` : ''}`);
+    if (!isRetriable(code) || Date.now() >= deadline) throw new KafkaProtocolError(code, `the coordinator of group ${groupId}${c?.errorMessage ? `: ${c.errorMessage}` : ''}`);
     await new Promise((r) => setTimeout(r, 100)); // retry.backoff.ms
   }
 }

@@ -14,8 +14,8 @@
  *   (transaction markers) are skipped, and records below the position (a batch that starts
  *   earlier) are dropped.
  * - OFFSET_OUT_OF_RANGE moves the position per `autoOffsetReset` ('earliest' or 'latest'), or
- *   rejects with 'none'. NOT_LEADER_OR_FOLLOWER and connection failures refresh the metadata and
- *   are retried by the next poll.
+ *   rejects with 'none'. Retriable errors (isRetriable: NOT_LEADER_OR_FOLLOWER, connection
+ *   failures, ...) refresh the metadata and are retried by the next poll; others reject poll().
  */
 import { ErrorCode } from '../protocol/errors.js';
 import { KafkaProtocolError } from '../protocol/kafka-error.js';
@@ -23,7 +23,7 @@ import { ApiKey } from '../protocol/messages/index.js';
 import { decodeRecordSet, isControl } from '../protocol/records/index.js';
 import { BrokerPool, type ClientConnectionOptions } from './brokers.js';
 import type { TopicPartitionRef } from './consumer-protocol.js';
-import { ClientError } from './errors.js';
+import { ClientClosedError, IllegalStateError, isRetriable } from './errors.js';
 import { GroupMember, type GroupOptions } from './group-member.js';
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
@@ -114,8 +114,8 @@ export class Consumer {
 
   /** Joins the consumer group `groupId` for these topics; the next poll() gets the partitions. */
   subscribe(topics: readonly string[]): void {
-    if (!this.opts.groupId) throw new Error('subscribe() needs the groupId option');
-    if (this.assigned.size > 0 && !this.member) throw new Error('this consumer has assigned partitions; use one mode');
+    if (!this.opts.groupId) throw new IllegalStateError('subscribe() needs the groupId option');
+    if (this.assigned.size > 0 && !this.member) throw new IllegalStateError('this consumer has assigned partitions; use one mode');
     this.subscription = [...topics];
     if (!this.member) this.member = new GroupMember(this.pool, this.opts.groupId, () => this.subscription, { ...this.opts.group, groupId: this.opts.groupId });
     this.member.needsJoin = true;
@@ -128,13 +128,13 @@ export class Consumer {
 
   /** In a group: commits the current positions (the offsets after the records poll() returned). */
   async commit(): Promise<void> {
-    if (!this.member) throw new Error('commit() needs a group (subscribe)');
+    if (!this.member) throw new IllegalStateError('commit() needs a group (subscribe)');
     await this.member.commit([...this.assigned.values()].map((a) => ({ topic: a.topic, partition: a.partition, offset: a.position })));
   }
 
   /** Adds partitions to read, each from its starting point (resolved now). */
   async assign(partitions: ReadonlyArray<{ topic: string; partition: number; start?: StartAt }>): Promise<void> {
-    if (this.member) throw new Error('this consumer is subscribed to a group; use one mode');
+    if (this.member) throw new IllegalStateError('this consumer is subscribed to a group; use one mode');
     await this.place(partitions);
   }
 
@@ -156,13 +156,13 @@ export class Consumer {
 
   async seek(topic: string, partition: number, start: StartAt): Promise<void> {
     const a = this.assigned.get(keyOf(topic, partition));
-    if (!a) throw new Error(`${topic}-${partition} is not assigned`);
+    if (!a) throw new IllegalStateError(`${topic}-${partition} is not assigned`);
     a.position = await this.resolve(topic, partition, start);
   }
 
   /** Fetches once from every leader of the assigned partitions; the records that arrived, in order per partition. */
   async poll(): Promise<ConsumerRecord[]> {
-    if (this.closed) throw new Error('the consumer is closed');
+    if (this.closed) throw new ClientClosedError('the consumer is closed');
     if (this.member) {
       if (this.member.needsJoin) await this.rebalance();
       else await this.maybeAutoCommit();
@@ -255,7 +255,7 @@ export class Consumer {
         rackId: '',
       });
     } catch (err) {
-      if ((err instanceof KafkaProtocolError || err instanceof ClientError) && err.retriable) {
+      if (isRetriable(err)) {
         this.metadataStale = true;
         return [];
       }
@@ -275,8 +275,10 @@ export class Consumer {
           continue;
         }
         if (p.errorCode !== ErrorCode.NONE) {
-          const e = new KafkaProtocolError(p.errorCode);
-          if (!e.retriable) throw new KafkaProtocolError(p.errorCode, `${topic}-${p.partitionIndex}: ${e.message}`);
+          if (!isRetriable(p.errorCode)) {
+            const e = new KafkaProtocolError(p.errorCode);
+            throw new KafkaProtocolError(p.errorCode, `${topic}-${p.partitionIndex}: ${e.message}`);
+          }
           this.metadataStale = true;
           continue;
         }

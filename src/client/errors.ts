@@ -1,4 +1,5 @@
-import type { ErrorName } from '../protocol/errors.js';
+import { errorInfo, type ErrorName } from '../protocol/errors.js';
+import { KafkaProtocolError } from '../protocol/kafka-error.js';
 
 export { KafkaProtocolError } from '../protocol/kafka-error.js';
 
@@ -14,6 +15,8 @@ export const ClientErrorCode = {
   REQUEST_ABORTED: 'TRIBUTARY_REQUEST_ABORTED',
   RESPONSE_TOO_LARGE: 'TRIBUTARY_RESPONSE_TOO_LARGE',
   PROTOCOL: 'TRIBUTARY_PROTOCOL',
+  CLIENT_CLOSED: 'TRIBUTARY_CLIENT_CLOSED',
+  ILLEGAL_STATE: 'TRIBUTARY_ILLEGAL_STATE',
 } as const;
 export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
 
@@ -82,4 +85,41 @@ export class ProtocolError extends ClientError {
   readonly code = ClientErrorCode.PROTOCOL;
   readonly errorName = null;
   readonly retriable = false;
+}
+
+/** The producer or consumer was closed before (or while) the call ran. */
+export class ClientClosedError extends ClientError {
+  override readonly name = 'ClientClosedError';
+  readonly code = ClientErrorCode.CLIENT_CLOSED;
+  readonly errorName = null;
+  readonly retriable = false;
+}
+
+/**
+ * A call the client's state does not allow (as the Java client's IllegalStateException): subscribe()
+ * without a groupId, mixing assign() and subscribe(), commit() outside a group, seek() of a
+ * partition that is not assigned.
+ */
+export class IllegalStateError extends ClientError {
+  override readonly name = 'IllegalStateError';
+  readonly code = ClientErrorCode.ILLEGAL_STATE;
+  readonly errorName = null;
+  readonly retriable = false;
+}
+
+/**
+ * Whether the same request, sent again (after a backoff, to a freshly looked-up leader or
+ * coordinator), can succeed. The one retry decision of the client: the producer, the consumer,
+ * the group member and the coordinator lookup all ask here.
+ *
+ * - a number is a Kafka error code, retriable as Kafka's error table says (an unknown code is
+ *   UNKNOWN_SERVER_ERROR: no);
+ * - a KafkaProtocolError carries that same flag from the table;
+ * - a ClientError its own: a failed or dropped connection and a timeout yes; an abort, an
+ *   oversized or undecodable response, a closed client or a misuse no;
+ * - anything else (a RangeError for a bad option, a decode error of a record batch, ...) no.
+ */
+export function isRetriable(err: unknown): boolean {
+  if (typeof err === 'number') return errorInfo(err).retriable;
+  return (err instanceof KafkaProtocolError || err instanceof ClientError) && err.retriable;
 }

@@ -14,6 +14,7 @@ import { KafkaProtocolError } from '../protocol/kafka-error.js';
 import { ApiKey } from '../protocol/messages/index.js';
 import type { BrokerPool } from './brokers.js';
 import type { Connection } from './connection.js';
+import { isRetriable } from './errors.js';
 import { assign, commitOffsets, decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription, fetchCommitted, findCoordinator, type AssignorName, type TopicPartitionRef } from './consumer-protocol.js';
 
 export interface GroupOptions {
@@ -30,14 +31,21 @@ export interface GroupOptions {
   groupInstanceId?: string | null;
 }
 
-const RETRY_JOIN = new Set<number>([
-  ErrorCode.REBALANCE_IN_PROGRESS,
-  ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
-  ErrorCode.COORDINATOR_NOT_AVAILABLE,
-  ErrorCode.NOT_COORDINATOR,
-  ErrorCode.ILLEGAL_GENERATION,
-  ErrorCode.UNKNOWN_MEMBER_ID,
-]);
+/**
+ * Answers that mean "join again": the group is rebalancing, or has moved on to a generation
+ * without this member. Kafka's table does not call them retriable (the same request would fail
+ * again); the Java client's AbstractCoordinator rejoins on them.
+ */
+const REJOIN = new Set<number>([ErrorCode.REBALANCE_IN_PROGRESS, ErrorCode.ILLEGAL_GENERATION, ErrorCode.UNKNOWN_MEMBER_ID]);
+
+/**
+ * Whether JoinGroup or SyncGroup goes round again after this error (and a failed commit makes the
+ * next poll rejoin): a retriable error (isRetriable: the coordinator is loading, moved or not
+ * available, ...) or one that asks for a rejoin. Anything else fails the join.
+ */
+function joinAgain(code: number): boolean {
+  return isRetriable(code) || REJOIN.has(code);
+}
 
 export class GroupMember {
   memberId = '';
@@ -90,7 +98,7 @@ export class GroupMember {
         continue;
       }
       if (join.errorCode !== ErrorCode.NONE) {
-        if (!RETRY_JOIN.has(join.errorCode)) throw new KafkaProtocolError(join.errorCode, `JoinGroup ${this.groupId}`);
+        if (!joinAgain(join.errorCode)) throw new KafkaProtocolError(join.errorCode, `JoinGroup ${this.groupId}`);
         await this.recover(join.errorCode);
         continue;
       }
@@ -111,7 +119,7 @@ export class GroupMember {
         { timeoutMs: this.rebalanceTimeoutMs + 5_000 },
       );
       if (sync.errorCode !== ErrorCode.NONE) {
-        if (!RETRY_JOIN.has(sync.errorCode)) throw new KafkaProtocolError(sync.errorCode, `SyncGroup ${this.groupId}`);
+        if (!joinAgain(sync.errorCode)) throw new KafkaProtocolError(sync.errorCode, `SyncGroup ${this.groupId}`);
         await this.recover(sync.errorCode);
         continue;
       }
@@ -133,7 +141,7 @@ export class GroupMember {
     const results = await commitOffsets(await this.coordinator(), this.groupId, offsets, { generationId: this.generationId, memberId: this.memberId, groupInstanceId: this.instanceId });
     const bad = results.find((r) => r.errorCode !== ErrorCode.NONE);
     if (!bad) return;
-    if (RETRY_JOIN.has(bad.errorCode)) this.needsJoin = true;
+    if (joinAgain(bad.errorCode)) this.needsJoin = true;
     if (bad.errorCode === ErrorCode.UNKNOWN_MEMBER_ID) this.memberId = '';
     throw new KafkaProtocolError(bad.errorCode, `commit of ${bad.topic}-${bad.partition} in group ${this.groupId}`);
   }
@@ -175,9 +183,7 @@ export class GroupMember {
   private async recover(code: number): Promise<void> {
     if (code === ErrorCode.UNKNOWN_MEMBER_ID) this.memberId = '';
     if (code === ErrorCode.NOT_COORDINATOR || code === ErrorCode.COORDINATOR_NOT_AVAILABLE) await this.dropCoordinator();
-    if (code !== ErrorCode.REBALANCE_IN_PROGRESS && code !== ErrorCode.ILLEGAL_GENERATION && code !== ErrorCode.UNKNOWN_MEMBER_ID) {
-      await new Promise((r) => setTimeout(r, 100)); // retry.backoff.ms
-    }
+    if (!REJOIN.has(code)) await new Promise((r) => setTimeout(r, 100)); // a retry: retry.backoff.ms first
   }
 
   private async coordinator(): Promise<Connection> {

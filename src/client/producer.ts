@@ -13,9 +13,9 @@
  *   batch with the same sequence, so a retry after a lost acknowledgement is not written twice (the
  *   broker answers it with the original offset). A batch that fails for good resets the producer id
  *   (new id, sequences from 0), so later batches are not refused as out of order.
- * - Retries: retriable errors (NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION, a dropped
- *   connection, ...) refresh the metadata and resend, up to `retries` times, `retryBackoffMs`
- *   apart; other errors reject the records' promises with KafkaProtocolError.
+ * - Retries: retriable errors (isRetriable: NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION, a
+ *   dropped connection, ...) refresh the metadata and resend, up to `retries` times,
+ *   `retryBackoffMs` apart; other errors reject the records' promises with KafkaProtocolError.
  * - acks: -1 (all, the default), 1 or 0 (no answer: offsets are -1).
  */
 import { ErrorCode } from '../protocol/errors.js';
@@ -23,7 +23,7 @@ import { KafkaProtocolError } from '../protocol/kafka-error.js';
 import { ApiKey } from '../protocol/messages/index.js';
 import { Compression, encodeRecordBatch, type ProducerRecord } from '../protocol/records/index.js';
 import { BrokerPool, type ClientConnectionOptions } from './brokers.js';
-import { ClientError } from './errors.js';
+import { ClientClosedError, isRetriable } from './errors.js';
 const CODECS: Record<CompressionName, Compression> = { none: Compression.None, gzip: Compression.Gzip, snappy: Compression.Snappy, lz4: Compression.Lz4, zstd: Compression.Zstd };
 
 export type CompressionName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
@@ -129,10 +129,6 @@ export function partitionForKey(key: Uint8Array, partitions: number): number {
   return (murmur2(key) & 0x7fffffff) % partitions;
 }
 
-function retriable(err: unknown): boolean {
-  return (err instanceof KafkaProtocolError || err instanceof ClientError) && err.retriable;
-}
-
 export class Producer {
   private readonly acks: -1 | 0 | 1;
   private readonly codec: Compression;
@@ -175,7 +171,7 @@ export class Producer {
   /** Sends records to a topic; resolves, in order, with where each was written. */
   send(topic: string, records: OutgoingRecord | readonly OutgoingRecord[]): Promise<RecordMetadata[]> {
     const list = Array.isArray(records) ? (records as readonly OutgoingRecord[]) : [records as OutgoingRecord];
-    if (this.closed) return Promise.reject(new Error('the producer is closed'));
+    if (this.closed) return Promise.reject(new ClientClosedError('the producer is closed'));
     return Promise.all(list.map((r) => this.enqueue(topic, r)));
   }
 
@@ -340,7 +336,7 @@ export class Producer {
       for (const b of list) retry.push({ ...b, err: err as Error });
     }
     for (const r of retry) {
-      if (retriable(r.err) && r.q.attempts < this.retries && !this.closed) {
+      if (isRetriable(r.err) && r.q.attempts < this.retries && !this.closed) {
         r.q.attempts++;
         this.topics.delete(r.q.topic); // fresh metadata (leader moved, topic created, ...)
         await new Promise((res) => setTimeout(res, this.backoffMs));

@@ -2,8 +2,11 @@ import { errorInfo, type ErrorName } from './errors.js';
 
 /**
  * A Kafka error code as an exception, with a stable `code`, Kafka's name for it (`errorName`) and
- * whether retrying can help (`retriable`). Codes Kafka does not define keep their number, with
- * the name of UNKNOWN_SERVER_ERROR.
+ * whether retrying can help (`retriable`), all from Kafka's error table (errors.ts, generated from
+ * error-codes.tsv). The one class for Kafka errors, in the generated codecs and the client alike;
+ * the client's own failures are its ClientErrors, and its retry decision is isRetriable (both in
+ * client/errors.ts). Codes Kafka does not define keep their number, with the name of
+ * UNKNOWN_SERVER_ERROR.
  */
 export class KafkaProtocolError extends Error {
   override readonly name = 'KafkaProtocolError';
