@@ -128,6 +128,7 @@ function coordinator(storage: MemoryStorage, clock: ManualClock): GroupCoordinat
     config: { initialRebalanceDelayMs: 0, minSessionTimeoutMs: 1000, offsetsRetentionMs: 50_000, offsetsRetentionCheckIntervalMs: 7_000, consumerSessionTimeoutMs: 20_000 },
     topicPartitions: (t) => (t === 'topic-a' ? 4 : undefined),
     topics: () => TOPICS,
+    checkReplay: true,
   });
   gc.start();
   return gc;
@@ -269,7 +270,7 @@ class Driver {
 }
 
 describe('group coordinator on the runtime', () => {
-  test('random group operations: a coordinator loading the stored records has the same state', async () => {
+  test('random group operations: the records of each write replay into the state it computed, and a coordinator loading them has the same state', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 60 }), async (ops) => {
         const storage = new MemoryStorage(4);
@@ -278,6 +279,7 @@ describe('group coordinator on the runtime', () => {
         const d = new Driver(a, clock);
         for (const op of ops) await d.run(op);
         await settle();
+        assert.deepEqual(a.replayMismatches(), [], 'every write replayed into the state it computed');
         const before = a.snapshot();
         a.close();
         await Promise.all(d.pending);

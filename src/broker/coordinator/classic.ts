@@ -264,6 +264,7 @@ export class ClassicGroups {
       committed: () => {
         const member = g.members.get(newId);
         if (!member) return answer(joinError('', ErrorCode.UNKNOWN_MEMBER_ID));
+        this.shard.checkClassicReplay(g, value, 'static rejoin');
         // The old instance, if still waiting somewhere, is fenced.
         this.ctx.cancel(memberTimer(g, oldId));
         this.respondJoin(member, joinError(oldId, ErrorCode.FENCED_INSTANCE_ID));
@@ -421,9 +422,11 @@ export class ClassicGroups {
     const op = (): CoordinatorResult<undefined> => {
       if (this.shard.classicGroups.get(g.groupId) !== g || !g.is('Empty')) return NOTHING;
       const generation = g.generationId;
+      const value = groupMetadataValue(g);
       return {
-        records: [groupRecord(g.groupId, groupMetadataValue(g))],
+        records: [groupRecord(g.groupId, value)],
         response: undefined,
+        committed: () => this.shard.checkClassicReplay(g, value, 'store'),
         failed: () => {
           if (g.generationId === generation) this.ctx.schedule(storeTimer(g), STORE_RETRY_MS, g.groupId, op);
         },
@@ -534,6 +537,7 @@ export class ClassicGroups {
       response,
       committed: () => {
         if (g.generationId !== generation || !g.is('Stable')) return;
+        this.shard.checkClassicReplay(g, value, 'SyncGroup');
         for (const member of g.members.values()) {
           if (!member.syncWaiter) continue;
           this.respondSync(member, { errorCode: ErrorCode.NONE, protocolType: g.protocolType, protocolName: g.protocolName, assignment: member.assignment });

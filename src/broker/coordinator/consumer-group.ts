@@ -404,3 +404,33 @@ export function applyConsumerGroupRecord(g: ConsumerGroup, kind: ConsumerGroupRe
     }
   }
 }
+
+/** A canonical picture of what a consumer group's records decide (tests compare two of them). */
+export function consumerGroupState(g: ConsumerGroup): unknown {
+  const list = (a: TopicPartitions): string => JSON.stringify(assignmentToList(a));
+  return {
+    id: g.groupId,
+    epoch: g.groupEpoch,
+    assignmentEpoch: g.assignmentEpoch,
+    topics: [...g.subscriptionMetadata.values()].map((t) => ({ ...t })).sort((a, b) => (a.topicName < b.topicName ? -1 : 1)),
+    members: [...g.members.values()]
+      .sort((a, b) => (a.memberId < b.memberId ? -1 : 1))
+      .map((m) => ({
+        id: m.memberId,
+        instanceId: m.instanceId,
+        rackId: m.rackId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+        subscribedTopicNames: m.subscribedTopicNames,
+        subscribedTopicRegex: m.subscribedTopicRegex,
+        serverAssignor: m.serverAssignor,
+        memberEpoch: m.memberEpoch,
+        previousMemberEpoch: m.previousMemberEpoch,
+        state: m.state,
+        assigned: list(m.assigned),
+        pendingRevocation: list(m.pendingRevocation),
+        target: list(g.targetAssignment.get(m.memberId) ?? emptyAssignment()),
+      })),
+  };
+}

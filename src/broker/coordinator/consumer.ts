@@ -252,7 +252,14 @@ export class ConsumerGroups {
       heartbeatIntervalMs: this.cfg.consumerHeartbeatIntervalMs,
       assignment: full || isNew || !assignmentEquals(prevAssigned, m.assigned) ? { topicPartitions: assignmentToList(m.assigned) } : null,
     };
-    return { records, response, committed: () => this.afterHeartbeat(g.groupId, m.memberId) };
+    return {
+      records,
+      response,
+      committed: () => {
+        this.shard.checkReplay(g, 'heartbeat');
+        this.afterHeartbeat(g.groupId, m.memberId);
+      },
+    };
   }
 
   /** Once a heartbeat is stored: the member's session restarts; a revocation starts its rebalance timeout. */
@@ -289,6 +296,7 @@ export class ConsumerGroups {
       m.memberEpoch = LEAVE_GROUP_STATIC_MEMBER_EPOCH;
       records.push(this.currentAssignmentRecord(g, m));
       committed = () => {
+        this.shard.checkReplay(g, 'static leave');
         this.shard.ctx.cancel(rebalanceTimer(g.groupId, memberId));
         this.rebalanceEpochs.delete(rebalanceTimer(g.groupId, memberId));
         this.scheduleSession(g.groupId, memberId);
@@ -297,6 +305,7 @@ export class ConsumerGroups {
     } else {
       this.removeMember(g, m, records);
       committed = () => {
+        this.shard.checkReplay(g, 'leave');
         this.cancelTimers(g.groupId, memberId);
         this.shard.ctx.log?.info({ group: g.groupId, member: memberId }, 'member left the group');
       };
@@ -443,6 +452,7 @@ export class ConsumerGroups {
       records,
       response: undefined,
       committed: () => {
+        this.shard.checkReplay(g, 'fence');
         this.cancelTimers(groupId, memberId);
         this.shard.ctx.log?.debug({ group: groupId, member: memberId, reason }, 'member fenced');
       },

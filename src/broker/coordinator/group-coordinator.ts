@@ -52,6 +52,8 @@ export interface GroupCoordinatorOptions {
   topicPartitions?: (topic: string) => number | undefined;
   /** Every topic with its id (KIP-848 groups: assignment by topic id, regex subscriptions). */
   topics?: () => readonly TopicInfo[];
+  /** Tests: check after every write that replaying its records gave the state the operation computed. */
+  checkReplay?: boolean;
 }
 
 export class GroupCoordinator {
@@ -66,7 +68,7 @@ export class GroupCoordinator {
   constructor(opts: GroupCoordinatorOptions) {
     const cfg = { ...DEFAULT_GROUP_COORDINATOR_CONFIG, ...opts.config };
     if (cfg.consumerAssignors.length === 0) cfg.consumerAssignors = DEFAULT_GROUP_COORDINATOR_CONFIG.consumerAssignors;
-    const env = { cfg, topicPartitions: opts.topicPartitions ?? (() => 0x7fffffff), topics: opts.topics ?? (() => []) };
+    const env = { cfg, topicPartitions: opts.topicPartitions ?? (() => 0x7fffffff), topics: opts.topics ?? (() => []), checkReplay: opts.checkReplay ?? false };
     this.storage = opts.storage;
     this.log = opts.log;
     this.runtime = new CoordinatorRuntime<GroupShard>({
@@ -166,6 +168,11 @@ export class GroupCoordinator {
   /** The stored state of every loaded partition (tests: a reload must give the same). */
   snapshot(): unknown[] {
     return this.runtime.shards().map((s) => s.snapshot());
+  }
+
+  /** With `checkReplay`: every write whose records did not replay into the state it computed. */
+  replayMismatches(): string[] {
+    return this.runtime.shards().flatMap((s) => s.replayMismatches);
   }
 
   // ===========================================================================================

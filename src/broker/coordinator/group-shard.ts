@@ -10,7 +10,7 @@ import type { CoordinatorResult, CoordinatorShard, ShardContext } from './runtim
 import type { GroupCoordinatorConfig } from './group-config.js';
 import type { DescribedGroup, ListedGroup } from './group-types.js';
 import { ClassicGroup, applyGroupMetadata, groupMetadataValue } from './group.js';
-import { ConsumerGroup, applyConsumerGroupRecord, type ConsumerGroupMember } from './consumer-group.js';
+import { ConsumerGroup, applyConsumerGroupRecord, consumerGroupState, type ConsumerGroupMember } from './consumer-group.js';
 import { OffsetStore } from './offset-store.js';
 import { ClassicGroups } from './classic.js';
 import { ConsumerGroups, compileRegex } from './consumer.js';
@@ -28,6 +28,8 @@ export interface TopicInfo {
 /** What the group shards need of the broker. */
 export interface GroupEnv {
   cfg: GroupCoordinatorConfig;
+  /** Tests: after each write, check that replaying its records gave the state the operation computed. */
+  checkReplay?: boolean;
   /** Partition count of a topic, undefined when it does not exist. */
   topicPartitions(topic: string): number | undefined;
   /** Every topic with its id (KIP-848 groups: assignment by topic id, regex subscriptions). */
@@ -45,6 +47,8 @@ export class GroupShard implements CoordinatorShard {
   readonly offsetOps = new Offsets(this);
   /** Records that could not be read (skipped, and logged once loaded). */
   unreadable = 0;
+  /** With env.checkReplay: operations whose records did not replay into the state they computed. */
+  readonly replayMismatches: string[] = [];
 
   constructor(
     readonly ctx: ShardContext,
@@ -124,6 +128,24 @@ export class GroupShard implements CoordinatorShard {
       for (const id of this.groupIds()) this.ctx.write(id, () => this.offsetOps.expire(id));
       return { records: [], response: undefined };
     });
+  }
+
+  /** With env.checkReplay: a classic group at rest after its record was replayed is that record. */
+  checkClassicReplay(g: ClassicGroup, stored: GroupMetadataValue, what: string): void {
+    if (!this.env.checkReplay || !(g.is('Stable') || g.is('Empty')) || this.classicGroups.get(g.groupId) !== g) return;
+    const canon = (v: GroupMetadataValue): string => JSON.stringify({ ...v, currentStateTimestamp: 0, members: v.members.map((m) => ({ ...m, subscription: m.subscription.toString('hex'), assignment: m.assignment.toString('hex') })) });
+    const want = canon(stored);
+    const got = canon(groupMetadataValue(g));
+    if (want !== got) this.replayMismatches.push(`${what} of ${g.groupId}: stored ${want}, replayed ${got}`);
+  }
+
+  /** With env.checkReplay: the group the records made must be the working copy the operation made. */
+  checkReplay(intended: ConsumerGroup, what: string): void {
+    if (!this.env.checkReplay) return;
+    const real = this.consumerGroups.get(intended.groupId);
+    const want = intended.dead ? null : JSON.stringify(consumerGroupState(intended));
+    const got = real ? JSON.stringify(consumerGroupState(real)) : null;
+    if (want !== got) this.replayMismatches.push(`${what} of ${intended.groupId}: computed ${want}, replayed ${got}`);
   }
 
   // ===========================================================================================
@@ -236,18 +258,7 @@ export class GroupShard implements CoordinatorShard {
       if (never) return []; // nothing of it was ever stored: a reload does not know it
       return [{ id: g.groupId, state, generation: v?.generation ?? 0, protocolType: v?.protocolType ?? '', protocol: v?.protocol ?? null, leader: v?.leader ?? null, members }];
     });
-    const consumer = sortBy([...this.consumerGroups.values()], (g) => g.groupId).map((g) => ({
-      id: g.groupId,
-      epoch: g.groupEpoch,
-      assignmentEpoch: g.assignmentEpoch,
-      topics: sortBy([...g.subscriptionMetadata.values()].map((t) => ({ ...t })), (t) => t.topicName),
-      members: sortBy([...g.members.values()], (m) => m.memberId).map((m) => ({
-        ...m,
-        assigned: JSON.stringify([...m.assigned].map(([t, ps]) => [t, [...ps].sort()]).sort()),
-        pendingRevocation: JSON.stringify([...m.pendingRevocation].map(([t, ps]) => [t, [...ps].sort()]).sort()),
-        target: JSON.stringify([...(g.targetAssignment.get(m.memberId) ?? new Map<string, Set<number>>())].map(([t, ps]) => [t, [...ps].sort()]).sort()),
-      })),
-    }));
+    const consumer = sortBy([...this.consumerGroups.values()], (g) => g.groupId).map(consumerGroupState);
     return { offsets, classic, consumer };
   }
 }
