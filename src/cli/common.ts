@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { CommanderError, type Command, type OptionValues } from 'commander';
-import { parseProperties } from '../broker/config/properties.js';
+import { parseProperties } from '../util/properties.js';
 import { Admin } from '../client/admin.js';
 
 export interface CommandIO {

@@ -14,7 +14,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import { parseProperties } from '../broker/config/properties.js';
+import { parseProperties } from '../util/properties.js';
 import { AdminError, type Admin, type AlterConfigOp, type ConfigEntry, type ConfigResource, type ConfigSourceName } from '../client/admin.js';
 import { connectAdmin, parseFlags, processIO, usageFailure, UsageError, type CommandIO } from './common.js';
 

@@ -18,7 +18,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import { parseProperties } from '../broker/config/properties.js';
+import { parseProperties } from '../util/properties.js';
 import { Consumer, type ConsumerRecord, type StartAt } from '../client/consumer.js';
 import { keyValues, parseFlags, processIO, usageFailure, UsageError, type CommandIO } from './common.js';
 

@@ -18,7 +18,7 @@ import { createInterface } from 'node:readline';
 import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { Command } from 'commander';
-import { parseProperties } from '../broker/config/properties.js';
+import { parseProperties } from '../util/properties.js';
 import { Producer, type CompressionName, type OutgoingRecord } from '../client/producer.js';
 import { keyValues, Outstanding, parseFlags, processIO, usageFailure, UsageError, type CommandIO } from './common.js';
 

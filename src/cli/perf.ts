@@ -15,7 +15,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import { parseProperties } from '../broker/config/properties.js';
+import { parseProperties } from '../util/properties.js';
 import { Consumer } from '../client/consumer.js';
 import { Producer, type CompressionName } from '../client/producer.js';
 import { keyValues, Outstanding, parseFlags, processIO, usageFailure, UsageError, type CommandIO } from './common.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { parseProperties } from '../../src/broker/config/properties.js';
+import { parseProperties } from '../../src/util/properties.js';
 import { BrokerConfig, ConfigError } from '../../src/broker/config/config.js';
 import { ConfigSource } from '../../src/broker/config/defs.js';
 import { parseListeners } from '../../src/broker/network/listener.js';

@@ -38,14 +38,17 @@ interface Rule {
 }
 
 const SOCKETS = /^node:(net|tls|dgram|http|https|http2)$/;
+/** protocol/ and util/ turn values into values: no sockets, no files. */
+const NO_IO = /^node:(net|tls|fs|fs\/promises|dgram|http|https|http2)$/;
 const rules: Rule[] = [
-  { layer: 'protocol', mayImport: ['protocol'], forbiddenModules: /^node:(net|tls|fs|fs\/promises|dgram|http|https)$/ },
-  { layer: 'storage', mayImport: ['storage', 'protocol'], forbiddenModules: SOCKETS },
-  { layer: 'broker/handlers', mayImport: ['broker', 'broker/handlers', 'broker/network', 'storage', 'protocol'], forbiddenModules: SOCKETS },
-  { layer: 'broker', mayImport: ['broker', 'broker/handlers', 'broker/network', 'storage', 'protocol'], forbiddenModules: SOCKETS },
-  { layer: 'broker/network', mayImport: ['broker', 'broker/handlers', 'broker/network', 'protocol'], forbiddenModules: /^$/ },
+  { layer: 'util', mayImport: ['util'], forbiddenModules: NO_IO },
+  { layer: 'protocol', mayImport: ['protocol'], forbiddenModules: NO_IO },
+  { layer: 'storage', mayImport: ['storage', 'protocol', 'util'], forbiddenModules: SOCKETS },
+  { layer: 'broker/handlers', mayImport: ['broker', 'broker/handlers', 'broker/network', 'storage', 'protocol', 'util'], forbiddenModules: SOCKETS },
+  { layer: 'broker', mayImport: ['broker', 'broker/handlers', 'broker/network', 'storage', 'protocol', 'util'], forbiddenModules: SOCKETS },
+  { layer: 'broker/network', mayImport: ['broker', 'broker/handlers', 'broker/network', 'protocol', 'util'], forbiddenModules: /^$/ },
   { layer: 'client', mayImport: ['client', 'protocol'], forbiddenModules: /^$/ },
-  { layer: 'cli', mayImport: ['cli', 'client', 'broker', 'protocol'], forbiddenModules: /^$/ },
+  { layer: 'cli', mayImport: ['cli', 'client', 'broker', 'protocol', 'util'], forbiddenModules: /^$/ },
 ];
 
 test('layers import only what DESIGN.md allows', () => {
