@@ -16,9 +16,8 @@
 import { ErrorCode } from '../protocol/errors.js';
 import { KafkaProtocolError } from '../protocol/kafka-error.js';
 import { ApiKey } from '../protocol/messages/index.js';
-import { parseHostPort } from './brokers.js';
 import { commitOffsets, decodeAssignment, fetchCommitted, findCoordinator, type TopicPartitionRef } from './consumer-protocol.js';
-import { Connection, type ConnectionOptions } from './connection.js';
+import { Connection, parseHostPort, type ConnectionOptions } from './connection.js';
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 const RESOURCE_TYPE = { topic: 2, broker: 4 } as const;

@@ -6,15 +6,7 @@
 import { ErrorCode } from '../protocol/errors.js';
 import { KafkaProtocolError } from '../protocol/kafka-error.js';
 import { ApiKey } from '../protocol/messages/index.js';
-import { Connection, type ConnectionOptions, type ResponseOf } from './connection.js';
-
-/** `host:port` (IPv6 in brackets) as connection options; RangeError otherwise. */
-export function parseHostPort(s: string): { host: string; port: number } {
-  const i = s.lastIndexOf(':');
-  const port = Number(s.slice(i + 1));
-  if (i <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) throw new RangeError(`bootstrap must be host:port, got ${JSON.stringify(s)}`);
-  return { host: s.slice(0, i).replace(/^\[(.*)\]$/, '$1'), port };
-}
+import { Connection, parseHostPort, type ConnectionOptions, type ResponseOf } from './connection.js';
 
 /** Options of a client that takes `bootstrap` and passes the rest to its connections. */
 export type ClientConnectionOptions = Partial<Omit<ConnectionOptions, 'host' | 'port'>>;

@@ -108,11 +108,16 @@ export function clientMaxVersion(apiKey: number): number {
   return c.latestVersionUnstable && c.maxVersion > c.minVersion ? c.maxVersion - 1 : c.maxVersion;
 }
 
-/** Parses 'host:port' or '[v6]:port'. */
+/**
+ * `host:port` as bootstrap.servers takes it: an IPv6 host in brackets, or bare (the last colon
+ * starts the port, as in a Connection's `address`). RangeError otherwise.
+ */
 export function parseHostPort(s: string): { host: string; port: number } {
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(s) ?? /^([^:]+):(\d+)$/.exec(s);
-  if (!m) throw new TypeError(`expected host:port, got '${s}'`);
-  return { host: m[1]!, port: Number(m[2]) };
+  const i = s.lastIndexOf(':');
+  const digits = s.slice(i + 1);
+  const port = Number(digits);
+  if (i <= 0 || !/^\d{1,5}$/.test(digits) || port === 0 || port > 65535) throw new RangeError(`expected host:port, got ${JSON.stringify(s)}`);
+  return { host: s.slice(0, i).replace(/^\[(.*)\]$/, '$1'), port };
 }
 
 export class Connection {

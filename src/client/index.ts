@@ -4,5 +4,4 @@ export * from './connection.js';
 export * from './admin.js';
 export * from './producer.js';
 export * from './consumer.js';
-export { parseHostPort } from './brokers.js';
 export * from './consumer-protocol.js';

@@ -14,6 +14,7 @@ import {
   RequestTimeoutError,
   ResponseTooLargeError,
   clientMaxVersion,
+  parseHostPort,
 } from '../../src/client/index.js';
 import { Reader, Writer } from '../../src/protocol/primitives/index.js';
 import {
@@ -29,6 +30,15 @@ import { ErrorCode } from '../../src/protocol/errors.js';
 import { batch, connect, createTopic, deadline, fetchRequest, latestOffset, produceRequest, startBroker, topicId, type TestBroker } from './helpers/broker-client.js';
 
 const metadataAll = { topics: null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false };
+
+test('parseHostPort: host:port, bracketed or bare IPv6; anything else is a RangeError', () => {
+  assert.deepEqual(parseHostPort('localhost:9092'), { host: 'localhost', port: 9092 });
+  assert.deepEqual(parseHostPort('[::1]:9092'), { host: '::1', port: 9092 });
+  assert.deepEqual(parseHostPort('::1:9092'), { host: '::1', port: 9092 });
+  for (const bad of ['localhost', ':9092', 'localhost:', 'localhost:0', 'localhost:65536', 'localhost: 9092', 'localhost:9092x']) {
+    assert.throws(() => parseHostPort(bad), RangeError, bad);
+  }
+});
 
 describe('Connection against the embedded broker', () => {
   let tb: TestBroker;
