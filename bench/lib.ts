@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '../src/client/connection.js';
 import { ApiKey } from '../src/protocol/messages/index.js';
-import { ZERO_UUID } from '../src/protocol/messages/support.js';
+import { ZERO_UUID } from '../src/protocol/primitives/index.js';
 import { ErrorCode, errorInfo } from '../src/protocol/errors.js';
 import { Compression, compressionFromName, encodeRecordBatchSync, batchCrcValid, decodeRecordBatchSync, OFF, LOG_OVERHEAD } from '../src/protocol/records/index.js';
 

@@ -6,6 +6,7 @@
 import { ErrorCode } from '../protocol/errors.js';
 import { KafkaProtocolError } from '../protocol/kafka-error.js';
 import { ApiKey } from '../protocol/messages/index.js';
+import { ZERO_UUID } from '../protocol/primitives/index.js';
 import { Connection, parseHostPort, type ConnectionOptions, type ResponseOf } from './connection.js';
 
 /** Options of a client that takes `bootstrap` and passes the rest to its connections. */
@@ -48,7 +49,7 @@ export class BrokerPool {
   async metadata(topics: readonly string[] | null, allowAutoTopicCreation = false): Promise<ResponseOf<typeof ApiKey.Metadata>> {
     const conn = await this.bootstrapConnection();
     const md = await conn.send(ApiKey.Metadata, {
-      topics: topics === null ? null : topics.map((name) => ({ topicId: '00000000-0000-0000-0000-000000000000', name })),
+      topics: topics === null ? null : topics.map((name) => ({ topicId: ZERO_UUID, name })),
       allowAutoTopicCreation,
       includeClusterAuthorizedOperations: false,
       includeTopicAuthorizedOperations: false,

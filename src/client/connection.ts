@@ -15,8 +15,10 @@ import {
   requestHeaderVersion,
   responseHeaderVersion,
   type ApiCodec,
-  type ApiMessages,
+  type ApiKeyNumber,
   type ApiVersionsResponse,
+  type RequestOf,
+  type ResponseOf,
 } from '../protocol/messages/index.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { KafkaProtocolError } from '../protocol/kafka-error.js';
@@ -30,9 +32,8 @@ import {
   ResponseTooLargeError,
 } from './errors.js';
 
-export type ApiKeyNumber = keyof ApiMessages;
-export type RequestOf<K extends ApiKeyNumber> = ApiMessages[K]['request'];
-export type ResponseOf<K extends ApiKeyNumber> = ApiMessages[K]['response'];
+// Part of the client's API (send's signature); defined with the codecs.
+export type { ApiKeyNumber, RequestOf, ResponseOf } from '../protocol/messages/index.js';
 
 /** The version range a broker advertises for one API. */
 export interface VersionRange {

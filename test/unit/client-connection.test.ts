@@ -16,7 +16,7 @@ import {
   clientMaxVersion,
   parseHostPort,
 } from '../../src/client/index.js';
-import { Reader, Writer } from '../../src/protocol/primitives/index.js';
+import { Reader, Writer, ZERO_UUID } from '../../src/protocol/primitives/index.js';
 import {
   ApiKey,
   apiCodecs,
@@ -103,7 +103,7 @@ describe('Connection against the embedded broker', () => {
       const promises: Array<Promise<unknown>> = [];
       for (let i = 0; i < n; i++) {
         // Alternate APIs so a mismatched correlation would decode the wrong type and fail.
-        if (i % 2 === 0) promises.push(c.send(ApiKey.Metadata, { ...metadataAll, topics: [{ topicId: '00000000-0000-0000-0000-000000000000', name: 'conn-t' }] }));
+        if (i % 2 === 0) promises.push(c.send(ApiKey.Metadata, { ...metadataAll, topics: [{ topicId: ZERO_UUID, name: 'conn-t' }] }));
         else promises.push(c.send(ApiKey.ListOffsets, { replicaId: -1, isolationLevel: 0, timeoutMs: 0, topics: [{ name: 'conn-t', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }] }] }));
       }
       assert.equal(c.inFlight, n, 'all requests are in flight before any answer is read');

@@ -1,4 +1,4 @@
-import type { ApiMessages } from '../../protocol/messages/index.js';
+import type { ApiKeyNumber, RequestOf, ResponseOf } from '../../protocol/messages/index.js';
 import type { ConnectionInfo } from '../network/connection.js';
 import type { BrokerContext } from '../context.js';
 
@@ -19,10 +19,6 @@ export interface RequestContext {
    */
   afterResponse(fn: () => void): void;
 }
-
-export type ApiKeyNumber = keyof ApiMessages;
-export type RequestOf<K extends ApiKeyNumber> = ApiMessages[K]['request'];
-export type ResponseOf<K extends ApiKeyNumber> = ApiMessages[K]['response'];
 
 /**
  * One API's handler: decoded request in, response out (or null for no response, as with acks=0).
