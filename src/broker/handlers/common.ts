@@ -1,4 +1,4 @@
-import type { ListenerSpec } from '../network/listener.js';
+import type { ListenerSpec } from '../config/listeners.js';
 import type { RequestContext } from './handler.js';
 
 /** The advertised address of the listener this request came in on. */

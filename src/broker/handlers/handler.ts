@@ -1,6 +1,5 @@
 import type { ApiKeyNumber, RequestOf, ResponseOf } from '../../protocol/messages/index.js';
-import type { ConnectionInfo } from '../network/connection.js';
-import type { BrokerContext } from '../context.js';
+import type { BrokerContext, ConnectionInfo } from '../context.js';
 
 /** What a handler knows about the request besides its body. */
 export interface RequestContext {

@@ -1,19 +1,11 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { FrameDecoder } from '../../protocol/framing.js';
+import type { ConnectionInfo } from '../context.js';
 
 const PRODUCE_API_KEY = 0;
 /** Produce requests of one connection handled at once (a Java producer keeps 5 in flight). */
 const MAX_PIPELINED = 16;
-
-/** What the request router needs from a connection: no socket, just identity. */
-export interface ConnectionInfo {
-  readonly id: number;
-  readonly remoteAddress: string;
-  readonly remotePort: number;
-  readonly listenerName: string;
-  readonly localPort: number;
-}
 
 /** The router's answer to one frame: bytes to send (in order), nothing (acks=0), or close. */
 /** respond: the response frame's chunks, and what to run once the socket has taken them (see RequestContext.afterResponse). */

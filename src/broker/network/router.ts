@@ -3,8 +3,8 @@ import { apis, decodeRequestHeader, encodeResponseHeader, requestHeaderVersion, 
 import { encodeApiVersionsResponse } from '../../protocol/messages/18-api-versions.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { Handler, RequestContext } from '../handlers/handler.js';
-import type { BrokerContext } from '../context.js';
-import type { ConnectionInfo, FrameResult } from './connection.js';
+import type { BrokerContext, ConnectionInfo } from '../context.js';
+import type { FrameResult } from './connection.js';
 import type { Logger } from '../logger.js';
 
 /**
