@@ -5,7 +5,7 @@
  * measured with as little client overhead as we can manage on a machine the broker shares.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '../src/client/connection.js';
@@ -15,6 +15,17 @@ import { ErrorCode, errorInfo } from '../src/protocol/errors.js';
 import { Compression, compressionFromName, encodeRecordBatchSync, batchCrcValid, decodeRecordBatchSync, OFF, LOG_OVERHEAD } from '../src/protocol/records/index.js';
 
 export const here = dirname(fileURLToPath(import.meta.url));
+
+/** Whether the module at `moduleUrl` (its import.meta.url) is the script node was started with. */
+export function isEntryPoint(moduleUrl: string): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(fileURLToPath(moduleUrl)) === realpathSync(script);
+  } catch {
+    return false;
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Flags
