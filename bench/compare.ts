@@ -14,12 +14,12 @@
  * a failed or unverified figure is printed as such, never turned into a ratio.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, openSync, closeSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Connection } from '../src/client/connection.js';
+import { randomKafkaUuid } from '../src/storage/meta-properties.js';
 import { ApiKey } from '../src/protocol/messages/index.js';
 import { consume, endToEndLatency, ensureTopic, isEntryPoint, median, parseFlags, procStats, produce, recordsInTopic, here, type ProcStats } from './lib.js';
 
@@ -298,7 +298,8 @@ async function startKafka(dir: string): Promise<RunningBroker> {
     `-Dlog4j2.configurationFile=${log4j}`,
     `-Dkafka.logs.dir=${dir}`,
   ];
-  const clusterId = randomBytes(16).toString('base64url');
+  // Never starting with '-', which the storage tool would take for an option.
+  const clusterId = randomKafkaUuid();
   const fmt = await run('java', [...jvm, '-cp', cp, 'kafka.tools.StorageTool', 'format', '--ignore-formatted', '-t', clusterId, '-c', props], 60_000);
   if (fmt.code !== 0) throw new Error(`kafka-storage format failed: ${fmt.stdout}${fmt.stderr}`);
   const logFile = join(dir, 'kafka.out');
