@@ -1,8 +1,9 @@
 /**
  * Shared pieces of the benchmarks: flag parsing, /proc readings (peak RSS, CPU time), an embedded
  * broker in a child process, and a Node producer and consumer written directly on the client
- * Connection (no producer/consumer library yet), so the broker's produce and fetch paths are
- * measured with as little client overhead as we can manage on a machine the broker shares.
+ * Connection rather than on the library's Producer and Consumer (src/client), so the broker's
+ * produce and fetch paths are measured with as little client overhead as we can manage on a
+ * machine the broker shares.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync, realpathSync } from 'node:fs';

@@ -1,12 +1,13 @@
 /**
- * The admin client: topics, partitions, configs and the cluster, over one connection to a
- * bootstrap broker, against Tributary or Apache Kafka. Each call sends the highest version both
- * sides know (Connection.versionFor) and fills the request for it.
+ * The admin client: topics, partitions, configs, consumer groups and the cluster, against
+ * Tributary or Apache Kafka. Each call sends the highest version both sides know
+ * (Connection.versionFor) and fills the request for it.
  *
- * Requests go to the bootstrap broker. In a Kafka 4 cluster that is enough for the topic and
- * config calls here: a broker forwards CreateTopics, DeleteTopics, CreatePartitions and
+ * Topic, config and cluster requests go to the bootstrap broker. In a Kafka 4 cluster that is
+ * enough: a broker forwards CreateTopics, DeleteTopics, CreatePartitions and
  * IncrementalAlterConfigs to the controller; a broker resource's configs must be asked of that
- * broker (connect to it).
+ * broker (connect to it). Group calls go to the group's coordinator (FindCoordinator), listGroups
+ * asks every broker and listOffsets each partition's leader, over connections kept per broker.
  *
  * Errors: a call that fails as a whole rejects with the connection's error (ClientError or
  * KafkaProtocolError). A call about several topics or resources applies what it can; when any of

@@ -1,7 +1,7 @@
 /**
  * The connections of a client that talks to a whole cluster (producer, consumer): one to the
  * bootstrap broker for metadata, and one per broker, by node id, as the metadata names them. A
- * connection that closed is opened again on next use. The admin client uses just the bootstrap.
+ * connection that closed is opened again on next use. (The admin client keeps its own: see admin.ts.)
  */
 import { ErrorCode } from '../protocol/errors.js';
 import { KafkaProtocolError } from '../protocol/kafka-error.js';
