@@ -17,6 +17,7 @@ import {
   parseHostPort,
 } from '../../src/client/index.js';
 import { Reader, Writer, ZERO_UUID } from '../../src/protocol/primitives/index.js';
+import { FrameDecoder } from '../../src/protocol/framing.js';
 import {
   ApiKey,
   apiCodecs,
@@ -239,18 +240,17 @@ async function fakeBroker(onRequest: (req: FakeRequest) => void): Promise<{ serv
   const server = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    let buf = Buffer.alloc(0);
-    socket.on('data', (chunk: Buffer) => {
-      buf = Buffer.concat([buf, chunk]);
-      while (buf.length >= 4 && buf.length >= 4 + buf.readInt32BE(0)) {
-        const frame = buf.subarray(4, 4 + buf.readInt32BE(0));
-        buf = buf.subarray(4 + frame.length);
+    const frames = new FrameDecoder({
+      maxFrameBytes: 1 << 20,
+      onFrame: (frame) => {
         const apiKey = frame.readInt16BE(0);
         const apiVersion = frame.readInt16BE(2);
         const h = decodeRequestHeader(new Reader(frame), requestHeaderVersion(apiKey, apiVersion));
         onRequest({ apiKey, apiVersion, correlationId: h.correlationId, socket });
-      }
+      },
+      onBadSize: (size) => socket.destroy(new Error(`request frame of ${size} bytes`)),
     });
+    socket.on('data', (chunk: Buffer) => frames.push(chunk));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
