@@ -20,7 +20,7 @@ import { cpus, totalmem, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Connection } from '../src/client/connection.js';
 import { randomKafkaUuid } from '../src/storage/meta-properties.js';
-import { ApiKey } from '../src/protocol/messages/index.js';
+import { ApiKey, apis } from '../src/protocol/messages/index.js';
 import { consume, endToEndLatency, ensureTopic, isEntryPoint, median, parseFlags, procStats, produce, recordsInTopic, here, type ProcStats } from './lib.js';
 
 const root = resolve(here, '../..');
@@ -376,7 +376,7 @@ async function producerPerf(b: RunningBroker, topic: string, records: number, si
   const lines = r.stdout.split('\n').filter((l) => PERF_LINE.test(l));
   const m = PERF_LINE.exec(lines[lines.length - 1] ?? '');
   if (r.code !== 0 || !m || Number(m[1]) !== records) {
-    return { error: r.timedOut ? `timed out after ${TOOL_TIMEOUT_MS / 1000} s` : `ProducerPerformance exit ${r.code}: ${lastLines(r.stderr || r.stdout)}` };
+    return toolFailed('ProducerPerformance', r);
   }
   return {
     records: Number(m[1]),
@@ -398,19 +398,23 @@ function lastLines(s: string, n = 3): string {
   return s.trim().split('\n').slice(-n).join(' | ').slice(0, 400);
 }
 
+/** The figure of a Java tool that failed or printed no figures. */
+function toolFailed(tool: string, r: RunResult): Figure {
+  return { error: r.timedOut ? `timed out after ${TOOL_TIMEOUT_MS / 1000} s` : `${tool} exit ${r.code}: ${lastLines(r.stderr || r.stdout)}` };
+}
+
+/** An error figure when the broker does not advertise all of these APIs, else null. */
+function unadvertised(conn: Connection, keys: readonly number[]): Figure | null {
+  const missing = keys.filter((k) => !conn.apiVersions?.has(k)).map((k) => apis.get(k)?.name ?? String(k));
+  return missing.length > 0 ? { error: `unsupported: the broker does not advertise ${missing.join(', ')}` } : null;
+}
+
 /** The classic group protocol, as ConsumerPerformance uses it by default. */
-const GROUP_APIS: Array<[number, string]> = [
-  [ApiKey.FindCoordinator, 'FindCoordinator'],
-  [ApiKey.JoinGroup, 'JoinGroup'],
-  [ApiKey.SyncGroup, 'SyncGroup'],
-  [ApiKey.Heartbeat, 'Heartbeat'],
-  [ApiKey.OffsetFetch, 'OffsetFetch'],
-  [ApiKey.OffsetCommit, 'OffsetCommit'],
-];
+const GROUP_APIS = [ApiKey.FindCoordinator, ApiKey.JoinGroup, ApiKey.SyncGroup, ApiKey.Heartbeat, ApiKey.OffsetFetch, ApiKey.OffsetCommit];
 
 async function consumerPerf(b: RunningBroker, conn: Connection, topic: string, records: number): Promise<Figure> {
-  const missing = GROUP_APIS.filter(([k]) => !conn.apiVersions?.has(k)).map(([, n]) => n);
-  if (missing.length > 0) return { error: `unsupported: the broker does not advertise ${missing.join(', ')}` };
+  const unsupported = unadvertised(conn, GROUP_APIS);
+  if (unsupported) return unsupported;
   const before = b.stats();
   const r = await javaTool('org.apache.kafka.tools.ConsumerPerformance', [
     '--bootstrap-server',
@@ -431,7 +435,7 @@ async function consumerPerf(b: RunningBroker, conn: Connection, topic: string, r
   const h = lines.findIndex((l) => l.startsWith('start.time'));
   const v = h >= 0 ? lines[h + 1]?.split(',').map((x) => x.trim()) : undefined;
   if (r.code !== 0 || !v || v.length < 10) {
-    return { error: r.timedOut ? `timed out after ${TOOL_TIMEOUT_MS / 1000} s` : `ConsumerPerformance exit ${r.code}: ${lastLines(r.stderr || r.stdout)}` };
+    return toolFailed('ConsumerPerformance', r);
   }
   const consumed = Number(v[4]);
   // start.time, end.time, MB, MB.sec, nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
@@ -447,10 +451,8 @@ async function consumerPerf(b: RunningBroker, conn: Connection, topic: string, r
 
 async function endToEnd(b: RunningBroker, conn: Connection, topic: string, records: number): Promise<Figure> {
   // EndToEndLatency assigns its partition but commits offsets (commitSync), so it needs the group coordinator.
-  const missing = [[ApiKey.FindCoordinator, 'FindCoordinator'], [ApiKey.OffsetCommit, 'OffsetCommit']]
-    .filter(([k]) => !conn.apiVersions?.has(k as number))
-    .map(([, n]) => n);
-  if (missing.length > 0) return { error: `unsupported: the broker does not advertise ${missing.join(', ')}` };
+  const unsupported = unadvertised(conn, [ApiKey.FindCoordinator, ApiKey.OffsetCommit]);
+  if (unsupported) return unsupported;
   const before = b.stats();
   const r = await javaTool('org.apache.kafka.tools.EndToEndLatency', [
     '--bootstrap-server',
@@ -468,7 +470,7 @@ async function endToEnd(b: RunningBroker, conn: Connection, topic: string, recor
   const avg = /Avg latency: ([\d.]+) ms/.exec(r.stdout);
   const pct = /Percentiles: 50th = (\d+), 99th = (\d+), 99\.9th = (\d+)/.exec(r.stdout);
   if (r.code !== 0 || !avg || !pct) {
-    return { error: r.timedOut ? `timed out after ${TOOL_TIMEOUT_MS / 1000} s` : `EndToEndLatency exit ${r.code}: ${lastLines(r.stderr || r.stdout)}` };
+    return toolFailed('EndToEndLatency', r);
   }
   return { records, avgMs: Number(avg[1]), p50Ms: Number(pct[1]), p99Ms: Number(pct[2]), p999Ms: Number(pct[3]), brokerCpuS: cpuS(before, after) };
 }
