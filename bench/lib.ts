@@ -1,20 +1,32 @@
 /**
  * Shared pieces of the benchmarks: flag parsing, /proc readings (peak RSS, CPU time), an embedded
  * broker in a child process, and a Node producer and consumer written directly on the client
- * Connection (no producer/consumer library yet), so the broker's produce and fetch paths are
- * measured with as little client overhead as we can manage on a machine the broker shares.
+ * Connection rather than on the library's Producer and Consumer (src/client), so the broker's
+ * produce and fetch paths are measured with as little client overhead as we can manage on a
+ * machine the broker shares.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '../src/client/connection.js';
-import { ApiKey } from '../src/protocol/messages/index.js';
-import { ZERO_UUID } from '../src/protocol/messages/support.js';
+import { ApiKey, type FetchRequest } from '../src/protocol/messages/index.js';
+import { ZERO_UUID } from '../src/protocol/primitives/index.js';
 import { ErrorCode, errorInfo } from '../src/protocol/errors.js';
 import { Compression, compressionFromName, encodeRecordBatchSync, batchCrcValid, decodeRecordBatchSync, OFF, LOG_OVERHEAD } from '../src/protocol/records/index.js';
 
 export const here = dirname(fileURLToPath(import.meta.url));
+
+/** Whether the module at `moduleUrl` (its import.meta.url) is the script node was started with. */
+export function isEntryPoint(moduleUrl: string): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(fileURLToPath(moduleUrl)) === realpathSync(script);
+  } catch {
+    return false;
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Flags
@@ -364,6 +376,41 @@ export interface ConsumeResult {
 }
 
 /**
+ * A consumer's Fetch (no session, read_uncommitted, long poll up to 500 ms) of partition i of
+ * `topic` from offsets[i].
+ */
+function fetchFrom(topic: TopicInfo, offsets: readonly number[], maxBytes: number, partitionMaxBytes: number): FetchRequest {
+  return {
+    clusterId: null,
+    replicaId: -1,
+    replicaState: { replicaId: -1, replicaEpoch: -1n },
+    maxWaitMs: 500,
+    minBytes: 1,
+    maxBytes,
+    isolationLevel: 0,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: [
+      {
+        topic: topic.name,
+        topicId: topic.topicId,
+        partitions: offsets.map((off, partition) => ({
+          partition,
+          currentLeaderEpoch: -1,
+          fetchOffset: BigInt(off),
+          lastFetchedEpoch: -1,
+          logStartOffset: -1n,
+          partitionMaxBytes,
+          replicaDirectoryId: ZERO_UUID,
+        })),
+      },
+    ],
+    forgottenTopicsData: [],
+    rackId: '',
+  };
+}
+
+/**
  * Reads every partition from the start (partition 0 from fromOffset) with one fetch in flight,
  * as a Java consumer does per broker. Each batch's CRC is checked (check.crcs=true in Java);
  * records are counted from batch headers, or decoded with --decode.
@@ -376,34 +423,7 @@ export async function consume(conn: Connection, o: ConsumeOptions): Promise<Cons
   let lastProgress = Date.now();
   const t0 = performance.now();
   while (count < o.records) {
-    const res = await conn.send(ApiKey.Fetch, {
-      clusterId: null,
-      replicaId: -1,
-      replicaState: { replicaId: -1, replicaEpoch: -1n },
-      maxWaitMs: 500,
-      minBytes: 1,
-      maxBytes: o.maxBytes,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [
-        {
-          topic: o.topic.name,
-          topicId: o.topic.topicId,
-          partitions: offsets.map((off, partition) => ({
-            partition,
-            currentLeaderEpoch: -1,
-            fetchOffset: BigInt(off),
-            lastFetchedEpoch: -1,
-            logStartOffset: -1n,
-            partitionMaxBytes: o.partitionMaxBytes,
-            replicaDirectoryId: ZERO_UUID,
-          })),
-        },
-      ],
-      forgottenTopicsData: [],
-      rackId: '',
-    });
+    const res = await conn.send(ApiKey.Fetch, fetchFrom(o.topic, offsets, o.maxBytes, o.partitionMaxBytes));
     fetches++;
     if (res.errorCode !== ErrorCode.NONE) throw new Error(`fetch failed: ${errorInfo(res.errorCode).name}`);
     let progressed = false;
@@ -496,28 +516,7 @@ export async function endToEndLatency(producerConn: Connection, consumerConn: Co
   let waiter = null as { offset: number; resolve: () => void } | null;
   const poller = (async () => {
     while (!stop) {
-      const res = await consumerConn.send(ApiKey.Fetch, {
-        clusterId: null,
-        replicaId: -1,
-        replicaState: { replicaId: -1, replicaEpoch: -1n },
-        maxWaitMs: 500,
-        minBytes: 1,
-        maxBytes: 1_048_576,
-        isolationLevel: 0,
-        sessionId: 0,
-        sessionEpoch: -1,
-        topics: [
-          {
-            topic: topic.name,
-            topicId: topic.topicId,
-            partitions: [
-              { partition: 0, currentLeaderEpoch: -1, fetchOffset: BigInt(seenEnd), lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1_048_576, replicaDirectoryId: ZERO_UUID },
-            ],
-          },
-        ],
-        forgottenTopicsData: [],
-        rackId: '',
-      });
+      const res = await consumerConn.send(ApiKey.Fetch, fetchFrom(topic, [seenEnd], 1_048_576, 1_048_576));
       const p = res.responses[0]?.partitions[0];
       if (p && p.errorCode !== ErrorCode.NONE) throw new Error(`fetch: ${errorInfo(p.errorCode).name}`);
       const buf = p?.records;

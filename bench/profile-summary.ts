@@ -4,7 +4,7 @@
  *   node dist/bench/profile-summary.js <file.cpuprofile> [--top 25]
  */
 import { readFileSync } from 'node:fs';
-import { parseFlags } from './lib.js';
+import { isEntryPoint, parseFlags } from './lib.js';
 
 interface CallFrame {
   functionName: string;
@@ -53,7 +53,7 @@ export function summarise(file: string, top = 25): string {
   return lines.join('\n');
 }
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\//, '/'))) {
+if (isEntryPoint(import.meta.url)) {
   const args = process.argv.slice(2);
   const file = args.shift();
   if (!file) {

@@ -88,8 +88,18 @@ rootLogger.appenderRef.file.ref = FILE
 LOG
     java_opts=(-Xmx512m -Xms128m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true
                "-Dlog4j2.configurationFile=$dir/log4j2.properties" "-Dkafka.logs.dir=$dir")
-    # A cluster id is 16 random bytes in unpadded url-safe base64, as `kafka-storage random-uuid` prints.
-    cluster_id="$(python3 -c 'import base64,os; print(base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("="))')"
+    # A cluster id is 16 random bytes in unpadded url-safe base64 (22 characters), drawn again, as
+    # Kafka's Uuid.randomUuid does, while it starts with '-' (the storage tool would take it for an
+    # option: one start in 64 failed) or is the zero or metadata-topic id.
+    cluster_id="$(python3 -c '
+import base64, os
+while True:
+    b = os.urandom(16)
+    s = base64.urlsafe_b64encode(b).decode().rstrip("=")
+    if not s.startswith("-") and any(b[:15]):
+        print(s)
+        break
+')"
     if [[ ! -f "$dir/data/meta.properties" ]]; then
       java "${java_opts[@]}" -cp "$libs/*" kafka.tools.StorageTool format --ignore-formatted \
         -t "$cluster_id" -c "$dir/server.properties" >"$dir/format.out" 2>&1 || {

@@ -4,7 +4,7 @@ import type { BrokerContext } from './context.js';
 import { handlers } from './handlers/index.js';
 import { FileMetadataStore, type ClusterState } from './metadata/store.js';
 import { TopicManager } from './metadata/topics.js';
-import { parseListeners, type ListenerSpec } from './network/listener.js';
+import { parseListeners, type ListenerSpec } from './config/listeners.js';
 import { Router } from './network/router.js';
 import { NetworkServer } from './network/server.js';
 import { ProducerIdManager } from './producer-ids.js';

@@ -1,10 +1,19 @@
 import type { BrokerConfig } from './config/config.js';
 import type { TopicManager } from './metadata/topics.js';
-import type { ListenerSpec } from './network/listener.js';
+import type { ListenerSpec } from './config/listeners.js';
 import type { ProducerIdManager } from './producer-ids.js';
 import type { FetchSessionCache } from './fetch-sessions.js';
 import type { Logger } from './logger.js';
 import type { GroupCoordinator } from './coordinator/group-coordinator.js';
+
+/** What the request router and the handlers know of a connection: no socket, just identity. */
+export interface ConnectionInfo {
+  readonly id: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly listenerName: string;
+  readonly localPort: number;
+}
 
 /** Everything a handler may use: the broker's state, never its sockets. */
 export interface BrokerContext {

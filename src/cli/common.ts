@@ -1,10 +1,11 @@
 /**
- * What the Kafka tools share: where their output goes (injectable, for tests), and the admin
- * client they connect with from --bootstrap-server and --command-config.
+ * What the Kafka tools share: where their output goes (injectable, for tests), their commander
+ * setup, properties files and --bootstrap-server, and the admin client they connect with from
+ * --bootstrap-server and --command-config.
  */
 import { readFile } from 'node:fs/promises';
-import { CommanderError, type Command, type OptionValues } from 'commander';
-import { parseProperties } from '../broker/config/properties.js';
+import { Command, CommanderError, type OptionValues } from 'commander';
+import { parseProperties } from '../util/properties.js';
 import { Admin } from '../client/admin.js';
 
 export interface CommandIO {
@@ -17,15 +18,38 @@ export const processIO: CommandIO = {
   err: (s) => void process.stderr.write(s),
 };
 
+/** A tool's commander program: errors and output go through `io`, and it never exits the process. */
+export function toolCommand(name: string, description: string, io: CommandIO): Command {
+  return new Command(name).description(description).exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
+}
+
+/** commander's accumulator for a repeatable option. */
+export const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+/** The first of a comma-separated bootstrap.servers list: our clients bootstrap from one broker. */
+export function firstBootstrap(servers: string): string {
+  return servers.split(',')[0]!.trim();
+}
+
+/**
+ * A Java properties file (none: no properties), then `key=value` flags over it (`what` names them
+ * in a UsageError), as the tools take --command-config / --producer.config and --*-property.
+ */
+export async function readProperties(file: string | undefined, inline: readonly string[] = [], what = 'property'): Promise<Map<string, string>> {
+  const props = file ? parseProperties(await readFile(file, 'utf8')) : new Map<string, string>();
+  for (const [k, v] of keyValues(inline, what)) props.set(k, v);
+  return props;
+}
+
 /**
  * An Admin on the first of --bootstrap-server's brokers. --command-config is a properties file of
  * client settings; client.id and request.timeout.ms are honoured, others ignored.
  */
 export async function connectAdmin(bootstrapServer: string, commandConfig: string | undefined, defaultClientId: string): Promise<Admin> {
-  const props = commandConfig ? parseProperties(await readFile(commandConfig, 'utf8')) : new Map<string, string>();
+  const props = await readProperties(commandConfig);
   const timeout = props.get('request.timeout.ms');
   return Admin.connect({
-    bootstrap: bootstrapServer.split(',')[0]!.trim(),
+    bootstrap: firstBootstrap(bootstrapServer),
     clientId: props.get('client.id') ?? defaultClientId,
     ...(timeout ? { requestTimeoutMs: Number(timeout) } : {}),
   });

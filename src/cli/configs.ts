@@ -12,11 +12,9 @@
  * config" (exit 0); a failed call prints "Error while executing config command with args '...'"
  * on stderr and exits 1. Quotas (users, clients, ips) and other entity types are not supported.
  */
-import { readFile } from 'node:fs/promises';
-import { Command } from 'commander';
-import { parseProperties } from '../broker/config/properties.js';
+import type { Command } from 'commander';
 import { AdminError, type Admin, type AlterConfigOp, type ConfigEntry, type ConfigResource, type ConfigSourceName } from '../client/admin.js';
-import { connectAdmin, parseFlags, processIO, usageFailure, UsageError, type CommandIO } from './common.js';
+import { connectAdmin, parseFlags, processIO, readProperties, toolCommand, usageFailure, UsageError, type CommandIO } from './common.js';
 
 interface ConfigsOptions {
   bootstrapServer?: string;
@@ -40,10 +38,7 @@ interface ConfigsOptions {
 type Entity = { type: 'topics'; name: string | null } | { type: 'brokers'; name: string | null; isDefault: boolean };
 
 function program(io: CommandIO): Command {
-  return new Command('kafka-configs')
-    .description('Add, remove or describe topic and broker configs.')
-    .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
+  return toolCommand('kafka-configs', 'Add, remove or describe topic and broker configs.', io)
     .option('--bootstrap-server <String: server to connect to>', 'REQUIRED: The Kafka server to connect to.')
     .option('--command-config <String: command config property file>', 'Property file containing configs to be passed to Admin Client (client.id, request.timeout.ms).')
     .option('--describe', 'List configs for the given entity.')
@@ -145,7 +140,7 @@ export function parseAddConfig(s: string): Array<[string, string]> {
 
 async function alter(admin: Admin, entity: Entity, o: ConfigsOptions, io: CommandIO): Promise<void> {
   const adds = o.addConfig !== undefined ? parseAddConfig(o.addConfig) : [];
-  if (o.addConfigFile !== undefined) adds.push(...parseProperties(await readFile(o.addConfigFile, 'utf8')));
+  if (o.addConfigFile !== undefined) adds.push(...(await readProperties(o.addConfigFile)));
   const deletes = (o.deleteConfig ?? '').split(',').map((k) => k.trim()).filter((k) => k !== '');
   const both = deletes.filter((k) => adds.some(([a]) => a === k));
   if (both.length > 0) throw new Error(`Invalid alter config: a config cannot be both added and deleted: ${both.join(',')}`);

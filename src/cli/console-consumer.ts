@@ -16,11 +16,9 @@
  * At the end it prints "Processed a total of N messages" on stderr, as Kafka does; SIGINT and
  * SIGTERM end it the same way.
  */
-import { readFile } from 'node:fs/promises';
-import { Command } from 'commander';
-import { parseProperties } from '../broker/config/properties.js';
+import type { Command } from 'commander';
 import { Consumer, type ConsumerRecord, type StartAt } from '../client/consumer.js';
-import { keyValues, parseFlags, processIO, usageFailure, UsageError, type CommandIO } from './common.js';
+import { collect, firstBootstrap, keyValues, parseFlags, processIO, readProperties, toolCommand, usageFailure, UsageError, type CommandIO } from './common.js';
 
 interface ConsoleConsumerOptions {
   bootstrapServer?: string;
@@ -41,13 +39,9 @@ interface ConsoleConsumerOptions {
   skipMessageOnError?: boolean;
 }
 
-const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
 function program(io: CommandIO): Command {
-  return new Command('kafka-console-consumer')
-    .description('Consumes messages from Kafka topics and prints them on standard output.')
-    .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
+  return toolCommand('kafka-console-consumer', 'Consumes messages from Kafka topics and prints them on standard output.', io)
     .option('--bootstrap-server <String: server to connect to>', 'REQUIRED: The server(s) to connect to.')
     .option('--topic <String: topic>', 'The topic to consume on.')
     .option('--include <String: Java regex (String)>', 'Regular expression of the topics to consume.')
@@ -132,15 +126,14 @@ export async function consoleConsumerCommand(argv: readonly string[], io: Comman
     format = formatOf(keyValues([...o.property, ...o.formatterProperty], 'formatter property'));
     if (o.maxMessages !== undefined) max = positive(o.maxMessages, 'max-messages');
     if (o.timeoutMs !== undefined) idleMs = positive(o.timeoutMs, 'timeout-ms');
-    const props = o.consumerConfig ? parseProperties(await readFile(o.consumerConfig, 'utf8')) : new Map<string, string>();
-    for (const [k, v] of keyValues(o.consumerProperty, 'consumer property')) props.set(k, v);
+    const props = await readProperties(o.consumerConfig, o.consumerProperty, 'consumer property');
     const isolation = props.get('isolation.level') ?? o.isolationLevel;
     if (isolation !== 'read_uncommitted' && isolation !== 'read_committed') throw new UsageError(`Invalid isolation level ${isolation}`);
     const reset = props.get('auto.offset.reset') ?? (o.fromBeginning ? 'earliest' : 'latest');
     if (reset !== 'earliest' && reset !== 'latest' && reset !== 'none') throw new UsageError(`Invalid auto.offset.reset ${reset}`);
     const wait = props.get('fetch.max.wait.ms');
     consumer = await Consumer.connect({
-      bootstrap: o.bootstrapServer.split(',')[0]!.trim(),
+      bootstrap: firstBootstrap(o.bootstrapServer),
       clientId: props.get('client.id') ?? 'console-consumer',
       isolationLevel: isolation,
       autoOffsetReset: reset,

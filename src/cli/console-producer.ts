@@ -15,12 +15,10 @@
  * ("Error when sending message to topic T ..."), as Kafka's callback does, and the exit code is 1.
  */
 import { createInterface } from 'node:readline';
-import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { Command } from 'commander';
-import { parseProperties } from '../broker/config/properties.js';
+import type { Command } from 'commander';
 import { Producer, type CompressionName, type OutgoingRecord } from '../client/producer.js';
-import { keyValues, Outstanding, parseFlags, processIO, usageFailure, UsageError, type CommandIO } from './common.js';
+import { collect, firstBootstrap, keyValues, Outstanding, parseFlags, processIO, readProperties, toolCommand, usageFailure, UsageError, type CommandIO } from './common.js';
 
 interface ConsoleProducerOptions {
   bootstrapServer?: string;
@@ -41,13 +39,9 @@ interface ConsoleProducerOptions {
 }
 
 
-const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
 function program(io: CommandIO): Command {
-  return new Command('kafka-console-producer')
-    .description('Reads data from standard input and publishes it to Kafka.')
-    .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
+  return toolCommand('kafka-console-producer', 'Reads data from standard input and publishes it to Kafka.', io)
     .option('--bootstrap-server <String: server to connect to>', 'REQUIRED: The server(s) to connect to.')
     .option('--broker-list <String: broker-list>', 'DEPRECATED, use --bootstrap-server instead.')
     .option('--topic <String: topic>', 'REQUIRED: The topic to produce messages to.')
@@ -135,8 +129,7 @@ export async function consoleProducerCommand(argv: readonly string[], io: Comman
     if (!o.topic) throw new UsageError('Missing required option(s) [topic]');
     if (o.property.length > 0) io.err('Warning: --property is deprecated and will be removed in a future version. Use --reader-property instead.\n');
     reader = readerConfig(keyValues([...o.property, ...o.readerProperty], 'reader property'));
-    const props = o.producerConfig ? parseProperties(await readFile(o.producerConfig, 'utf8')) : new Map<string, string>();
-    for (const [k, v] of keyValues(o.producerProperty, 'producer property')) props.set(k, v);
+    const props = await readProperties(o.producerConfig, o.producerProperty, 'producer property');
     const acks = props.get('acks') ?? o.requestRequiredAcks;
     const ackValue = acks === 'all' ? -1 : Number(acks);
     if (ackValue !== -1 && ackValue !== 0 && ackValue !== 1) throw new UsageError(`Invalid acks ${acks}: -1 (all), 1 or 0`);
@@ -154,7 +147,7 @@ export async function consoleProducerCommand(argv: readonly string[], io: Comman
     const backoff = num(o.retryBackoffMs ?? props.get('retry.backoff.ms'));
     const ackTimeout = num(o.requestTimeoutMs ?? props.get('request.timeout.ms'));
     producer = await Producer.connect({
-      bootstrap: bootstrap.split(',')[0]!.trim(),
+      bootstrap: firstBootstrap(bootstrap),
       clientId: props.get('client.id') ?? 'console-producer',
       acks: ackValue,
       compression: codec as CompressionName,

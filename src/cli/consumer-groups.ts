@@ -12,10 +12,10 @@
  * New offsets are clamped to each partition's [earliest, latest], as Kafka does; resetting needs an
  * inactive group (the broker refuses otherwise). Without --execute nothing changes (a warning says so).
  */
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { AdminError, type Admin, type GroupDescription } from '../client/admin.js';
 import type { TopicPartitionRef } from '../client/consumer-protocol.js';
-import { connectAdmin, parseFlags, processIO, usageFailure, UsageError, type CommandIO } from './common.js';
+import { collect, connectAdmin, parseFlags, processIO, toolCommand, usageFailure, UsageError, type CommandIO } from './common.js';
 
 interface GroupsOptions {
   bootstrapServer?: string;
@@ -44,13 +44,9 @@ interface GroupsOptions {
 }
 
 const ACTIONS = ['list', 'describe', 'delete', 'resetOffsets'] as const;
-const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
 function program(io: CommandIO): Command {
-  return new Command('kafka-consumer-groups')
-    .description('List all consumer groups, describe a consumer group, delete consumer group info, or reset consumer group offsets.')
-    .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
+  return toolCommand('kafka-consumer-groups', 'List all consumer groups, describe a consumer group, delete consumer group info, or reset consumer group offsets.', io)
     .option('--bootstrap-server <String: server to connect to>', 'REQUIRED: The server(s) to connect to.')
     .option('--command-config <String: command config property file>', 'Property file containing configs to be passed to Admin Client (client.id, request.timeout.ms).')
     .option('--list', 'List all consumer groups.')

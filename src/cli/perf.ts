@@ -13,26 +13,17 @@
  *   One CSV line under Kafka's header: start and end time, MB and records consumed and their rates,
  *   the time the group took to assign partitions, and the rates over the fetching time alone.
  */
-import { readFile } from 'node:fs/promises';
-import { Command } from 'commander';
-import { parseProperties } from '../broker/config/properties.js';
+import type { Command } from 'commander';
 import { Consumer } from '../client/consumer.js';
 import { Producer, type CompressionName } from '../client/producer.js';
-import { keyValues, Outstanding, parseFlags, processIO, usageFailure, UsageError, type CommandIO } from './common.js';
+import { collect, firstBootstrap, Outstanding, parseFlags, processIO, readProperties, toolCommand, usageFailure, UsageError, type CommandIO } from './common.js';
 
-const collect = (v: string, prev: string[]): string[] => [...prev, v];
 const MB = 1024 * 1024;
 
 function count(v: string | undefined, flag: string, allowNegative = false): number {
   const n = Number(v);
   if (v === undefined || !Number.isInteger(n) || (!allowNegative && n < 0)) throw new UsageError(`--${flag} must be an integer, got ${JSON.stringify(v)}`);
   return n;
-}
-
-async function properties(file: string | undefined, inline: readonly string[]): Promise<Map<string, string>> {
-  const props = file ? parseProperties(await readFile(file, 'utf8')) : new Map<string, string>();
-  for (const [k, v] of keyValues(inline, 'property')) props.set(k, v);
-  return props;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -51,10 +42,7 @@ interface ProducerPerfOptions {
 }
 
 function producerProgram(io: CommandIO): Command {
-  return new Command('kafka-producer-perf-test')
-    .description('A tool to verify the producer performance.')
-    .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
+  return toolCommand('kafka-producer-perf-test', 'A tool to verify the producer performance.', io)
     .option('--topic <TOPIC>', 'REQUIRED: produce messages to this topic.')
     .option('--num-records <NUM-RECORDS>', 'REQUIRED: number of messages to produce.')
     .option('--record-size <RECORD-SIZE>', 'REQUIRED: message size in bytes.')
@@ -86,7 +74,7 @@ export async function producerPerfCommand(argv: readonly string[], io: CommandIO
     size = count(o.recordSize, 'record-size');
     throughput = count(o.throughput, 'throughput', true);
     if (o.producerProps.length > 0) io.err('Option --producer-props has been deprecated and will be removed in a future version. Use --command-property instead.\n');
-    const props = await properties(o.commandConfig ?? o.producerConfig, [...o.producerProps, ...o.commandProperty]);
+    const props = await readProperties(o.commandConfig ?? o.producerConfig, [...o.producerProps, ...o.commandProperty]);
     const bootstrap = o.bootstrapServer ?? props.get('bootstrap.servers');
     if (!bootstrap) throw new UsageError('bootstrap.servers must be given (--bootstrap-server or --command-property bootstrap.servers=...)');
     const acks = props.get('acks') ?? 'all';
@@ -94,7 +82,7 @@ export async function producerPerfCommand(argv: readonly string[], io: CommandIO
     if (ackValue !== -1 && ackValue !== 0 && ackValue !== 1) throw new UsageError(`Invalid acks ${acks}`);
     const num = (k: string): number | undefined => (props.has(k) ? Number(props.get(k)) : undefined);
     producer = await Producer.connect({
-      bootstrap: bootstrap.split(',')[0]!.trim(),
+      bootstrap: firstBootstrap(bootstrap),
       clientId: props.get('client.id') ?? 'perf-producer-client',
       acks: ackValue,
       compression: (props.get('compression.type') ?? 'none') as CompressionName,
@@ -177,10 +165,7 @@ interface ConsumerPerfOptions {
 }
 
 function consumerProgram(io: CommandIO): Command {
-  return new Command('kafka-consumer-perf-test')
-    .description('This tool is used to verify the consumer performance.')
-    .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
+  return toolCommand('kafka-consumer-perf-test', 'This tool is used to verify the consumer performance.', io)
     .option('--bootstrap-server <String: server to connect to>', 'REQUIRED: The server(s) to connect to.')
     .option('--topic <String: topic>', 'REQUIRED: The topic to consume from.')
     .option('--num-records <Long: count>', 'REQUIRED: The number of records to consume.')
@@ -214,9 +199,9 @@ export async function consumerPerfCommand(argv: readonly string[], io: CommandIO
     if (o.messages !== undefined) io.err('Warning: --messages is deprecated. Use --num-records instead.\n');
     want = count(o.numRecords ?? o.messages, 'num-records');
     timeout = count(o.timeout, 'timeout');
-    const props = await properties(o.commandConfig ?? o.consumerConfig, o.commandProperty);
+    const props = await readProperties(o.commandConfig ?? o.consumerConfig, o.commandProperty);
     consumer = await Consumer.connect({
-      bootstrap: o.bootstrapServer.split(',')[0]!.trim(),
+      bootstrap: firstBootstrap(o.bootstrapServer),
       clientId: props.get('client.id') ?? 'perf-consumer-client',
       groupId: o.group ?? `perf-consumer-${Math.floor(Math.random() * 100_000)}`,
       autoOffsetReset: o.fromLatest ? 'latest' : 'earliest',

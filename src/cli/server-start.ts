@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Broker } from '../broker/broker.js';
 import { ConfigError } from '../broker/config/config.js';
-import { parseProperties } from '../broker/config/properties.js';
+import { parseProperties } from '../util/properties.js';
 import { createLogger } from '../broker/logger.js';
 
 /** Runs the broker until SIGINT/SIGTERM. Returns the process exit code. */

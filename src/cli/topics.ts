@@ -15,9 +15,9 @@
  * errors print "Error while executing topic command : ..." and exit 1, and partition lines show
  * "Elr: N/A LastKnownElr: N/A" when the broker does not serve DescribeTopicPartitions.
  */
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { AdminError, type Admin, type TopicDescription } from '../client/admin.js';
-import { connectAdmin, parseFlags, processIO, usageFailure, UsageError, type CommandIO } from './common.js';
+import { collect, connectAdmin, parseFlags, processIO, toolCommand, usageFailure, UsageError, type CommandIO } from './common.js';
 
 interface TopicsOptions {
   bootstrapServer?: string;
@@ -52,11 +52,7 @@ const ACTIONS = ['create', 'list', 'describe', 'alter', 'delete'] as const;
 const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state', '__share_group_state']);
 
 function program(io: CommandIO): Command {
-  const collect = (v: string, prev: string[]): string[] => [...prev, v];
-  return new Command('kafka-topics')
-    .description('Create, delete, describe, or change a topic.')
-    .exitOverride()
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
+  return toolCommand('kafka-topics', 'Create, delete, describe, or change a topic.', io)
     .option('--bootstrap-server <String: server to connect to>', 'REQUIRED: The Kafka server to connect to.')
     .option('--command-config <String: command config property file>', 'Property file containing configs to be passed to Admin Client (client.id, request.timeout.ms).')
     .option('--create', 'Create a new topic.')

@@ -1,12 +1,13 @@
 /**
- * The admin client: topics, partitions, configs and the cluster, over one connection to a
- * bootstrap broker, against Tributary or Apache Kafka. Each call sends the highest version both
- * sides know (Connection.versionFor) and fills the request for it.
+ * The admin client: topics, partitions, configs, consumer groups and the cluster, against
+ * Tributary or Apache Kafka. Each call sends the highest version both sides know
+ * (Connection.versionFor) and fills the request for it.
  *
- * Requests go to the bootstrap broker. In a Kafka 4 cluster that is enough for the topic and
- * config calls here: a broker forwards CreateTopics, DeleteTopics, CreatePartitions and
+ * Topic, config and cluster requests go to the bootstrap broker. In a Kafka 4 cluster that is
+ * enough: a broker forwards CreateTopics, DeleteTopics, CreatePartitions and
  * IncrementalAlterConfigs to the controller; a broker resource's configs must be asked of that
- * broker (connect to it).
+ * broker (connect to it). Group calls go to the group's coordinator (FindCoordinator), listGroups
+ * asks every broker and listOffsets each partition's leader, over connections kept per broker.
  *
  * Errors: a call that fails as a whole rejects with the connection's error (ClientError or
  * KafkaProtocolError). A call about several topics or resources applies what it can; when any of
@@ -16,11 +17,9 @@
 import { ErrorCode } from '../protocol/errors.js';
 import { KafkaProtocolError } from '../protocol/kafka-error.js';
 import { ApiKey } from '../protocol/messages/index.js';
-import { parseHostPort } from './brokers.js';
+import { ZERO_UUID } from '../protocol/primitives/index.js';
 import { commitOffsets, decodeAssignment, fetchCommitted, findCoordinator, type TopicPartitionRef } from './consumer-protocol.js';
-import { Connection, type ConnectionOptions } from './connection.js';
-
-const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+import { Connection, parseHostPort, type ConnectionOptions } from './connection.js';
 const RESOURCE_TYPE = { topic: 2, broker: 4 } as const;
 // The names of the Java AdminClient's ConfigEntry.ConfigSource (the protocol's TOPIC_CONFIG is DYNAMIC_TOPIC_CONFIG there).
 const CONFIG_SOURCES = ['UNKNOWN', 'DYNAMIC_TOPIC_CONFIG', 'DYNAMIC_BROKER_CONFIG', 'DYNAMIC_DEFAULT_BROKER_CONFIG', 'STATIC_BROKER_CONFIG', 'DEFAULT_CONFIG', 'DYNAMIC_BROKER_LOGGER_CONFIG', 'DYNAMIC_CLIENT_METRICS_CONFIG', 'DYNAMIC_GROUP_CONFIG'] as const;

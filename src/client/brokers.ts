@@ -1,20 +1,13 @@
 /**
  * The connections of a client that talks to a whole cluster (producer, consumer): one to the
  * bootstrap broker for metadata, and one per broker, by node id, as the metadata names them. A
- * connection that closed is opened again on next use. The admin client uses just the bootstrap.
+ * connection that closed is opened again on next use. (The admin client keeps its own: see admin.ts.)
  */
 import { ErrorCode } from '../protocol/errors.js';
 import { KafkaProtocolError } from '../protocol/kafka-error.js';
 import { ApiKey } from '../protocol/messages/index.js';
-import { Connection, type ConnectionOptions, type ResponseOf } from './connection.js';
-
-/** `host:port` (IPv6 in brackets) as connection options; RangeError otherwise. */
-export function parseHostPort(s: string): { host: string; port: number } {
-  const i = s.lastIndexOf(':');
-  const port = Number(s.slice(i + 1));
-  if (i <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) throw new RangeError(`bootstrap must be host:port, got ${JSON.stringify(s)}`);
-  return { host: s.slice(0, i).replace(/^\[(.*)\]$/, '$1'), port };
-}
+import { ZERO_UUID } from '../protocol/primitives/index.js';
+import { Connection, parseHostPort, type ConnectionOptions, type ResponseOf } from './connection.js';
 
 /** Options of a client that takes `bootstrap` and passes the rest to its connections. */
 export type ClientConnectionOptions = Partial<Omit<ConnectionOptions, 'host' | 'port'>>;
@@ -56,7 +49,7 @@ export class BrokerPool {
   async metadata(topics: readonly string[] | null, allowAutoTopicCreation = false): Promise<ResponseOf<typeof ApiKey.Metadata>> {
     const conn = await this.bootstrapConnection();
     const md = await conn.send(ApiKey.Metadata, {
-      topics: topics === null ? null : topics.map((name) => ({ topicId: '00000000-0000-0000-0000-000000000000', name })),
+      topics: topics === null ? null : topics.map((name) => ({ topicId: ZERO_UUID, name })),
       allowAutoTopicCreation,
       includeClusterAuthorizedOperations: false,
       includeTopicAuthorizedOperations: false,

@@ -6,6 +6,7 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { Reader, Writer } from '../protocol/primitives/index.js';
+import { FrameDecoder } from '../protocol/framing.js';
 import {
   ApiKey,
   apiCodecs,
@@ -15,8 +16,10 @@ import {
   requestHeaderVersion,
   responseHeaderVersion,
   type ApiCodec,
-  type ApiMessages,
+  type ApiKeyNumber,
   type ApiVersionsResponse,
+  type RequestOf,
+  type ResponseOf,
 } from '../protocol/messages/index.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { KafkaProtocolError } from '../protocol/kafka-error.js';
@@ -30,9 +33,8 @@ import {
   ResponseTooLargeError,
 } from './errors.js';
 
-export type ApiKeyNumber = keyof ApiMessages;
-export type RequestOf<K extends ApiKeyNumber> = ApiMessages[K]['request'];
-export type ResponseOf<K extends ApiKeyNumber> = ApiMessages[K]['response'];
+// Part of the client's API (send's signature); defined with the codecs.
+export type { ApiKeyNumber, RequestOf, ResponseOf } from '../protocol/messages/index.js';
 
 /** The version range a broker advertises for one API. */
 export interface VersionRange {
@@ -108,11 +110,16 @@ export function clientMaxVersion(apiKey: number): number {
   return c.latestVersionUnstable && c.maxVersion > c.minVersion ? c.maxVersion - 1 : c.maxVersion;
 }
 
-/** Parses 'host:port' or '[v6]:port'. */
+/**
+ * `host:port` as bootstrap.servers takes it: an IPv6 host in brackets, or bare (the last colon
+ * starts the port, as in a Connection's `address`). RangeError otherwise.
+ */
 export function parseHostPort(s: string): { host: string; port: number } {
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(s) ?? /^([^:]+):(\d+)$/.exec(s);
-  if (!m) throw new TypeError(`expected host:port, got '${s}'`);
-  return { host: m[1]!, port: Number(m[2]) };
+  const i = s.lastIndexOf(':');
+  const digits = s.slice(i + 1);
+  const port = Number(digits);
+  if (i <= 0 || !/^\d{1,5}$/.test(digits) || port === 0 || port > 65535) throw new RangeError(`expected host:port, got ${JSON.stringify(s)}`);
+  return { host: s.slice(0, i).replace(/^\[(.*)\]$/, '$1'), port };
 }
 
 export class Connection {
@@ -128,19 +135,27 @@ export class Connection {
   /** Resolves once the socket is closed, for whatever reason. */
   readonly closed: Promise<void>;
 
-  // Frame reassembly: a 4-byte length header (possibly split), then either a slice of the chunk
-  // (frame wholly inside it) or one buffer of the announced size filled by copies. Never a concat.
-  private readonly header = Buffer.alloc(4);
-  private headerFill = 0;
-  private frame: Buffer | null = null;
-  private frameFill = 0;
+  private readonly frames: FrameDecoder;
 
   private constructor(socket: Socket, opts: Required<Omit<ConnectionOptions, 'signal'>>) {
     this.socket = socket;
     this.opts = opts;
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    this.frames = new FrameDecoder({
+      maxFrameBytes: opts.maxResponseBytes,
+      minFrameBytes: 4,
+      onFrame: (frame) => this.dispatch(frame),
+      onBadSize: (size) =>
+        this.destroy(
+          size > opts.maxResponseBytes
+            ? new ResponseTooLargeError(`response of ${size} bytes from ${this.address} exceeds maxResponseBytes ${opts.maxResponseBytes}`)
+            : new ProtocolError(`response frame of ${size} bytes from ${this.address} is shorter than a response header`),
+        ),
+    });
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      if (this.closeError === null) this.frames.push(chunk);
+    });
     socket.on('error', (err) => {
       this.closeError ??= new ConnectionClosedError(`connection to ${this.address} failed: ${err.message}`, { cause: err });
     });
@@ -329,6 +344,7 @@ export class Connection {
   /** Closes at once, rejecting pending requests with `err` (or ConnectionClosedError). */
   destroy(err?: Error): void {
     this.closeError ??= err ?? new ConnectionClosedError(`connection to ${this.address} destroyed`);
+    this.frames.stop();
     this.rejectAll(this.closeError);
     this.socket.destroy();
   }
@@ -410,52 +426,6 @@ export class Connection {
     for (let i = 0; i < chunks.length - 1; i++) s.write(chunks[i]!);
     s.write(chunks[chunks.length - 1]!, cb);
     s.uncork();
-  }
-
-  private onData(chunk: Buffer): void {
-    let off = 0;
-    const len = chunk.length;
-    while (off < len && this.closeError === null) {
-      if (this.frame === null) {
-        let size: number;
-        if (this.headerFill === 0 && len - off >= 4) {
-          size = chunk.readInt32BE(off);
-          off += 4;
-        } else {
-          const n = Math.min(4 - this.headerFill, len - off);
-          chunk.copy(this.header, this.headerFill, off, off + n);
-          this.headerFill += n;
-          off += n;
-          if (this.headerFill < 4) return;
-          this.headerFill = 0;
-          size = this.header.readInt32BE(0);
-        }
-        if (size > this.opts.maxResponseBytes) {
-          this.destroy(new ResponseTooLargeError(`response of ${size} bytes from ${this.address} exceeds maxResponseBytes ${this.opts.maxResponseBytes}`));
-          return;
-        }
-        if (size < 4) {
-          this.destroy(new ProtocolError(`response frame of ${size} bytes from ${this.address} is shorter than a response header`));
-          return;
-        }
-        if (len - off >= size) {
-          this.dispatch(chunk.subarray(off, off + size));
-          off += size;
-          continue;
-        }
-        this.frame = Buffer.allocUnsafe(size);
-        this.frameFill = 0;
-      }
-      const n = Math.min(this.frame.length - this.frameFill, len - off);
-      chunk.copy(this.frame, this.frameFill, off, off + n);
-      this.frameFill += n;
-      off += n;
-      if (this.frameFill === this.frame.length) {
-        const frame = this.frame;
-        this.frame = null;
-        this.dispatch(frame);
-      }
-    }
   }
 
   private dispatch(frame: Buffer): void {

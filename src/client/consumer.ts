@@ -20,13 +20,12 @@
 import { ErrorCode } from '../protocol/errors.js';
 import { KafkaProtocolError } from '../protocol/kafka-error.js';
 import { ApiKey } from '../protocol/messages/index.js';
+import { ZERO_UUID } from '../protocol/primitives/index.js';
 import { decodeRecordSet, isControl } from '../protocol/records/index.js';
 import { BrokerPool, type ClientConnectionOptions } from './brokers.js';
 import type { TopicPartitionRef } from './consumer-protocol.js';
 import { ClientClosedError, IllegalStateError, isRetriable } from './errors.js';
 import { GroupMember, type GroupOptions } from './group-member.js';
-
-const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 const EARLIEST = -2n;
 const LATEST = -1n;
 

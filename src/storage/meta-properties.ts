@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { parseProperties } from '../util/properties.js';
 import { writeFileAtomic } from './files.js';
 
 export const META_PROPERTIES = 'meta.properties';
@@ -33,17 +34,6 @@ export function formatMetaProperties(m: MetaProperties, now = new Date()): strin
   return `#\n#${javaDate(now)}\nnode.id=${m.nodeId}\ndirectory.id=${m.directoryId}\nversion=${m.version}\ncluster.id=${m.clusterId}\n`;
 }
 
-export function parseProperties(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#') || line.startsWith('!')) continue;
-    const m = /^([^=:\s]+)\s*[=:\s]\s*(.*)$/.exec(line);
-    if (m) out[m[1]!] = m[2]!;
-  }
-  return out;
-}
-
 export async function readMetaProperties(path: string): Promise<MetaProperties | undefined> {
   let text: string;
   try {
@@ -52,7 +42,7 @@ export async function readMetaProperties(path: string): Promise<MetaProperties |
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
   }
-  const p = parseProperties(text);
+  const p = Object.fromEntries(parseProperties(text));
   const version = Number(p['version'] ?? '0');
   const nodeId = Number(p['node.id'] ?? p['broker.id'] ?? NaN);
   if (!Number.isInteger(nodeId)) throw new Error(`${path}: no node.id`);

@@ -16,6 +16,7 @@ import {
 } from '../../src/protocol/messages/index.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { OFF } from '../../src/protocol/records/index.js';
+import { FrameDecoder } from '../../src/protocol/framing.js';
 import {
   batch,
   capturingLogger,
@@ -74,30 +75,8 @@ function noise(n: number, seed: number): Buffer {
 
 /** Calls onFrame for every length-prefixed frame in a byte stream fed chunk by chunk. */
 function frameCounter(onFrame: () => void): (chunk: Buffer) => void {
-  const head = Buffer.alloc(4);
-  let headFill = 0;
-  let left = -1;
-  return (chunk) => {
-    let off = 0;
-    while (off < chunk.length) {
-      if (left < 0) {
-        const k = Math.min(4 - headFill, chunk.length - off);
-        chunk.copy(head, headFill, off, off + k);
-        headFill += k;
-        off += k;
-        if (headFill < 4) return;
-        headFill = 0;
-        left = head.readInt32BE(0);
-      }
-      const take = Math.min(left, chunk.length - off);
-      left -= take;
-      off += take;
-      if (left === 0) {
-        left = -1;
-        onFrame();
-      }
-    }
-  };
+  const frames = new FrameDecoder({ maxFrameBytes: 0x7fffffff, onFrame: () => onFrame(), onBadSize: (size) => assert.fail(`response frame of ${size} bytes`) });
+  return (chunk) => frames.push(chunk);
 }
 
 /** A plain socket, to send bytes no client would. */

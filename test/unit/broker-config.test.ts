@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { parseProperties } from '../../src/broker/config/properties.js';
+import { parseProperties } from '../../src/util/properties.js';
 import { BrokerConfig, ConfigError } from '../../src/broker/config/config.js';
 import { ConfigSource } from '../../src/broker/config/defs.js';
-import { parseListeners } from '../../src/broker/network/listener.js';
+import { parseListeners } from '../../src/broker/config/listeners.js';
 
 test('Java properties syntax', () => {
   const p = parseProperties(

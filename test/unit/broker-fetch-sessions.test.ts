@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { ApiKey, type FetchRequest } from '../../src/protocol/messages/index.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { batch, connect, createTopic, fetchRequest, produceRequest, startBroker } from './helpers/broker-client.js';
+import { ZERO_UUID } from '../../src/protocol/primitives/index.js';
 
 function sessionFetch(partitions: Array<[number, number]>, sessionId: number, sessionEpoch: number, forgotten: number[] = []): FetchRequest {
   const r = fetchRequest({ topic: 's', offset: 0 });
@@ -12,7 +13,7 @@ function sessionFetch(partitions: Array<[number, number]>, sessionId: number, se
   r.sessionEpoch = sessionEpoch;
   const template = r.topics[0]!.partitions[0]!;
   r.topics = partitions.length === 0 ? [] : [{ topic: 's', topicId: r.topics[0]!.topicId, partitions: partitions.map(([p, off]) => ({ ...template, partition: p, fetchOffset: BigInt(off) })) }];
-  r.forgottenTopicsData = forgotten.length ? [{ topic: 's', topicId: '00000000-0000-0000-0000-000000000000', partitions: forgotten }] : [];
+  r.forgottenTopicsData = forgotten.length ? [{ topic: 's', topicId: ZERO_UUID, partitions: forgotten }] : [];
   return r;
 }
 

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { ApiKey } from '../../src/protocol/messages/index.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { batch, connect, createTopic, produceRequest, startBroker } from './helpers/broker-client.js';
+import { ZERO_UUID } from '../../src/protocol/primitives/index.js';
 
 test('pipelined idempotent produce requests keep their order', async () => {
   const tb = await startBroker();
@@ -20,7 +21,7 @@ test('pipelined idempotent produce requests keep their order', async () => {
       ),
     );
     // A metadata request in the middle waits for the produce requests before it, and is answered.
-    const meta = c.send(ApiKey.Metadata, { topics: [{ topicId: '00000000-0000-0000-0000-000000000000', name: 'p' }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+    const meta = c.send(ApiKey.Metadata, { topics: [{ topicId: ZERO_UUID, name: 'p' }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
     const more = c.send(ApiKey.Produce, produceRequest('p', 0, batch(['last'], { producerId: init.producerId, producerEpoch: init.producerEpoch, baseSequence: 100 }), -1));
     const results = await Promise.all(sends);
     results.forEach((r, i) => {

@@ -23,6 +23,7 @@ import {
   type FetchSpec,
   type TestBroker,
 } from './helpers/broker-client.js';
+import { ZERO_UUID } from '../../src/protocol/primitives/index.js';
 
 /** The values and offsets in a fetch response's first partition. */
 function fetched(res: FetchResponse): { errorCode: number; highWatermark: bigint; records: Array<{ offset: number; value: string }>; bytes: number } {
@@ -67,12 +68,12 @@ describe('produce and fetch', () => {
     }
     const expected = produced.map((value, offset) => ({ offset, value }));
     for (const v of [4, 11, 12, 13, 17]) {
-      const f = await fetchAt(v, { topic: 'versions', offset: 0, ...(v < 13 ? { topicId: '00000000-0000-0000-0000-000000000000' } : {}) });
+      const f = await fetchAt(v, { topic: 'versions', offset: 0, ...(v < 13 ? { topicId: ZERO_UUID } : {}) });
       assert.equal(f.errorCode, 0, `Fetch v${v}`);
       assert.equal(f.highWatermark, BigInt(produced.length), `Fetch v${v} high watermark`);
       assert.deepEqual(f.records, expected, `Fetch v${v} records`);
       // From the middle of a batch: the whole batch comes back (the consumer skips below its offset).
-      const mid = await fetchAt(v, { topic: 'versions', offset: 5, ...(v < 13 ? { topicId: '00000000-0000-0000-0000-000000000000' } : {}) });
+      const mid = await fetchAt(v, { topic: 'versions', offset: 5, ...(v < 13 ? { topicId: ZERO_UUID } : {}) });
       assert.deepEqual(mid.records.map((r) => r.offset), [4, 5, 6, 7]);
     }
     // v13+ answers by topic id.
@@ -140,7 +141,7 @@ describe('produce and fetch', () => {
     await c.send(ApiKey.Produce, produceRequest('bigbatch', 0, big));
     await c.send(ApiKey.Produce, produceRequest('bigbatch', 0, batch(['next'])));
     for (const v of [4, 12, 17]) {
-      const spec = { topic: 'bigbatch', offset: 0, partitionMaxBytes: 100, ...(v < 13 ? { topicId: '00000000-0000-0000-0000-000000000000' } : {}) };
+      const spec = { topic: 'bigbatch', offset: 0, partitionMaxBytes: 100, ...(v < 13 ? { topicId: ZERO_UUID } : {}) };
       const f = await fetchAt(v, spec);
       assert.equal(f.errorCode, 0);
       assert.equal(f.bytes, big.length, `Fetch v${v}: exactly the first batch`);

@@ -14,8 +14,10 @@ import {
   RequestTimeoutError,
   ResponseTooLargeError,
   clientMaxVersion,
+  parseHostPort,
 } from '../../src/client/index.js';
-import { Reader, Writer } from '../../src/protocol/primitives/index.js';
+import { Reader, Writer, ZERO_UUID } from '../../src/protocol/primitives/index.js';
+import { FrameDecoder } from '../../src/protocol/framing.js';
 import {
   ApiKey,
   apiCodecs,
@@ -29,6 +31,15 @@ import { ErrorCode } from '../../src/protocol/errors.js';
 import { batch, connect, createTopic, deadline, fetchRequest, latestOffset, produceRequest, startBroker, topicId, type TestBroker } from './helpers/broker-client.js';
 
 const metadataAll = { topics: null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false };
+
+test('parseHostPort: host:port, bracketed or bare IPv6; anything else is a RangeError', () => {
+  assert.deepEqual(parseHostPort('localhost:9092'), { host: 'localhost', port: 9092 });
+  assert.deepEqual(parseHostPort('[::1]:9092'), { host: '::1', port: 9092 });
+  assert.deepEqual(parseHostPort('::1:9092'), { host: '::1', port: 9092 });
+  for (const bad of ['localhost', ':9092', 'localhost:', 'localhost:0', 'localhost:65536', 'localhost: 9092', 'localhost:9092x']) {
+    assert.throws(() => parseHostPort(bad), RangeError, bad);
+  }
+});
 
 describe('Connection against the embedded broker', () => {
   let tb: TestBroker;
@@ -93,7 +104,7 @@ describe('Connection against the embedded broker', () => {
       const promises: Array<Promise<unknown>> = [];
       for (let i = 0; i < n; i++) {
         // Alternate APIs so a mismatched correlation would decode the wrong type and fail.
-        if (i % 2 === 0) promises.push(c.send(ApiKey.Metadata, { ...metadataAll, topics: [{ topicId: '00000000-0000-0000-0000-000000000000', name: 'conn-t' }] }));
+        if (i % 2 === 0) promises.push(c.send(ApiKey.Metadata, { ...metadataAll, topics: [{ topicId: ZERO_UUID, name: 'conn-t' }] }));
         else promises.push(c.send(ApiKey.ListOffsets, { replicaId: -1, isolationLevel: 0, timeoutMs: 0, topics: [{ name: 'conn-t', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }] }] }));
       }
       assert.equal(c.inFlight, n, 'all requests are in flight before any answer is read');
@@ -229,18 +240,17 @@ async function fakeBroker(onRequest: (req: FakeRequest) => void): Promise<{ serv
   const server = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    let buf = Buffer.alloc(0);
-    socket.on('data', (chunk: Buffer) => {
-      buf = Buffer.concat([buf, chunk]);
-      while (buf.length >= 4 && buf.length >= 4 + buf.readInt32BE(0)) {
-        const frame = buf.subarray(4, 4 + buf.readInt32BE(0));
-        buf = buf.subarray(4 + frame.length);
+    const frames = new FrameDecoder({
+      maxFrameBytes: 1 << 20,
+      onFrame: (frame) => {
         const apiKey = frame.readInt16BE(0);
         const apiVersion = frame.readInt16BE(2);
         const h = decodeRequestHeader(new Reader(frame), requestHeaderVersion(apiKey, apiVersion));
         onRequest({ apiKey, apiVersion, correlationId: h.correlationId, socket });
-      }
+      },
+      onBadSize: (size) => socket.destroy(new Error(`request frame of ${size} bytes`)),
     });
+    socket.on('data', (chunk: Buffer) => frames.push(chunk));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {

@@ -10,6 +10,7 @@ import type { Connection } from '../../src/client/index.js';
 import { decodeRecordSetSync } from '../../src/protocol/records/index.js';
 import { decodeOffsetsKey, decodeGroupMetadataValue, partitionForGroup, OFFSETS_TOPIC } from '../../src/broker/coordinator/index.js';
 import { connect, createTopic, startBroker, type TestBroker } from './helpers/broker-client.js';
+import { ZERO_UUID } from '../../src/protocol/primitives/index.js';
 
 function subscription(...topics: string[]): Buffer {
   const parts: Buffer[] = [Buffer.from([0, 0]), Buffer.alloc(4)];
@@ -82,7 +83,7 @@ describe('group APIs against the embedded broker', () => {
     assert.equal(t.partitions, 5);
     assert.equal(t.configs['cleanup.policy'], 'compact');
     assert.equal(t.configs['segment.bytes'], '104857600');
-    const md = await c.send(ApiKey.Metadata, { topics: [{ topicId: '00000000-0000-0000-0000-000000000000', name: OFFSETS_TOPIC }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+    const md = await c.send(ApiKey.Metadata, { topics: [{ topicId: ZERO_UUID, name: OFFSETS_TOPIC }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
     assert.equal(md.topics[0]!.isInternal, true);
     for (const v of [4, 5, 6]) {
       const r = await c.send(ApiKey.FindCoordinator, { key: '', keyType: 0, coordinatorKeys: ['a', 'b', ''] }, { version: v });

@@ -24,8 +24,15 @@ function imports(file: string): string[] {
   return out;
 }
 
-/** The layer a source path belongs to: the first one or two path segments under src/. */
+/**
+ * The layer a source path belongs to. Inside broker/, from the top: broker.ts wires everything
+ * together; network/ (sockets, framing, the router) calls into handlers/; handlers/ use the broker's
+ * core (context, config, metadata, coordinator, ...), which knows neither of them. In cli/, only
+ * server-start.ts starts a broker.
+ */
 function layerOf(rel: string): string {
+  if (rel === 'broker/broker.ts') return 'broker/broker.ts';
+  if (rel === 'cli/server-start.ts') return 'cli/server-start.ts';
   const parts = rel.split('/');
   if (parts[0] === 'broker' && (parts[1] === 'network' || parts[1] === 'handlers')) return `broker/${parts[1]}`;
   return parts.length > 1 ? parts[0]! : '.';
@@ -38,14 +45,20 @@ interface Rule {
 }
 
 const SOCKETS = /^node:(net|tls|dgram|http|https|http2)$/;
+/** protocol/ and util/ turn values into values: no sockets, no files. */
+const NO_IO = /^node:(net|tls|fs|fs\/promises|dgram|http|https|http2)$/;
+const BROKER = ['broker/broker.ts', 'broker/network', 'broker/handlers', 'broker'];
 const rules: Rule[] = [
-  { layer: 'protocol', mayImport: ['protocol'], forbiddenModules: /^node:(net|tls|fs|fs\/promises|dgram|http|https)$/ },
-  { layer: 'storage', mayImport: ['storage', 'protocol'], forbiddenModules: SOCKETS },
-  { layer: 'broker/handlers', mayImport: ['broker', 'broker/handlers', 'broker/network', 'storage', 'protocol'], forbiddenModules: SOCKETS },
-  { layer: 'broker', mayImport: ['broker', 'broker/handlers', 'broker/network', 'storage', 'protocol'], forbiddenModules: SOCKETS },
-  { layer: 'broker/network', mayImport: ['broker', 'broker/handlers', 'broker/network', 'protocol'], forbiddenModules: /^$/ },
+  { layer: 'util', mayImport: ['util'], forbiddenModules: NO_IO },
+  { layer: 'protocol', mayImport: ['protocol'], forbiddenModules: NO_IO },
+  { layer: 'storage', mayImport: ['storage', 'protocol', 'util'], forbiddenModules: SOCKETS },
+  { layer: 'broker', mayImport: ['broker', 'storage', 'protocol', 'util'], forbiddenModules: SOCKETS },
+  { layer: 'broker/handlers', mayImport: ['broker/handlers', 'broker', 'storage', 'protocol', 'util'], forbiddenModules: SOCKETS },
+  { layer: 'broker/network', mayImport: ['broker/network', 'broker/handlers', 'broker', 'protocol', 'util'], forbiddenModules: /^$/ },
+  { layer: 'broker/broker.ts', mayImport: [...BROKER, 'storage', 'protocol', 'util'], forbiddenModules: SOCKETS },
   { layer: 'client', mayImport: ['client', 'protocol'], forbiddenModules: /^$/ },
-  { layer: 'cli', mayImport: ['cli', 'client', 'broker', 'protocol'], forbiddenModules: /^$/ },
+  { layer: 'cli', mayImport: ['cli', 'client', 'protocol', 'util'], forbiddenModules: /^$/ },
+  { layer: 'cli/server-start.ts', mayImport: ['cli', 'client', 'protocol', 'util', ...BROKER], forbiddenModules: /^$/ },
 ];
 
 test('layers import only what DESIGN.md allows', () => {
@@ -61,7 +74,6 @@ test('layers import only what DESIGN.md allows', () => {
         if (target.startsWith('..')) continue;
         const tl = layerOf(target);
         if (tl === '.' || rule.mayImport.includes(tl)) continue;
-        // handlers and network may use the broker's own modules; nothing below may reach up.
         problems.push(`${rel} (${layer}) imports ${target} (${tl})`);
       } else if (rule.forbiddenModules.test(spec)) {
         problems.push(`${rel} (${layer}) imports ${spec}`);
@@ -76,4 +88,25 @@ test('only broker/network touches sockets inside the broker', () => {
     .filter((f) => !relative(src, f).startsWith('broker/network/'))
     .filter((f) => imports(f).some((s) => SOCKETS.test(s)));
   assert.deepEqual(offenders.map((f) => relative(src, f)), []);
+});
+
+test('every file under src/ but index.ts is in a layer with a rule', () => {
+  const unruled = files(src)
+    .map((f) => relative(src, f))
+    .filter((rel) => rel !== 'index.ts' && !rules.some((r) => r.layer === layerOf(rel)));
+  assert.deepEqual(unruled, []);
+});
+
+test('the rules are a hierarchy: no two layers may import each other, directly or around a loop', () => {
+  const edges = new Map(rules.map((r) => [r.layer, r.mayImport.filter((l) => l !== r.layer)]));
+  const cycles: string[] = [];
+  const visit = (layer: string, path: string[]): void => {
+    if (path.includes(layer)) {
+      cycles.push([...path.slice(path.indexOf(layer)), layer].join(' -> '));
+      return;
+    }
+    for (const next of edges.get(layer) ?? []) visit(next, [...path, layer]);
+  };
+  for (const r of rules) visit(r.layer, []);
+  assert.deepEqual(cycles, []);
 });

@@ -5,14 +5,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { Reader as PReader, metadataV12, findCoordinatorV6, apiVersionsV4, produceV11 } from '@platformatic/kafka';
-import { Reader, Writer, apiCodecs, ApiKey } from '../../src/protocol/index.js';
+import { Reader, Writer, ZERO_UUID, apiCodecs, ApiKey } from '../../src/protocol/index.js';
 
 const require = createRequire(import.meta.url);
 type KjsRequest = (args: Record<string, unknown>) => { encode: () => Promise<{ buffer: Buffer }> };
 type KjsResponse = { decode: (b: Buffer) => Promise<unknown> };
 const kjs = (p: string): unknown => require(`kafkajs/src/protocol/requests/${p}`);
 
-const ZERO = '00000000-0000-0000-0000-000000000000';
 const enc = <T>(f: (w: Writer, m: T, v: number) => void, m: T, v: number): Buffer => {
   const w = new Writer();
   f(w, m, v);
@@ -24,8 +23,8 @@ test('platformatic: MetadataRequest v12 and FindCoordinatorRequest v6 bytes matc
     apiCodecs[ApiKey.Metadata].encodeRequest,
     {
       topics: [
-        { topicId: ZERO, name: 'a' },
-        { topicId: ZERO, name: 'topic-b' },
+        { topicId: ZERO_UUID, name: 'a' },
+        { topicId: ZERO_UUID, name: 'topic-b' },
       ],
       allowAutoTopicCreation: true,
       includeClusterAuthorizedOperations: false,
@@ -142,7 +141,7 @@ test('KafkaJS: classic requests match and our responses decode', async () => {
   const ours = enc(
     apiCodecs[ApiKey.Metadata].encodeRequest,
     {
-      topics: [{ topicId: ZERO, name: 'x' }],
+      topics: [{ topicId: ZERO_UUID, name: 'x' }],
       allowAutoTopicCreation: false,
       includeClusterAuthorizedOperations: false,
       includeTopicAuthorizedOperations: false,

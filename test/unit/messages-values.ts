@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { ZERO_UUID } from '../../src/protocol/primitives/index.js';
 
 export type VRange = [number, number] | null; // hi -1 means open-ended
 
@@ -97,7 +98,6 @@ export class Rng {
   }
 }
 
-const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 export function defaultValue(msg: SchemaMessage, f: SchemaField): unknown {
   if (f.default === 'null') return null;

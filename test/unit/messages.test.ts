@@ -22,6 +22,7 @@ import {
   type ProduceRequest,
 } from '../../src/protocol/index.js';
 import { Rng, loadSchema, randomStruct, repoRoot, versionsOf, type SchemaMessage } from './messages-values.js';
+import { ZERO_UUID } from '../../src/protocol/primitives/index.js';
 
 const SEED = Number(process.env['MESSAGES_SEED'] ?? 20240611);
 const SAMPLES = 12;
@@ -198,7 +199,7 @@ test('fixture: MetadataRequest v0, v1 (null = all topics), v4 and v12', () => {
   // v12: compact nullable array of (uuid, compact nullable string, tags), bool, bool, tags.
   const v12 = hex(`02 ${'00'.repeat(16)} 04 ${str('foo')} 00 01 00 00`);
   const m12 = apiCodecs[3].decodeRequest(new Reader(v12), 12);
-  assert.deepStrictEqual(m12.topics, [{ topicId: '00000000-0000-0000-0000-000000000000', name: 'foo' }]);
+  assert.deepStrictEqual(m12.topics, [{ topicId: ZERO_UUID, name: 'foo' }]);
   const w12 = new Writer();
   apiCodecs[3].encodeRequest(w12, m12, 12);
   assert.deepStrictEqual(w12.toBuffer(), v12);
@@ -245,7 +246,7 @@ test('fixture: FetchResponse v12 tagged struct (currentLeader) and ignorable fie
     throttleTimeMs: 0,
     errorCode: 0,
     sessionId: 0,
-    responses: [{ topic: 't', topicId: '00000000-0000-0000-0000-000000000000', partitions: [part] }],
+    responses: [{ topic: 't', topicId: ZERO_UUID, partitions: [part] }],
     nodeEndpoints: [],
   };
   const w = new Writer();

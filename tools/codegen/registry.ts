@@ -1,12 +1,12 @@
 // Emits the registry (messages/index.ts), the shared support module, the test schema and errors.ts.
 import type { ApiDef, FieldDef, MessageDef, Range, SpecSet, TypeRef } from './spec.js';
-import { HEADER, ZERO_UUID, apiFileName } from './emit.js';
+import { HEADER, apiFileName } from './emit.js';
 
 export function emitSupport(): string {
   return `${HEADER}import { KafkaProtocolError } from '../kafka-error.js';
 import { ErrorCode } from '../errors.js';
 
-export const ZERO_UUID = '${ZERO_UUID}';
+export { ZERO_UUID } from '../primitives/index.js';
 
 /** A field that is null where the version being encoded does not allow null. */
 export function nonNullable(field: string): never {
@@ -50,6 +50,11 @@ export function emitIndex(specs: SpecSet): string {
     L.push(`  ${api.apiKey}: { request: ${api.request.specName}; response: ${api.response.specName} };`);
   L.push('}');
   L.push('');
+  L.push('/** An API key we have codecs for, and the request and response types of one API. */');
+  L.push('export type ApiKeyNumber = keyof ApiMessages;');
+  L.push("export type RequestOf<K extends ApiKeyNumber> = ApiMessages[K]['request'];");
+  L.push("export type ResponseOf<K extends ApiKeyNumber> = ApiMessages[K]['response'];");
+  L.push('');
   L.push(`/**
  * One API's codecs. Decoders and encoders take a version in [minVersion, maxVersion]; the caller
  * checks the range. flexibleMinVersion is Infinity for an API without flexible versions.
@@ -68,9 +73,9 @@ export interface ApiCodec<Req = unknown, Res = unknown> {
   encodeResponse(w: Writer, m: Res, version: number): void;
 }
 
-export type ApiCodecFor<K extends keyof ApiMessages> = ApiCodec<ApiMessages[K]['request'], ApiMessages[K]['response']>;
+export type ApiCodecFor<K extends ApiKeyNumber> = ApiCodec<RequestOf<K>, ResponseOf<K>>;
 `);
-  L.push('export const apiCodecs: { readonly [K in keyof ApiMessages]: ApiCodecFor<K> } = {');
+  L.push('export const apiCodecs: { readonly [K in ApiKeyNumber]: ApiCodecFor<K> } = {');
   for (const api of specs.apis) {
     const q = api.request.specName;
     const s = api.response.specName;

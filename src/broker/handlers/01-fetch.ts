@@ -10,13 +10,13 @@
  * reads below the last stable offset.
  */
 import { ErrorCode } from '../../protocol/errors.js';
+import { ZERO_UUID } from '../../protocol/primitives/index.js';
 import type { FetchRequest, FetchResponse, FetchResponseFetchableTopicResponse, FetchResponsePartitionData } from '../../protocol/messages/01-fetch.js';
 import { StorageError } from '../../storage/errors.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import { releaseReadBuffer } from '../../storage/read-buffers.js';
 import type { BrokerContext } from '../context.js';
 import { FetchSession, type SessionPartition } from '../fetch-sessions.js';
-import { ZERO_UUID } from './common.js';
 import { defineHandler } from './handler.js';
 
 const READ_COMMITTED = 1;

@@ -7,10 +7,11 @@
  * v10+ carries topic ids; v12 may name topics by id only.
  */
 import { ErrorCode } from '../../protocol/errors.js';
+import { ZERO_UUID } from '../../protocol/primitives/index.js';
 import type { MetadataResponseTopic } from '../../protocol/messages/03-metadata.js';
 import type { TopicRecord } from '../metadata/store.js';
 import { topicNameProblem } from '../metadata/topic-names.js';
-import { advertisedFor, ZERO_UUID } from './common.js';
+import { advertisedFor } from './common.js';
 import { defineHandler } from './handler.js';
 
 const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;

@@ -6,9 +6,9 @@
  * v5+ returns the topic's id, partition count, replication factor and effective configs.
  */
 import { ErrorCode } from '../../protocol/errors.js';
+import { ZERO_UUID } from '../../protocol/primitives/index.js';
 import type { CreateTopicsResponseCreatableTopicResult } from '../../protocol/messages/19-create-topics.js';
 import { TOPIC_CONFIG_BY_NAME } from '../config/defs.js';
-import { ZERO_UUID } from './common.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({

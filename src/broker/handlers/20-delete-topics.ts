@@ -4,8 +4,8 @@
  * background, as Kafka does, and every group's committed offsets of the topic are removed.
  */
 import { ErrorCode } from '../../protocol/errors.js';
+import { ZERO_UUID } from '../../protocol/primitives/index.js';
 import type { DeleteTopicsResponseDeletableTopicResult } from '../../protocol/messages/20-delete-topics.js';
-import { ZERO_UUID } from './common.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({

@@ -1,7 +1,5 @@
-import type { ListenerSpec } from '../network/listener.js';
+import type { ListenerSpec } from '../config/listeners.js';
 import type { RequestContext } from './handler.js';
-
-export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 /** The advertised address of the listener this request came in on. */
 export function advertisedFor(ctx: RequestContext): ListenerSpec {

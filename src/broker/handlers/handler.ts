@@ -1,6 +1,5 @@
-import type { ApiMessages } from '../../protocol/messages/index.js';
-import type { ConnectionInfo } from '../network/connection.js';
-import type { BrokerContext } from '../context.js';
+import type { ApiKeyNumber, RequestOf, ResponseOf } from '../../protocol/messages/index.js';
+import type { BrokerContext, ConnectionInfo } from '../context.js';
 
 /** What a handler knows about the request besides its body. */
 export interface RequestContext {
@@ -19,10 +18,6 @@ export interface RequestContext {
    */
   afterResponse(fn: () => void): void;
 }
-
-export type ApiKeyNumber = keyof ApiMessages;
-export type RequestOf<K extends ApiKeyNumber> = ApiMessages[K]['request'];
-export type ResponseOf<K extends ApiKeyNumber> = ApiMessages[K]['response'];
 
 /**
  * One API's handler: decoded request in, response out (or null for no response, as with acks=0).

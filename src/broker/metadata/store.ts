@@ -1,6 +1,7 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { randomKafkaUuid } from '../../storage/meta-properties.js';
 
 export interface TopicRecord {
   name: string;
@@ -33,9 +34,9 @@ export interface MetadataStore {
   save(state: ClusterState): Promise<void>;
 }
 
-/** Kafka's cluster id format: 16 random bytes, URL-safe base64 without padding (22 chars). */
+/** Kafka's cluster id format: 16 random bytes, URL-safe base64 without padding (22 chars), never starting with '-'. */
 export function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+  return randomKafkaUuid();
 }
 
 export function newTopicId(): string {

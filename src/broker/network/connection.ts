@@ -1,18 +1,11 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { FrameDecoder } from '../../protocol/framing.js';
+import type { ConnectionInfo } from '../context.js';
 
 const PRODUCE_API_KEY = 0;
 /** Produce requests of one connection handled at once (a Java producer keeps 5 in flight). */
 const MAX_PIPELINED = 16;
-
-/** What the request router needs from a connection: no socket, just identity. */
-export interface ConnectionInfo {
-  readonly id: number;
-  readonly remoteAddress: string;
-  readonly remotePort: number;
-  readonly listenerName: string;
-  readonly localPort: number;
-}
 
 /** The router's answer to one frame: bytes to send (in order), nothing (acks=0), or close. */
 /** respond: the response frame's chunks, and what to run once the socket has taken them (see RequestContext.afterResponse). */
@@ -28,16 +21,15 @@ export interface ConnectionLimits {
 }
 
 /**
- * One client connection. Frames are split from the byte stream here and processed strictly one
- * at a time, in arrival order, as Kafka does: responses go out in request order, and a producer's
- * pipelined batches reach the partition in the order they were sent.
+ * One client connection. Frames are split from the byte stream (protocol/framing.ts) and
+ * processed strictly one at a time, in arrival order, as Kafka does: responses go out in request
+ * order, and a producer's pipelined batches reach the partition in the order they were sent.
  */
 export class Connection implements ConnectionInfo {
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly localPort: number;
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  private readonly frames: FrameDecoder;
   private readonly queue: Buffer[] = [];
   /** Answers of started requests, in request order. */
   private readonly inflight: Array<Promise<FrameResult>> = [];
@@ -59,11 +51,17 @@ export class Connection implements ConnectionInfo {
     this.remoteAddress = socket.remoteAddress ?? '?';
     this.remotePort = socket.remotePort ?? 0;
     this.localPort = socket.localPort ?? 0;
+    this.frames = new FrameDecoder({
+      maxFrameBytes: limits.maxRequestBytes,
+      onFrame: (frame) => this.queue.push(frame),
+      onBadSize: (size) => this.close(`request size ${size} is outside 0..${limits.maxRequestBytes} (socket.request.max.bytes)`),
+    });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.log.debug({ err, conn: this.id }, 'connection error'));
     socket.on('close', () => {
       this.closed = true;
+      this.frames.stop();
       this.queue.length = 0;
       this.onClose(this);
     });
@@ -71,46 +69,13 @@ export class Connection implements ConnectionInfo {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
-    this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
-    while (this.pendingBytes >= 4) {
-      const head = this.peek(4);
-      const size = head.readInt32BE(0);
-      if (size < 0 || size > this.limits.maxRequestBytes) {
-        this.close(`request size ${size} is outside 0..${this.limits.maxRequestBytes} (socket.request.max.bytes)`);
-        return;
-      }
-      if (this.pendingBytes < 4 + size) break;
-      this.take(4);
-      this.queue.push(this.take(size));
-    }
+    this.frames.push(chunk);
+    if (this.closed) return;
     if (this.queue.length > this.limits.maxQueuedRequests && !this.paused) {
       this.paused = true;
       this.socket.pause();
     }
     this.drain();
-  }
-
-  private peek(n: number): Buffer {
-    if (this.pending[0]!.length >= n) return this.pending[0]!;
-    this.pending = [Buffer.concat(this.pending)];
-    return this.pending[0]!;
-  }
-
-  private take(n: number): Buffer {
-    const first = this.pending[0]!;
-    let out: Buffer;
-    if (first.length >= n) {
-      out = first.subarray(0, n);
-      if (first.length === n) this.pending.shift();
-      else this.pending[0] = first.subarray(n);
-    } else {
-      const all = Buffer.concat(this.pending, this.pendingBytes);
-      out = all.subarray(0, n);
-      this.pending = all.length > n ? [all.subarray(n)] : [];
-    }
-    this.pendingBytes -= n;
-    return out;
   }
 
   /**
@@ -206,6 +171,7 @@ export class Connection implements ConnectionInfo {
   close(reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.frames.stop();
     this.inflight.length = 0;
     this.log.warn({ conn: this.id, remote: `${this.remoteAddress}:${this.remotePort}`, reason }, 'closing connection');
     this.queue.length = 0;
@@ -215,6 +181,7 @@ export class Connection implements ConnectionInfo {
 
   destroy(): void {
     this.closed = true;
+    this.frames.stop();
     this.socket.destroy();
   }
 }

@@ -3,8 +3,9 @@ import { apis, decodeRequestHeader, encodeResponseHeader, requestHeaderVersion, 
 import { encodeApiVersionsResponse } from '../../protocol/messages/18-api-versions.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { Handler, RequestContext } from '../handlers/handler.js';
-import type { BrokerContext } from '../context.js';
-import type { ConnectionInfo, FrameResult } from './connection.js';
+import { apiVersionsResponse } from '../handlers/18-api-versions.js';
+import type { BrokerContext, ConnectionInfo } from '../context.js';
+import type { FrameResult } from './connection.js';
 import type { Logger } from '../logger.js';
 
 /**
@@ -100,19 +101,7 @@ export class Router {
   private apiVersionsFallback(correlationId: number): FrameResult {
     const w = new Writer(256);
     encodeResponseHeader(w, { correlationId }, 0);
-    encodeApiVersionsResponse(
-      w,
-      {
-        errorCode: ErrorCode.UNSUPPORTED_VERSION,
-        apiKeys: this.supportedVersions(),
-        throttleTimeMs: 0,
-        supportedFeatures: [],
-        finalizedFeaturesEpoch: -1n,
-        finalizedFeatures: [],
-        zkMigrationReady: false,
-      },
-      0,
-    );
+    encodeApiVersionsResponse(w, apiVersionsResponse(ErrorCode.UNSUPPORTED_VERSION, this.supportedVersions()), 0);
     this.log.debug({ correlationId }, 'ApiVersions request of an unsupported version: answered in v0');
     return { kind: 'respond', chunks: w.toChunks() };
   }

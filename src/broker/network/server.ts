@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import type { Logger } from 'pino';
 import { Connection, type ConnectionLimits, type FrameHandler } from './connection.js';
-import type { ListenerSpec } from './listener.js';
+import type { ListenerSpec } from '../config/listeners.js';
 
 /** The socket side of the broker: listens, frames, and hands frames to the router. */
 export class NetworkServer {

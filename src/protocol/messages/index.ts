@@ -299,6 +299,11 @@ export interface ApiMessages {
   87: { request: ReadShareGroupStateSummaryRequest; response: ReadShareGroupStateSummaryResponse };
 }
 
+/** An API key we have codecs for, and the request and response types of one API. */
+export type ApiKeyNumber = keyof ApiMessages;
+export type RequestOf<K extends ApiKeyNumber> = ApiMessages[K]['request'];
+export type ResponseOf<K extends ApiKeyNumber> = ApiMessages[K]['response'];
+
 /**
  * One API's codecs. Decoders and encoders take a version in [minVersion, maxVersion]; the caller
  * checks the range. flexibleMinVersion is Infinity for an API without flexible versions.
@@ -317,9 +322,9 @@ export interface ApiCodec<Req = unknown, Res = unknown> {
   encodeResponse(w: Writer, m: Res, version: number): void;
 }
 
-export type ApiCodecFor<K extends keyof ApiMessages> = ApiCodec<ApiMessages[K]['request'], ApiMessages[K]['response']>;
+export type ApiCodecFor<K extends ApiKeyNumber> = ApiCodec<RequestOf<K>, ResponseOf<K>>;
 
-export const apiCodecs: { readonly [K in keyof ApiMessages]: ApiCodecFor<K> } = {
+export const apiCodecs: { readonly [K in ApiKeyNumber]: ApiCodecFor<K> } = {
   0: {
     apiKey: 0,
     name: 'Produce',

@@ -2,7 +2,7 @@
 import { KafkaProtocolError } from '../kafka-error.js';
 import { ErrorCode } from '../errors.js';
 
-export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+export { ZERO_UUID } from '../primitives/index.js';
 
 /** A field that is null where the version being encoded does not allow null. */
 export function nonNullable(field: string): never {

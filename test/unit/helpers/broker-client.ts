@@ -7,11 +7,12 @@ import { join } from 'node:path';
 import { Broker, type BrokerOptions } from '../../../src/index.js';
 import { Connection, type ConnectionOptions } from '../../../src/client/index.js';
 import { ApiKey, type FetchRequest, type ListOffsetsRequest, type ProduceRequest } from '../../../src/protocol/messages/index.js';
+import { ZERO_UUID } from '../../../src/protocol/primitives/index.js';
 import { encodeRecordBatchSync, type EncodeBatchOptions, type ProducerRecord } from '../../../src/protocol/records/index.js';
 import { createLogger, type Logger } from '../../../src/broker/logger.js';
 import { pino } from 'pino';
 
-export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+export { ZERO_UUID };
 
 export interface TestBroker {
   broker: Broker;

@@ -1,6 +1,8 @@
 /**
- * Java .properties syntax as Kafka reads server.properties: `key=value`, `key: value` or
- * `key value`; `#` and `!` comments; backslash line continuations; \t \n \r \f \uXXXX escapes.
+ * Java .properties syntax as Kafka reads server.properties, meta.properties and the tools'
+ * --command-config files: `key=value`, `key: value` or `key value`; `#` and `!` comments;
+ * backslash line continuations; \t \n \r \f \uXXXX escapes. The one parser for all of them: the
+ * broker, storage (meta.properties) and the tools import it from here.
  */
 export function parseProperties(text: string): Map<string, string> {
   const out = new Map<string, string>();
