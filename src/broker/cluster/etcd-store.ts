@@ -1,0 +1,185 @@
+/**
+ * The cluster's coordination store on etcd (leases, transactions with compares, watches): no
+ * consensus of our own. One EtcdClusterStore per broker:
+ *
+ *  - `open` reads every key under the chroot into a ClusterView, then watches the prefix from the
+ *    next revision, so the view follows every change in etcd's order (`onChange` is told of each).
+ *  - `registerBroker` puts brokers/ids/<id> on this broker's session lease (TTL
+ *    `sessionTimeoutMs`, kept alive by the client). The key exists only while the broker is alive
+ *    and connected; its create revision is the broker epoch. A second live broker with the same
+ *    id is refused (NODE_EXISTS, as Kafka's ZooKeeper registration was).
+ *  - `campaign` makes this broker the controller when there is none: one transaction creates
+ *    `controller` on the session lease and bumps `controller_epoch`. A controller whose lease is
+ *    lost (a long pause, a partition from etcd) loses the key, and another broker is elected
+ *    with a higher epoch.
+ *  - `controllerWrite` is how a controller changes cluster state: one transaction that applies
+ *    only while `controller_epoch` still holds its epoch (and any extra compares, e.g. a
+ *    partition state's mod revision). A zombie controller can write nothing (Kafka's controller
+ *    epoch fencing).
+ */
+import type { Etcd3, Lease, Namespace, Watcher } from 'etcd3';
+import { ClusterView, keys, encodeBroker, type BrokerRegistration } from './view.js';
+import type { ConnectString } from './connect-string.js';
+
+export interface ClusterStoreOptions {
+  /** The session: how long the broker's keys outlive it (Kafka's zookeeper.session.timeout.ms). */
+  sessionTimeoutMs: number;
+  /** Called after every change the watch delivered (the view already holds it). */
+  onChange?: (key: string) => void;
+  /** The session lease was lost: registration and controllership are gone. */
+  onSessionLost?: (err: Error) => void;
+}
+
+/** One compare of a controller write: the key's mod revision must be this (0: the key must not exist). */
+export interface RevisionCheck {
+  key: string;
+  modRevision: bigint;
+}
+
+export type WriteOp = { put: string; value: string } | { delete: string };
+
+export class EtcdClusterStore {
+  readonly view = new ClusterView();
+  /** key -> mod revision, for compares. */
+  private readonly revisions = new Map<string, bigint>();
+  private watcher: Watcher | null = null;
+  private lease: Lease | null = null;
+  private closed = false;
+  /** The epoch this broker holds the controller with, null when it does not. */
+  controllerEpoch: number | null = null;
+
+  private constructor(
+    private readonly client: Etcd3,
+    private readonly ns: Namespace,
+    private readonly opts: ClusterStoreOptions,
+  ) {}
+
+  /** Connects, reads the whole cluster state and starts watching it. */
+  static async open(spec: ConnectString, opts: ClusterStoreOptions): Promise<EtcdClusterStore> {
+    // Loaded only in cluster mode: a single broker never pays for gRPC.
+    const { Etcd3 } = await import('etcd3');
+    const client = new Etcd3({ hosts: spec.endpoints, dialTimeout: 5000 });
+    const store = new EtcdClusterStore(client, client.namespace(spec.prefix), opts);
+    try {
+      await store.load();
+    } catch (err) {
+      client.close();
+      throw err;
+    }
+    return store;
+  }
+
+  private async load(): Promise<void> {
+    const res = await this.ns.getAll().exec();
+    for (const kv of res.kvs) this.applyKv(kv.key.toString(), kv.value.toString(), BigInt(String(kv.create_revision)), BigInt(String(kv.mod_revision)));
+    const next = (BigInt(String(res.header.revision)) + 1n).toString();
+    const watcher = await this.ns.watch().prefix('').startRevision(next).create();
+    watcher.on('put', (kv) => {
+      const key = kv.key.toString();
+      this.applyKv(key, kv.value.toString(), BigInt(String(kv.create_revision)), BigInt(String(kv.mod_revision)));
+      this.opts.onChange?.(key);
+    });
+    watcher.on('delete', (kv) => {
+      const key = kv.key.toString();
+      this.applyKv(key, null, 0n, 0n);
+      this.opts.onChange?.(key);
+    });
+    this.watcher = watcher;
+  }
+
+  private applyKv(key: string, value: string | null, createRevision: bigint, modRevision: bigint): void {
+    if (value === null) this.revisions.delete(key);
+    else this.revisions.set(key, modRevision);
+    if (key === keys.controller && value === null) this.controllerEpoch = null;
+    this.view.apply(key, value, createRevision);
+  }
+
+  /** The mod revision of a key as last seen (0n: absent), for a write's compare. */
+  revision(key: string): bigint {
+    return this.revisions.get(key) ?? 0n;
+  }
+
+  /** The cluster id, created by the first broker of a new cluster. */
+  async clusterId(fresh: () => string): Promise<string> {
+    const id = fresh();
+    const res = await this.ns.if(keys.clusterId, 'Create', '==', 0).then(this.ns.put(keys.clusterId).value(id)).else(this.ns.get(keys.clusterId)).commit();
+    if (res.succeeded) return id;
+    const kv = res.responses[0]?.response_range?.kvs?.[0];
+    if (!kv) throw new Error('cluster/id vanished while read');
+    return kv.value.toString();
+  }
+
+  private async session(): Promise<Lease> {
+    if (this.lease && !this.lease.revoked()) return this.lease;
+    const lease = this.ns.lease(Math.max(1, Math.ceil(this.opts.sessionTimeoutMs / 1000)), { autoKeepAlive: true });
+    lease.on('lost', (err) => {
+      if (this.lease === lease) this.lease = null;
+      this.controllerEpoch = null;
+      if (!this.closed) this.opts.onSessionLost?.(err);
+    });
+    await lease.grant();
+    this.lease = lease;
+    return lease;
+  }
+
+  /** Registers this broker; its epoch is the key's create revision. Throws when the id is taken by a live broker. */
+  async registerBroker(b: Omit<BrokerRegistration, 'epoch'>): Promise<bigint> {
+    const lease = await this.session();
+    const key = keys.broker(b.id);
+    const res = await this.ns.if(key, 'Create', '==', 0).then(lease.put(key).value(encodeBroker(b))).commit();
+    if (!res.succeeded) throw new Error(`broker id ${b.id} is already registered by a live broker (NODE_EXISTS)`);
+    return BigInt(String(res.header.revision));
+  }
+
+  /** Becomes the controller if there is none; the new controller epoch, or null when another broker is. */
+  async campaign(brokerId: number): Promise<number | null> {
+    const lease = await this.session();
+    const epochKey = keys.controllerEpoch;
+    const current = await this.ns.get(epochKey).exec();
+    const kv = current.kvs[0];
+    const epoch = (kv ? Number(kv.value.toString()) || 0 : 0) + 1;
+    const seen = kv ? String(kv.mod_revision) : '0';
+    const res = await this.ns
+      .if(keys.controller, 'Create', '==', 0)
+      .and(epochKey, 'Mod', '==', seen)
+      .then(lease.put(keys.controller).value(JSON.stringify({ version: 2, brokerid: brokerId, timestamp: String(Date.now()), kraftControllerEpoch: -1 })), this.ns.put(epochKey).value(String(epoch)))
+      .commit();
+    if (!res.succeeded) return null;
+    this.controllerEpoch = epoch;
+    return epoch;
+  }
+
+  /** Gives up the controllership (controlled shutdown): the key goes, another broker is elected. */
+  async resign(): Promise<void> {
+    if (this.controllerEpoch === null) return;
+    const epoch = this.controllerEpoch;
+    this.controllerEpoch = null;
+    await this.ns.if(keys.controllerEpoch, 'Value', '==', String(epoch)).then(this.ns.delete().key(keys.controller)).commit();
+  }
+
+  /**
+   * A controller's write: applies `ops` atomically only while `controller_epoch` is `epoch` and
+   * every check's key has the mod revision given. False when fenced or when a check failed.
+   */
+  async controllerWrite(epoch: number, ops: readonly WriteOp[], checks: readonly RevisionCheck[] = []): Promise<boolean> {
+    let txn = this.ns.if(keys.controllerEpoch, 'Value', '==', String(epoch));
+    for (const c of checks) txn = txn.and(c.key, 'Mod', '==', c.modRevision.toString());
+    const res = await txn.then(...ops.map((op) => ('put' in op ? this.ns.put(op.put).value(op.value) : this.ns.delete().key(op.delete)))).commit();
+    return res.succeeded;
+  }
+
+  /** A write any broker may make when the key is absent (a new topic's assignment: the controller then elects its leaders). */
+  async createIfAbsent(key: string, value: string): Promise<boolean> {
+    const res = await this.ns.if(key, 'Create', '==', 0).then(this.ns.put(key).value(value)).commit();
+    return res.succeeded;
+  }
+
+  /** Stops watching, revokes the session (registration and controllership go at once) and disconnects. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.watcher?.cancel().catch(() => undefined);
+    if (this.lease && !this.lease.revoked()) await this.lease.revoke().catch(() => undefined);
+    this.client.close();
+  }
+}
