@@ -100,7 +100,10 @@ export class ClassicGroups {
     }
     const group = g;
     if (group.is('Dead')) return now(joinError(req.memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE));
-    if (!group.supportsProtocols(req.protocolType, req.protocols)) return now(joinError(req.memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
+    if (!group.supportsProtocols(req.protocolType, req.protocols)) {
+      this.shard.maybeDropClassicGroup(group); // a group this request just made goes again
+      return now(joinError(req.memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
+    }
     const knownInstance = req.groupInstanceId !== null && group.staticMembers.has(req.groupInstanceId);
     const isNewToGroup = !group.members.has(req.memberId) && !group.pendingMembers.has(req.memberId) && !knownInstance;
     if (isNewToGroup && group.members.size + group.pendingMembers.size >= this.cfg.maxGroupSize) {
