@@ -460,7 +460,7 @@ export class Log implements PartitionLog {
               break;
             }
             if (c.kind === 'error') {
-              throw new ProducerStateError(c.message, c.code, c.code === 45 ? 'OUT_OF_ORDER_SEQUENCE_NUMBER' : 'INVALID_PRODUCER_EPOCH');
+              throw new ProducerStateError(c.message, c.code);
             }
           }
           b.h.baseOffset = o;
