@@ -1,21 +1,7 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  ATTR_TIMESTAMP_TYPE,
-  BATCH_HEADER_SIZE,
-  OFF,
-  computeBatchCrc,
-  readBatchHeader,
-  type BatchHeader,
-} from '../protocol/records/batch-header.js';
 import { resolveLogConfig, type LogConfig } from './config.js';
-import {
-  CorruptRecordError,
-  LogClosedError,
-  OffsetOutOfRangeError,
-  ProducerStateError,
-  RecordListTooLargeError,
-} from './errors.js';
+import { LogClosedError, OffsetOutOfRangeError, ProducerStateError } from './errors.js';
 import {
   CLEANED_SUFFIX,
   DELETED_SUFFIX,
@@ -40,6 +26,7 @@ import {
 } from './partition-log.js';
 import { ProducerStateManager, type ProducerStateEntry } from './producer-state.js';
 import { recordTimestamps, type Decompress } from './record-scan.js';
+import { analyzeAppend, assignOffset, writeAssignedHeaders } from './log-validator.js';
 import { LogSegment, type AppendedBatch, type SegmentOptions } from './segment.js';
 
 export interface LogOpenOptions {
@@ -67,12 +54,6 @@ export interface LogRecoveryInfo {
   producerStateFrom: number;
 }
 
-/** Parsed header of a batch in an append, plus its position in the buffer. */
-interface PendingBatch {
-  at: number;
-  h: BatchHeader;
-}
-
 type AppendOutcome = { result: AppendResult; flushTo?: number };
 
 type Task =
@@ -89,12 +70,6 @@ interface Prepared {
 }
 
 const EMPTY = Buffer.alloc(0);
-
-/** Rewrites a batch's base offset in place (outside the CRC), without a BigInt. */
-function writeBaseOffset(buf: Buffer, at: number, offset: number): void {
-  buf.writeInt32BE(Math.floor(offset / 4294967296), at + OFF.baseOffset);
-  buf.writeUInt32BE(offset >>> 0, at + OFF.baseOffset + 4);
-}
 
 /** At most this many bytes are coalesced into one write. */
 const MAX_GROUP_BYTES = 8 * 1024 * 1024;
@@ -373,22 +348,6 @@ export class Log implements PartitionLog {
     }
   }
 
-  private parseBatches(records: Buffer): PendingBatch[] {
-    const out: PendingBatch[] = [];
-    let at = 0;
-    while (at < records.length) {
-      if (records.length - at < BATCH_HEADER_SIZE) throw new CorruptRecordError(`truncated batch header at byte ${at}`);
-      const h = readBatchHeader(records, at);
-      if (h.magic !== 2) throw new CorruptRecordError(`unsupported magic ${h.magic} at byte ${at}`);
-      if (h.size < BATCH_HEADER_SIZE || at + h.size > records.length) throw new CorruptRecordError(`bad batch length at byte ${at}`);
-      if (h.lastOffsetDelta < 0) throw new CorruptRecordError(`negative lastOffsetDelta at byte ${at}`);
-      out.push({ at, h });
-      at += h.size;
-    }
-    if (out.length === 0) throw new CorruptRecordError('no record batches to append');
-    return out;
-  }
-
   private async appendGroup(group: Array<Extract<Task, { kind: 'append' }>>): Promise<void> {
     let stage = this.psm.beginAppend();
     let pending: Prepared[] = [];
@@ -440,10 +399,7 @@ export class Log implements PartitionLog {
       try {
         if (this.closed) throw new LogClosedError(`log ${this.topic}-${this.partition}`);
         const { records, opts } = task;
-        const batches = this.parseBatches(records);
-        if (records.length > this.cfg.segmentBytes) {
-          throw new RecordListTooLargeError(`append of ${records.length} bytes exceeds segment.bytes ${this.cfg.segmentBytes}`);
-        }
+        const batches = analyzeAppend(records, this.cfg.segmentBytes);
         const pa = stage.fork();
         const checkProducers = (opts.origin ?? 'client') === 'client';
         const firstOffset = next;
@@ -463,13 +419,8 @@ export class Log implements PartitionLog {
               throw new ProducerStateError(c.message, c.code);
             }
           }
-          b.h.baseOffset = o;
-          if (stamp !== undefined) {
-            b.h.attributes |= ATTR_TIMESTAMP_TYPE;
-            b.h.maxTimestamp = stamp;
-          }
+          o = assignOffset(b, o, stamp);
           pa.apply(b.h);
-          o += b.h.lastOffsetDelta + 1;
           if (b.h.maxTimestamp > maxTimestamp) maxTimestamp = b.h.maxTimestamp;
           appended.push({ lastOffset: o - 1, maxTimestamp: b.h.maxTimestamp, size: b.h.size });
         }
@@ -500,14 +451,7 @@ export class Log implements PartitionLog {
           if (this.activeSegment.shouldRoll(rollParams)) await this.roll(firstOffset);
         }
         // All checks passed: rewrite the headers in place (base offset outside the CRC; LogAppendTime inside it).
-        for (const b of batches) {
-          writeBaseOffset(records, b.at, b.h.baseOffset);
-          if (stamp !== undefined) {
-            records.writeInt16BE(b.h.attributes, b.at + OFF.attributes);
-            records.writeBigInt64BE(stamp, b.at + OFF.maxTimestamp);
-            records.writeUInt32BE(computeBatchCrc(records, b.at, b.h.size), b.at + OFF.crc);
-          }
-        }
+        writeAssignedHeaders(records, batches, stamp);
         pa.mergeInto(stage);
         if (pendingFirstTs === undefined && pendingBytes === 0) pendingFirstTs = appended[0]!.maxTimestamp;
         pending.push({
