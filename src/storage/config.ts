@@ -23,8 +23,20 @@ export interface LogConfig {
   retentionBytes: number;
   /** cleanup.policy includes `delete` (the default): retention applies. `compact` alone: it does not. */
   cleanupDelete: boolean;
-  /** message.timestamp.type: CreateTime or LogAppendTime. The broker's validator applies it. */
+  /** cleanup.policy includes `compact`: the validator refuses records without a key. */
+  compact: boolean;
+  /** message.timestamp.type: CreateTime or LogAppendTime. The validator applies it. */
   messageTimestampType: 'CreateTime' | 'LogAppendTime';
+  /**
+   * message.timestamp.before.max.ms (never): how far a CreateTime record may be behind the
+   * broker's clock. The validator applies it.
+   */
+  messageTimestampBeforeMaxMs: number;
+  /**
+   * message.timestamp.after.max.ms (3600000, one hour, since Kafka 4.0): how far a CreateTime
+   * record may be ahead of the broker's clock. The validator applies it.
+   */
+  messageTimestampAfterMaxMs: number;
   /** max.message.bytes / message.max.bytes (1048588). The broker's validator applies it. */
   maxMessageBytes: number;
   /** file.delete.delay.ms (60000): how long a deleted segment's files linger as *.deleted. */
@@ -43,7 +55,10 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   retentionMs: 7 * 24 * 60 * 60 * 1000,
   retentionBytes: -1,
   cleanupDelete: true,
+  compact: false,
   messageTimestampType: 'CreateTime',
+  messageTimestampBeforeMaxMs: NEVER,
+  messageTimestampAfterMaxMs: 3600000,
   maxMessageBytes: 1048588,
   fileDeleteDelayMs: 60000,
 });
@@ -60,6 +75,8 @@ export const TOPIC_CONFIG_KEYS: Readonly<Record<string, keyof LogConfig>> = Obje
   'retention.bytes': 'retentionBytes',
   'cleanup.policy': 'cleanupDelete',
   'message.timestamp.type': 'messageTimestampType',
+  'message.timestamp.before.max.ms': 'messageTimestampBeforeMaxMs',
+  'message.timestamp.after.max.ms': 'messageTimestampAfterMaxMs',
   'max.message.bytes': 'maxMessageBytes',
   'file.delete.delay.ms': 'fileDeleteDelayMs',
 });
@@ -81,6 +98,7 @@ function setField(out: Partial<LogConfig>, key: string, field: keyof LogConfig, 
     const policies = String(v).split(',').map((x) => x.trim()).filter((x) => x !== '');
     for (const x of policies) if (x !== 'delete' && x !== 'compact') throw new Error(`invalid value for ${key}: ${String(v)}`);
     out.cleanupDelete = policies.includes('delete');
+    out.compact = policies.includes('compact');
   } else {
     (out as Record<string, number>)[field] = toNumber(key, v);
   }

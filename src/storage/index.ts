@@ -2,6 +2,20 @@ export * from './config.js';
 export * from './errors.js';
 export * from './partition-log.js';
 export { Log, type LogOpenOptions, type LogRecoveryInfo } from './log.js';
+export {
+  validateRecords,
+  noKeyMessage,
+  analyzeAppend,
+  assignOffset,
+  writeAssignedHeaders,
+  type ValidatorConfig,
+  type ValidationContext,
+  type RecordValidation,
+  type ValidatedRecords,
+  type RejectedRecords,
+  type RecordError,
+  type AppendBatch,
+} from './log-validator.js';
 export { LogSegment, wholeBatchesLength, type AppendedBatch, type BatchLocation } from './segment.js';
 export { OffsetIndex, TimeIndex, type OffsetPosition, type TimestampOffset } from './indexes.js';
 export {

@@ -1,46 +1,25 @@
-import { mkdir, readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import {
-  ATTR_TIMESTAMP_TYPE,
-  BATCH_HEADER_SIZE,
-  OFF,
-  computeBatchCrc,
-  readBatchHeader,
-  type BatchHeader,
-} from '../protocol/records/batch-header.js';
+import { mkdir } from 'node:fs/promises';
 import { resolveLogConfig, type LogConfig } from './config.js';
-import {
-  CorruptRecordError,
-  LogClosedError,
-  OffsetOutOfRangeError,
-  ProducerStateError,
-  RecordListTooLargeError,
-} from './errors.js';
-import {
-  CLEANED_SUFFIX,
-  DELETED_SUFFIX,
-  INDEX_SUFFIX,
-  LOG_SUFFIX,
-  SWAP_SUFFIX,
-  TIME_INDEX_SUFFIX,
-  fsyncDir,
-  parseOffsetFileName,
-} from './files.js';
-import {
-  EARLIEST_LOCAL_TIMESTAMP,
-  EARLIEST_TIMESTAMP,
-  LATEST_TIMESTAMP,
-  MAX_TIMESTAMP,
-  type AppendListener,
-  type AppendOptions,
-  type AppendResult,
-  type PartitionLog,
-  type ReadOptions,
-  type TimestampAndOffset,
+import { DelayedDeletes } from './delayed-deletes.js';
+import { LogClosedError, OffsetOutOfRangeError, ProducerStateError } from './errors.js';
+import { GroupFlusher } from './log-flush.js';
+import { readLog, offsetForTimestamp } from './log-read.js';
+import { loadSegments, rebuildProducerState, type LogRecoveryInfo } from './log-recovery.js';
+import { byRetentionBytes, byRetentionMs, deletableLeadingSegments, type RetentionRule } from './log-retention.js';
+import { analyzeAppend, assignOffset, writeAssignedHeaders } from './log-validator.js';
+import type {
+  AppendListener,
+  AppendOptions,
+  AppendResult,
+  PartitionLog,
+  ReadOptions,
+  TimestampAndOffset,
 } from './partition-log.js';
 import { ProducerStateManager, type ProducerStateEntry } from './producer-state.js';
-import { recordTimestamps, type Decompress } from './record-scan.js';
+import type { Decompress } from './record-scan.js';
 import { LogSegment, type AppendedBatch, type SegmentOptions } from './segment.js';
+
+export type { LogRecoveryInfo } from './log-recovery.js';
 
 export interface LogOpenOptions {
   topic: string;
@@ -58,21 +37,6 @@ export interface LogOpenOptions {
   decompress?: Decompress;
 }
 
-/** What open() found and did, for logs and tests. */
-export interface LogRecoveryInfo {
-  recoveredSegments: number;
-  truncatedBytes: number;
-  rebuiltIndexes: number;
-  deletedSegments: number;
-  producerStateFrom: number;
-}
-
-/** Parsed header of a batch in an append, plus its position in the buffer. */
-interface PendingBatch {
-  at: number;
-  h: BatchHeader;
-}
-
 type AppendOutcome = { result: AppendResult; flushTo?: number };
 
 type Task =
@@ -88,30 +52,8 @@ interface Prepared {
   nextOffset?: number;
 }
 
-const EMPTY = Buffer.alloc(0);
-
-/** Rewrites a batch's base offset in place (outside the CRC), without a BigInt. */
-function writeBaseOffset(buf: Buffer, at: number, offset: number): void {
-  buf.writeInt32BE(Math.floor(offset / 4294967296), at + OFF.baseOffset);
-  buf.writeUInt32BE(offset >>> 0, at + OFF.baseOffset + 4);
-}
-
 /** At most this many bytes are coalesced into one write. */
 const MAX_GROUP_BYTES = 8 * 1024 * 1024;
-
-function segmentIndexOf(segs: readonly LogSegment[], offset: number): number {
-  let lo = 0;
-  let hi = segs.length - 1;
-  let found = 0;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    if (segs[mid]!.baseOffset <= offset) {
-      found = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  return found;
-}
 
 /**
  * One partition's log in `<log.dir>/<topic>-<partition>/` (Kafka's UnifiedLog, local part).
@@ -136,9 +78,8 @@ export class Log implements PartitionLog {
   private closed = false;
   private readonly listeners = new Set<AppendListener>();
   private readonly background = new Set<Promise<unknown>>();
-  private inflightFlush: { upTo: number; done: Promise<void> } | undefined;
-  private nextFlush: { done: Promise<void> } | undefined;
-  private readonly pendingDeletes = new Set<{ timer: NodeJS.Timeout; run: () => Promise<void> }>();
+  private readonly flusher: GroupFlusher;
+  private readonly deletes = new DelayedDeletes((p) => this.track(p));
   recoveryInfo: LogRecoveryInfo = { recoveredSegments: 0, truncatedBytes: 0, rebuiltIndexes: 0, deletedSegments: 0, producerStateFrom: 0 };
 
   private constructor(
@@ -152,6 +93,16 @@ export class Log implements PartitionLog {
     this.decompress = opts.decompress;
     this.psm = new ProducerStateManager(dir);
     this.lastFlushTime = this.now();
+    this.flusher = new GroupFlusher({
+      dir,
+      segments: () => this.segs,
+      logEndOffset: () => this.leo,
+      recoveryPoint: () => this.rp,
+      flushed: (upTo) => {
+        if (upTo > this.rp) this.rp = upTo;
+        this.lastFlushTime = this.now();
+      },
+    });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -218,69 +169,11 @@ export class Log implements PartitionLog {
 
   private async load(opts: LogOpenOptions): Promise<void> {
     const info = this.recoveryInfo;
-    const names = await readdir(this.dir);
-    const bases: number[] = [];
-    for (const name of names) {
-      if (name.endsWith(DELETED_SUFFIX) || name.endsWith(CLEANED_SUFFIX) || name.endsWith(SWAP_SUFFIX) || name.endsWith('.tmp')) {
-        await rm(join(this.dir, name), { force: true });
-        continue;
-      }
-      const b = parseOffsetFileName(name, LOG_SUFFIX);
-      if (b !== undefined) bases.push(b);
-    }
-    const baseSet = new Set(bases);
-    for (const name of names) {
-      // An index without its .log is a leftover (Kafka deletes those too).
-      const b = parseOffsetFileName(name, INDEX_SUFFIX) ?? parseOffsetFileName(name, TIME_INDEX_SUFFIX);
-      if (b !== undefined && !baseSet.has(b)) await rm(join(this.dir, name), { force: true });
-    }
-    bases.sort((a, b) => a - b);
-
-    const segs: LogSegment[] = [];
-    const indexesOk: boolean[] = [];
-    for (const b of bases) {
-      const { segment, indexesOk: ok } = await LogSegment.open(this.dir, b, this.segOpts());
-      segs.push(segment);
-      indexesOk.push(ok);
-    }
-    if (segs.length === 0) {
-      const start = opts.logStartOffset ?? 0;
-      segs.push(await LogSegment.create(this.dir, start, this.segOpts()));
-      indexesOk.push(true);
-    }
-
     const clean = opts.hadCleanShutdown === true;
     const recoveryPoint = opts.recoveryPoint ?? 0;
-    const firstToRecover = clean ? segs.length : segmentIndexOf(segs, recoveryPoint);
-    const recovered: boolean[] = segs.map(() => false);
-    let cut = -1;
-    for (let i = 0; i < segs.length; i++) {
-      const seg = segs[i]!;
-      if (i >= firstToRecover || !indexesOk[i]) {
-        const truncated = await seg.recover();
-        recovered[i] = true;
-        if (i >= firstToRecover) info.recoveredSegments++;
-        if (!indexesOk[i]) info.rebuiltIndexes++;
-        info.truncatedBytes += truncated;
-        if (truncated > 0 && i >= firstToRecover) {
-          cut = i;
-          break;
-        }
-      }
-    }
-    if (cut >= 0) {
-      // Everything after a corrupt batch is unreliable: drop the later segments (Kafka does so).
-      for (const seg of segs.splice(cut + 1)) {
-        const finish = await seg.markDeleted();
-        await finish();
-        info.deletedSegments++;
-      }
-    }
-    const last = segs[segs.length - 1]!;
-    if (!recovered[segs.length - 1]) await last.loadTail();
-    for (let i = 0; i < segs.length - 1; i++) segs[i]!.nextOffset = segs[i + 1]!.baseOffset;
+    const segs = await loadSegments(this.dir, { recoveryPoint, logStartOffset: opts.logStartOffset ?? 0, clean }, this.segOpts(), info);
     this.segs = segs;
-    this.leo = last.nextOffset;
+    this.leo = segs[segs.length - 1]!.nextOffset;
 
     this.lso = Math.max(opts.logStartOffset ?? 0, segs[0]!.baseOffset);
     if (this.lso > this.leo) {
@@ -288,19 +181,7 @@ export class Log implements PartitionLog {
       await this.truncateFullyAndStartAt(this.lso);
     }
     this.rp = clean ? this.leo : Math.min(recoveryPoint, this.leo);
-
-    // Producer state: the newest snapshot at or below the log end, then replay headers after it.
-    const from = await this.psm.loadLatestSnapshot(this.leo, this.lso);
-    info.producerStateFrom = from;
-    if (from < this.leo) {
-      for (let i = segmentIndexOf(this.segs, from); i < this.segs.length; i++) {
-        await this.segs[i]!.scanHeaders(from, (h) => this.psm.replay(h));
-      }
-      this.psm.mapEndOffset = this.leo;
-      await this.psm.takeSnapshot(false);
-    }
-    this.psm.mapEndOffset = this.leo;
-    this.psm.truncateHead(this.lso);
+    await rebuildProducerState(this.psm, this.segs, this.lso, this.leo, info);
   }
 
   private async truncateFullyAndStartAt(offset: number): Promise<void> {
@@ -373,22 +254,6 @@ export class Log implements PartitionLog {
     }
   }
 
-  private parseBatches(records: Buffer): PendingBatch[] {
-    const out: PendingBatch[] = [];
-    let at = 0;
-    while (at < records.length) {
-      if (records.length - at < BATCH_HEADER_SIZE) throw new CorruptRecordError(`truncated batch header at byte ${at}`);
-      const h = readBatchHeader(records, at);
-      if (h.magic !== 2) throw new CorruptRecordError(`unsupported magic ${h.magic} at byte ${at}`);
-      if (h.size < BATCH_HEADER_SIZE || at + h.size > records.length) throw new CorruptRecordError(`bad batch length at byte ${at}`);
-      if (h.lastOffsetDelta < 0) throw new CorruptRecordError(`negative lastOffsetDelta at byte ${at}`);
-      out.push({ at, h });
-      at += h.size;
-    }
-    if (out.length === 0) throw new CorruptRecordError('no record batches to append');
-    return out;
-  }
-
   private async appendGroup(group: Array<Extract<Task, { kind: 'append' }>>): Promise<void> {
     let stage = this.psm.beginAppend();
     let pending: Prepared[] = [];
@@ -440,10 +305,7 @@ export class Log implements PartitionLog {
       try {
         if (this.closed) throw new LogClosedError(`log ${this.topic}-${this.partition}`);
         const { records, opts } = task;
-        const batches = this.parseBatches(records);
-        if (records.length > this.cfg.segmentBytes) {
-          throw new RecordListTooLargeError(`append of ${records.length} bytes exceeds segment.bytes ${this.cfg.segmentBytes}`);
-        }
+        const batches = analyzeAppend(records, this.cfg.segmentBytes);
         const pa = stage.fork();
         const checkProducers = (opts.origin ?? 'client') === 'client';
         const firstOffset = next;
@@ -460,16 +322,11 @@ export class Log implements PartitionLog {
               break;
             }
             if (c.kind === 'error') {
-              throw new ProducerStateError(c.message, c.code, c.code === 45 ? 'OUT_OF_ORDER_SEQUENCE_NUMBER' : 'INVALID_PRODUCER_EPOCH');
+              throw new ProducerStateError(c.message, c.code);
             }
           }
-          b.h.baseOffset = o;
-          if (stamp !== undefined) {
-            b.h.attributes |= ATTR_TIMESTAMP_TYPE;
-            b.h.maxTimestamp = stamp;
-          }
+          o = assignOffset(b, o, stamp);
           pa.apply(b.h);
-          o += b.h.lastOffsetDelta + 1;
           if (b.h.maxTimestamp > maxTimestamp) maxTimestamp = b.h.maxTimestamp;
           appended.push({ lastOffset: o - 1, maxTimestamp: b.h.maxTimestamp, size: b.h.size });
         }
@@ -500,14 +357,7 @@ export class Log implements PartitionLog {
           if (this.activeSegment.shouldRoll(rollParams)) await this.roll(firstOffset);
         }
         // All checks passed: rewrite the headers in place (base offset outside the CRC; LogAppendTime inside it).
-        for (const b of batches) {
-          writeBaseOffset(records, b.at, b.h.baseOffset);
-          if (stamp !== undefined) {
-            records.writeInt16BE(b.h.attributes, b.at + OFF.attributes);
-            records.writeBigInt64BE(stamp, b.at + OFF.maxTimestamp);
-            records.writeUInt32BE(computeBatchCrc(records, b.at, b.h.size), b.at + OFF.crc);
-          }
-        }
+        writeAssignedHeaders(records, batches, stamp);
         pa.mergeInto(stage);
         if (pendingFirstTs === undefined && pendingBytes === 0) pendingFirstTs = appended[0]!.maxTimestamp;
         pending.push({
@@ -554,37 +404,9 @@ export class Log implements PartitionLog {
     return this.flushUpTo(this.leo);
   }
 
-  /**
-   * Group commit: one fsync pass covers every append that finished before it started; callers
-   * arriving during a pass share the next one.
-   */
+  /** Group commit (log-flush.ts). */
   private flushUpTo(offset: number): Promise<void> {
-    if (offset <= this.rp) return Promise.resolve();
-    if (this.inflightFlush && this.inflightFlush.upTo >= offset) return this.inflightFlush.done;
-    if (this.inflightFlush) {
-      if (!this.nextFlush) {
-        const after = this.inflightFlush.done.catch(() => undefined);
-        const done = after.then(() => {
-          this.nextFlush = undefined;
-          return this.flushUpTo(this.leo);
-        });
-        this.nextFlush = { done };
-      }
-      return this.nextFlush.done;
-    }
-    const upTo = this.leo;
-    const segs = this.segs;
-    const from = segmentIndexOf(segs, this.rp);
-    const done = (async () => {
-      for (let i = from; i < segs.length; i++) await segs[i]!.flush();
-      await fsyncDir(this.dir);
-      if (upTo > this.rp) this.rp = upTo;
-      this.lastFlushTime = this.now();
-    })().finally(() => {
-      this.inflightFlush = undefined;
-    });
-    this.inflightFlush = { upTo, done };
-    return done;
+    return this.flusher.flushUpTo(offset);
   }
 
   /** flush.ms: called by the log manager's scheduler. */
@@ -598,56 +420,12 @@ export class Log implements PartitionLog {
   // ---------------------------------------------------------------------------------------------
   // Reads
 
-  async read(fetchOffset: number, maxBytes: number, opts: ReadOptions = {}): Promise<Buffer> {
-    const segs = this.segs;
-    const leo = this.leo;
-    if (fetchOffset < this.lso || fetchOffset > leo) throw new OffsetOutOfRangeError(fetchOffset, this.lso, leo);
-    const maxOffset = Math.min(opts.maxOffset ?? leo, leo);
-    const minOne = opts.minOneMessage ?? true;
-    if (fetchOffset >= maxOffset) return EMPTY;
-    for (let i = segmentIndexOf(segs, fetchOffset); i < segs.length; i++) {
-      const seg = segs[i]!;
-      const segEnd = i < segs.length - 1 ? segs[i + 1]!.baseOffset : seg.nextOffset;
-      let maxPosition = seg.size;
-      if (maxOffset < segEnd) maxPosition = await seg.positionOf(maxOffset, maxPosition);
-      try {
-        const r = await seg.read(fetchOffset, maxBytes, maxPosition, minOne);
-        if (r !== null) return r;
-      } catch (e) {
-        if (fetchOffset < this.lso) throw new OffsetOutOfRangeError(fetchOffset, this.lso, this.leo);
-        throw e;
-      }
-    }
-    return EMPTY;
+  read(fetchOffset: number, maxBytes: number, opts: ReadOptions = {}): Promise<Buffer> {
+    return readLog(this, fetchOffset, maxBytes, opts);
   }
 
-  async offsetForTimestamp(ts: bigint): Promise<TimestampAndOffset | null> {
-    if (ts === LATEST_TIMESTAMP) return { offset: this.leo, timestamp: -1n };
-    if (ts === EARLIEST_TIMESTAMP || ts === EARLIEST_LOCAL_TIMESTAMP) return { offset: this.lso, timestamp: -1n };
-    const segs = this.segs;
-    const lso = this.lso;
-    if (ts === MAX_TIMESTAMP) {
-      let best: LogSegment | undefined;
-      for (const s of segs) if (!best || s.maxTimestampSoFar > best.maxTimestampSoFar) best = s;
-      if (!best || best.maxTimestampSoFar < 0n) return null;
-      const maxTs = best.maxTimestampSoFar;
-      const found = await best.readBatchAt(best.offsetOfMaxTimestampSoFar);
-      if (!found) return null;
-      const recs = await recordTimestamps(found.bytes, this.decompress);
-      const hit = recs?.find((r) => r.timestamp === maxTs);
-      return { offset: hit ? hit.offset : found.header.baseOffset + found.header.lastOffsetDelta, timestamp: maxTs };
-    }
-    if (ts < 0n) return null;
-    for (const s of segs) {
-      if (s.maxTimestampSoFar < ts) continue;
-      const found = await s.findBatchByTimestamp(ts, lso);
-      if (!found) continue;
-      const recs = await recordTimestamps(found.bytes, this.decompress);
-      if (!recs) return { offset: Math.max(found.header.baseOffset, lso), timestamp: found.header.maxTimestamp };
-      const hit = recs.find((r) => r.timestamp >= ts && r.offset >= lso);
-      if (hit) return { offset: hit.offset, timestamp: hit.timestamp };
-    }
-    return null;
+  offsetForTimestamp(ts: bigint): Promise<TimestampAndOffset | null> {
+    return offsetForTimestamp(this, ts, this.decompress);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -699,7 +477,7 @@ export class Log implements PartitionLog {
     this.segs = segs.slice(n);
     for (const seg of segs.slice(0, n)) {
       const finish = await seg.markDeleted();
-      this.scheduleDelete(finish);
+      this.deletes.schedule(finish, this.cfg.fileDeleteDelayMs);
     }
     await this.psm.deleteSnapshotsBefore(this.segs[0]!.baseOffset);
     return n;
@@ -725,15 +503,10 @@ export class Log implements PartitionLog {
       if (this.cfg.cleanupDelete && this.cfg.retentionMs >= 0) {
         const now = this.now();
         const times = await Promise.all(this.segs.map((s) => s.largestTimestamp()));
-        deleted += await this.deleteLeading((_s, i) => now - times[i]! > this.cfg.retentionMs);
+        deleted += await this.deleteLeading(byRetentionMs(times, now, this.cfg.retentionMs));
       }
       if (this.cfg.cleanupDelete && this.cfg.retentionBytes >= 0) {
-        let excess = this.size - this.cfg.retentionBytes;
-        deleted += await this.deleteLeading((s) => {
-          if (excess - s.size < 0) return false;
-          excess -= s.size;
-          return true;
-        });
+        deleted += await this.deleteLeading(byRetentionBytes(this.size, this.cfg.retentionBytes));
       }
       deleted += await this.deleteSegmentsBelow(this.lso);
       return deleted;
@@ -741,17 +514,9 @@ export class Log implements PartitionLog {
   }
 
   /** Deletes the longest run of oldest segments `doomed` accepts (inside the writer queue). */
-  private async deleteLeading(doomed: (s: LogSegment, i: number) => boolean): Promise<number> {
+  private async deleteLeading(doomed: RetentionRule): Promise<number> {
     const segs = this.segs;
-    const hw = this.highWatermark;
-    let n = 0;
-    while (n < segs.length) {
-      const s = segs[n]!;
-      const last = n === segs.length - 1;
-      const upper = last ? this.leo : segs[n + 1]!.baseOffset;
-      if ((last && s.size === 0) || upper > hw || !doomed(s, n)) break;
-      n++;
-    }
+    const n = deletableLeadingSegments(segs, this.leo, this.highWatermark, doomed);
     if (n === 0) return 0;
     if (n === segs.length) await this.roll(this.leo); // the log keeps an (empty) active segment
     const newStart = this.segs[n]!.baseOffset;
@@ -760,18 +525,6 @@ export class Log implements PartitionLog {
       this.psm.truncateHead(newStart);
     }
     return this.deleteSegmentsBelow(newStart);
-  }
-
-  private scheduleDelete(run: () => Promise<void>): void {
-    const entry = {
-      run,
-      timer: setTimeout(() => {
-        this.pendingDeletes.delete(entry);
-        this.track(run());
-      }, this.cfg.fileDeleteDelayMs),
-    };
-    entry.timer.unref();
-    this.pendingDeletes.add(entry);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -789,11 +542,7 @@ export class Log implements PartitionLog {
       for (const l of [...this.listeners]) l(this.leo);
       this.listeners.clear();
       for (const seg of this.segs) await seg.close();
-      for (const d of [...this.pendingDeletes]) {
-        clearTimeout(d.timer);
-        this.pendingDeletes.delete(d);
-        await d.run();
-      }
+      await this.deletes.runAll();
     });
   }
 
@@ -806,11 +555,7 @@ export class Log implements PartitionLog {
       this.listeners.clear();
       await Promise.all([...this.background]);
       for (const seg of this.segs) await seg.close();
-      for (const d of [...this.pendingDeletes]) {
-        clearTimeout(d.timer);
-        this.pendingDeletes.delete(d);
-        await d.run();
-      }
+      await this.deletes.runAll();
     });
   }
 

@@ -7,6 +7,9 @@ export const EARLIEST_TIMESTAMP = -2n;
 export const MAX_TIMESTAMP = -3n;
 export const EARLIEST_LOCAL_TIMESTAMP = -4n;
 
+/** Who appends: a producer (checked), a replica fetcher or a coordinator (taken as they are). */
+export type AppendOrigin = 'client' | 'replication' | 'coordinator';
+
 export interface AppendOptions {
   /**
    * LogAppendTime to stamp on every batch (timestamp-type attribute bit + maxTimestamp, CRC
@@ -17,7 +20,7 @@ export interface AppendOptions {
    * 'client' (default): idempotent-producer checks apply. 'replication' / 'coordinator': the
    * batches are taken as they are (no duplicate or sequence checks).
    */
-  origin?: 'client' | 'replication' | 'coordinator';
+  origin?: AppendOrigin;
 }
 
 export interface AppendResult {

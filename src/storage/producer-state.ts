@@ -2,7 +2,7 @@ import { open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32c } from '../protocol/primitives/crc32c.js';
 import { isControl, isTransactional, type BatchHeader } from '../protocol/records/batch-header.js';
-import { ERR_INVALID_PRODUCER_EPOCH, ERR_OUT_OF_ORDER_SEQUENCE_NUMBER } from './errors.js';
+import { ErrorCode } from '../protocol/errors.js';
 import { SNAPSHOT_SUFFIX, offsetFileName, parseOffsetFileName, fsyncDir } from './files.js';
 
 /** Kafka's ProducerStateEntry.NUM_BATCHES_TO_RETAIN. */
@@ -33,7 +33,7 @@ export interface ProducerStateEntry {
 export type ProducerCheck =
   | { kind: 'ok' }
   | { kind: 'duplicate'; firstOffset: number; lastOffset: number; timestamp: bigint }
-  | { kind: 'error'; code: number; message: string };
+  | { kind: 'error'; code: ErrorCode; message: string };
 
 /** Kafka's DefaultRecordBatch.incrementSequence: sequences wrap from Int32.MAX to 0. */
 export function incrementSequence(seq: number, increment: number): number {
@@ -183,7 +183,7 @@ function checkAgainst(e: ProducerStateEntry | undefined, h: BatchHeader): Produc
   if (h.producerEpoch < e.producerEpoch) {
     return {
       kind: 'error',
-      code: ERR_INVALID_PRODUCER_EPOCH,
+      code: ErrorCode.INVALID_PRODUCER_EPOCH,
       message: `epoch ${h.producerEpoch} is older than the current epoch ${e.producerEpoch} of producer ${h.producerId}`,
     };
   }
@@ -191,7 +191,7 @@ function checkAgainst(e: ProducerStateEntry | undefined, h: BatchHeader): Produc
     if (h.baseSequence !== 0) {
       return {
         kind: 'error',
-        code: ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
+        code: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
         message: `new epoch ${h.producerEpoch} of producer ${h.producerId} must start at sequence 0, got ${h.baseSequence}`,
       };
     }
@@ -202,7 +202,7 @@ function checkAgainst(e: ProducerStateEntry | undefined, h: BatchHeader): Produc
   if (!inSequence(currentLastSeq, h.baseSequence)) {
     return {
       kind: 'error',
-      code: ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
+      code: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
       message: `out of order sequence for producer ${h.producerId}: ${h.baseSequence} (incoming), ${currentLastSeq} (current last)`,
     };
   }

@@ -1,13 +1,6 @@
 import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  BATCH_HEADER_SIZE,
-  LOG_OVERHEAD,
-  OFF,
-  batchCrcValid,
-  readBatchHeader,
-  type BatchHeader,
-} from '../protocol/records/batch-header.js';
+import { BATCH_HEADER_SIZE, LOG_OVERHEAD, OFF, readBatchHeader, type BatchHeader } from '../protocol/records/batch-header.js';
 import {
   DELETED_SUFFIX,
   INDEX_SUFFIX,
@@ -19,12 +12,21 @@ import {
   writevAtSync,
 } from './files.js';
 import { OffsetIndex, TimeIndex, type TimestampOffset } from './indexes.js';
-import { tailRing, type TailRef } from './tail-cache.js';
 import { readBuffer, releaseReadBuffer } from './read-buffers.js';
+import { scanForRecovery } from './segment-recovery.js';
+import {
+  findBatch,
+  findBatchByTimestamp,
+  nextOffsetAfterWholeBatches,
+  scanHeaders,
+  wholeBatchesLength,
+  type BatchLocation,
+} from './segment-scan.js';
+import { SegmentTail } from './segment-tail.js';
+
+export { wholeBatchesLength, type BatchLocation } from './segment-scan.js';
 
 const INT32_MAX = 0x7fffffff;
-const SCAN_CHUNK = 64 * 1024;
-const RECOVER_CHUNK = 1024 * 1024;
 /** Read ends remembered per segment (offset -> position of the batch holding it). */
 const POSITION_CACHE = 16;
 const EMPTY = Buffer.alloc(0);
@@ -35,32 +37,10 @@ const EMPTY = Buffer.alloc(0);
  */
 const SYNC_WRITE_MAX = 64 * 1024;
 
-/** Scratch buffers for translateOffset's header scan (reused, so a lookup allocates nothing). */
-const scanBuffers: Buffer[] = [];
-function takeScanBuffer(): Buffer {
-  return scanBuffers.pop() ?? Buffer.allocUnsafeSlow(SCAN_CHUNK);
-}
-function giveScanBuffer(b: Buffer): void {
-  if (scanBuffers.length < 8) scanBuffers.push(b);
-}
-
-/** A batch's base offset as a number (offsets stay below 2^53). */
-function baseOffsetAt(buf: Buffer, at: number): number {
-  return buf.readInt32BE(at) * 4294967296 + buf.readUInt32BE(at + 4);
-}
-
 /** What the segment needs to know about each batch of an append (from the header, offsets assigned). */
 export interface AppendedBatch {
   lastOffset: number;
   maxTimestamp: bigint;
-  size: number;
-}
-
-/** A batch located in the segment file. */
-export interface BatchLocation {
-  position: number;
-  baseOffset: number;
-  lastOffset: number;
   size: number;
 }
 
@@ -93,13 +73,8 @@ export class LogSegment {
   private closed = false;
   private onIdle: (() => void) | undefined;
   private indexPersistThreshold = 64;
-  /**
-   * The newest appends, in the process-wide ring (see tail-cache.ts): contiguous in the file and
-   * ending at `size`, from `tail[tailHead]` on (older refs may have been overwritten: pruned from
-   * the head). Reads inside it need no pread.
-   */
-  private tail: TailRef[] = [];
-  private tailHead = 0;
+  /** The newest appends, in memory (segment-tail.ts): reads inside it need no pread. */
+  private readonly tail = new SegmentTail();
   /**
    * Where recent disk reads ended: readEndOffset[i] is the first offset of the batch at file
    * position readEndPosition[i]. A consumer's next fetch asks for exactly that offset.
@@ -224,52 +199,16 @@ export class LogSegment {
       this.offsetIndex.keepOpen = true;
       this.timeIndex.keepOpen = true;
     }
-    this.addToTail(bufs, len, batches, start);
+    this.tail.add(bufs, len, batches, start);
     if (this.offsetIndex.entries % this.indexPersistThreshold === 0 && this.offsetIndex.hasUnpersisted) {
       // Keep the on-disk index roughly current without a write per entry.
       void this.persistIndexes(false).catch(() => undefined);
     }
   }
 
-  /** Copies the append into the tail ring (or forgets the tail when it is too large to keep). */
-  private addToTail(bufs: Buffer[], len: number, batches: readonly AppendedBatch[], start: number): void {
-    const ringStart = batches.length > 0 && bufs[0]!.length >= BATCH_HEADER_SIZE ? tailRing.put(bufs, len) : -1;
-    if (ringStart < 0) {
-      // The tail must stay contiguous up to `size`.
-      this.dropTail();
-      return;
-    }
-    this.pruneTail();
-    this.tail.push({ position: start, baseOffset: baseOffsetAt(bufs[0]!, 0), endOffset: batches[batches.length - 1]!.lastOffset + 1, ringStart, length: len });
-  }
-
-  /** Forgets the refs the ring has overwritten since (always the oldest ones). */
-  private pruneTail(): void {
-    const t = this.tail;
-    let h = this.tailHead;
-    while (h < t.length && !tailRing.valid(t[h]!.ringStart)) h++;
-    if (h === t.length) {
-      if (t.length > 0) this.tail = [];
-      this.tailHead = 0;
-    } else if (h > 64 && h * 2 > t.length) {
-      this.tail = t.slice(h);
-      this.tailHead = 0;
-    } else {
-      this.tailHead = h;
-    }
-  }
-
-  private dropTail(): void {
-    this.tail = [];
-    this.tailHead = 0;
-  }
-
   /** Bytes of the file currently readable from memory (tests). */
   get tailBytes(): number {
-    this.pruneTail();
-    let n = 0;
-    for (let i = this.tailHead; i < this.tail.length; i++) n += this.tail[i]!.length;
-    return n;
+    return this.tail.bytes;
   }
 
   private indexBatches(start: number, batches: readonly AppendedBatch[]): void {
@@ -322,79 +261,23 @@ export class LogSegment {
    * Finds the first batch whose last offset >= `offset`, starting from the offset index's entry
    * and scanning batch headers forward. Null when the offset is past the segment's last batch.
    */
-  async translateOffset(offset: number, limit = this.size): Promise<BatchLocation | null> {
-    let pos = this.offsetIndex.lookup(offset).position;
-    const head = takeScanBuffer();
-    try {
-      while (pos + LOG_OVERHEAD <= limit) {
-        const len = Math.min(SCAN_CHUNK, limit - pos);
-        const chunk = await readAt(this.fh, pos, len, head.subarray(0, len));
-        let at = 0;
-        while (at + OFF.lastOffsetDelta + 4 <= chunk.length) {
-          const baseOffset = baseOffsetAt(chunk, at);
-          const size = chunk.readInt32BE(at + OFF.batchLength) + LOG_OVERHEAD;
-          const lastOffset = baseOffset + chunk.readInt32BE(at + OFF.lastOffsetDelta);
-          if (size < BATCH_HEADER_SIZE) return null; // corrupt; recovery would have cut it
-          if (lastOffset >= offset) return { position: pos + at, baseOffset, lastOffset, size };
-          at += size;
-        }
-        if (at === 0) return null;
-        pos += at;
-      }
-      return null;
-    } finally {
-      giveScanBuffer(head);
-    }
+  translateOffset(offset: number, limit = this.size): Promise<BatchLocation | null> {
+    return findBatch(this.fh, this.offsetIndex.lookup(offset).position, limit, offset);
   }
 
   /**
    * The position of the first batch whose last offset >= `offset` if the in-memory tail or the
    * read-end cache knows it without I/O: a position, `limit` when the offset is past the data
-   * below `limit`, or -1 when unknown. Sets `tailChunk`/`tailAt` when found in the tail.
+   * below `limit`, or -1 when unknown. When the tail has it, `this.tail.found` is set.
    */
   private knownPosition(offset: number, limit: number): number {
-    this.tailChunk = -1;
-    this.pruneTail();
-    const t = this.tail;
-    const h = this.tailHead;
-    if (h < t.length && offset >= t[h]!.baseOffset) {
-      let lo = h;
-      let hi = t.length - 1;
-      let i = h;
-      while (lo <= hi) {
-        const mid = (lo + hi) >>> 1;
-        if (t[mid]!.baseOffset <= offset) {
-          i = mid;
-          lo = mid + 1;
-        } else hi = mid - 1;
-      }
-      const c = t[i]!;
-      if (offset < c.endOffset) {
-        const ring = tailRing.bytes;
-        const phys = tailRing.at(c.ringStart);
-        let at = 0;
-        while (at + BATCH_HEADER_SIZE <= c.length) {
-          if (baseOffsetAt(ring, phys + at) + ring.readInt32BE(phys + at + OFF.lastOffsetDelta) >= offset) {
-            const pos = c.position + at;
-            if (pos >= limit) return limit;
-            this.tailChunk = i;
-            this.tailAt = at;
-            return pos;
-          }
-          at += ring.readInt32BE(phys + at + OFF.batchLength) + LOG_OVERHEAD;
-        }
-      } else if (i === t.length - 1) {
-        // Past the last batch appended (the tail ends at `size`).
-        return limit;
-      }
-    }
+    const inTail = this.tail.locate(offset, limit);
+    if (inTail >= 0) return inTail;
     for (let k = 0; k < POSITION_CACHE; k++) {
       if (this.readEndOffset[k] === offset) return Math.min(this.readEndPosition[k]!, limit);
     }
     return -1;
   }
-  private tailChunk = -1;
-  private tailAt = 0;
 
   /**
    * Position of the first batch whose last offset >= `offset`, below `limit`; `limit` when there
@@ -418,55 +301,6 @@ export class LogSegment {
     this.readEndNext = (this.readEndNext + 1) % POSITION_CACHE;
   }
 
-  /** Serves a read from the tail refs, starting at ref `ci`, byte `at` (copied out of the ring). */
-  private readTail(ci: number, at: number, maxSize: number, limit: number, minOne: boolean): Buffer {
-    const t = this.tail;
-    const ring = tailRing.bytes;
-    const first = t[ci]!;
-    const firstPhys = tailRing.at(first.ringStart);
-    const firstSize = ring.readInt32BE(firstPhys + at + OFF.batchLength) + LOG_OVERHEAD;
-    const pos = first.position + at;
-    const want = minOne ? Math.max(maxSize, firstSize) : maxSize;
-    const len = Math.min(limit - pos, want);
-    if (len < firstSize) return EMPTY;
-    // Whole batches up to `len` (ref ends are batch ends): count, then copy.
-    let total = 0;
-    let i = ci;
-    let from = at;
-    let lastRef = ci;
-    let lastEnd = at;
-    while (i < t.length && total < len) {
-      const c = t[i]!;
-      const phys = tailRing.at(c.ringStart);
-      let n = 0;
-      if (c.length - from <= len - total) n = c.length - from;
-      else {
-        while (from + n + LOG_OVERHEAD <= c.length) {
-          const size = ring.readInt32BE(phys + from + n + OFF.batchLength) + LOG_OVERHEAD;
-          if (total + n + size > len) break;
-          n += size;
-        }
-      }
-      if (n === 0) break;
-      total += n;
-      lastRef = i;
-      lastEnd = from + n;
-      if (from + n < c.length) break;
-      i++;
-      from = 0;
-    }
-    const out = readBuffer(total);
-    let o = 0;
-    for (let k = ci; k <= lastRef; k++) {
-      const c = t[k]!;
-      const phys = tailRing.at(c.ringStart);
-      const s0 = k === ci ? at : 0;
-      const e0 = k === lastRef ? lastEnd : c.length;
-      o += ring.copy(out, o, phys + s0, phys + e0);
-    }
-    return out;
-  }
-
   /**
    * Kafka's LogSegment.read: bytes of whole batches from the batch containing `startOffset`, at
    * most `maxSize` bytes (the first batch whole when `minOneMessage`), never past `maxPosition`.
@@ -476,7 +310,7 @@ export class LogSegment {
     const limit = Math.min(maxPosition, this.size);
     let pos = this.knownPosition(startOffset, limit);
     if (pos >= limit) return null;
-    if (this.tailChunk >= 0) return this.readTail(this.tailChunk, this.tailAt, maxSize, limit, minOneMessage);
+    if (this.tail.found) return this.tail.read(maxSize, limit, minOneMessage);
     this.refs++;
     try {
       let firstSize = -1;
@@ -510,7 +344,7 @@ export class LogSegment {
         }
       }
       const n = wholeBatchesLength(data);
-      if (n > 0) this.rememberReadEnd(lastNextOffset, pos + n);
+      if (n > 0) this.rememberReadEnd(nextOffsetAfterWholeBatches(), pos + n);
       if (n === 0) releaseReadBuffer(data);
       return n === data.length ? data : n === 0 ? EMPTY : data.subarray(0, n);
     } finally {
@@ -523,19 +357,8 @@ export class LogSegment {
     this.refs++;
     try {
       const entry: TimestampOffset = this.timeIndex.lookup(ts);
-      let pos = this.offsetIndex.lookup(Math.max(entry.offset, startingOffset)).position;
-      const limit = this.size;
-      while (pos + BATCH_HEADER_SIZE <= limit) {
-        const hb = await readAt(this.fh, pos, BATCH_HEADER_SIZE);
-        if (hb.length < BATCH_HEADER_SIZE) return null;
-        const h = readBatchHeader(hb, 0);
-        if (h.size < BATCH_HEADER_SIZE || pos + h.size > limit) return null;
-        if (h.maxTimestamp >= ts && h.baseOffset + h.lastOffsetDelta >= startingOffset) {
-          return { header: h, bytes: await readAt(this.fh, pos, h.size) };
-        }
-        pos += h.size;
-      }
-      return null;
+      const pos = this.offsetIndex.lookup(Math.max(entry.offset, startingOffset)).position;
+      return await findBatchByTimestamp(this.fh, pos, this.size, ts, startingOffset);
     } finally {
       this.release();
     }
@@ -565,22 +388,8 @@ export class LogSegment {
    * Walks batch headers from `fromOffset` to the end (no CRC check), calling `onBatch` for each.
    * Used after a clean load to find the active segment's next offset, and to rebuild producer state.
    */
-  async scanHeaders(fromOffset: number, onBatch: (h: BatchHeader, position: number) => void): Promise<void> {
-    let pos = this.offsetIndex.lookup(fromOffset).position;
-    const limit = this.size;
-    while (pos + BATCH_HEADER_SIZE <= limit) {
-      const len = Math.min(RECOVER_CHUNK, limit - pos);
-      const chunk = await readAt(this.fh, pos, len);
-      let at = 0;
-      while (at + BATCH_HEADER_SIZE <= chunk.length) {
-        const h = readBatchHeader(chunk, at);
-        if (h.size < BATCH_HEADER_SIZE) return;
-        if (h.baseOffset + h.lastOffsetDelta >= fromOffset) onBatch(h, pos + at);
-        at += h.size;
-      }
-      if (at === 0) return;
-      pos += at;
-    }
+  scanHeaders(fromOffset: number, onBatch: (h: BatchHeader, position: number) => void): Promise<void> {
+    return scanHeaders(this.fh, this.offsetIndex.lookup(fromOffset).position, this.size, fromOffset, onBatch);
   }
 
   /** After a clean load: sets nextOffset and the segment.ms base from the tail of the .log. */
@@ -613,7 +422,7 @@ export class LogSegment {
    * Returns the number of bytes truncated. `onBatch` sees each valid batch (producer state).
    */
   async recover(onBatch?: (h: BatchHeader) => void): Promise<number> {
-    this.dropTail();
+    this.tail.drop();
     this.readEndOffset.fill(-1);
     this.offsetIndex.reset();
     this.timeIndex.reset();
@@ -621,61 +430,23 @@ export class LogSegment {
     this.offsetOfMaxTimestampSoFar = this.baseOffset;
     this.firstBatchTimestamp = undefined;
     const fileSize = (await this.fh.stat()).size;
-    let valid = 0;
-    let lastIndexEntry = 0;
-    let expectNext = this.baseOffset;
-    let chunkStart = 0;
-    let chunk: Buffer = Buffer.alloc(0);
-    scan: while (valid + BATCH_HEADER_SIZE <= fileSize) {
-      if (valid + BATCH_HEADER_SIZE > chunkStart + chunk.length) {
-        chunkStart = valid;
-        chunk = await readAt(this.fh, valid, Math.min(RECOVER_CHUNK, fileSize - valid));
-      }
-      let at = valid - chunkStart;
-      const h = readBatchHeader(chunk, at);
-      if (h.size < BATCH_HEADER_SIZE || valid + h.size > fileSize) break;
-      let batchBuf: Buffer = chunk;
-      if (at + h.size > chunk.length) {
-        if (h.size > RECOVER_CHUNK) {
-          batchBuf = await readAt(this.fh, valid, h.size);
-          at = 0;
-        } else {
-          chunkStart = valid;
-          chunk = await readAt(this.fh, valid, Math.min(RECOVER_CHUNK, fileSize - valid));
-          batchBuf = chunk;
-          at = 0;
-        }
-        if (batchBuf.length - at < h.size) break;
-      }
-      const last = h.baseOffset + h.lastOffsetDelta;
-      if (
-        h.magic !== 2 ||
-        h.lastOffsetDelta < 0 ||
-        h.baseOffset < expectNext ||
-        !this.canHoldOffset(last) ||
-        !batchCrcValid(batchBuf, at, h.size)
-      ) {
-        break scan;
-      }
-      if (this.firstBatchTimestamp === undefined) this.firstBatchTimestamp = h.maxTimestamp;
-      if (h.maxTimestamp > this.maxTimestampSoFar) {
-        this.maxTimestampSoFar = h.maxTimestamp;
-        this.offsetOfMaxTimestampSoFar = last;
-      }
-      if (valid - lastIndexEntry > this.opts.indexIntervalBytes) {
-        this.offsetIndex.append(last, valid);
-        this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
-        lastIndexEntry = valid;
-      }
-      valid += h.size;
-      expectNext = last + 1;
-      onBatch?.(h);
-    }
-    const truncated = fileSize - valid;
-    if (truncated > 0) await this.fh.truncate(valid);
-    this.size = valid;
-    this.nextOffset = expectNext;
-    this.bytesSinceLastIndexEntry = valid - lastIndexEntry;
+    const r = await scanForRecovery(this.fh, {
+      baseOffset: this.baseOffset,
+      fileSize,
+      indexIntervalBytes: this.opts.indexIntervalBytes,
+      canHoldOffset: (offset) => this.canHoldOffset(offset),
+      offsetIndex: this.offsetIndex,
+      timeIndex: this.timeIndex,
+      onBatch,
+    });
+    this.maxTimestampSoFar = r.maxTimestamp;
+    this.offsetOfMaxTimestampSoFar = r.offsetOfMaxTimestamp;
+    this.firstBatchTimestamp = r.firstBatchTimestamp;
+    const truncated = fileSize - r.valid;
+    if (truncated > 0) await this.fh.truncate(r.valid);
+    this.size = r.valid;
+    this.nextOffset = r.nextOffset;
+    this.bytesSinceLastIndexEntry = r.valid - r.lastIndexEntry;
     await this.persistIndexes(false);
     return truncated;
   }
@@ -704,7 +475,7 @@ export class LogSegment {
     await this.onBecomeInactive();
     await this.idle();
     this.closed = true;
-    this.dropTail();
+    this.tail.drop();
     await this.fh.close();
   }
 
@@ -724,7 +495,7 @@ export class LogSegment {
       }
     }
     this.closed = true;
-    this.dropTail();
+    this.tail.drop();
     return async () => {
       await this.idle();
       await this.closeIndexFiles().catch(() => undefined);
@@ -737,21 +508,4 @@ export class LogSegment {
   async fileSize(): Promise<number> {
     return (await stat(this.logPath)).size;
   }
-}
-
-/** The offset after the last whole batch seen by the latest wholeBatchesLength call. */
-let lastNextOffset = -1;
-
-/** Length of the prefix of `data` made of whole batches (headers only, no decoding). */
-export function wholeBatchesLength(data: Buffer): number {
-  let at = 0;
-  let next = -1;
-  while (at + LOG_OVERHEAD <= data.length) {
-    const size = data.readInt32BE(at + OFF.batchLength) + LOG_OVERHEAD;
-    if (size < BATCH_HEADER_SIZE || at + size > data.length) break;
-    next = baseOffsetAt(data, at) + data.readInt32BE(at + OFF.lastOffsetDelta) + 1;
-    at += size;
-  }
-  lastNextOffset = next;
-  return at;
 }

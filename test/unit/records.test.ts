@@ -5,12 +5,10 @@ import {
   Compression,
   OFF,
   BATCH_HEADER_SIZE,
-  ATTR_TIMESTAMP_TYPE,
   ATTR_CONTROL,
   ATTR_TRANSACTIONAL,
   CorruptRecordError,
   RecordErrorCode,
-  assignOffsets,
   batchCrcValid,
   computeBatchCrc,
   decodeRecord,
@@ -23,12 +21,8 @@ import {
   encodeRecordBatchSync,
   readBatchHeader,
   recordSetSpans,
-  validateRecordSet,
   parseControlRecordKey,
-  validateBatchRecords,
   type ProducerRecord,
-  type RecordSetInfo,
-  type RecordSetValidation,
 } from '../../src/protocol/records/index.js';
 import { DecodeError } from '../../src/protocol/primitives/errors.js';
 
@@ -52,17 +46,6 @@ function sampleRecords(n = 5): ProducerRecord[] {
 function buf(v: Buffer | string | null | undefined): Buffer | null {
   if (v == null) return null;
   return typeof v === 'string' ? Buffer.from(v) : v;
-}
-
-function assertOk(v: RecordSetValidation): asserts v is RecordSetInfo {
-  if (!v.ok) assert.fail(`expected ok, got ${v.errorCode}: ${v.message}`);
-}
-
-function assertErr(v: RecordSetValidation, code: number, re?: RegExp): void {
-  assert.equal(v.ok, false, 'expected an error');
-  if (v.ok) return;
-  assert.equal(v.errorCode, code, v.message);
-  if (re) assert.match(v.message, re);
 }
 
 describe('Record v2', () => {
@@ -371,224 +354,6 @@ describe('KafkaJS cross-check', () => {
       );
     });
   }
-});
-
-describe('validateRecordSet', () => {
-  const limits = { maxMessageBytes: 1_000_000, produceVersion: 9 };
-
-  async function one(extra: Partial<Parameters<typeof encodeRecordBatch>[0]> = {}): Promise<Buffer> {
-    return encodeRecordBatch({ records: sampleRecords(4), now: T0, ...extra });
-  }
-  function recrc(b: Buffer, at = 0): Buffer {
-    b.writeUint32BE(computeBatchCrc(b, at, b.readInt32BE(at + OFF.batchLength) + 12), at + OFF.crc);
-    return b;
-  }
-
-  test('a good batch: headers and totals', async () => {
-    const b = await one({ compression: Compression.Snappy, producerId: 3n, producerEpoch: 0, baseSequence: 0 });
-    const v = validateRecordSet(b, limits);
-    assertOk(v);
-    assert.equal(v.batches.length, 1);
-    assert.deepEqual(v.positions, [0]);
-    assert.equal(v.recordCount, 4);
-    assert.equal(v.bytes, b.length);
-    assert.equal(v.compression, Compression.Snappy);
-    assert.equal(v.batches[0]!.producerId, 3n);
-    assert.equal(v.maxTimestamp, T0 + 20);
-  });
-
-  test('several batches are fine without a produce version (e.g. log recovery, tools)', async () => {
-    const set = Buffer.concat([await one(), await one({ compression: Compression.Gzip })]);
-    const v = validateRecordSet(set, { maxMessageBytes: 1_000_000 });
-    assertOk(v);
-    assert.equal(v.recordCount, 8);
-    assert.deepEqual(v.positions, [0, v.batches[0]!.size]);
-  });
-
-  test('empty → INVALID_RECORD', () => {
-    assertErr(validateRecordSet(Buffer.alloc(0), limits), RecordErrorCode.INVALID_RECORD);
-  });
-
-  test('more than one batch with produce v3+ → INVALID_RECORD', async () => {
-    const set = Buffer.concat([await one(), await one()]);
-    assertErr(validateRecordSet(set, limits), RecordErrorCode.INVALID_RECORD, /exactly one/);
-  });
-
-  test('truncated batch or trailing bytes → CORRUPT_MESSAGE', async () => {
-    const b = await one();
-    assertErr(validateRecordSet(b.subarray(0, b.length - 1), limits), RecordErrorCode.CORRUPT_MESSAGE, /truncated/);
-    assertErr(validateRecordSet(b.subarray(0, 10), limits), RecordErrorCode.CORRUPT_MESSAGE);
-    assertErr(validateRecordSet(Buffer.concat([b, Buffer.alloc(5)]), { maxMessageBytes: 1e6 }), RecordErrorCode.CORRUPT_MESSAGE, /trailing/);
-  });
-
-  test('batch length below minimum → CORRUPT_MESSAGE', async () => {
-    const b = await one();
-    b.writeInt32BE(13, OFF.batchLength);
-    assertErr(validateRecordSet(b, limits), RecordErrorCode.CORRUPT_MESSAGE);
-    b.writeInt32BE(40, OFF.batchLength); // >= 14 but below the v2 header
-    assertErr(validateRecordSet(b.subarray(0, 52), limits), RecordErrorCode.CORRUPT_MESSAGE, /header/);
-    b.writeInt32BE(-5, OFF.batchLength);
-    assertErr(validateRecordSet(b, limits), RecordErrorCode.CORRUPT_MESSAGE);
-  });
-
-  test('magic: 0/1 → INVALID_RECORD (v3+) or UNSUPPORTED_FOR_MESSAGE_FORMAT; 3 → CORRUPT_MESSAGE', async () => {
-    const b = await one();
-    b[OFF.magic] = 1;
-    assertErr(validateRecordSet(b, limits), RecordErrorCode.INVALID_RECORD, /magic/);
-    assertErr(validateRecordSet(b, { maxMessageBytes: 1e6 }), RecordErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT);
-    b[OFF.magic] = 3;
-    assertErr(validateRecordSet(b, limits), RecordErrorCode.CORRUPT_MESSAGE, /magic/);
-  });
-
-  test('CRC mismatch → CORRUPT_MESSAGE', async () => {
-    const b = await one();
-    b[b.length - 1]! ^= 0xff;
-    assertErr(validateRecordSet(b, limits), RecordErrorCode.CORRUPT_MESSAGE, /crc/);
-  });
-
-  test('batch larger than max.message.bytes → MESSAGE_TOO_LARGE', async () => {
-    const b = await one();
-    assertErr(validateRecordSet(b, { ...limits, maxMessageBytes: b.length - 1 }), RecordErrorCode.MESSAGE_TOO_LARGE);
-    assertOk(validateRecordSet(b, { ...limits, maxMessageBytes: b.length }));
-  });
-
-  test('record set larger than a segment → RECORD_LIST_TOO_LARGE', async () => {
-    const b = await one();
-    assertErr(validateRecordSet(b, { ...limits, maxSegmentBytes: b.length - 1 }), RecordErrorCode.RECORD_LIST_TOO_LARGE);
-  });
-
-  test('baseOffset != 0 from a client → INVALID_RECORD', async () => {
-    const b = await one({ baseOffset: 5 });
-    assertErr(validateRecordSet(b, limits), RecordErrorCode.INVALID_RECORD, /baseOffset/);
-    assertOk(validateRecordSet(b, { ...limits, fromClient: false }));
-  });
-
-  test('lastOffsetDelta / recordCount inconsistencies → INVALID_RECORD', async () => {
-    const b = await one();
-    b.writeInt32BE(2, OFF.lastOffsetDelta);
-    assertErr(validateRecordSet(recrc(b), limits), RecordErrorCode.INVALID_RECORD, /does not match/);
-    b.writeInt32BE(-1, OFF.lastOffsetDelta);
-    assertErr(validateRecordSet(recrc(b), limits), RecordErrorCode.INVALID_RECORD, /offset range/);
-    b.writeInt32BE(3, OFF.lastOffsetDelta);
-    b.writeInt32BE(0, OFF.recordCount);
-    assertErr(validateRecordSet(recrc(b), limits), RecordErrorCode.INVALID_RECORD, /record count/);
-    b.writeInt32BE(-7, OFF.recordCount);
-    assertErr(validateRecordSet(recrc(b), limits), RecordErrorCode.INVALID_RECORD);
-  });
-
-  test('control batch from a client → INVALID_RECORD', async () => {
-    const b = await one({ control: true, transactional: true, producerId: 1n, producerEpoch: 0, baseSequence: 0 });
-    assertErr(validateRecordSet(b, limits), RecordErrorCode.INVALID_RECORD, /control/);
-  });
-
-  test('producer id with negative sequence, transactional without producer id → INVALID_RECORD', async () => {
-    assertErr(validateRecordSet(await one({ producerId: 9n, producerEpoch: 0 }), limits), RecordErrorCode.INVALID_RECORD, /sequence/);
-    assertErr(validateRecordSet(await one({ transactional: true }), limits), RecordErrorCode.INVALID_RECORD, /transactional/);
-    assertOk(validateRecordSet(await one({ transactional: true, producerId: 9n, producerEpoch: 0, baseSequence: 0 }), limits));
-  });
-
-  test('unknown codec → CORRUPT_MESSAGE; zstd before produce v7 → UNSUPPORTED_COMPRESSION_TYPE', async () => {
-    const b = await one();
-    b.writeInt16BE(6, OFF.attributes);
-    assertErr(validateRecordSet(recrc(b), limits), RecordErrorCode.CORRUPT_MESSAGE, /codec/);
-    const z = await one({ compression: Compression.Zstd });
-    assertErr(validateRecordSet(z, { ...limits, produceVersion: 6 }), RecordErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
-    assertOk(validateRecordSet(z, { ...limits, produceVersion: 7 }));
-  });
-
-  test('CreateTime bounds → INVALID_TIMESTAMP', async () => {
-    const b = await one(); // timestamps T0-3 .. T0+20
-    const base = { ...limits, timestampType: 'CreateTime' as const };
-    assertErr(validateRecordSet(b, { ...base, now: T0 - 10_000, timestampAfterMaxMs: 1000 }), RecordErrorCode.INVALID_TIMESTAMP, /after/);
-    assertErr(validateRecordSet(b, { ...base, now: T0 + 100_000, timestampBeforeMaxMs: 1000 }), RecordErrorCode.INVALID_TIMESTAMP, /before/);
-    assertOk(validateRecordSet(b, { ...base, now: T0, timestampAfterMaxMs: 1000, timestampBeforeMaxMs: 1000 }));
-    // LogAppendTime topics do not check client timestamps
-    assertOk(validateRecordSet(b, { ...base, timestampType: 'LogAppendTime', now: T0 + 1e9, timestampBeforeMaxMs: 1 }));
-  });
-});
-
-describe('assignOffsets', () => {
-  test('rewrites base offsets without touching the CRC (CreateTime)', async () => {
-    const set = Buffer.concat([
-      await encodeRecordBatch({ records: sampleRecords(3), now: T0 }),
-      await encodeRecordBatch({ records: sampleRecords(2), now: T0, compression: Compression.Zstd }),
-    ]);
-    const before = Buffer.from(set);
-    const v = validateRecordSet(set, { maxMessageBytes: 1e6 });
-    assertOk(v);
-    const crcs = v.batches.map((h) => h.crc);
-    const res = assignOffsets(set, v.batches, 100, { partitionLeaderEpoch: 4 });
-    assert.deepEqual(res, { firstOffset: 100, lastOffset: 104, nextOffset: 105, maxTimestamp: T0 + 20, offsetOfMaxTimestamp: 102, logAppendTime: -1 });
-    assert.deepEqual(v.batches.map((h) => h.crc), crcs);
-    assert.deepEqual(v.batches.map((h) => h.baseOffset), [100, 103]);
-    // only baseOffset and partitionLeaderEpoch bytes changed
-    for (let i = 0; i < set.length; i++) {
-      const rel = i < v.batches[0]!.size ? i : i - v.batches[0]!.size;
-      if (rel < OFF.batchLength || (rel >= OFF.partitionLeaderEpoch && rel < OFF.magic)) continue;
-      assert.equal(set[i], before[i], `byte ${i} changed`);
-    }
-    const decoded = decodeRecordSetSync(set);
-    assert.deepEqual(decoded.flatMap((d) => d.records.map((r) => r.offset)), [100, 101, 102, 103, 104]);
-    assert.deepEqual(decoded.map((d) => d.header.partitionLeaderEpoch), [4, 4]);
-    assertOk(validateRecordSet(set, { maxMessageBytes: 1e6, fromClient: false }));
-  });
-
-  test('LogAppendTime sets the attribute and maxTimestamp and keeps the CRC valid', async () => {
-    const b = await encodeRecordBatch({ records: sampleRecords(3), now: T0, compression: Compression.Lz4 });
-    const v = validateRecordSet(b, { maxMessageBytes: 1e6 });
-    assertOk(v);
-    const oldCrc = v.batches[0]!.crc;
-    const res = assignOffsets(b, v.batches, 7, { timestampType: 'LogAppendTime', now: T0 + 5000 });
-    assert.equal(res.logAppendTime, T0 + 5000);
-    assert.equal(res.maxTimestamp, T0 + 5000);
-    const h = readBatchHeader(b);
-    assert.notEqual(h.crc, oldCrc);
-    assert.equal(h.crc, v.batches[0]!.crc);
-    assert.ok(batchCrcValid(b, 0, b.length));
-    assert.equal(h.attributes & ATTR_TIMESTAMP_TYPE, ATTR_TIMESTAMP_TYPE);
-    assert.equal(h.attributes & 7, Compression.Lz4);
-    assert.equal(h.maxTimestamp, BigInt(T0 + 5000));
-    assert.equal(h.baseTimestamp, BigInt(T0)); // untouched, as in Kafka
-    const d = await decodeRecordBatch(b);
-    assert.equal(d.timestampType, 'LogAppendTime');
-    assert.deepEqual(d.records.map((r) => [r.offset, r.timestamp]), [[7, T0 + 5000], [8, T0 + 5000], [9, T0 + 5000]]);
-  });
-
-  test('CreateTime topic clears a LogAppendTime bit sent by a client', async () => {
-    const b = await encodeRecordBatch({ records: sampleRecords(2), now: T0, timestampType: 'LogAppendTime' });
-    const v = validateRecordSet(b, { maxMessageBytes: 1e6 });
-    assertOk(v);
-    assignOffsets(b, v.batches, 0, { timestampType: 'CreateTime' });
-    const h = readBatchHeader(b);
-    assert.equal(h.attributes & ATTR_TIMESTAMP_TYPE, 0);
-    assert.ok(batchCrcValid(b, 0, b.length));
-  });
-
-  test('works on a batch inside a larger buffer (position)', async () => {
-    const b = await encodeRecordBatch({ records: sampleRecords(2), now: T0 });
-    const frame = Buffer.concat([Buffer.alloc(13, 0xee), b, Buffer.alloc(3, 0xee)]);
-    const view = frame.subarray(13, 13 + b.length);
-    const v = validateRecordSet(view, { maxMessageBytes: 1e6 });
-    assertOk(v);
-    assignOffsets(frame, v.batches, 42, { position: 13, timestampType: 'LogAppendTime', now: T0 + 1 });
-    assert.equal(readBatchHeader(frame, 13).baseOffset, 42);
-    assert.ok(batchCrcValid(frame, 13, b.length));
-    assert.equal(frame[12], 0xee);
-    assert.equal(frame[13 + b.length], 0xee);
-  });
-});
-
-describe('validateBatchRecords (opt-in deep checks)', () => {
-  test('passes a good batch, flags null keys on compacted topics, bad timestamps, corrupt payloads', async () => {
-    const b = await encodeRecordBatch({ records: sampleRecords(4), compression: Compression.Gzip, now: T0 });
-    assert.equal(await validateBatchRecords(b, 0), null);
-    assert.equal((await validateBatchRecords(b, 0, { compacted: true }))?.errorCode, RecordErrorCode.INVALID_RECORD);
-    assert.equal((await validateBatchRecords(b, 0, { now: T0 + 100_000, timestampBeforeMaxMs: 1000 }))?.errorCode, RecordErrorCode.INVALID_TIMESTAMP);
-    const bad = Buffer.from(b);
-    bad[BATCH_HEADER_SIZE + 3]! ^= 0xff;
-    bad.writeUint32BE(computeBatchCrc(bad, 0, bad.length), OFF.crc);
-    assert.equal((await validateBatchRecords(bad, 0))?.errorCode, RecordErrorCode.CORRUPT_MESSAGE);
-  });
 });
 
 test('header size constant is 61', () => {

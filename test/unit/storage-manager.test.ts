@@ -61,8 +61,15 @@ describe('LogManager', () => {
       segmentBytes: 1024,
       flushMessages: 1,
       cleanupDelete: false,
+      compact: true,
       messageTimestampType: 'LogAppendTime',
     });
+    assert.deepEqual(parseTopicConfig({ 'message.timestamp.before.max.ms': '9223372036854775807', 'message.timestamp.after.max.ms': '1000' }), {
+      messageTimestampBeforeMaxMs: Number.MAX_SAFE_INTEGER,
+      messageTimestampAfterMaxMs: 1000,
+    });
+    assert.equal(parseTopicConfig({ 'cleanup.policy': 'delete' }).compact, false);
+    assert.equal(parseTopicConfig({ 'cleanup.policy': 'compact,delete' }).compact, true);
     assert.equal(parseTopicConfig({ 'flush.messages': '9223372036854775807' }).flushMessages, Number.MAX_SAFE_INTEGER);
     assert.throws(() => parseTopicConfig({ 'segment.bytes': 'lots' }), /segment.bytes/);
   });

@@ -3,14 +3,19 @@
  * acks 0, 1 and -1: on a single node -1 and 1 both wait for the append, which includes the fsync
  * when the flush policy asks for one (flush.messages=1). acks=0 sends no response; an error then
  * closes the connection, as Kafka does, so the client notices.
- * Batches are validated from their headers (CRC, magic, sizes, max.message.bytes, timestamps) and
- * appended as they came, with only the base offset (and the LogAppendTime stamp) rewritten.
+ * Batches are checked by the storage's LogValidator with the log's resolved config: from their
+ * headers (CRC, magic, sizes, max.message.bytes, timestamps), and on a compacted topic record by
+ * record (a record without a key is refused with INVALID_RECORD, record_errors and Kafka's
+ * error_message). They are appended as they came, with only the base offset (and the
+ * LogAppendTime stamp) rewritten.
  */
 import { ErrorCode, errorInfo } from '../../protocol/errors.js';
 import type { ProduceResponsePartitionProduceResponse, ProduceResponseTopicProduceResponse } from '../../protocol/messages/00-produce.js';
-import { validateRecordSet } from '../../protocol/records/batch.js';
 import { StorageError } from '../../storage/errors.js';
+import { validateRecords } from '../../storage/log-validator.js';
 import { defineHandler } from './handler.js';
+
+const EMPTY = Buffer.alloc(0);
 
 function partitionResult(index: number, errorCode: number, errorMessage: string | null = null): ProduceResponsePartitionProduceResponse {
   return {
@@ -45,23 +50,20 @@ export default defineHandler({
       if (b.topics.isInternal(topic)) return partitionResult(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
       const log = b.topics.partitionLog(topic, index);
       if (!log) return partitionResult(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
-      const cfg = log.config;
-      const effective = b.topics.effectiveConfig(t);
-      const check = validateRecordSet(records ?? Buffer.alloc(0), {
-        maxMessageBytes: cfg.maxMessageBytes,
-        produceVersion: ctx.apiVersion,
-        maxSegmentBytes: cfg.segmentBytes,
-        timestampType: cfg.messageTimestampType,
-        timestampBeforeMaxMs: Number(effective.get('message.timestamp.before.max.ms')),
-        timestampAfterMaxMs: Number(effective.get('message.timestamp.after.max.ms')),
-      });
+      // Header-only (synchronous) unless the topic is compacted.
+      const validation = validateRecords(records ?? EMPTY, log.config, { topic, partition: index, produceVersion: ctx.apiVersion, now: b.now() });
+      const check = validation instanceof Promise ? await validation : validation;
       if (!check.ok) {
         const res = partitionResult(index, check.errorCode, check.message);
-        if (check.batchIndex !== undefined) res.recordErrors = [{ batchIndex: check.batchIndex, batchIndexErrorMessage: check.message }];
+        if (check.recordErrors.length > 0) {
+          // Kafka's answer to a RecordValidationException: the record errors and the log start offset.
+          res.recordErrors = check.recordErrors.map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message }));
+          res.logStartOffset = BigInt(log.logStartOffset);
+        }
         return res;
       }
       try {
-        const stamp = cfg.messageTimestampType === 'LogAppendTime' ? BigInt(b.now()) : undefined;
+        const stamp = check.logAppendTime;
         const r = await log.append(records!, stamp === undefined ? {} : { logAppendTime: stamp });
         const res = partitionResult(index, ErrorCode.NONE);
         res.baseOffset = BigInt(r.baseOffset);

@@ -108,8 +108,3 @@ export function computeBatchCrc(buf: Buffer, at: number, size: number): number {
 export function batchCrcValid(buf: Buffer, at: number, size: number): boolean {
   return buf.readUint32BE(at + OFF.crc) === computeBatchCrc(buf, at, size);
 }
-
-/** Rewrites the base offset in place. The base offset is outside the CRC, so the CRC stays valid. */
-export function setBaseOffset(buf: Buffer, at: number, baseOffset: number): void {
-  buf.writeBigInt64BE(BigInt(baseOffset), at + OFF.baseOffset);
-}

@@ -1,0 +1,127 @@
+/**
+ * Opening a partition's log dir (Kafka's LogLoader): leftovers removed, segments opened, those
+ * after the recovery point (or with bad indexes) recovered, everything after a corrupt batch
+ * dropped; then the producer state rebuilt from the newest snapshot and the batch headers after it.
+ */
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  CLEANED_SUFFIX,
+  DELETED_SUFFIX,
+  INDEX_SUFFIX,
+  LOG_SUFFIX,
+  SWAP_SUFFIX,
+  TIME_INDEX_SUFFIX,
+  parseOffsetFileName,
+} from './files.js';
+import type { ProducerStateManager } from './producer-state.js';
+import { LogSegment, type SegmentOptions } from './segment.js';
+import { segmentIndexOf } from './segment-lookup.js';
+
+/** What open() found and did, for logs and tests. */
+export interface LogRecoveryInfo {
+  recoveredSegments: number;
+  truncatedBytes: number;
+  rebuiltIndexes: number;
+  deletedSegments: number;
+  producerStateFrom: number;
+}
+
+export interface LoadOptions {
+  /** From recovery-point-offset-checkpoint; segments from the one holding it are scanned. */
+  recoveryPoint: number;
+  /** From log-start-offset-checkpoint: the base of the first segment of an empty dir. */
+  logStartOffset: number;
+  /** The log dir had a clean shutdown marker: skip the recovery scan. */
+  clean: boolean;
+}
+
+/** Removes what a crash can leave behind; returns the base offsets of the .log files, in order. */
+async function segmentBases(dir: string): Promise<number[]> {
+  const names = await readdir(dir);
+  const bases: number[] = [];
+  for (const name of names) {
+    if (name.endsWith(DELETED_SUFFIX) || name.endsWith(CLEANED_SUFFIX) || name.endsWith(SWAP_SUFFIX) || name.endsWith('.tmp')) {
+      await rm(join(dir, name), { force: true });
+      continue;
+    }
+    const b = parseOffsetFileName(name, LOG_SUFFIX);
+    if (b !== undefined) bases.push(b);
+  }
+  const baseSet = new Set(bases);
+  for (const name of names) {
+    // An index without its .log is a leftover (Kafka deletes those too).
+    const b = parseOffsetFileName(name, INDEX_SUFFIX) ?? parseOffsetFileName(name, TIME_INDEX_SUFFIX);
+    if (b !== undefined && !baseSet.has(b)) await rm(join(dir, name), { force: true });
+  }
+  return bases.sort((a, b) => a - b);
+}
+
+/**
+ * Opens (or creates) the segments of `dir`, recovering those that need it, and returns them in
+ * order, each knowing its next offset (the last one's is the log end offset). Counts in `info`.
+ */
+export async function loadSegments(dir: string, opts: LoadOptions, segOpts: SegmentOptions, info: LogRecoveryInfo): Promise<LogSegment[]> {
+  const segs: LogSegment[] = [];
+  const indexesOk: boolean[] = [];
+  for (const b of await segmentBases(dir)) {
+    const { segment, indexesOk: ok } = await LogSegment.open(dir, b, segOpts);
+    segs.push(segment);
+    indexesOk.push(ok);
+  }
+  if (segs.length === 0) {
+    segs.push(await LogSegment.create(dir, opts.logStartOffset, segOpts));
+    indexesOk.push(true);
+  }
+
+  const firstToRecover = opts.clean ? segs.length : segmentIndexOf(segs, opts.recoveryPoint);
+  const recovered: boolean[] = segs.map(() => false);
+  let cut = -1;
+  for (let i = 0; i < segs.length; i++) {
+    const seg = segs[i]!;
+    if (i >= firstToRecover || !indexesOk[i]) {
+      const truncated = await seg.recover();
+      recovered[i] = true;
+      if (i >= firstToRecover) info.recoveredSegments++;
+      if (!indexesOk[i]) info.rebuiltIndexes++;
+      info.truncatedBytes += truncated;
+      if (truncated > 0 && i >= firstToRecover) {
+        cut = i;
+        break;
+      }
+    }
+  }
+  if (cut >= 0) {
+    // Everything after a corrupt batch is unreliable: drop the later segments (Kafka does so).
+    for (const seg of segs.splice(cut + 1)) {
+      const finish = await seg.markDeleted();
+      await finish();
+      info.deletedSegments++;
+    }
+  }
+  const last = segs[segs.length - 1]!;
+  if (!recovered[segs.length - 1]) await last.loadTail();
+  for (let i = 0; i < segs.length - 1; i++) segs[i]!.nextOffset = segs[i + 1]!.baseOffset;
+  return segs;
+}
+
+/** Producer state: the newest snapshot at or below the log end, then the batch headers after it. */
+export async function rebuildProducerState(
+  psm: ProducerStateManager,
+  segs: readonly LogSegment[],
+  logStartOffset: number,
+  logEndOffset: number,
+  info: LogRecoveryInfo,
+): Promise<void> {
+  const from = await psm.loadLatestSnapshot(logEndOffset, logStartOffset);
+  info.producerStateFrom = from;
+  if (from < logEndOffset) {
+    for (let i = segmentIndexOf(segs, from); i < segs.length; i++) {
+      await segs[i]!.scanHeaders(from, (h) => psm.replay(h));
+    }
+    psm.mapEndOffset = logEndOffset;
+    await psm.takeSnapshot(false);
+  }
+  psm.mapEndOffset = logEndOffset;
+  psm.truncateHead(logStartOffset);
+}
