@@ -11,6 +11,7 @@ import { planPartitionStates } from '../../src/broker/cluster/elections.js';
 import { parseConnectString } from '../../src/broker/cluster/connect-string.js';
 import { ClusterView, encodeAssignment, encodePartitionState, keys, type PartitionState } from '../../src/broker/cluster/view.js';
 import { startEtcd, type EtcdProcess } from './helpers/etcd.js';
+import { viewWaiter } from './helpers/watch.js';
 
 const TOPIC_ID = '0b0e7c1a-0000-4000-8000-00000000000a';
 
@@ -23,13 +24,13 @@ interface Node {
 }
 
 async function startNode(connect: string, id: number, unclean = false): Promise<Node> {
-  const waiters = new Set<() => void>();
+  const w = viewWaiter();
   let controller: Controller | null = null;
   const store = await EtcdClusterStore.open(parseConnectString(connect), {
     sessionTimeoutMs: 3000,
     onChange: () => {
       controller?.changed();
-      waiters.forEach((w) => w());
+      w.changed();
     },
   });
   controller = new Controller(store, { brokerId: id, unclean: () => unclean });
@@ -40,22 +41,7 @@ async function startNode(connect: string, id: number, unclean = false): Promise<
     id,
     store,
     controller: c,
-    until(pred) {
-      if (pred(store.view)) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`broker ${id}: the view did not reach the expected state in 15 s: ${JSON.stringify([...store.view.partitions])} controller ${store.view.controller}`));
-        }, 15_000);
-        const check = (): void => {
-          if (!pred(store.view)) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve();
-        };
-        waiters.add(check);
-      });
-    },
+    until: (pred) => w.until(() => store.view, pred, `broker ${id}'s view`),
     async stop() {
       await c.stop();
       await store.close();

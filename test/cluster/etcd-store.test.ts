@@ -8,29 +8,13 @@ import { EtcdClusterStore } from '../../src/broker/cluster/etcd-store.js';
 import { parseConnectString } from '../../src/broker/cluster/connect-string.js';
 import { keys, encodeAssignment, encodePartitionState, type ClusterView } from '../../src/broker/cluster/view.js';
 import { startEtcd, type EtcdProcess } from './helpers/etcd.js';
+import { viewWaiter } from './helpers/watch.js';
 
 /** A store whose changes can be awaited: `until(pred)` resolves once the view satisfies it. */
 async function openStore(connect: string, sessionTimeoutMs = 5000): Promise<EtcdClusterStore & { until(pred: (v: ClusterView) => boolean): Promise<void> }> {
-  const waiters = new Set<() => void>();
-  const store = await EtcdClusterStore.open(parseConnectString(connect), { sessionTimeoutMs, onChange: () => waiters.forEach((w) => w()) });
-  return Object.assign(store, {
-    until(pred: (v: ClusterView) => boolean): Promise<void> {
-      if (pred(store.view)) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error('the view did not reach the expected state within 10 s'));
-        }, 10_000);
-        const check = (): void => {
-          if (!pred(store.view)) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve();
-        };
-        waiters.add(check);
-      });
-    },
-  });
+  const w = viewWaiter(10_000);
+  const store = await EtcdClusterStore.open(parseConnectString(connect), { sessionTimeoutMs, onChange: w.changed });
+  return Object.assign(store, { until: (pred: (v: ClusterView) => boolean) => w.until(() => store.view, pred) });
 }
 
 describe('etcd cluster store', () => {
