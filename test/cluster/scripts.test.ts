@@ -5,24 +5,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EtcdClusterStore } from '../../src/broker/cluster/etcd-store.js';
 import { parseConnectString } from '../../src/broker/cluster/connect-string.js';
+import { freePort } from './helpers/etcd.js';
 
 const root = resolve(import.meta.dirname, '../../..');
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
-}
 
 test('zookeeper-server-start.sh starts etcd on the properties file clientPort and dataDir', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tributary-zk-'));

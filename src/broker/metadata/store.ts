@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomKafkaUuid } from '../../storage/meta-properties.js';
+import { writeFileAtomic } from '../../storage/files.js';
 
 export interface TopicRecord {
   name: string;
@@ -64,20 +65,10 @@ export class FileMetadataStore implements MetadataStore {
     }
   }
 
-  /** Writes atomically (temp file, fsync, rename); saves are serialised. */
+  /** Writes atomically (temp file, fsync, rename, fsync the directory); saves are serialised. */
   save(state: ClusterState): Promise<void> {
     const text = JSON.stringify(state, null, 2) + '\n';
-    const next = this.writing.then(async () => {
-      const tmp = `${this.file}.tmp`;
-      const fh = await open(tmp, 'w');
-      try {
-        await fh.writeFile(text);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, this.file);
-    });
+    const next = this.writing.then(() => writeFileAtomic(this.file, text));
     this.writing = next.catch(() => undefined);
     return next;
   }
