@@ -114,6 +114,7 @@ export class Broker {
       producerIds,
       groups,
       fetchSessions: new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots'), now),
+      authorizer: null,
       supportedVersions: () => router.supportedVersions(),
       shutdown: stopping.signal,
       now,
