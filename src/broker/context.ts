@@ -6,6 +6,7 @@ import type { FetchSessionCache } from './fetch-sessions.js';
 import type { Logger } from './logger.js';
 import type { GroupCoordinator } from './coordinator/group-coordinator.js';
 import type { Authorizer } from './authorization.js';
+import type { Waits } from './waits.js';
 
 /** What the request router and the handlers know of a connection: no socket, just identity. */
 export interface ConnectionInfo {
@@ -34,7 +35,7 @@ export interface BrokerContext {
   readonly authorizer: Authorizer | null;
   /** The API version ranges of the registered handlers (ApiVersions). */
   supportedVersions(): Array<{ apiKey: number; minVersion: number; maxVersion: number }>;
-  /** Aborted when the broker shuts down, so long polls return at once. */
-  readonly shutdown: AbortSignal;
+  /** Requests waiting in the broker (fetch long polls): closed on shutdown, so they return at once. */
+  readonly waits: Waits;
   now(): number;
 }
