@@ -9,6 +9,7 @@ import { Router } from './network/router.js';
 import { NetworkServer } from './network/server.js';
 import { ProducerIdManager } from './producer-ids.js';
 import { FetchSessionCache } from './fetch-sessions.js';
+import { Waits } from './waits.js';
 import { GroupCoordinator, groupCoordinatorConfig } from './coordinator/group-coordinator.js';
 import { InternalTopicStorage, offsetsTopicSpec } from './coordinator/storage.js';
 import { systemClock, type Clock } from './coordinator/clock.js';
@@ -53,7 +54,8 @@ export class Broker {
     readonly topics: TopicManager,
     /** The group coordinator (tests await `groups.loaded` after a restart). */
     readonly groups: GroupCoordinator,
-    private readonly stopping: AbortController,
+    /** The requests waiting in the broker (fetch long polls); close() cancels them. */
+    private readonly waits: Waits,
     private readonly advertisedList: ListenerSpec[],
   ) {}
 
@@ -89,7 +91,7 @@ export class Broker {
     const topics = new TopicManager(state, store, logManager, config, log);
     await topics.openAll();
 
-    const stopping = new AbortController();
+    const waits = new Waits();
     const advertised: ListenerSpec[] = [];
     const producerIds = new ProducerIdManager(state.producerIdsReservedUpTo, async (upTo) => {
       state.producerIdsReservedUpTo = upTo;
@@ -114,8 +116,9 @@ export class Broker {
       producerIds,
       groups,
       fetchSessions: new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots'), now),
+      authorizer: null,
       supportedVersions: () => router.supportedVersions(),
-      shutdown: stopping.signal,
+      waits,
       now,
     };
     const router = new Router(handlers, context, log);
@@ -133,7 +136,7 @@ export class Broker {
     }
     advertised.push(...resolveAdvertised(config, network.bound));
     log.info({ nodeId: config.nodeId, clusterId: state.clusterId, logDirs: config.logDirs }, 'broker started');
-    return new Broker(config, log, network, logManager, topics, groups, stopping, advertised);
+    return new Broker(config, log, network, logManager, topics, groups, waits, advertised);
   }
 
   /** The bound listeners (ephemeral ports resolved). */
@@ -152,9 +155,13 @@ export class Broker {
   get port(): number {
     return this.network.bound[0]!.port;
   }
+  /** How many requests are waiting in the broker now (fetch long polls). */
+  get waitingRequests(): number {
+    return this.waits.size;
+  }
 
   async close(): Promise<void> {
-    this.stopping.abort();
+    this.waits.close();
     this.groups.close();
     await this.network.close();
     await this.logManager.close();

@@ -5,6 +5,8 @@ import type { ProducerIdManager } from './producer-ids.js';
 import type { FetchSessionCache } from './fetch-sessions.js';
 import type { Logger } from './logger.js';
 import type { GroupCoordinator } from './coordinator/group-coordinator.js';
+import type { Authorizer } from './authorization.js';
+import type { Waits } from './waits.js';
 
 /** What the request router and the handlers know of a connection: no socket, just identity. */
 export interface ConnectionInfo {
@@ -29,9 +31,11 @@ export interface BrokerContext {
   readonly fetchSessions: FetchSessionCache;
   /** The classic consumer group coordinator (groups and committed offsets in __consumer_offsets). */
   readonly groups: GroupCoordinator;
+  /** Decides what a principal may do; null: no authorizer configured, everything is allowed. */
+  readonly authorizer: Authorizer | null;
   /** The API version ranges of the registered handlers (ApiVersions). */
   supportedVersions(): Array<{ apiKey: number; minVersion: number; maxVersion: number }>;
-  /** Aborted when the broker shuts down, so long polls return at once. */
-  readonly shutdown: AbortSignal;
+  /** Requests waiting in the broker (fetch long polls): closed on shutdown, so they return at once. */
+  readonly waits: Waits;
   now(): number;
 }

@@ -11,11 +11,19 @@ import { Admin } from '../client/admin.js';
 export interface CommandIO {
   out(s: string): void;
   err(s: string): void;
+  /**
+   * Resolves once everything given to out() has been handed to the OS. Stdout on a pipe is
+   * asynchronous in Node: a line written to it can still be queued when a later stderr line goes
+   * out, and on a shared terminal or pipe the two then run together.
+   */
+  flushOut?(): Promise<void>;
 }
 
 export const processIO: CommandIO = {
   out: (s) => void process.stdout.write(s),
   err: (s) => void process.stderr.write(s),
+  // Writes complete in order: the callback of an empty write runs after every earlier one.
+  flushOut: () => new Promise<void>((resolve) => void process.stdout.write('', () => resolve())),
 };
 
 /** A tool's commander program: errors and output go through `io`, and it never exits the process. */

@@ -193,11 +193,14 @@ export async function consoleConsumerCommand(argv: readonly string[], io: Comman
       else if (Date.now() - lastRecord >= idleMs) break;
     }
   } catch (err) {
+    await io.flushOut?.();
     io.err(`Error processing message, terminating consumer process: ${(err as Error).message}\n`);
     code = 1;
   } finally {
     await consumer.close();
   }
+  // The last record's line must be out before the summary: on one terminal they would run together.
+  await io.flushOut?.();
   io.err(`Processed a total of ${count} messages\n`);
   return code;
 }

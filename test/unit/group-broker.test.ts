@@ -194,7 +194,8 @@ describe('group APIs against the embedded broker', () => {
       assert.equal(pair.groupState, 'Stable');
       assert.equal(pair.protocolType, 'consumer');
       assert.equal(pair.protocolData, 'range');
-      assert.equal(pair.authorizedOperations, (1 << 3) | (1 << 6) | (1 << 8));
+      // READ, DELETE, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS: Kafka 4.3.1's group operations.
+      assert.equal(pair.authorizedOperations, (1 << 3) | (1 << 6) | (1 << 8) | (1 << 10) | (1 << 11));
       assert.deepEqual(pair.members.map((m) => m.memberAssignment.toString()).sort(), ['p0,p1', 'p2,p3']);
       assert.ok(pair.members.every((m) => m.clientHost.startsWith('/') && m.memberMetadata.equals(subscription('gt'))));
       assert.equal(d.groups[1]!.groupState, 'Dead');

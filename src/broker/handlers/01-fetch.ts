@@ -17,6 +17,7 @@ import type { PartitionLog } from '../../storage/partition-log.js';
 import { releaseReadBuffer } from '../../storage/read-buffers.js';
 import type { BrokerContext } from '../context.js';
 import { FetchSession, type SessionPartition } from '../fetch-sessions.js';
+import type { Waits } from '../waits.js';
 import { defineHandler } from './handler.js';
 
 const READ_COMMITTED = 1;
@@ -183,10 +184,10 @@ export default defineHandler({
     });
     let state = await collect();
     const deadline = b.now() + req.maxWaitMs;
-    while (state.bytes < req.minBytes && !state.errors && readable.length > 0 && !b.shutdown.aborted) {
+    while (state.bytes < req.minBytes && !state.errors && readable.length > 0 && !b.waits.closed) {
       const left = deadline - b.now();
       if (left <= 0) break;
-      const appended = await waitForAnyAppend(readable, left, b.shutdown);
+      const appended = await waitForAnyAppend(readable, left, b.waits);
       if (!appended) break;
       state = await collect();
     }
@@ -222,8 +223,11 @@ export default defineHandler({
   },
 });
 
-/** Resolves true on the next append to any of the targets' logs, false on timeout or shutdown. */
-function waitForAnyAppend(targets: readonly Target[], timeoutMs: number, shutdown: AbortSignal): Promise<boolean> {
+/**
+ * Resolves true on the next append to any of the targets' logs, false on timeout or shutdown.
+ * Whichever comes first removes every trace of the wait: timer, append listeners, registration.
+ */
+function waitForAnyAppend(targets: readonly Target[], timeoutMs: number, waits: Waits): Promise<boolean> {
   return new Promise<boolean>((resolve) => {
     const unsubscribe: Array<() => void> = [];
     let done = false;
@@ -231,13 +235,12 @@ function waitForAnyAppend(targets: readonly Target[], timeoutMs: number, shutdow
       if (done) return;
       done = true;
       clearTimeout(timer);
-      shutdown.removeEventListener('abort', onAbort);
       for (const u of unsubscribe) u();
       resolve(appended);
     };
-    const onAbort = (): void => finish(false);
     const timer = setTimeout(() => finish(false), timeoutMs);
-    shutdown.addEventListener('abort', onAbort, { once: true });
+    unsubscribe.push(waits.add(() => finish(false)));
+    if (done) return; // the broker was already closing
     const seen = new Set<PartitionLog>();
     for (const t of targets) {
       if (seen.has(t.log!)) continue;

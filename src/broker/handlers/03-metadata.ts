@@ -5,18 +5,18 @@
  * describes them, so the client need not ask again.
  * v0: an empty topic list means all topics; v1+: null means all, empty means none.
  * v10+ carries topic ids; v12 may name topics by id only.
+ * Authorized operations (v8+), when asked for: the topic's for every topic answered by name (an
+ * unknown or invalid one too, as Kafka does; not for an unknown topic id), and the cluster's on
+ * v8-v10 (v11 dropped the field for DescribeCluster).
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { ZERO_UUID } from '../../protocol/primitives/index.js';
 import type { MetadataResponseTopic } from '../../protocol/messages/03-metadata.js';
 import type { TopicRecord } from '../metadata/store.js';
 import { topicNameProblem } from '../metadata/topic-names.js';
-import { advertisedFor } from './common.js';
+import { AclResourceType, AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_RESOURCE_NAME } from '../authorization.js';
+import { advertisedFor, authorizedOperationsFor } from './common.js';
 import { defineHandler } from './handler.js';
-
-const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
-/** READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS: no authorizer. */
-const ALL_TOPIC_OPERATIONS = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 10) | (1 << 11);
 
 export default defineHandler({
   apiKey: 3,
@@ -25,6 +25,8 @@ export default defineHandler({
   async handle(req, ctx) {
     const b = ctx.broker;
     const topics = b.topics;
+    const topicOperations = (name: string): number =>
+      req.includeTopicAuthorizedOperations ? authorizedOperationsFor(ctx, AclResourceType.TOPIC, name) : AUTHORIZED_OPERATIONS_OMITTED;
     const describe = (t: TopicRecord): MetadataResponseTopic => ({
       errorCode: ErrorCode.NONE,
       name: t.name,
@@ -39,7 +41,7 @@ export default defineHandler({
         isrNodes: [b.nodeId],
         offlineReplicas: [],
       })),
-      topicAuthorizedOperations: req.includeTopicAuthorizedOperations ? ALL_TOPIC_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
+      topicAuthorizedOperations: topicOperations(t.name),
     });
     const missing = (errorCode: number, name: string | null, topicId = ZERO_UUID): MetadataResponseTopic => ({
       errorCode,
@@ -47,7 +49,7 @@ export default defineHandler({
       topicId,
       isInternal: false,
       partitions: [],
-      topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+      topicAuthorizedOperations: name === null ? AUTHORIZED_OPERATIONS_OMITTED : topicOperations(name),
     });
 
     let result: MetadataResponseTopic[];
@@ -88,7 +90,10 @@ export default defineHandler({
       clusterId: b.clusterId,
       controllerId: b.nodeId,
       topics: result,
-      clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+      clusterAuthorizedOperations:
+        req.includeClusterAuthorizedOperations && ctx.apiVersion >= 8 && ctx.apiVersion <= 10
+          ? authorizedOperationsFor(ctx, AclResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)
+          : AUTHORIZED_OPERATIONS_OMITTED,
     };
   },
 });

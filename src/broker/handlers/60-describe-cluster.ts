@@ -1,6 +1,10 @@
-/** DescribeCluster v0-v1: this broker is the whole cluster and its controller. */
+/**
+ * DescribeCluster v0-v1: this broker is the whole cluster and its controller. The cluster's
+ * authorized operations when asked for (see ../authorization.ts).
+ */
 import { ErrorCode } from '../../protocol/errors.js';
-import { advertisedFor } from './common.js';
+import { AclResourceType, AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_RESOURCE_NAME } from '../authorization.js';
+import { advertisedFor, authorizedOperationsFor } from './common.js';
 import { defineHandler } from './handler.js';
 
 const BROKERS_ENDPOINT = 1;
@@ -20,7 +24,7 @@ export default defineHandler({
         clusterId: b.clusterId,
         controllerId: -1,
         brokers: [],
-        clusterAuthorizedOperations: -2147483648,
+        clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
       };
     }
     const me = advertisedFor(ctx);
@@ -32,7 +36,9 @@ export default defineHandler({
       clusterId: b.clusterId,
       controllerId: b.nodeId,
       brokers: [{ brokerId: b.nodeId, host: me.host, port: me.port, rack: b.config.get('broker.rack') }],
-      clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? 0b1111111111110 : -2147483648,
+      clusterAuthorizedOperations: req.includeClusterAuthorizedOperations
+        ? authorizedOperationsFor(ctx, AclResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)
+        : AUTHORIZED_OPERATIONS_OMITTED,
     };
   },
 });

@@ -3,23 +3,28 @@
  * Assigning, Reconciling, Stable), group and assignment epochs, the assignor in use, and every
  * member with its epoch, subscription, current and target assignment (topic ids and names).
  * A classic group or an unknown id gets GROUP_ID_NOT_FOUND (the admin client then falls back to
- * DescribeGroups for classic groups). Without ACLs every group operation is authorized.
+ * DescribeGroups for classic groups). The authorized operations, when asked for, only for a
+ * group found (../authorization.ts), as in Kafka.
  */
+import { ErrorCode } from '../../protocol/errors.js';
+import { AclResourceType, AUTHORIZED_OPERATIONS_OMITTED } from '../authorization.js';
+import { authorizedOperationsFor } from './common.js';
 import { defineHandler } from './handler.js';
-
-/** Bits of AclOperation READ (3), DELETE (6), DESCRIBE (8). */
-const GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
-const NOT_REQUESTED = -2147483648;
 
 export default defineHandler({
   apiKey: 69,
   minVersion: 0,
   maxVersion: 0,
   handle(req, ctx) {
-    const ops = req.includeAuthorizedOperations ? GROUP_OPERATIONS : NOT_REQUESTED;
+    const withOps = req.includeAuthorizedOperations;
+    const ops = (groupId: string, errorCode: number): number =>
+      withOps && errorCode === ErrorCode.NONE ? authorizedOperationsFor(ctx, AclResourceType.GROUP, groupId) : AUTHORIZED_OPERATIONS_OMITTED;
     return {
       throttleTimeMs: 0,
-      groups: req.groupIds.map((id) => ({ ...ctx.broker.groups.describeConsumerGroup(id), authorizedOperations: ops })),
+      groups: req.groupIds.map((id) => {
+        const g = ctx.broker.groups.describeConsumerGroup(id);
+        return { ...g, authorizedOperations: ops(id, g.errorCode) };
+      }),
     };
   },
 });
