@@ -7,7 +7,7 @@ import { TopicManager } from './metadata/topics.js';
 import { parseListeners, type ListenerSpec } from './config/listeners.js';
 import { Router } from './network/router.js';
 import { NetworkServer } from './network/server.js';
-import { ProducerIdManager } from './producer-ids.js';
+import { ProducerIdManager, fileBlocks } from './producer-ids.js';
 import { FetchSessionCache } from './fetch-sessions.js';
 import { Waits } from './waits.js';
 import { GroupCoordinator, groupCoordinatorConfig } from './coordinator/group-coordinator.js';
@@ -93,10 +93,12 @@ export class Broker {
 
     const waits = new Waits();
     const advertised: ListenerSpec[] = [];
-    const producerIds = new ProducerIdManager(state.producerIdsReservedUpTo, async (upTo) => {
-      state.producerIdsReservedUpTo = upTo;
-      await store.save(state);
-    });
+    const producerIds = new ProducerIdManager(
+      fileBlocks(state.producerIdsReservedUpTo, async (upTo) => {
+        state.producerIdsReservedUpTo = upTo;
+        await store.save(state);
+      }),
+    );
     const groups = new GroupCoordinator({
       storage: new InternalTopicStorage(topics, offsetsTopicSpec(config)),
       clock: runtime.clock ?? systemClock(now),

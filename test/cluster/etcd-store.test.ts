@@ -120,4 +120,15 @@ describe('etcd cluster store', () => {
     assert.equal(c.view.clusterId, 'first-id');
     await Promise.all([a.close(), b.close(), c.close()]);
   });
+
+  test('producer id blocks: brokers claiming at once get disjoint blocks', async () => {
+    const a = await openStore(`${etcd.address}/pids`);
+    const b = await openStore(`${etcd.address}/pids`);
+    const blocks = await Promise.all([...Array.from({ length: 15 }, () => a.claimProducerIdBlock(1, 1000)), ...Array.from({ length: 15 }, () => b.claimProducerIdBlock(2, 1000))]);
+    const sorted = blocks.sort((x, y) => x.start - y.start);
+    assert.equal(sorted[0]!.start, 0);
+    for (let i = 1; i < sorted.length; i++) assert.equal(sorted[i]!.start, sorted[i - 1]!.end, 'contiguous, no overlap');
+    assert.equal(sorted.at(-1)!.end, 30_000);
+    await Promise.all([a.close(), b.close()]);
+  });
 });

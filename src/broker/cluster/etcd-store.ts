@@ -174,6 +174,29 @@ export class EtcdClusterStore {
     return res.succeeded;
   }
 
+  /**
+   * Claims the next block of `size` producer ids from the cluster-wide counter
+   * (`latest_producer_id_block`, as Kafka's ZooKeeper-era key): a compare-and-swap on the key's
+   * revision, retried when another broker claimed meanwhile, so no two blocks overlap.
+   */
+  async claimProducerIdBlock(brokerId: number, size: number): Promise<{ start: number; end: number }> {
+    const key = keys.producerIdBlock;
+    for (;;) {
+      const res = await this.ns.get(key).exec();
+      const kv = res.kvs[0];
+      let start = 0;
+      if (kv) {
+        const end = Number((JSON.parse(kv.value.toString()) as { block_end?: unknown }).block_end);
+        if (!Number.isSafeInteger(end) || end < 0) throw new Error(`${key} holds no block end: ${kv.value.toString()}`);
+        start = end + 1;
+      }
+      const value = JSON.stringify({ version: 1, broker: brokerId, block_start: String(start), block_end: String(start + size - 1) });
+      const txn = kv ? this.ns.if(key, 'Mod', '==', String(kv.mod_revision)) : this.ns.if(key, 'Create', '==', 0);
+      const done = await txn.then(this.ns.put(key).value(value)).commit();
+      if (done.succeeded) return { start, end: start + size };
+    }
+  }
+
   /** Stops watching, revokes the session (registration and controllership go at once) and disconnects. */
   async close(): Promise<void> {
     if (this.closed) return;

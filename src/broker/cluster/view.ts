@@ -14,6 +14,7 @@
  *   brokers/topics/<topic>/partitions/<p>/state  {"leader", "leader_epoch", "isr", "controller_epoch", "partition_epoch"}
  *   config/topics/<topic>, config/brokers/<id>   config overrides ({"config": {...}})
  *   admin/delete_topics/<topic>                  a deletion in progress
+ *   latest_producer_id_block                     the last producer id block claimed (block_start, block_end)
  */
 
 export interface BrokerRegistration {
@@ -87,6 +88,7 @@ export const keys = {
   topicConfig: (t: string): string => `config/topics/${t}`,
   brokerConfig: (b: string): string => `config/brokers/${b}`,
   deleteTopic: (t: string): string => `admin/delete_topics/${t}`,
+  producerIdBlock: 'latest_producer_id_block',
 };
 
 /** A stored value that does not read is a bug elsewhere or a foreign writer: it is skipped, and counted. */
