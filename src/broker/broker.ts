@@ -1,4 +1,5 @@
 import { BrokerConfig, configKey } from './config/config.js';
+import { GroupConfigs } from './config/group-configs.js';
 import { createLogger, type Logger } from './logger.js';
 import type { BrokerContext } from './context.js';
 import { handlers } from './handlers/index.js';
@@ -95,6 +96,7 @@ export class Broker {
       state.producerIdsReservedUpTo = upTo;
       await store.save(state);
     });
+    const groupConfigs = new GroupConfigs(state, store, config);
     const groups = new GroupCoordinator({
       storage: new InternalTopicStorage(topics, offsetsTopicSpec(config)),
       clock: runtime.clock ?? systemClock(now),
@@ -102,6 +104,7 @@ export class Broker {
       log,
       topicPartitions: (name) => topics.get(name)?.partitions,
       topics: () => topics.list().map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions, internal: topics.isInternal(t.name) })),
+      groupConfig: (groupId) => groupConfigs.coordinatorOverrides(groupId),
     });
     groups.start();
     const context: BrokerContext = {
@@ -113,6 +116,7 @@ export class Broker {
       topics,
       producerIds,
       groups,
+      groupConfigs,
       fetchSessions: new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots'), now),
       supportedVersions: () => router.supportedVersions(),
       shutdown: stopping.signal,

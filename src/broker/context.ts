@@ -1,4 +1,5 @@
 import type { BrokerConfig } from './config/config.js';
+import type { GroupConfigs } from './config/group-configs.js';
 import type { TopicManager } from './metadata/topics.js';
 import type { ListenerSpec } from './config/listeners.js';
 import type { ProducerIdManager } from './producer-ids.js';
@@ -29,6 +30,8 @@ export interface BrokerContext {
   readonly fetchSessions: FetchSessionCache;
   /** The classic consumer group coordinator (groups and committed offsets in __consumer_offsets). */
   readonly groups: GroupCoordinator;
+  /** Group configs (the GROUP config resource), persisted with the dynamic broker configs. */
+  readonly groupConfigs: GroupConfigs;
   /** The API version ranges of the registered handlers (ApiVersions). */
   supportedVersions(): Array<{ apiKey: number; minVersion: number; maxVersion: number }>;
   /** Aborted when the broker shuts down, so long polls return at once. */
