@@ -1,4 +1,5 @@
 import { BrokerConfig, configKey } from './config/config.js';
+import { GroupConfigs } from './config/group-configs.js';
 import { createLogger, type Logger } from './logger.js';
 import type { BrokerContext } from './context.js';
 import { handlers } from './handlers/index.js';
@@ -99,6 +100,7 @@ export class Broker {
         await store.save(state);
       }),
     );
+    const groupConfigs = new GroupConfigs(state, store, config);
     const groups = new GroupCoordinator({
       storage: new InternalTopicStorage(topics, offsetsTopicSpec(config)),
       clock: runtime.clock ?? systemClock(now),
@@ -106,6 +108,7 @@ export class Broker {
       log,
       topicPartitions: (name) => topics.get(name)?.partitions,
       topics: () => topics.list().map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions, internal: topics.isInternal(t.name) })),
+      groupConfig: (groupId) => groupConfigs.coordinatorOverrides(groupId),
     });
     groups.start();
     const context: BrokerContext = {
@@ -117,6 +120,7 @@ export class Broker {
       topics,
       producerIds,
       groups,
+      groupConfigs,
       fetchSessions: new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots'), now),
       authorizer: null,
       supportedVersions: () => router.supportedVersions(),

@@ -1,4 +1,5 @@
 import type { BrokerConfig } from './config/config.js';
+import type { GroupConfigs } from './config/group-configs.js';
 import type { TopicManager } from './metadata/topics.js';
 import type { ListenerSpec } from './config/listeners.js';
 import type { ProducerIdManager } from './producer-ids.js';
@@ -33,6 +34,8 @@ export interface BrokerContext {
   readonly groups: GroupCoordinator;
   /** Decides what a principal may do; null: no authorizer configured, everything is allowed. */
   readonly authorizer: Authorizer | null;
+  /** Group configs (the GROUP config resource), persisted with the dynamic broker configs. */
+  readonly groupConfigs: GroupConfigs;
   /** The API version ranges of the registered handlers (ApiVersions). */
   supportedVersions(): Array<{ apiKey: number; minVersion: number; maxVersion: number }>;
   /** Requests waiting in the broker (fetch long polls): closed on shutdown, so they return at once. */

@@ -1,16 +1,20 @@
 /**
- * `tributary configs` / `bin/kafka-configs.sh`: Kafka's kafka-configs.sh (ConfigCommand) for topic
- * and broker configs, with its flags, output and exit codes, on the Admin client.
+ * `tributary configs` / `bin/kafka-configs.sh`: Kafka's kafka-configs.sh (ConfigCommand) for topic,
+ * broker and group configs, with its flags, output and exit codes, on the Admin client.
  *
- *   --describe --entity-type topics|brokers [--entity-name N | --entity-default] [--all]
- *   --alter    --entity-type topics|brokers (--entity-name N | --entity-default)
+ *   --describe --entity-type topics|brokers|groups [--entity-name N | --entity-default] [--all]
+ *   --alter    --entity-type topics|brokers|groups (--entity-name N | --entity-default)
  *              [--add-config 'k1=v1,k2=[a,b]'] [--add-config-file F] [--delete-config 'k1,k2']
- *   shortcuts: --topic T (topics T), --broker N (brokers N), --broker-defaults (brokers, default)
+ *   shortcuts: --topic T (topics T), --broker N (brokers N), --broker-defaults (brokers, default),
+ *              --group G (groups G)
  *
  * As Kafka: --describe shows the dynamic values of the entity (of its own layer) with their
- * synonyms, --all every value; a missing topic is "doesn't exist and doesn't have dynamic
- * config" (exit 0); a failed call prints "Error while executing config command with args '...'"
- * on stderr and exits 1. Quotas (users, clients, ips) and other entity types are not supported.
+ * synonyms, --all every value; a missing topic, or a group that neither exists nor has configs,
+ * is "doesn't exist and doesn't have dynamic config" (exit 0); a failed call prints "Error while
+ * executing config command with args '...'" on stderr and exits 1. Groups have no default entity.
+ * Without --entity-name, groups are the groups that exist (Kafka also lists groups that only have
+ * configs, with ListConfigResources, which Tributary does not serve yet). Quotas (users, clients,
+ * ips) and client-metrics are not supported.
  */
 import type { Command } from 'commander';
 import { AdminError, type Admin, type AlterConfigOp, type ConfigEntry, type ConfigResource, type ConfigSourceName } from '../client/admin.js';
@@ -27,6 +31,7 @@ interface ConfigsOptions {
   topic?: string;
   broker?: string;
   brokerDefaults?: boolean;
+  group?: string;
   all?: boolean;
   addConfig?: string;
   addConfigFile?: string;
@@ -34,21 +39,22 @@ interface ConfigsOptions {
 }
 
 
-/** The entity a command is about: a topic, a broker, or the brokers' cluster-wide default. */
-type Entity = { type: 'topics'; name: string | null } | { type: 'brokers'; name: string | null; isDefault: boolean };
+/** The entity a command is about: a topic, a broker, the brokers' cluster-wide default, or a group. */
+type Entity = { type: 'topics'; name: string | null } | { type: 'brokers'; name: string | null; isDefault: boolean } | { type: 'groups'; name: string | null };
 
 function program(io: CommandIO): Command {
-  return toolCommand('kafka-configs', 'Add, remove or describe topic and broker configs.', io)
+  return toolCommand('kafka-configs', 'Add, remove or describe topic, broker and group configs.', io)
     .option('--bootstrap-server <String: server to connect to>', 'REQUIRED: The Kafka server to connect to.')
     .option('--command-config <String: command config property file>', 'Property file containing configs to be passed to Admin Client (client.id, request.timeout.ms).')
     .option('--describe', 'List configs for the given entity.')
     .option('--alter', 'Alter the configuration for the entity.')
-    .option('--entity-type <String>', 'Type of entity (topics/brokers).')
-    .option('--entity-name <String>', 'Name of entity (topic name/broker id).')
+    .option('--entity-type <String>', 'Type of entity (topics/brokers/groups).')
+    .option('--entity-name <String>', 'Name of entity (topic name/broker id/group name).')
     .option('--entity-default', 'Default entity name for brokers (applies to every broker of the cluster).')
     .option('--topic <String: topic>', 'The topic\'s name; shortcut for --entity-type topics --entity-name <topic>.')
     .option('--broker <String: broker id>', 'The broker\'s id; shortcut for --entity-type brokers --entity-name <id>.')
     .option('--broker-defaults', 'Shortcut for --entity-type brokers --entity-default.')
+    .option('--group <String: group>', "The group's name; shortcut for --entity-type groups --entity-name <group>.")
     .option('--all', 'With --describe: all configs of the entity, not only the dynamic ones.')
     .option('--add-config <String>', "Key-value pairs of configs to add, e.g. 'k1=v1,k2=[v1,v2,v2],k3=v3'. Square brackets group values that contain commas.")
     .option('--add-config-file <String>', 'Path to a properties file of configs to add.')
@@ -66,7 +72,7 @@ export async function configsCommand(argv: readonly string[], io: CommandIO = pr
     if (Number(o.describe === true) + Number(o.alter === true) !== 1) throw new UsageError('Command must include exactly one action: --describe, --alter');
     entity = entityOf(o);
     if (o.alter) {
-      if (entity.name === null && !(entity.type === 'brokers' && entity.isDefault)) throw new UsageError(`an entity name must be specified with --alter of ${entity.type}`);
+      if (entity.name === null && !(entity.type === 'brokers' && entity.isDefault)) throw new UsageError(`An entity name must be specified with --alter of ${entity.type}`);
       if (o.addConfig === undefined && o.addConfigFile === undefined && o.deleteConfig === undefined) {
         throw new UsageError('At least one of --add-config, --add-config-file, or --delete-config must be specified with --alter');
       }
@@ -95,9 +101,10 @@ export async function configsCommand(argv: readonly string[], io: CommandIO = pr
 }
 
 function entityOf(o: ConfigsOptions): Entity {
-  const shortcuts = [o.topic !== undefined, o.broker !== undefined, o.brokerDefaults === true].filter(Boolean).length;
-  if (shortcuts > 1 || (shortcuts === 1 && o.entityType !== undefined)) throw new UsageError('Only one entity type may be specified (--entity-type, --topic, --broker or --broker-defaults)');
+  const shortcuts = [o.topic !== undefined, o.broker !== undefined, o.brokerDefaults === true, o.group !== undefined].filter(Boolean).length;
+  if (shortcuts > 1 || (shortcuts === 1 && o.entityType !== undefined)) throw new UsageError('Only one entity type may be specified (--entity-type, --topic, --broker, --broker-defaults or --group)');
   if (o.topic !== undefined) return { type: 'topics', name: o.topic };
+  if (o.group !== undefined) return { type: 'groups', name: o.group };
   if (o.broker !== undefined) return { type: 'brokers', name: o.broker, isDefault: false };
   if (o.brokerDefaults) return { type: 'brokers', name: null, isDefault: true };
   if (o.entityType === undefined) throw new UsageError('--entity-type must be specified');
@@ -110,7 +117,11 @@ function entityOf(o: ConfigsOptions): Entity {
     if (o.entityName !== undefined && !/^\d+$/.test(o.entityName)) throw new UsageError(`The entity name for brokers must be a valid integer broker id, but it is: ${o.entityName}`);
     return { type: 'brokers', name: o.entityName ?? null, isDefault: o.entityDefault === true };
   }
-  throw new UsageError(`Invalid entity type ${o.entityType}, the entity type must be one of topics, brokers (quotas, users, clients, ips, groups and client-metrics are not supported)`);
+  if (o.entityType === 'groups') {
+    if (o.entityDefault) throw new UsageError(`--entity-default must not be specified with --${o.alter ? 'alter' : 'describe'} of groups`);
+    return { type: 'groups', name: o.entityName ?? null };
+  }
+  throw new UsageError(`Invalid entity type ${o.entityType}, the entity type must be one of topics, brokers, groups (quotas, users, clients, ips and client-metrics are not supported)`);
 }
 
 /** Kafka's --add-config syntax: k=v pairs split on commas, except inside [ ] (list values). */
@@ -147,12 +158,15 @@ async function alter(admin: Admin, entity: Entity, o: ConfigsOptions, io: Comman
   const ops: AlterConfigOp[] = [...adds.map(([name, value]) => ({ name, value })), ...deletes.map((name) => ({ name, op: 'delete' as const }))];
   await admin.incrementalAlterConfigs(resourceOf(entity, entity.name), ops);
   if (entity.type === 'topics') io.out(`Completed updating config for topic ${entity.name}.\n`);
+  else if (entity.type === 'groups') io.out(`Completed updating config for group ${entity.name}.\n`);
   else if (entity.isDefault) io.out('Completed updating default config for brokers in the cluster.\n');
   else io.out(`Completed updating config for broker ${entity.name}.\n`);
 }
 
 function resourceOf(entity: Entity, name: string | null): ConfigResource {
-  return entity.type === 'topics' ? { type: 'topic', name: name! } : { type: 'broker', name: entity.isDefault ? '' : name! };
+  if (entity.type === 'topics') return { type: 'topic', name: name! };
+  if (entity.type === 'groups') return { type: 'group', name: name! };
+  return { type: 'broker', name: entity.isDefault ? '' : name! };
 }
 
 async function describe(admin: Admin, entity: Entity, all: boolean, io: CommandIO): Promise<void> {
@@ -163,6 +177,20 @@ async function describe(admin: Admin, entity: Entity, all: boolean, io: CommandI
       return;
     }
     for (const name of names) await describeOne(admin, { type: 'topic', name }, `topic ${name}`, 'DYNAMIC_TOPIC_CONFIG', all, io);
+    return;
+  }
+  if (entity.type === 'groups') {
+    const existing = (await admin.listGroups()).map((g) => g.groupId);
+    if (entity.name === null) {
+      for (const name of existing) await describeOne(admin, { type: 'group', name }, `group ${name}`, 'DYNAMIC_GROUP_CONFIG', all, io);
+      return;
+    }
+    const [d] = await admin.describeConfigs([{ type: 'group', name: entity.name }], { includeSynonyms: true });
+    if (!existing.includes(entity.name) && !d!.entries.some((e) => e.source === 'DYNAMIC_GROUP_CONFIG')) {
+      io.out(`The group '${entity.name}' doesn't exist and doesn't have dynamic config.\n`);
+      return;
+    }
+    printEntries(d!.entries, `group ${entity.name}`, 'DYNAMIC_GROUP_CONFIG', all, io);
     return;
   }
   if (entity.isDefault) {
@@ -176,7 +204,11 @@ async function describe(admin: Admin, entity: Entity, all: boolean, io: CommandI
 
 async function describeOne(admin: Admin, resource: ConfigResource, what: string | null, dynamic: ConfigSourceName, all: boolean, io: CommandIO): Promise<void> {
   const [d] = await admin.describeConfigs([resource], { includeSynonyms: true });
-  const entries = d!.entries.filter((e) => all || e.source === dynamic);
+  printEntries(d!.entries, what, dynamic, all, io);
+}
+
+function printEntries(all_: readonly ConfigEntry[], what: string | null, dynamic: ConfigSourceName, all: boolean, io: CommandIO): void {
+  const entries = all_.filter((e) => all || e.source === dynamic);
   io.out(what === null ? 'Default configs for brokers in the cluster are:\n' : `${all ? 'All' : 'Dynamic'} configs for ${what} are:\n`);
   for (const e of entries) io.out(`  ${entryLine(e)}\n`);
 }

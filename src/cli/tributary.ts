@@ -41,7 +41,7 @@ program
 // The Kafka tools: each subcommand takes its kafka-*.sh flags as they are (`tributary topics --help`).
 const tools: Array<[name: string, script: string, what: string, run: (flags: string[]) => Promise<number>]> = [
   ['topics', 'kafka-topics.sh', 'Create, list, describe, alter and delete topics', (f) => topicsCommand(f)],
-  ['configs', 'kafka-configs.sh', 'Describe and alter topic and broker configs', (f) => configsCommand(f)],
+  ['configs', 'kafka-configs.sh', 'Describe and alter topic, broker and group configs', (f) => configsCommand(f)],
   ['console-producer', 'kafka-console-producer.sh', 'Send lines from stdin as records', (f) => consoleProducerCommand(f)],
   ['console-consumer', 'kafka-console-consumer.sh', 'Print records of topics', (f) => consoleConsumerCommand(f, undefined, untilSignal())],
   ['consumer-groups', 'kafka-consumer-groups.sh', 'List, describe, delete consumer groups and reset their offsets', (f) => consumerGroupsCommand(f)],

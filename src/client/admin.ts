@@ -20,7 +20,7 @@ import { ApiKey } from '../protocol/messages/index.js';
 import { ZERO_UUID } from '../protocol/primitives/index.js';
 import { commitOffsets, decodeAssignment, fetchCommitted, findCoordinator, type TopicPartitionRef } from './consumer-protocol.js';
 import { Connection, parseHostPort, type ConnectionOptions } from './connection.js';
-const RESOURCE_TYPE = { topic: 2, broker: 4 } as const;
+const RESOURCE_TYPE = { topic: 2, broker: 4, group: 32 } as const;
 // The names of the Java AdminClient's ConfigEntry.ConfigSource (the protocol's TOPIC_CONFIG is DYNAMIC_TOPIC_CONFIG there).
 const CONFIG_SOURCES = ['UNKNOWN', 'DYNAMIC_TOPIC_CONFIG', 'DYNAMIC_BROKER_CONFIG', 'DYNAMIC_DEFAULT_BROKER_CONFIG', 'STATIC_BROKER_CONFIG', 'DEFAULT_CONFIG', 'DYNAMIC_BROKER_LOGGER_CONFIG', 'DYNAMIC_CLIENT_METRICS_CONFIG', 'DYNAMIC_GROUP_CONFIG'] as const;
 const ALTER_OPS = { set: 0, delete: 1, append: 2, subtract: 3 } as const;
@@ -218,7 +218,7 @@ export class Admin {
     check('createPartitions', res.results.map((r) => ({ resource: r.name, errorCode: r.errorCode, errorMessage: r.errorMessage })));
   }
 
-  /** The configs of topics or brokers (all keys, or `keys`), with where each value comes from. */
+  /** The configs of topics, brokers or groups (all keys, or `keys`), with where each value comes from. */
   async describeConfigs(
     resources: readonly ConfigResource[],
     opts: { keys?: readonly string[]; includeSynonyms?: boolean } = {},
@@ -230,7 +230,7 @@ export class Admin {
     });
     check('describeConfigs', res.results.map((r) => ({ resource: r.resourceName, errorCode: r.errorCode, errorMessage: r.errorMessage })));
     return res.results.map((r, i) => ({
-      resource: resources[i] ?? { type: r.resourceType === RESOURCE_TYPE.broker ? 'broker' : 'topic', name: r.resourceName },
+      resource: resources[i] ?? { type: r.resourceType === RESOURCE_TYPE.broker ? 'broker' : r.resourceType === RESOURCE_TYPE.group ? 'group' : 'topic', name: r.resourceName },
       entries: r.configs
         .map((c) => ({
           name: c.name,
@@ -245,7 +245,7 @@ export class Admin {
     }));
   }
 
-  /** Sets, deletes, appends to or subtracts from config values of one topic or broker. */
+  /** Sets, deletes, appends to or subtracts from config values of one topic, broker or group. */
   async incrementalAlterConfigs(resource: ConfigResource, ops: readonly AlterConfigOp[], opts: { validateOnly?: boolean } = {}): Promise<void> {
     const res = await this.conn.send(ApiKey.IncrementalAlterConfigs, {
       resources: [

@@ -96,7 +96,7 @@ describe('topic administration', () => {
   });
 
   test('DeleteRecords advances the log start; fetching below it → OFFSET_OUT_OF_RANGE; a restart keeps it all', async () => {
-    await createTopic(c, 'trimmed', 1, { 'segment.bytes': '1024' });
+    await createTopic(c, 'trimmed', 1, { 'internal.segment.bytes': '1024' });
     for (let i = 0; i < 20; i++) {
       const r = await c.send(ApiKey.Produce, produceRequest('trimmed', 0, batch([{ value: `r${i}-${'p'.repeat(200)}` }])));
       assert.equal(r.responses[0]!.partitionResponses[0]!.errorCode, 0);

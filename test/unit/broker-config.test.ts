@@ -57,10 +57,12 @@ test('topic configs resolve through the broker synonyms, as Kafka does', () => {
 
 test('dynamic broker configs: only dynamic keys, validated', () => {
   const c = new BrokerConfig([]);
-  c.setDynamic('log.segment.bytes', '2048');
+  c.setDynamic('log.segment.bytes', '2097152');
   assert.equal(c.lookup('log.segment.bytes').source, ConfigSource.DYNAMIC_BROKER_CONFIG);
-  assert.throws(() => c.setDynamic('num.partitions', '2'), /read-only/);
-  assert.throws(() => c.setDynamic('log.segment.bytes', '-1'), /log.segment.bytes/);
+  assert.throws(() => c.setDynamic('num.partitions', '2'), /^ConfigError: Cannot update these configs dynamically: \[num.partitions\]$/);
+  assert.throws(() => c.setDynamic('log.segment.bytes', '2048'), /^ConfigError: Invalid value 2048 for configuration log.segment.bytes: Value must be at least 1048576$/);
+  c.setDynamic('my.plugin.setting', 'x');
+  assert.equal(c.get('my.plugin.setting'), 'x', 'a key Kafka does not know is kept, as Kafka keeps it');
   c.setDynamic('log.segment.bytes', null);
   assert.equal(c.lookup('log.segment.bytes').source, ConfigSource.DEFAULT_CONFIG);
 });

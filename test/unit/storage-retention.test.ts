@@ -116,7 +116,7 @@ describe('retention', () => {
     const tb = await startBroker({ 'log.retention.check.interval.ms': '50', 'log.segment.delete.delay.ms': '0' });
     const c = await connect(tb);
     try {
-      await createTopic(c, 'ret-broker', 1, { 'retention.ms': '1000', 'segment.bytes': '1100' });
+      await createTopic(c, 'ret-broker', 1, { 'retention.ms': '1000', 'internal.segment.bytes': '1100' });
       const old = Date.now() - 60_000;
       for (let i = 0; i < 3; i++) {
         const res = await c.send(ApiKey.Produce, produceRequest('ret-broker', 0, batch([{ value: 'x'.repeat(900), timestamp: old }])));

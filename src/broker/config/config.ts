@@ -1,56 +1,11 @@
-import { BROKER_CONFIG_BY_NAME, ConfigSource, TOPIC_CONFIG_BY_NAME, type ConfigDef, type TopicConfigDef } from './defs.js';
+import { BROKER_CONFIG_BY_NAME, ConfigSource, TOPIC_CONFIG_BY_NAME, topicConfigDef, type ConfigDef, type TopicConfigDef } from './defs.js';
+import { checkValue, ConfigError, javaHashSetString } from './validate.js';
 
-/** An invalid configuration value. The message always names the key. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(
-    readonly key: string,
-    message: string,
-  ) {
-    super(`Invalid value for configuration ${key}: ${message}`);
-  }
-}
+export { ConfigError } from './validate.js';
 
-const INT_RE = /^[+-]?\d+$/;
-
-/** Checks a value against its definition and returns it normalised (trimmed). */
+/** Checks a value against its definition as Kafka does (type, then validator); returns it as DescribeConfigs shows it. */
 export function validateConfigValue(def: ConfigDef, raw: string): string {
-  const v = raw.trim();
-  const fail = (msg: string): never => {
-    throw new ConfigError(def.name, `${JSON.stringify(raw)} ${msg}`);
-  };
-  switch (def.type) {
-    case 'boolean':
-      if (v.toLowerCase() !== 'true' && v.toLowerCase() !== 'false') fail('is not a boolean (true or false)');
-      return v.toLowerCase();
-    case 'short':
-    case 'int':
-    case 'long': {
-      if (!INT_RE.test(v)) fail(`is not a${def.type === 'int' ? 'n' : ''} ${def.type}`);
-      const big = BigInt(v);
-      const bits = def.type === 'short' ? 15n : def.type === 'int' ? 31n : 63n;
-      if (big < -(1n << bits) || big >= 1n << bits) fail(`is out of range for a ${def.type}`);
-      const n = Number(big);
-      if (def.min !== undefined && n < def.min) fail(`must be at least ${def.min}`);
-      if (def.max !== undefined && n > def.max) fail(`must be at most ${def.max}`);
-      return big.toString();
-    }
-    case 'double': {
-      const n = Number(v);
-      if (v === '' || Number.isNaN(n)) fail('is not a number');
-      if (def.min !== undefined && n < def.min) fail(`must be at least ${def.min}`);
-      if (def.max !== undefined && n > def.max) fail(`must be at most ${def.max}`);
-      return v;
-    }
-    case 'list': {
-      const items = v === '' ? [] : v.split(',').map((s) => s.trim());
-      if (def.validValues) for (const it of items) if (!def.validValues.includes(it)) fail(`must be a list of ${def.validValues.join(', ')}`);
-      return items.join(',');
-    }
-    default:
-      if (def.validValues && !def.validValues.includes(v)) fail(`must be one of ${def.validValues.join(', ')}`);
-      return v;
-  }
+  return checkValue(def, raw);
 }
 
 export function toNumber(v: string): number {
@@ -92,7 +47,7 @@ export class BrokerConfig {
   constructor(values: Iterable<[string, string]>) {
     for (const [rawKey, raw] of values) {
       const key = configKey(rawKey);
-      const def = BROKER_CONFIG_BY_NAME.get(key) ?? TOPIC_CONFIG_BY_NAME.get(key);
+      const def = BROKER_CONFIG_BY_NAME.get(key) ?? topicConfigDef(key);
       if (!def) {
         this.warnings.push(`Unknown configuration key ${key} is ignored`);
         this.staticValues.set(key, raw);
@@ -105,12 +60,12 @@ export class BrokerConfig {
 
   private checkCrossKeys(): void {
     if (this.int('message.max.bytes') > this.int('socket.request.max.bytes')) {
-      throw new ConfigError('message.max.bytes', 'must not exceed socket.request.max.bytes');
+      throw new ConfigError('message.max.bytes', `Invalid value ${this.get('message.max.bytes')} for configuration message.max.bytes: must not exceed socket.request.max.bytes (${this.get('socket.request.max.bytes')})`);
     }
     const brokerId = this.staticValues.get('broker.id');
     const nodeId = this.staticValues.get('node.id');
     if (brokerId !== undefined && nodeId !== undefined && brokerId !== nodeId && brokerId !== '-1') {
-      throw new ConfigError('broker.id', `${brokerId} differs from node.id ${nodeId}`);
+      throw new ConfigError('broker.id', 'requirement failed: You must set `node.id` to the same value as `broker.id`.');
     }
   }
 
@@ -146,7 +101,7 @@ export class BrokerConfig {
   }
   int(name: string): number {
     const v = this.get(name);
-    if (v === null) throw new ConfigError(name, 'has no value');
+    if (v === null) throw new ConfigError(name, `Missing required configuration "${name}" which has no default value.`);
     return Number(v);
   }
   bool(name: string): boolean {
@@ -165,7 +120,7 @@ export class BrokerConfig {
 
   get logDirs(): string[] {
     const dirs = this.list('log.dirs');
-    return dirs.length > 0 ? dirs : [this.get('log.dir')!];
+    return dirs.length > 0 ? dirs : this.list('log.dir');
   }
 
   /** Dynamic values (IncrementalAlterConfigs): this broker's, or the cluster-wide defaults. */
@@ -175,6 +130,11 @@ export class BrokerConfig {
   staticEntries(): Array<[string, string]> {
     return [...this.staticValues];
   }
+  /**
+   * Sets (or with null removes) a dynamic value. A key Kafka knows must be dynamic and valid; one
+   * it does not know (a plugin's, a listener-prefixed one) is kept as it is, as Kafka keeps it.
+   * The admin handlers check a whole change first, with Kafka's messages (dynamic-broker.ts).
+   */
   setDynamic(name: string, value: string | null, scope: DynamicScope = 'broker'): void {
     const layer = scope === 'broker' ? this.dynamicValues : this.dynamicDefaults;
     if (value === null) {
@@ -182,8 +142,11 @@ export class BrokerConfig {
       return;
     }
     const def = BROKER_CONFIG_BY_NAME.get(name);
-    if (!def) throw new ConfigError(name, 'is not a known broker configuration');
-    if (!def.dynamic) throw new ConfigError(name, 'cannot be updated dynamically (read-only)');
+    if (!def || def.kafka === false) {
+      layer.set(name, value);
+      return;
+    }
+    if (!def.dynamic) throw new ConfigError(name, `Cannot update these configs dynamically: ${javaHashSetString([name])}`);
     layer.set(name, validateConfigValue(def, value));
   }
 
@@ -208,7 +171,7 @@ export class BrokerConfig {
   /** A topic's effective value for `name`, given its overrides. */
   resolveTopicConfig(name: string, overrides: ReadonlyMap<string, string>): ResolvedConfig {
     const def = TOPIC_CONFIG_BY_NAME.get(name);
-    if (!def) throw new ConfigError(name, 'is not a known topic configuration');
+    if (!def) throw new ConfigError(name, `Unknown topic config name: ${name}`);
     const base = this.resolveTopicDefault(def);
     const own = overrides.get(name);
     if (own === undefined) return base;
@@ -221,14 +184,15 @@ export class BrokerConfig {
   }
 }
 
-/** Validates a set of topic overrides; returns them normalised or throws ConfigError. */
+/**
+ * Validates a set of topic overrides as Kafka does: every name first ("Unknown topic config
+ * name"), then every value; returns them normalised or throws ConfigError (INVALID_CONFIG).
+ */
 export function validateTopicConfigs(entries: Iterable<[string, string | null]>): Map<string, string> {
+  const list = [...entries];
+  for (const [name, value] of list) if (value === null) throw new ConfigError(name, `Null value not supported for topic configs: ${name}`);
+  for (const [name] of list) if (!topicConfigDef(name)) throw new ConfigError(name, `Unknown topic config name: ${name}`);
   const out = new Map<string, string>();
-  for (const [name, value] of entries) {
-    const def = TOPIC_CONFIG_BY_NAME.get(name);
-    if (!def) throw new ConfigError(name, 'is not a known topic configuration');
-    if (value === null) throw new ConfigError(name, 'null is not a valid value');
-    out.set(name, validateConfigValue(def, value));
-  }
+  for (const [name, value] of list) out.set(name, validateConfigValue(topicConfigDef(name)!, value!));
   return out;
 }

@@ -1,29 +1,41 @@
 /**
- * The configuration keys Tributary knows, with Kafka's names, types and defaults. Values are kept
- * as strings (as Kafka's DescribeConfigs shows them) and parsed when read.
+ * The configuration keys Tributary knows: every broker, topic and group key of Apache Kafka
+ * 4.3.1 (kafka-table.ts, generated from Kafka's docs), with Kafka's names, types, defaults,
+ * valid values and update modes, plus what is Tributary's own: which keys it acts on (`effect`),
+ * the few defaults that differ for a single node, and how topic keys take their defaults from
+ * broker keys. Values are kept as strings (as Kafka's DescribeConfigs shows them) and parsed when
+ * read; validate.ts checks them as Kafka does.
  *
- * `effect: false` marks keys that are accepted so existing Kafka config files start unchanged, but
- * that have no effect in this version (thread counts, ZooKeeper-era keys, replication settings of a
- * single node). They are listed in README's configuration table.
+ * A key Kafka knows but Tributary does not act on (`effect: false`: thread counts, SSL and SASL,
+ * quotas, replication settings of a single node) is accepted, validated, stored and described,
+ * so existing Kafka config files and admin scripts work unchanged; it does nothing here.
  */
+import { KAFKA_BROKER_KEYS, KAFKA_GROUP_KEYS, KAFKA_TOPIC_KEYS, type KafkaBrokerKey } from './kafka-table.js';
+
 export type ConfigType = 'boolean' | 'short' | 'int' | 'long' | 'double' | 'string' | 'list' | 'password' | 'class';
 
 export interface ConfigDef {
   name: string;
   type: ConfigType;
-  /** Default as a string, or null when Kafka has none (the synonym chain decides). */
+  /** Default as a string, or null when there is none (the synonym chain decides). */
   default: string | null;
-  min?: number;
-  max?: number;
-  validValues?: readonly string[];
-  /** Whether IncrementalAlterConfigs may change it on a running broker. */
+  /** Kafka's "Valid Values" text ('' when any value of the type will do); see validate.ts. */
+  validValues: string;
+  /** Whether IncrementalAlterConfigs and AlterConfigs may change it on a running broker. */
   dynamic?: boolean;
+  /** Kafka's "per-broker" update mode: refused as the cluster-wide default. */
+  perBroker?: boolean;
+  /** false: accepted, validated, stored and described, with no effect in this version. */
   effect?: boolean;
+  /** Passwords: DescribeConfigs shows no value. */
   sensitive?: boolean;
+  /** Kafka has it (false: only old config files have it; Kafka 4 does not know it). */
+  kafka?: boolean;
+  /** Kafka defines it but does not document it (ConfigDef.defineInternal); never described. */
+  internal?: boolean;
 }
 
 export const LONG_MAX = '9223372036854775807';
-const INT_MAX = 2147483647;
 
 /** A topic-level key and the broker keys that supply its default, first match wins. */
 export interface TopicConfigDef extends ConfigDef {
@@ -31,177 +43,208 @@ export interface TopicConfigDef extends ConfigDef {
   synonyms: ReadonlyArray<{ name: string; factor?: number }>;
 }
 
-export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
-  { name: 'cleanup.policy', type: 'list', default: 'delete', validValues: ['delete', 'compact'], synonyms: [{ name: 'log.cleanup.policy' }] },
-  { name: 'compression.type', type: 'string', default: 'producer', validValues: ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'], synonyms: [{ name: 'compression.type' }] },
-  { name: 'compression.gzip.level', type: 'int', default: '-1', min: -1, max: 9, synonyms: [{ name: 'compression.gzip.level' }] },
-  { name: 'compression.lz4.level', type: 'int', default: '9', min: 1, max: 17, synonyms: [{ name: 'compression.lz4.level' }] },
-  { name: 'compression.zstd.level', type: 'int', default: '3', min: -131072, max: 22, synonyms: [{ name: 'compression.zstd.level' }] },
-  { name: 'delete.retention.ms', type: 'long', default: '86400000', min: 0, synonyms: [{ name: 'log.cleaner.delete.retention.ms' }] },
-  { name: 'file.delete.delay.ms', type: 'long', default: '60000', min: 0, synonyms: [{ name: 'log.segment.delete.delay.ms' }] },
-  { name: 'flush.messages', type: 'long', default: LONG_MAX, min: 1, synonyms: [{ name: 'log.flush.interval.messages' }] },
-  { name: 'flush.ms', type: 'long', default: LONG_MAX, min: 0, synonyms: [{ name: 'log.flush.interval.ms' }, { name: 'log.flush.scheduler.interval.ms' }] },
-  { name: 'follower.replication.throttled.replicas', type: 'list', default: '', effect: false, synonyms: [] },
-  { name: 'index.interval.bytes', type: 'int', default: '4096', min: 0, synonyms: [{ name: 'log.index.interval.bytes' }] },
-  { name: 'leader.replication.throttled.replicas', type: 'list', default: '', effect: false, synonyms: [] },
-  { name: 'local.retention.bytes', type: 'long', default: '-2', effect: false, synonyms: [{ name: 'log.local.retention.bytes' }] },
-  { name: 'local.retention.ms', type: 'long', default: '-2', effect: false, synonyms: [{ name: 'log.local.retention.ms' }] },
-  { name: 'max.compaction.lag.ms', type: 'long', default: LONG_MAX, min: 1, synonyms: [{ name: 'log.cleaner.max.compaction.lag.ms' }] },
-  { name: 'max.message.bytes', type: 'int', default: '1048588', min: 0, synonyms: [{ name: 'message.max.bytes' }] },
-  { name: 'message.timestamp.after.max.ms', type: 'long', default: '3600000', min: 0, synonyms: [{ name: 'log.message.timestamp.after.max.ms' }] },
-  { name: 'message.timestamp.before.max.ms', type: 'long', default: LONG_MAX, min: 0, synonyms: [{ name: 'log.message.timestamp.before.max.ms' }] },
-  { name: 'message.timestamp.type', type: 'string', default: 'CreateTime', validValues: ['CreateTime', 'LogAppendTime'], synonyms: [{ name: 'log.message.timestamp.type' }] },
-  { name: 'min.cleanable.dirty.ratio', type: 'double', default: '0.5', min: 0, max: 1, synonyms: [{ name: 'log.cleaner.min.cleanable.ratio' }] },
-  { name: 'min.compaction.lag.ms', type: 'long', default: '0', min: 0, synonyms: [{ name: 'log.cleaner.min.compaction.lag.ms' }] },
-  { name: 'min.insync.replicas', type: 'int', default: '1', min: 1, synonyms: [{ name: 'min.insync.replicas' }] },
-  { name: 'preallocate', type: 'boolean', default: 'false', effect: false, synonyms: [{ name: 'log.preallocate' }] },
-  { name: 'remote.storage.enable', type: 'boolean', default: 'false', effect: false, synonyms: [] },
-  { name: 'retention.bytes', type: 'long', default: '-1', synonyms: [{ name: 'log.retention.bytes' }] },
-  {
-    name: 'retention.ms',
-    type: 'long',
-    default: '604800000',
-    min: -1,
-    synonyms: [{ name: 'log.retention.ms' }, { name: 'log.retention.minutes', factor: 60_000 }, { name: 'log.retention.hours', factor: 3_600_000 }],
-  },
-  { name: 'segment.bytes', type: 'int', default: '1073741824', min: 14, synonyms: [{ name: 'log.segment.bytes' }] },
-  { name: 'segment.index.bytes', type: 'int', default: '10485760', min: 4, synonyms: [{ name: 'log.index.size.max.bytes' }] },
-  { name: 'segment.jitter.ms', type: 'long', default: '0', min: 0, synonyms: [{ name: 'log.roll.jitter.ms' }, { name: 'log.roll.jitter.hours', factor: 3_600_000 }] },
-  { name: 'segment.ms', type: 'long', default: '604800000', min: 1, synonyms: [{ name: 'log.roll.ms' }, { name: 'log.roll.hours', factor: 3_600_000 }] },
-  { name: 'unclean.leader.election.enable', type: 'boolean', default: 'false', effect: false, synonyms: [{ name: 'unclean.leader.election.enable' }] },
-];
+/** Topic keys whose default comes from more than their "Server Default Property" (Kafka's synonyms). */
+const TOPIC_SYNONYMS: Readonly<Record<string, TopicConfigDef['synonyms']>> = {
+  'flush.ms': [{ name: 'log.flush.interval.ms' }, { name: 'log.flush.scheduler.interval.ms' }],
+  'retention.ms': [{ name: 'log.retention.ms' }, { name: 'log.retention.minutes', factor: 60_000 }, { name: 'log.retention.hours', factor: 3_600_000 }],
+  'segment.jitter.ms': [{ name: 'log.roll.jitter.ms' }, { name: 'log.roll.jitter.hours', factor: 3_600_000 }],
+  'segment.ms': [{ name: 'log.roll.ms' }, { name: 'log.roll.hours', factor: 3_600_000 }],
+};
+
+/** Topic keys Tributary does not act on (single node, no tiered storage, no preallocation). */
+const TOPIC_NO_EFFECT = new Set([
+  'follower.replication.throttled.replicas',
+  'leader.replication.throttled.replicas',
+  'local.retention.bytes',
+  'local.retention.ms',
+  'preallocate',
+  'remote.log.copy.disable',
+  'remote.log.delete.on.disable',
+  'remote.storage.enable',
+  'unclean.leader.election.enable',
+]);
+
+export const TOPIC_CONFIGS: readonly TopicConfigDef[] = KAFKA_TOPIC_KEYS.map((k) => ({
+  name: k.name,
+  type: k.type,
+  default: k.default,
+  validValues: k.validValues,
+  synonyms: TOPIC_SYNONYMS[k.name] ?? (k.serverDefault ? [{ name: k.serverDefault }] : []),
+  ...(TOPIC_NO_EFFECT.has(k.name) ? { effect: false } : {}),
+  ...(k.type === 'password' ? { sensitive: true } : {}),
+}));
 
 export const TOPIC_CONFIG_BY_NAME: ReadonlyMap<string, TopicConfigDef> = new Map(TOPIC_CONFIGS.map((d) => [d.name, d]));
 
-const d = (def: ConfigDef): ConfigDef => def;
+/**
+ * Kafka's undocumented topic key for tests (LogConfig's internal.segment.bytes): a segment size
+ * below segment.bytes' 1 MiB minimum. Accepted in topic overrides, never described.
+ */
+export const INTERNAL_SEGMENT_BYTES: TopicConfigDef = { name: 'internal.segment.bytes', type: 'int', default: null, validValues: '', synonyms: [], internal: true };
 
-export const BROKER_CONFIGS: readonly ConfigDef[] = [
-  // Identity and listeners
-  d({ name: 'node.id', type: 'int', default: '1', min: 0 }),
-  d({ name: 'broker.id', type: 'int', default: null, min: -1 }),
-  d({ name: 'listeners', type: 'list', default: 'PLAINTEXT://:9092' }),
-  d({ name: 'advertised.listeners', type: 'list', default: null }),
-  d({ name: 'listener.security.protocol.map', type: 'list', default: 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT', effect: false }),
-  d({ name: 'inter.broker.listener.name', type: 'string', default: null, effect: false }),
-  d({ name: 'controller.listener.names', type: 'list', default: null, effect: false }),
-  d({ name: 'controller.quorum.voters', type: 'list', default: '', effect: false }),
-  d({ name: 'controller.quorum.bootstrap.servers', type: 'list', default: '', effect: false }),
-  d({ name: 'process.roles', type: 'list', default: 'broker,controller', effect: false }),
-  d({ name: 'broker.rack', type: 'string', default: null }),
-  // Storage
-  d({ name: 'log.dirs', type: 'list', default: null }),
-  d({ name: 'log.dir', type: 'string', default: '/tmp/kafka-logs' }),
-  d({ name: 'metadata.log.dir', type: 'string', default: null }),
-  // Topics
-  d({ name: 'num.partitions', type: 'int', default: '1', min: 1 }),
-  d({ name: 'default.replication.factor', type: 'int', default: '1', min: 1 }),
-  d({ name: 'auto.create.topics.enable', type: 'boolean', default: 'true' }),
-  d({ name: 'delete.topic.enable', type: 'boolean', default: 'true' }),
-  // Size limits and request handling
-  d({ name: 'message.max.bytes', type: 'int', default: '1048588', min: 0, dynamic: true }),
-  d({ name: 'socket.request.max.bytes', type: 'int', default: '104857600', min: 1 }),
-  d({ name: 'queued.max.requests', type: 'int', default: '500', min: 1 }),
-  d({ name: 'socket.send.buffer.bytes', type: 'int', default: '102400' }),
-  d({ name: 'socket.receive.buffer.bytes', type: 'int', default: '102400' }),
-  d({ name: 'connections.max.idle.ms', type: 'long', default: '600000' }),
-  d({ name: 'num.network.threads', type: 'int', default: '3', min: 1, effect: false }),
-  d({ name: 'num.io.threads', type: 'int', default: '8', min: 1, effect: false }),
-  d({ name: 'background.threads', type: 'int', default: '10', min: 1, effect: false }),
-  d({ name: 'num.recovery.threads.per.data.dir', type: 'int', default: '2', min: 1, effect: false }),
-  d({ name: 'num.replica.fetchers', type: 'int', default: '1', effect: false }),
-  // Segments and indexes
-  d({ name: 'log.segment.bytes', type: 'int', default: '1073741824', min: 14, dynamic: true }),
-  d({ name: 'log.roll.ms', type: 'long', default: null, min: 1, dynamic: true }),
-  d({ name: 'log.roll.hours', type: 'int', default: '168', min: 1 }),
-  d({ name: 'log.roll.jitter.ms', type: 'long', default: null, dynamic: true }),
-  d({ name: 'log.roll.jitter.hours', type: 'int', default: '0', min: 0 }),
-  d({ name: 'log.index.size.max.bytes', type: 'int', default: '10485760', min: 4, dynamic: true }),
-  d({ name: 'log.index.interval.bytes', type: 'int', default: '4096', min: 0, dynamic: true }),
-  d({ name: 'log.preallocate', type: 'boolean', default: 'false', effect: false }),
-  d({ name: 'log.segment.delete.delay.ms', type: 'long', default: '60000', min: 0, dynamic: true }),
-  // Flushing
-  d({ name: 'log.flush.interval.messages', type: 'long', default: LONG_MAX, min: 1, dynamic: true }),
-  d({ name: 'log.flush.interval.ms', type: 'long', default: null, dynamic: true }),
-  d({ name: 'log.flush.scheduler.interval.ms', type: 'long', default: LONG_MAX }),
-  d({ name: 'log.flush.offset.checkpoint.interval.ms', type: 'int', default: '60000', min: 0 }),
-  d({ name: 'log.flush.start.offset.checkpoint.interval.ms', type: 'int', default: '60000', min: 0 }),
-  // Retention (enforced: Log.deleteOldSegments) and cleaning (compaction parsed, not enforced yet)
-  d({ name: 'log.retention.ms', type: 'long', default: null, dynamic: true }),
-  d({ name: 'log.retention.minutes', type: 'int', default: null }),
-  d({ name: 'log.retention.hours', type: 'int', default: '168' }),
-  d({ name: 'log.retention.bytes', type: 'long', default: '-1', dynamic: true }),
-  d({ name: 'log.retention.check.interval.ms', type: 'long', default: '300000', min: 1 }),
-  d({ name: 'log.cleanup.policy', type: 'list', default: 'delete', validValues: ['delete', 'compact'], dynamic: true }),
-  d({ name: 'log.cleaner.enable', type: 'boolean', default: 'true' }),
-  d({ name: 'log.cleaner.threads', type: 'int', default: '1', min: 0, effect: false }),
-  d({ name: 'log.cleaner.backoff.ms', type: 'long', default: '15000', min: 0 }),
-  d({ name: 'log.cleaner.dedupe.buffer.size', type: 'long', default: '134217728' }),
-  d({ name: 'log.cleaner.io.buffer.size', type: 'int', default: '524288', min: 0 }),
-  d({ name: 'log.cleaner.io.buffer.load.factor', type: 'double', default: '0.9' }),
-  d({ name: 'log.cleaner.io.max.bytes.per.second', type: 'double', default: '1.7976931348623157E308' }),
-  d({ name: 'log.cleaner.min.cleanable.ratio', type: 'double', default: '0.5', min: 0, max: 1, dynamic: true }),
-  d({ name: 'log.cleaner.delete.retention.ms', type: 'long', default: '86400000', min: 0, dynamic: true }),
-  d({ name: 'log.cleaner.min.compaction.lag.ms', type: 'long', default: '0', min: 0, dynamic: true }),
-  d({ name: 'log.cleaner.max.compaction.lag.ms', type: 'long', default: LONG_MAX, min: 1, dynamic: true }),
-  d({ name: 'log.local.retention.ms', type: 'long', default: '-2', effect: false }),
-  d({ name: 'log.local.retention.bytes', type: 'long', default: '-2', effect: false }),
-  // Message format
-  d({ name: 'log.message.timestamp.type', type: 'string', default: 'CreateTime', validValues: ['CreateTime', 'LogAppendTime'], dynamic: true }),
-  d({ name: 'log.message.timestamp.before.max.ms', type: 'long', default: LONG_MAX, min: 0, dynamic: true }),
-  d({ name: 'log.message.timestamp.after.max.ms', type: 'long', default: '3600000', min: 0, dynamic: true }),
-  d({ name: 'compression.type', type: 'string', default: 'producer', validValues: ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'], dynamic: true }),
-  d({ name: 'compression.gzip.level', type: 'int', default: '-1', min: -1, max: 9, dynamic: true }),
-  d({ name: 'compression.lz4.level', type: 'int', default: '9', min: 1, max: 17, dynamic: true }),
-  d({ name: 'compression.zstd.level', type: 'int', default: '3', min: -131072, max: 22, dynamic: true }),
-  // Replication (single node: accepted, no effect)
-  d({ name: 'min.insync.replicas', type: 'int', default: '1', min: 1, dynamic: true }),
-  d({ name: 'unclean.leader.election.enable', type: 'boolean', default: 'false', effect: false }),
-  d({ name: 'replica.lag.time.max.ms', type: 'long', default: '30000', effect: false }),
-  d({ name: 'replica.fetch.max.bytes', type: 'int', default: '1048576', effect: false }),
-  d({ name: 'replica.fetch.wait.max.ms', type: 'int', default: '500', effect: false }),
-  d({ name: 'replica.fetch.min.bytes', type: 'int', default: '1', effect: false }),
-  d({ name: 'replica.socket.timeout.ms', type: 'int', default: '30000', effect: false }),
-  d({ name: 'replica.socket.receive.buffer.bytes', type: 'int', default: '65536', effect: false }),
-  d({ name: 'replica.high.watermark.checkpoint.interval.ms', type: 'long', default: '5000', effect: false }),
-  d({ name: 'auto.leader.rebalance.enable', type: 'boolean', default: 'true', effect: false }),
-  d({ name: 'leader.imbalance.per.broker.percentage', type: 'int', default: '10', effect: false }),
-  d({ name: 'leader.imbalance.check.interval.seconds', type: 'long', default: '300', effect: false }),
-  d({ name: 'controlled.shutdown.enable', type: 'boolean', default: 'true', effect: false }),
-  // Group coordinator and internal topics (used by the group coordinator)
-  d({ name: 'offsets.topic.num.partitions', type: 'int', default: '50', min: 1 }),
-  d({ name: 'offsets.topic.replication.factor', type: 'short', default: '3', min: 1 }),
-  d({ name: 'offsets.topic.segment.bytes', type: 'int', default: '104857600', min: 1 }),
-  d({ name: 'offsets.retention.minutes', type: 'int', default: '10080', min: 1 }),
-  d({ name: 'offsets.retention.check.interval.ms', type: 'long', default: '600000', min: 1 }),
-  d({ name: 'offset.metadata.max.bytes', type: 'int', default: '4096' }),
-  d({ name: 'group.initial.rebalance.delay.ms', type: 'int', default: '3000', min: 0 }),
-  d({ name: 'group.min.session.timeout.ms', type: 'int', default: '6000' }),
-  d({ name: 'group.max.session.timeout.ms', type: 'int', default: '1800000' }),
-  d({ name: 'group.max.size', type: 'int', default: String(INT_MAX), min: 1 }),
-  // KIP-848 consumer groups (ConsumerGroupHeartbeat)
-  d({ name: 'group.consumer.heartbeat.interval.ms', type: 'int', default: '5000', min: 1 }),
-  d({ name: 'group.consumer.min.heartbeat.interval.ms', type: 'int', default: '5000', min: 1, effect: false }),
-  d({ name: 'group.consumer.max.heartbeat.interval.ms', type: 'int', default: '15000', min: 1, effect: false }),
-  d({ name: 'group.consumer.session.timeout.ms', type: 'int', default: '45000', min: 1 }),
-  d({ name: 'group.consumer.min.session.timeout.ms', type: 'int', default: '45000', min: 1, effect: false }),
-  d({ name: 'group.consumer.max.session.timeout.ms', type: 'int', default: '60000', min: 1, effect: false }),
-  d({ name: 'group.consumer.max.size', type: 'int', default: String(INT_MAX), min: 1 }),
-  d({ name: 'group.consumer.assignors', type: 'list', default: 'uniform,range' }),
-  d({ name: 'transaction.state.log.num.partitions', type: 'int', default: '50', min: 1 }),
-  d({ name: 'transaction.state.log.replication.factor', type: 'short', default: '3', min: 1 }),
-  d({ name: 'transaction.state.log.min.isr', type: 'int', default: '2', min: 1 }),
-  d({ name: 'transaction.max.timeout.ms', type: 'int', default: '900000', min: 1 }),
-  d({ name: 'transactional.id.expiration.ms', type: 'int', default: '604800000', min: 1 }),
-  d({ name: 'producer.id.expiration.ms', type: 'int', default: '86400000', min: 1 }),
-  d({ name: 'max.incremental.fetch.session.cache.slots', type: 'int', default: '1000', min: 0 }),
-  // ZooKeeper-era keys still found in old config files (the seed's among them)
-  d({ name: 'zookeeper.connect', type: 'string', default: null, effect: false }),
-  d({ name: 'zookeeper.connection.timeout.ms', type: 'int', default: null, effect: false }),
-  d({ name: 'zookeeper.session.timeout.ms', type: 'int', default: '18000', effect: false }),
-  d({ name: 'group.coordinator.rebalance.protocols', type: 'list', default: 'classic,consumer', effect: false }),
+/** Every topic key an override may set: the documented ones and internal.segment.bytes. */
+export function topicConfigDef(name: string): TopicConfigDef | undefined {
+  return TOPIC_CONFIG_BY_NAME.get(name) ?? (name === INTERNAL_SEGMENT_BYTES.name ? INTERNAL_SEGMENT_BYTES : undefined);
+}
+
+/** Broker keys Tributary acts on (read at startup, or through a topic key's default). */
+const BROKER_EFFECT = new Set([
+  'advertised.listeners',
+  'auto.create.topics.enable',
+  'broker.id',
+  'broker.rack',
+  'compression.gzip.level',
+  'compression.lz4.level',
+  'compression.type',
+  'compression.zstd.level',
+  'default.replication.factor',
+  'delete.topic.enable',
+  'group.consumer.assignors',
+  'group.consumer.heartbeat.interval.ms',
+  'group.consumer.max.heartbeat.interval.ms',
+  'group.consumer.max.session.timeout.ms',
+  'group.consumer.max.size',
+  'group.consumer.min.heartbeat.interval.ms',
+  'group.consumer.min.session.timeout.ms',
+  'group.consumer.session.timeout.ms',
+  'group.initial.rebalance.delay.ms',
+  'group.max.session.timeout.ms',
+  'group.max.size',
+  'group.min.session.timeout.ms',
+  'listeners',
+  'log.cleaner.delete.retention.ms',
+  'log.cleaner.max.compaction.lag.ms',
+  'log.cleaner.min.cleanable.ratio',
+  'log.cleaner.min.compaction.lag.ms',
+  'log.cleanup.policy',
+  'log.dir',
+  'log.dirs',
+  'log.flush.interval.messages',
+  'log.flush.interval.ms',
+  'log.flush.offset.checkpoint.interval.ms',
+  'log.flush.scheduler.interval.ms',
+  'log.flush.start.offset.checkpoint.interval.ms',
+  'log.index.interval.bytes',
+  'log.index.size.max.bytes',
+  'log.message.timestamp.after.max.ms',
+  'log.message.timestamp.before.max.ms',
+  'log.message.timestamp.type',
+  'log.retention.bytes',
+  'log.retention.check.interval.ms',
+  'log.retention.hours',
+  'log.retention.minutes',
+  'log.retention.ms',
+  'log.roll.hours',
+  'log.roll.jitter.hours',
+  'log.roll.jitter.ms',
+  'log.roll.ms',
+  'log.segment.bytes',
+  'log.segment.delete.delay.ms',
+  'max.incremental.fetch.session.cache.slots',
+  'message.max.bytes',
+  'metadata.log.dir',
+  'min.insync.replicas',
+  'node.id',
+  'num.partitions',
+  'offset.metadata.max.bytes',
+  'offsets.retention.check.interval.ms',
+  'offsets.retention.minutes',
+  'offsets.topic.num.partitions',
+  'offsets.topic.segment.bytes',
+  'queued.max.requests',
+  'socket.request.max.bytes',
+]);
+
+/** Where a single node's defaults differ from Kafka's (Kafka has none for the first four). */
+const BROKER_DEFAULTS: Readonly<Record<string, string | null>> = {
+  'node.id': '1',
+  'process.roles': 'broker,controller',
+  'broker.id': null,
+  'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+  // no streams or share groups here
+  'group.coordinator.rebalance.protocols': 'classic,consumer',
+};
+
+/**
+ * Keys Kafka updates dynamically that Tributary cannot change while running (it binds its
+ * listeners at startup): refused as read-only for this broker, where Kafka accepts a per-broker
+ * value (as the cluster default both refuse them as per-broker keys).
+ */
+export const NOT_DYNAMIC_HERE = new Set(['listeners', 'listener.security.protocol.map']);
+
+/** Kafka 4.3.1's undocumented broker keys (ConfigDef.defineInternal): known, read-only. */
+const INTERNAL_BROKER_KEYS: ReadonlyArray<[string, ConfigType, string | null, string]> = [
+  ['controller.performance.always.log.threshold.ms', 'long', '2000', '[0,...]'],
+  ['controller.performance.sample.period.ms', 'long', '60000', '[100,...]'],
+  ['group.consumer.regex.refresh.interval.ms', 'int', '600000', '[10000,...]'],
+  ['group.share.initialize.retry.interval.ms', 'int', '30000', '[1,...]'],
+  ['group.share.persister.class.name', 'string', 'org.apache.kafka.server.share.persister.DefaultStatePersister', ''],
+  ['internal.metadata.delete.delay.millis', 'long', '60000', ''],
+  ['internal.metadata.log.segment.bytes', 'int', null, ''],
+  ['internal.metadata.max.batch.size.in.bytes', 'int', '8388608', ''],
+  ['log.initial.task.delay.ms', 'long', '30000', '[0,...]'],
+  ['producer.id.expiration.check.interval.ms', 'int', '600000', '[1,...]'],
+  ['remote.log.index.file.cache.ttl.ms', 'long', '900000', '[-1,...]'],
+  ['remote.log.manager.task.retry.backoff.max.ms', 'long', '30000', '[1,...]'],
+  ['remote.log.manager.task.retry.backoff.ms', 'long', '500', '[1,...]'],
+  ['remote.log.manager.task.retry.jitter', 'double', '0.2', '[0,...,0.5]'],
+  ['server.max.startup.time.ms', 'long', LONG_MAX, '[0,...]'],
+  ['share.coordinator.cold.partition.snapshot.interval.ms', 'int', '300000', '[1,...]'],
+  ['share.coordinator.state.topic.prune.interval.ms', 'int', '300000', '[1,...]'],
+  ['unclean.leader.election.interval.ms', 'long', '300000', '[1,...]'],
+  ['unstable.api.versions.enable', 'boolean', 'false', ''],
+  ['unstable.feature.versions.enable', 'boolean', 'false', ''],
 ];
 
+/** Keys of older Kafka versions still found in config files (the seed's among them); Kafka 4 does not know them. */
+const OLD_BROKER_KEYS: ReadonlyArray<[string, ConfigType, string | null]> = [
+  ['leader.imbalance.per.broker.percentage', 'int', '10'],
+  ['zookeeper.connect', 'string', null],
+  ['zookeeper.connection.timeout.ms', 'int', null],
+  ['zookeeper.session.timeout.ms', 'int', '18000'],
+];
+
+function brokerDef(k: KafkaBrokerKey): ConfigDef {
+  const dynamic = k.updateMode !== 'read-only' && !NOT_DYNAMIC_HERE.has(k.name);
+  return {
+    name: k.name,
+    type: k.type,
+    default: k.name in BROKER_DEFAULTS ? BROKER_DEFAULTS[k.name]! : k.default,
+    validValues: k.validValues,
+    ...(dynamic ? { dynamic: true } : {}),
+    ...(k.updateMode === 'per-broker' ? { perBroker: true } : {}),
+    ...(BROKER_EFFECT.has(k.name) ? {} : { effect: false }),
+    ...(k.type === 'password' ? { sensitive: true } : {}),
+  };
+}
+
+export const BROKER_CONFIGS: readonly ConfigDef[] = [
+  ...KAFKA_BROKER_KEYS.map(brokerDef),
+  ...INTERNAL_BROKER_KEYS.map(([name, type, dflt, validValues]): ConfigDef => ({ name, type, default: dflt, validValues, effect: false, internal: true })),
+  ...OLD_BROKER_KEYS.map(([name, type, dflt]): ConfigDef => ({ name, type, default: dflt, validValues: '', effect: false, kafka: false })),
+].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+
 export const BROKER_CONFIG_BY_NAME: ReadonlyMap<string, ConfigDef> = new Map(BROKER_CONFIGS.map((c) => [c.name, c]));
+
+/** A group-level key (ConfigResource type GROUP) and the broker key that supplies its default. */
+export interface GroupConfigDef extends ConfigDef {
+  /** The broker key whose value is the default (group.<name> when Kafka has one, else none). */
+  brokerSynonym: string | null;
+}
+
+/** Group keys Tributary acts on: a KIP-848 consumer group's session timeout and heartbeat interval. */
+const GROUP_EFFECT = new Set(['consumer.heartbeat.interval.ms', 'consumer.session.timeout.ms']);
+
+export const GROUP_CONFIGS: readonly GroupConfigDef[] = KAFKA_GROUP_KEYS.map((k) => ({
+  name: k.name,
+  type: k.type,
+  default: k.default,
+  validValues: k.validValues,
+  brokerSynonym: BROKER_CONFIG_BY_NAME.has(`group.${k.name}`) ? `group.${k.name}` : null,
+  ...(GROUP_EFFECT.has(k.name) ? {} : { effect: false }),
+}));
+
+export const GROUP_CONFIG_BY_NAME: ReadonlyMap<string, GroupConfigDef> = new Map(GROUP_CONFIGS.map((d) => [d.name, d]));
 
 /** DescribeConfigs' ConfigSource values. */
 export const ConfigSource = {
@@ -211,9 +254,12 @@ export const ConfigSource = {
   DYNAMIC_DEFAULT_BROKER_CONFIG: 3,
   STATIC_BROKER_CONFIG: 4,
   DEFAULT_CONFIG: 5,
+  DYNAMIC_BROKER_LOGGER_CONFIG: 6,
+  CLIENT_METRICS_CONFIG: 7,
+  GROUP_CONFIG: 8,
 } as const;
 
-/** DescribeConfigs' ConfigType values (KIP-569). */
+/** DescribeConfigs' ConfigType values (KIP-569); 0 is a key Kafka does not know. */
 export const ConfigTypeCode: Record<ConfigType, number> = {
   boolean: 1,
   string: 2,
@@ -225,3 +271,4 @@ export const ConfigTypeCode: Record<ConfigType, number> = {
   class: 8,
   password: 9,
 };
+export const UNKNOWN_CONFIG_TYPE = 0;

@@ -249,7 +249,7 @@ export class ConsumerGroups {
       errorMessage: null,
       memberId: m.memberId,
       memberEpoch: m.memberEpoch,
-      heartbeatIntervalMs: this.cfg.consumerHeartbeatIntervalMs,
+      heartbeatIntervalMs: this.shard.env.groupConfig(g.groupId)?.consumerHeartbeatIntervalMs ?? this.cfg.consumerHeartbeatIntervalMs,
       assignment: full || isNew || !assignmentEquals(prevAssigned, m.assigned) ? { topicPartitions: assignmentToList(m.assigned) } : null,
     };
     return {
@@ -430,7 +430,8 @@ export class ConsumerGroups {
   }
 
   scheduleSession(groupId: string, memberId: string): void {
-    this.shard.ctx.schedule(sessionTimer(groupId, memberId), this.cfg.consumerSessionTimeoutMs, groupId, () => {
+    const sessionTimeoutMs = this.shard.env.groupConfig(groupId)?.consumerSessionTimeoutMs ?? this.cfg.consumerSessionTimeoutMs;
+    this.shard.ctx.schedule(sessionTimer(groupId, memberId), sessionTimeoutMs, groupId, () => {
       if (!this.shard.consumerGroups.get(groupId)?.members.has(memberId)) return { records: [], response: undefined };
       this.shard.ctx.log?.info({ group: groupId, member: memberId }, 'member session expired');
       return this.fence(groupId, memberId, 'session timeout');

@@ -25,6 +25,12 @@ export interface GroupCoordinatorConfig {
   consumerAssignors: readonly string[];
 }
 
+/** A group's own settings (group configs, the GROUP config resource); an absent field means the broker's. */
+export interface GroupConfigOverrides {
+  consumerSessionTimeoutMs?: number;
+  consumerHeartbeatIntervalMs?: number;
+}
+
 export const DEFAULT_GROUP_COORDINATOR_CONFIG: GroupCoordinatorConfig = {
   initialRebalanceDelayMs: 3000,
   minSessionTimeoutMs: 6000,

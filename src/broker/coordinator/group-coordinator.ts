@@ -18,7 +18,7 @@ import type { Clock } from './clock.js';
 import { partitionForGroup } from './hash.js';
 import { CoordinatorRuntime } from './runtime.js';
 import type { CoordinatorStorage } from './storage.js';
-import { DEFAULT_GROUP_COORDINATOR_CONFIG, type GroupCoordinatorConfig } from './group-config.js';
+import { DEFAULT_GROUP_COORDINATOR_CONFIG, type GroupConfigOverrides, type GroupCoordinatorConfig } from './group-config.js';
 import { GroupShard, type TopicInfo } from './group-shard.js';
 import { joinError, syncError } from './classic.js';
 import { hbError } from './consumer.js';
@@ -54,6 +54,8 @@ export interface GroupCoordinatorOptions {
   topics?: () => readonly TopicInfo[];
   /** Tests: check after every write that replaying its records gave the state the operation computed. */
   checkReplay?: boolean;
+  /** A group's own configs (group configs), looked up whenever they apply. */
+  groupConfig?: (groupId: string) => GroupConfigOverrides | undefined;
 }
 
 export class GroupCoordinator {
@@ -68,7 +70,7 @@ export class GroupCoordinator {
   constructor(opts: GroupCoordinatorOptions) {
     const cfg = { ...DEFAULT_GROUP_COORDINATOR_CONFIG, ...opts.config };
     if (cfg.consumerAssignors.length === 0) cfg.consumerAssignors = DEFAULT_GROUP_COORDINATOR_CONFIG.consumerAssignors;
-    const env = { cfg, topicPartitions: opts.topicPartitions ?? (() => 0x7fffffff), topics: opts.topics ?? (() => []), checkReplay: opts.checkReplay ?? false };
+    const env = { cfg, topicPartitions: opts.topicPartitions ?? (() => 0x7fffffff), topics: opts.topics ?? (() => []), checkReplay: opts.checkReplay ?? false, groupConfig: opts.groupConfig ?? (() => undefined) };
     this.storage = opts.storage;
     this.log = opts.log;
     this.runtime = new CoordinatorRuntime<GroupShard>({

@@ -7,7 +7,7 @@
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import type { CoordinatorResult, CoordinatorShard, ShardContext } from './runtime.js';
-import type { GroupCoordinatorConfig } from './group-config.js';
+import type { GroupConfigOverrides, GroupCoordinatorConfig } from './group-config.js';
 import type { DescribedGroup, ListedGroup } from './group-types.js';
 import { ClassicGroup, applyGroupMetadata, groupMetadataValue } from './group.js';
 import { ConsumerGroup, applyConsumerGroupRecord, consumerGroupState, type ConsumerGroupMember } from './consumer-group.js';
@@ -34,6 +34,8 @@ export interface GroupEnv {
   topicPartitions(topic: string): number | undefined;
   /** Every topic with its id (KIP-848 groups: assignment by topic id, regex subscriptions). */
   topics(): readonly TopicInfo[];
+  /** A group's own configs, over `cfg` (consumer.session.timeout.ms, consumer.heartbeat.interval.ms). */
+  groupConfig(groupId: string): GroupConfigOverrides | undefined;
 }
 
 const RETENTION_TIMER = 'offsets-retention';

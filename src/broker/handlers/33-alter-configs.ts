@@ -1,9 +1,9 @@
 /**
  * AlterConfigs v0-v2 (the legacy, replace-everything form): the given keys become the resource's
- * whole set of overrides. Topics and this broker's dynamic configs; both are persisted.
+ * whole set of overrides. Topics, this broker's dynamic configs (or the cluster default) and
+ * groups; all are persisted. Checks and messages are Kafka's (configs.ts).
  */
-import { ErrorCode } from '../../protocol/errors.js';
-import { brokerResourceProblem, brokerScope, configErrorResult, OK, ResourceType, setBrokerDynamic, type ResourceResult } from './configs.js';
+import { brokerResourceProblem, brokerScope, changesProblem, configErrorResult, groupResourceProblem, OK, ResourceType, setBrokerDynamic, setGroupConfigs, unknownResourceType, type ResourceResult } from './configs.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
@@ -14,15 +14,17 @@ export default defineHandler({
     const b = ctx.broker;
     const responses = [];
     for (const r of req.resources) {
-      const next = new Map(r.configs.map((c) => [c.name, c.value] as [string, string | null]));
       let res: ResourceResult = OK;
       try {
+        const next = (): Map<string, string> => new Map(r.configs.map((c) => [c.name, c.value!] as [string, string]));
         if (r.resourceType === ResourceType.TOPIC) {
-          res = await b.topics.alterConfigs(r.resourceName, () => next, req.validateOnly);
+          res = changesProblem(r.configs) ?? (await b.topics.alterConfigs(r.resourceName, next, req.validateOnly));
         } else if (r.resourceType === ResourceType.BROKER) {
-          res = brokerResourceProblem(b, r.resourceName) ?? (await setBrokerDynamic(b, b.config, next, req.validateOnly, brokerScope(r.resourceName)));
+          res = brokerResourceProblem(b, r.resourceName) ?? changesProblem(r.configs) ?? (await setBrokerDynamic(b, b.config, next(), req.validateOnly, brokerScope(r.resourceName)));
+        } else if (r.resourceType === ResourceType.GROUP) {
+          res = groupResourceProblem(r.resourceName, false) ?? changesProblem(r.configs) ?? (await setGroupConfigs(b, r.resourceName, next(), req.validateOnly));
         } else {
-          res = { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Resource type ${r.resourceType} is not supported` };
+          res = unknownResourceType(r.resourceType);
         }
       } catch (err) {
         res = configErrorResult(err);

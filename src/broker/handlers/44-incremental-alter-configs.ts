@@ -1,11 +1,27 @@
 /**
- * IncrementalAlterConfigs v0-v1: SET, DELETE, APPEND and SUBTRACT (lists only) on topic overrides
- * and on this broker's dynamic configs. Changes are validated first and persisted; logs pick
- * up new segment, flush and size settings at once.
+ * IncrementalAlterConfigs v0-v1: SET, DELETE, APPEND and SUBTRACT (lists only) on topic
+ * overrides, on this broker's dynamic configs (or the cluster default) and on group configs.
+ * Changes are checked first, as Kafka checks them and with its messages (configs.ts), and
+ * persisted; logs pick up new segment, flush and size settings at once, KIP-848 groups their
+ * session timeout and heartbeat interval.
  */
-import { ErrorCode } from '../../protocol/errors.js';
-import { BROKER_CONFIG_BY_NAME, TOPIC_CONFIG_BY_NAME } from '../config/defs.js';
-import { applyIncremental, brokerResourceProblem, brokerScope, configErrorResult, OK, ResourceType, setBrokerDynamic, type ResourceResult } from './configs.js';
+import { BROKER_CONFIG_BY_NAME, GROUP_CONFIG_BY_NAME, topicConfigDef } from '../config/defs.js';
+import {
+  applyIncremental,
+  brokerAppendProblem,
+  brokerResourceProblem,
+  brokerScope,
+  changesProblem,
+  configErrorResult,
+  groupResourceProblem,
+  notListProblem,
+  OK,
+  ResourceType,
+  setBrokerDynamic,
+  setGroupConfigs,
+  unknownResourceType,
+  type ResourceResult,
+} from './configs.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
@@ -20,32 +36,41 @@ export default defineHandler({
       try {
         if (r.resourceType === ResourceType.TOPIC) {
           const t = b.topics.get(r.resourceName);
-          res = await b.topics.alterConfigs(
-            r.resourceName,
-            (current) =>
-              applyIncremental(
-                current,
-                r.configs,
-                (name) => (TOPIC_CONFIG_BY_NAME.has(name) ? TOPIC_CONFIG_BY_NAME.get(name)!.type === 'list' : undefined),
-                (name) => (t ? (b.topics.effectiveConfig(t).get(name) ?? null) : null),
-              ),
-            req.validateOnly,
-          );
+          res =
+            changesProblem(r.configs) ??
+            (await b.topics.alterConfigs(
+              r.resourceName,
+              (current) =>
+                applyIncremental(
+                  current,
+                  r.configs,
+                  (name) => topicConfigDef(name)?.type,
+                  (name) => (t ? (b.topics.effectiveConfig(t).get(name) ?? null) : null),
+                  notListProblem,
+                ),
+              req.validateOnly,
+            ));
         } else if (r.resourceType === ResourceType.BROKER) {
-          const problem = brokerResourceProblem(b, r.resourceName);
-          if (problem) res = problem;
-          else {
+          res = brokerResourceProblem(b, r.resourceName) ?? changesProblem(r.configs) ?? OK;
+          if (res === OK) {
             const scope = brokerScope(r.resourceName);
             const next = applyIncremental(
               new Map(b.config.dynamicEntries(scope)),
               r.configs,
-              (name) => (BROKER_CONFIG_BY_NAME.has(name) ? BROKER_CONFIG_BY_NAME.get(name)!.type === 'list' : undefined),
+              (name) => (BROKER_CONFIG_BY_NAME.get(name)?.kafka === false ? undefined : BROKER_CONFIG_BY_NAME.get(name)?.type),
               (name) => b.config.get(name),
+              brokerAppendProblem,
             );
             res = await setBrokerDynamic(b, b.config, next, req.validateOnly, scope);
           }
+        } else if (r.resourceType === ResourceType.GROUP) {
+          res = groupResourceProblem(r.resourceName, false) ?? changesProblem(r.configs) ?? OK;
+          if (res === OK) {
+            const next = applyIncremental(b.groupConfigs.overrides(r.resourceName), r.configs, (name) => GROUP_CONFIG_BY_NAME.get(name)?.type, () => null, notListProblem);
+            res = await setGroupConfigs(b, r.resourceName, next, req.validateOnly);
+          }
         } else {
-          res = { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Resource type ${r.resourceType} is not supported` };
+          res = unknownResourceType(r.resourceType);
         }
       } catch (err) {
         res = configErrorResult(err);

@@ -21,13 +21,15 @@ export interface ClusterState {
   brokerConfigs: Record<string, string>;
   /** Dynamic cluster-wide broker defaults (the broker resource named ""). */
   brokerDefaultConfigs: Record<string, string>;
+  /** Group configs (the GROUP config resource), by group id. */
+  groupConfigs: Record<string, Record<string, string>>;
   /** Producer ids below this are reserved (handed out or about to be). */
   producerIdsReservedUpTo: number;
 }
 
 /**
  * Where the cluster's metadata lives: topics, their ids, partition counts and config overrides,
- * and dynamic broker configs. This single-node store keeps them in one JSON file; a cluster will
+ * dynamic broker configs and group configs. This single-node store keeps them in one JSON file; a cluster will
  * put them in etcd behind the same interface.
  */
 export interface MetadataStore {
@@ -56,10 +58,17 @@ export class FileMetadataStore implements MetadataStore {
     await mkdir(this.dir, { recursive: true });
     try {
       const parsed = JSON.parse(await readFile(this.file, 'utf8')) as ClusterState;
-      return { clusterId: parsed.clusterId, topics: parsed.topics ?? [], brokerConfigs: parsed.brokerConfigs ?? {}, brokerDefaultConfigs: parsed.brokerDefaultConfigs ?? {}, producerIdsReservedUpTo: parsed.producerIdsReservedUpTo ?? 0 };
+      return {
+        clusterId: parsed.clusterId,
+        topics: parsed.topics ?? [],
+        brokerConfigs: parsed.brokerConfigs ?? {},
+        brokerDefaultConfigs: parsed.brokerDefaultConfigs ?? {},
+        groupConfigs: parsed.groupConfigs ?? {},
+        producerIdsReservedUpTo: parsed.producerIdsReservedUpTo ?? 0,
+      };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      const state: ClusterState = { clusterId: newClusterId(), topics: [], brokerConfigs: {}, brokerDefaultConfigs: {}, producerIdsReservedUpTo: 0 };
+      const state: ClusterState = { clusterId: newClusterId(), topics: [], brokerConfigs: {}, brokerDefaultConfigs: {}, groupConfigs: {}, producerIdsReservedUpTo: 0 };
       await this.save(state);
       return state;
     }

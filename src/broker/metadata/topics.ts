@@ -1,7 +1,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { BrokerConfig } from '../config/config.js';
 import { validateTopicConfigs, ConfigError } from '../config/config.js';
-import { TOPIC_CONFIGS } from '../config/defs.js';
+import { INTERNAL_SEGMENT_BYTES, LONG_MAX, TOPIC_CONFIGS } from '../config/defs.js';
 import { parseTopicConfig, type LogConfig } from '../../storage/config.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import type { LogManager } from '../../storage/log-manager.js';
@@ -108,7 +108,28 @@ export class TopicManager {
   }
 
   logConfigOf(t: TopicRecord): Partial<LogConfig> {
-    return parseTopicConfig(Object.fromEntries(this.effectiveConfig(t)));
+    const cfg = parseTopicConfig(Object.fromEntries(this.effectiveConfig(t)));
+    // Kafka's internal.segment.bytes (tests' small segments) wins over segment.bytes.
+    const internal = t.configs[INTERNAL_SEGMENT_BYTES.name];
+    if (internal !== undefined) cfg.segmentBytes = Number(internal);
+    return cfg;
+  }
+
+  /**
+   * Kafka's checks of a topic's overrides as a whole (LogConfig.validate): names and values, then
+   * min.compaction.lag.ms against max.compaction.lag.ms, then tiered storage (not here). Returns
+   * the overrides normalised, or throws ConfigError.
+   */
+  private checkOverrides(entries: Iterable<[string, string | null]>): Map<string, string> {
+    const configs = validateTopicConfigs(entries);
+    const value = (name: string): string | null => this.config.resolveTopicConfig(name, configs).value;
+    const minLag = BigInt(value('min.compaction.lag.ms') ?? '0');
+    const maxLag = BigInt(value('max.compaction.lag.ms') ?? LONG_MAX);
+    if (minLag > maxLag) throw new ConfigError('min.compaction.lag.ms', `conflict topic config setting min.compaction.lag.ms (${minLag}) > max.compaction.lag.ms (${maxLag})`);
+    if (value('remote.storage.enable') === 'true') {
+      throw new ConfigError('remote.storage.enable', 'Tiered Storage functionality is disabled in the broker. Topic cannot be configured with remote log storage.');
+    }
+    return configs;
   }
 
   /** Checks a create request without changing anything. */
@@ -126,7 +147,7 @@ export class TopicManager {
       return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only 1 broker(s) are registered.`);
     }
     try {
-      validateTopicConfigs(configs);
+      this.checkOverrides(configs);
     } catch (err) {
       if (err instanceof ConfigError) return fail(ErrorCode.INVALID_CONFIG, err.message);
       throw err;
@@ -146,7 +167,7 @@ export class TopicManager {
         topicId: newTopicId(),
         partitions: p,
         replicationFactor: rf,
-        configs: Object.fromEntries(validateTopicConfigs(configs)),
+        configs: Object.fromEntries(this.checkOverrides(configs)),
       };
       this.byName.set(name, t);
       this.byId.set(t.topicId, t);
@@ -205,15 +226,16 @@ export class TopicManager {
   alterConfigs(name: string, next: (current: Map<string, string>) => Map<string, string | null>, validateOnly: boolean): Promise<TopicResult> {
     return this.exclusive(async () => {
       const t = this.byName.get(name);
-      if (!t) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${name} does not exist`);
       let configs: Map<string, string>;
       try {
-        const proposed = next(new Map(Object.entries(t.configs)));
-        configs = validateTopicConfigs([...proposed].filter((e): e is [string, string] => e[1] !== null));
+        // As Kafka: the values are checked before the topic is looked up.
+        const proposed = next(new Map(Object.entries(t?.configs ?? {})));
+        configs = this.checkOverrides([...proposed].filter((e): e is [string, string] => e[1] !== null));
       } catch (err) {
         if (err instanceof ConfigError) return fail(ErrorCode.INVALID_CONFIG, err.message);
         throw err;
       }
+      if (!t) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
       if (validateOnly) return OK;
       t.configs = Object.fromEntries(configs);
       this.effective.delete(name);
