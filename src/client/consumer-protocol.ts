@@ -6,7 +6,7 @@
 import { ErrorCode } from '../protocol/errors.js';
 import { KafkaProtocolError } from '../protocol/kafka-error.js';
 import { ApiKey } from '../protocol/messages/index.js';
-import { DecodeError, Reader, Writer } from '../protocol/primitives/index.js';
+import { DecodeError, Reader, Writer, ZERO_UUID } from '../protocol/primitives/index.js';
 import type { Connection } from './connection.js';
 import { isRetriable } from './errors.js';
 
@@ -157,7 +157,7 @@ export async function commitOffsets(
     memberId: member.memberId,
     groupInstanceId: member.groupInstanceId,
     retentionTimeMs: -1n,
-    topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
+    topics: [...byTopic].map(([name, partitions]) => ({ name, topicId: ZERO_UUID, partitions })),
   });
   return res.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, errorCode: p.errorCode })));
 }

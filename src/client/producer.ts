@@ -22,6 +22,7 @@ import { ErrorCode } from '../protocol/errors.js';
 import { KafkaProtocolError } from '../protocol/kafka-error.js';
 import { ApiKey } from '../protocol/messages/index.js';
 import { Compression, encodeRecordBatch, type ProducerRecord } from '../protocol/records/index.js';
+import { ZERO_UUID } from '../protocol/primitives/index.js';
 import { BrokerPool, type ClientConnectionOptions } from './brokers.js';
 import { ClientClosedError, isRetriable } from './errors.js';
 const CODECS: Record<CompressionName, Compression> = { none: Compression.None, gzip: Compression.Gzip, snappy: Compression.Snappy, lz4: Compression.Lz4, zstd: Compression.Zstd };
@@ -318,7 +319,7 @@ export class Producer {
         transactionalId: null,
         acks: this.acks,
         timeoutMs: this.ackTimeoutMs,
-        topicData: [...byTopic].map(([name, partitionData]) => ({ name, partitionData })),
+        topicData: [...byTopic].map(([name, partitionData]) => ({ name, topicId: ZERO_UUID, partitionData })),
       };
       const res = await conn.send(ApiKey.Produce, request);
       if (res === undefined) {
@@ -355,7 +356,7 @@ export class Producer {
     if (!this.producerId) {
       const p = (async () => {
         const conn = await this.pool.bootstrapConnection();
-        const res = await conn.send(ApiKey.InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+        const res = await conn.send(ApiKey.InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1, enable2Pc: false, keepPreparedTxn: false });
         if (res.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(res.errorCode, 'InitProducerId');
         return { id: res.producerId, epoch: res.producerEpoch };
       })();

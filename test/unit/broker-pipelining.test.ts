@@ -12,7 +12,7 @@ test('pipelined idempotent produce requests keep their order', async () => {
   const c = await connect(tb);
   try {
     await createTopic(c, 'p', 1);
-    const init = await c.send(ApiKey.InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+    const init = await c.send(ApiKey.InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1, enable2Pc: false, keepPreparedTxn: false });
     assert.equal(init.errorCode, ErrorCode.NONE);
     const sends = Array.from({ length: 50 }, (_v, i) =>
       c.send(

@@ -187,7 +187,7 @@ describe('produce and fetch', () => {
   });
 
   test('idempotent produce: a duplicate batch gets the original offset, a sequence gap gets OUT_OF_ORDER_SEQUENCE_NUMBER', async () => {
-    const init = await c.send(ApiKey.InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+    const init = await c.send(ApiKey.InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1, enable2Pc: false, keepPreparedTxn: false });
     assert.equal(init.errorCode, 0);
     assert.ok(init.producerId >= 0n);
     assert.equal(init.producerEpoch, 0);
@@ -213,7 +213,7 @@ describe('produce and fetch', () => {
     const next = await produce(['s3'], 3);
     assert.deepEqual([next.errorCode, next.baseOffset], [0, 3n]);
     // A bumped epoch (KIP-360) starts over at sequence 0; the old epoch is fenced.
-    const bumped = await c.send(ApiKey.InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000, ...pid }, { version: 3 });
+    const bumped = await c.send(ApiKey.InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000, ...pid, enable2Pc: false, keepPreparedTxn: false }, { version: 3 });
     assert.equal(bumped.errorCode, 0);
     assert.equal(bumped.producerEpoch, 1);
     const fresh = await c.send(ApiKey.Produce, produceRequest('idem', 0, batch(['e1'], { producerId: bumped.producerId, producerEpoch: 1, baseSequence: 0 }), -1));

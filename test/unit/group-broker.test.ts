@@ -53,7 +53,7 @@ function commitRequest(groupId: string, generation: number, memberId: string, to
     memberId,
     groupInstanceId: null,
     retentionTimeMs: -1n,
-    topics: [{ name: topic, partitions: offsets.map(([partitionIndex, committedOffset]) => ({ partitionIndex, committedOffset, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: metadata })) }],
+    topics: [{ name: topic, topicId: ZERO_UUID, partitions: offsets.map(([partitionIndex, committedOffset]) => ({ partitionIndex, committedOffset, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: metadata })) }],
   };
 }
 
@@ -148,7 +148,7 @@ describe('group APIs against the embedded broker', () => {
       requireStable: false,
       groups: [
         { groupId: 'g-v0', memberId: null, memberEpoch: -1, topics: null },
-        { groupId: 'g-v9', memberId: null, memberEpoch: -1, topics: [{ name: 'gt', partitionIndexes: [3] }] },
+        { groupId: 'g-v9', memberId: null, memberEpoch: -1, topics: [{ name: 'gt', topicId: ZERO_UUID, partitionIndexes: [3] }] },
         { groupId: 'nobody', memberId: null, memberEpoch: -1, topics: null },
       ],
     });

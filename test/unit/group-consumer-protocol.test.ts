@@ -22,6 +22,7 @@ import {
 import { MemoryStorage } from './helpers/memory-storage.js';
 import { uniformAssignor, rangeAssignor } from '../../src/broker/coordinator/assignors.js';
 import { connect, createTopic, startBroker, topicId, type TestBroker } from './helpers/broker-client.js';
+import { ZERO_UUID } from '../../src/protocol/primitives/index.js';
 
 const TA = '11111111-1111-1111-1111-111111111111';
 const TB = '22222222-2222-2222-2222-222222222222';
@@ -657,7 +658,7 @@ describe('KIP-848 APIs over the wire', () => {
           memberId: hb.memberId!,
           groupInstanceId: null,
           retentionTimeMs: -1n,
-          topics: [{ name: 'kip848', partitions: [{ partitionIndex: 2, committedOffset: 5n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null }] }],
+          topics: [{ name: 'kip848', topicId: ZERO_UUID, partitions: [{ partitionIndex: 2, committedOffset: 5n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null }] }],
         },
         { version: 9 },
       );

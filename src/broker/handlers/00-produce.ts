@@ -34,6 +34,7 @@ export default defineHandler({
     if (req.acks !== 0 && req.acks !== 1 && req.acks !== -1) {
       const responses = req.topicData.map((t) => ({
         name: t.name,
+        topicId: t.topicId,
         partitionResponses: t.partitionData.map((p) => partitionResult(p.index, ErrorCode.INVALID_REQUIRED_ACKS)),
       }));
       return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
@@ -78,6 +79,7 @@ export default defineHandler({
     const responses: ProduceResponseTopicProduceResponse[] = await Promise.all(
       req.topicData.map(async (t) => ({
         name: t.name,
+        topicId: t.topicId,
         partitionResponses: await Promise.all(t.partitionData.map((p) => produceOne(t.name, p.index, p.records))),
       })),
     );

@@ -10,6 +10,7 @@
  * epoch as the generation (STALE_MEMBER_EPOCH otherwise). Answered once the records are in
  * __consumer_offsets.
  */
+import { ZERO_UUID } from '../../protocol/primitives/index.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
@@ -30,6 +31,6 @@ export default defineHandler({
       })),
       apiVersion: v,
     });
-    return { throttleTimeMs: 0, topics };
+    return { throttleTimeMs: 0, topics: topics.map((t) => ({ ...t, topicId: ZERO_UUID })) };
   },
 });

@@ -8,6 +8,7 @@
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import type { OffsetFetchResult } from '../coordinator/group-coordinator.js';
+import { ZERO_UUID } from '../../protocol/primitives/index.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
@@ -25,7 +26,7 @@ export default defineHandler({
         topics: [],
         groups: req.groups.map((g) => {
           const r = groups.fetchOffsets(g.groupId, g.topics, requireStable, v >= 9 ? { memberId: g.memberId, memberEpoch: g.memberEpoch } : null);
-          return { groupId: g.groupId, errorCode: r.errorCode, topics: r.topics };
+          return { groupId: g.groupId, errorCode: r.errorCode, topics: r.topics.map((t) => ({ ...t, topicId: ZERO_UUID })) };
         }),
       };
     }

@@ -18,7 +18,7 @@ export default defineHandler({
     const ops = ctx.apiVersion >= 3 && req.includeAuthorizedOperations ? GROUP_OPERATIONS : NOT_REQUESTED;
     return {
       throttleTimeMs: 0,
-      groups: req.groups.map((id) => ({ ...ctx.broker.groups.describeGroup(id), authorizedOperations: ops })),
+      groups: req.groups.map((id) => ({ ...ctx.broker.groups.describeGroup(id), errorMessage: null, authorizedOperations: ops })),
     };
   },
 });

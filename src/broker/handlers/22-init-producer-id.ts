@@ -8,6 +8,8 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from './handler.js';
 
 const MAX_EPOCH = 32767;
+/** v6 (KIP-939): no prepared transaction is kept. */
+const NO_ONGOING_TXN = { ongoingTxnProducerId: -1n, ongoingTxnProducerEpoch: -1 };
 
 export default defineHandler({
   apiKey: 22,
@@ -16,11 +18,11 @@ export default defineHandler({
   async handle(req, ctx) {
     const ids = ctx.broker.producerIds;
     if (req.transactionalId !== null) {
-      return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, producerId: -1n, producerEpoch: -1 };
+      return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, producerId: -1n, producerEpoch: -1, ...NO_ONGOING_TXN };
     }
     if (req.producerId >= 0n && req.producerEpoch >= 0 && req.producerEpoch < MAX_EPOCH - 1) {
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: req.producerId, producerEpoch: req.producerEpoch + 1 };
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: req.producerId, producerEpoch: req.producerEpoch + 1, ...NO_ONGOING_TXN };
     }
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: await ids.nextId(), producerEpoch: 0 };
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: await ids.nextId(), producerEpoch: 0, ...NO_ONGOING_TXN };
   },
 });

@@ -31,7 +31,7 @@ export default defineHandler({
       endpointType: BROKERS_ENDPOINT,
       clusterId: b.clusterId,
       controllerId: b.nodeId,
-      brokers: [{ brokerId: b.nodeId, host: me.host, port: me.port, rack: b.config.get('broker.rack') }],
+      brokers: [{ brokerId: b.nodeId, host: me.host, port: me.port, rack: b.config.get('broker.rack'), isFenced: false }],
       clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? 0b1111111111110 : -2147483648,
     };
   },

@@ -10,6 +10,8 @@ import { defineHandler } from './handler.js';
 /** Bits of AclOperation READ (3), DELETE (6), DESCRIBE (8). */
 const GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
 const NOT_REQUESTED = -2147483648;
+/** v1's MemberType (KIP-1099): -1 unknown, 0 classic, 1 consumer. */
+const CONSUMER_MEMBER = 1;
 
 export default defineHandler({
   apiKey: 69,
@@ -19,7 +21,11 @@ export default defineHandler({
     const ops = req.includeAuthorizedOperations ? GROUP_OPERATIONS : NOT_REQUESTED;
     return {
       throttleTimeMs: 0,
-      groups: req.groupIds.map((id) => ({ ...ctx.broker.groups.describeConsumerGroup(id), authorizedOperations: ops })),
+      groups: req.groupIds.map((id) => {
+        const g = ctx.broker.groups.describeConsumerGroup(id);
+        // Every member of a consumer group here speaks the consumer protocol (no mixed groups).
+        return { ...g, members: g.members.map((m) => ({ ...m, memberType: CONSUMER_MEMBER })), authorizedOperations: ops };
+      }),
     };
   },
 });
