@@ -91,6 +91,7 @@ export function batch(values: Array<string | ProducerRecord>, opts: Partial<Enco
   });
 }
 
+/** A Produce request naming its topic by name (versions up to 12; v13 names topics by id). */
 export function produceRequest(topic: string, partition: number, records: Buffer | null, acks = 1, timeoutMs = 10_000): ProduceRequest {
   return { transactionalId: null, acks, timeoutMs, topicData: [{ name: topic, topicId: ZERO_UUID, partitionData: [{ index: partition, records }] }] };
 }
