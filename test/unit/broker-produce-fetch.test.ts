@@ -56,7 +56,7 @@ describe('produce and fetch', () => {
     await tb.close();
   });
 
-  test('Produce v3, v7, v9, v11 append; Fetch v4, v11, v12, v13 (topic ids), v17 read them back', async () => {
+  test('Produce v3, v7, v9, v11 append; Fetch v4, v11, v12, v13 (topic ids), v17, v18 read them back', async () => {
     const produced: string[] = [];
     for (const v of [3, 7, 9, 11]) {
       const values = [`p${v}-a`, `p${v}-b`];
@@ -67,7 +67,7 @@ describe('produce and fetch', () => {
       produced.push(...values);
     }
     const expected = produced.map((value, offset) => ({ offset, value }));
-    for (const v of [4, 11, 12, 13, 17]) {
+    for (const v of [4, 11, 12, 13, 17, 18]) {
       const f = await fetchAt(v, { topic: 'versions', offset: 0, ...(v < 13 ? { topicId: ZERO_UUID } : {}) });
       assert.equal(f.errorCode, 0, `Fetch v${v}`);
       assert.equal(f.highWatermark, BigInt(produced.length), `Fetch v${v} high watermark`);
@@ -191,7 +191,7 @@ describe('produce and fetch', () => {
     assert.deepEqual((await one(0, LATEST, 1)).oldStyleOffsets, [6n]);
     assert.deepEqual((await one(0, EARLIEST, 1)).oldStyleOffsets, [0n]);
     assert.deepEqual((await one(0, LATEST, 0)).oldStyleOffsets, []);
-    for (const v of [1, 7, 10]) {
+    for (const v of [1, 7, 10, 11]) {
       assert.equal((await one(v, LATEST)).offset, 6n, `v${v} latest`);
       assert.equal((await one(v, EARLIEST)).offset, 0n, `v${v} earliest`);
       // Kafka's rule: the first offset (in offset order) whose timestamp is >= the target.
@@ -206,6 +206,11 @@ describe('produce and fetch', () => {
     }
     const max = await one(7, MAX_TIMESTAMP);
     assert.deepEqual([max.offset, max.timestamp], [3n, 3001n], 'v7 -3: the record with the largest timestamp');
+    // v11's earliest pending upload (-6), like -5 latest tiered: no tiered storage, offset -1, no error.
+    for (const ts of [-5n, -6n]) {
+      const r = await one(11, ts);
+      assert.deepEqual([r.errorCode, r.offset, r.timestamp], [0, -1n, -1n], `v11 ${ts}`);
+    }
   });
 
   test('idempotent produce: a duplicate batch gets the original offset, a sequence gap gets OUT_OF_ORDER_SEQUENCE_NUMBER', async () => {
