@@ -250,8 +250,11 @@ describe('group APIs against the embedded broker', () => {
       assert.equal(pair.authorizedOperations, (1 << 3) | (1 << 6) | (1 << 8));
       assert.deepEqual(pair.members.map((m) => m.memberAssignment.toString()).sort(), ['p0,p1', 'p2,p3']);
       assert.ok(pair.members.every((m) => m.clientHost.startsWith('/') && m.memberMetadata.equals(subscription('gt'))));
-      assert.equal(d.groups[1]!.groupState, 'Dead');
-      assert.equal(d.groups[1]!.errorCode, 0);
+      // v6 (the default here): an unknown group is GROUP_ID_NOT_FOUND, still Dead; up to v5 no error.
+      assert.deepEqual([d.groups[1]!.groupState, d.groups[1]!.errorCode, d.groups[1]!.errorMessage], ['Dead', ErrorCode.GROUP_ID_NOT_FOUND, 'Group missing not found.']);
+      assert.equal(pair.errorMessage, null);
+      const d5 = await c.send(ApiKey.DescribeGroups, { groups: ['missing'], includeAuthorizedOperations: false }, { version: 5 });
+      assert.deepEqual([d5.groups[0]!.groupState, d5.groups[0]!.errorCode], ['Dead', 0]);
 
       const listed = await c.send(ApiKey.ListGroups, { statesFilter: ['stable'], typesFilter: [] });
       assert.deepEqual(listed.groups.map((g) => [g.groupId, g.groupState, g.protocolType, g.groupType]), [['pair', 'Stable', 'consumer', 'classic']]);
