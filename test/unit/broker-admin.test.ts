@@ -64,6 +64,14 @@ describe('topic administration', () => {
     assert.equal(md.topics[0]!.partitions.length, 2);
   });
 
+  test('DescribeCluster v0-v2: this broker, never fenced (v2 IncludeFencedBrokers changes nothing)', async () => {
+    for (const v of [0, 1, 2]) {
+      const r = await c.send(ApiKey.DescribeCluster, { includeClusterAuthorizedOperations: false, endpointType: 1, includeFencedBrokers: v >= 2 }, { version: v });
+      assert.equal(r.errorCode, 0, `v${v}`);
+      assert.deepEqual(r.brokers.map((b) => [b.brokerId, b.port, b.isFenced]), [[tb.broker.config.nodeId, tb.broker.port, false]], `v${v}`);
+    }
+  });
+
   test('DeleteTopics removes a topic; deleting it again → UNKNOWN_TOPIC_OR_PARTITION', async () => {
     await createTopic(c, 'doomed', 2);
     await c.send(ApiKey.Produce, produceRequest('doomed', 1, batch(['x'])), { version: 12 });

@@ -1,4 +1,7 @@
-/** DescribeCluster v0-v1: this broker is the whole cluster and its controller. */
+/**
+ * DescribeCluster v0-v2: this broker is the whole cluster and its controller. v2's
+ * IncludeFencedBrokers (KIP-1073) changes nothing: the one broker is never fenced (IsFenced false).
+ */
 import { ErrorCode } from '../../protocol/errors.js';
 import { advertisedFor } from './common.js';
 import { defineHandler } from './handler.js';
@@ -8,7 +11,7 @@ const BROKERS_ENDPOINT = 1;
 export default defineHandler({
   apiKey: 60,
   minVersion: 0,
-  maxVersion: 1,
+  maxVersion: 2,
   handle(req, ctx) {
     const b = ctx.broker;
     if (ctx.apiVersion >= 1 && req.endpointType !== BROKERS_ENDPOINT) {
