@@ -1,9 +1,10 @@
 /**
- * ConsumerGroupDescribe v0 (KIP-848): for each group id, the consumer group's state (Empty,
+ * ConsumerGroupDescribe v0-v1 (KIP-848): for each group id, the consumer group's state (Empty,
  * Assigning, Reconciling, Stable), group and assignment epochs, the assignor in use, and every
  * member with its epoch, subscription, current and target assignment (topic ids and names).
  * A classic group or an unknown id gets GROUP_ID_NOT_FOUND (the admin client then falls back to
- * DescribeGroups for classic groups). Without ACLs every group operation is authorized.
+ * DescribeGroups for classic groups). Without ACLs every group operation is authorized. v1 adds each
+ * member's MemberType (KIP-1099): always 1 (consumer), as a group here has no classic members.
  */
 import { defineHandler } from './handler.js';
 
@@ -16,7 +17,7 @@ const CONSUMER_MEMBER = 1;
 export default defineHandler({
   apiKey: 69,
   minVersion: 0,
-  maxVersion: 0,
+  maxVersion: 1,
   handle(req, ctx) {
     const ops = req.includeAuthorizedOperations ? GROUP_OPERATIONS : NOT_REQUESTED;
     return {
