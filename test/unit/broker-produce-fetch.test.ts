@@ -213,6 +213,15 @@ describe('produce and fetch', () => {
     }
   });
 
+  test('InitProducerId v6: without a transactional id the 2PC flags change nothing; no prepared transaction is kept', async () => {
+    const v6 = await c.send(ApiKey.InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1, enable2Pc: true, keepPreparedTxn: true }, { version: 6 });
+    assert.equal(v6.errorCode, ErrorCode.NONE);
+    assert.ok(v6.producerId >= 0n);
+    assert.deepEqual([v6.producerEpoch, v6.ongoingTxnProducerId, v6.ongoingTxnProducerEpoch], [0, -1n, -1]);
+    const txn = await c.send(ApiKey.InitProducerId, { transactionalId: 'tx', transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1, enable2Pc: true, keepPreparedTxn: false }, { version: 6 });
+    assert.equal(txn.errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE, 'no transaction coordinator yet');
+  });
+
   test('idempotent produce: a duplicate batch gets the original offset, a sequence gap gets OUT_OF_ORDER_SEQUENCE_NUMBER', async () => {
     const init = await c.send(ApiKey.InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1, enable2Pc: false, keepPreparedTxn: false });
     assert.equal(init.errorCode, 0);
