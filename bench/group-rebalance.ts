@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { Connection } from '../src/client/connection.js';
 import { ApiKey, type JoinGroupRequest } from '../src/protocol/messages/index.js';
 import { ensureTopic, median, parseFlags, percentile, startChildBroker, type ChildBroker } from './lib.js';
+import { ZERO_UUID } from '../src/protocol/primitives/index.js';
 
 const flags = parseFlags(process.argv.slice(2), {
   rounds: 30,
@@ -126,7 +127,7 @@ async function commitBench(bootstrap: string): Promise<{ commits: number; second
         memberId: '',
         groupInstanceId: null,
         retentionTimeMs: -1n,
-        topics: [{ name: TOPIC, partitions: [{ partitionIndex: 0, committedOffset: offset++, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: '' }] }],
+        topics: [{ name: TOPIC, topicId: ZERO_UUID, partitions: [{ partitionIndex: 0, committedOffset: offset++, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: '' }] }],
       });
       if (r.topics[0]!.partitions[0]!.errorCode !== 0) throw new Error(`OffsetCommit error ${r.topics[0]!.partitions[0]!.errorCode}`);
       latencies.push(performance.now() - t);

@@ -290,7 +290,7 @@ export async function produce(conn: Connection, o: ProduceOptions): Promise<Prod
       transactionalId: null,
       acks: o.acks,
       timeoutMs: 30_000,
-      topicData: [{ name: o.topic, partitionData: [{ index: p, records: batch }] }],
+      topicData: [{ name: o.topic, topicId: ZERO_UUID, partitionData: [{ index: p, records: batch }] }],
     };
     const done = (): void => {
       outstanding--;
@@ -402,6 +402,7 @@ function fetchFrom(topic: TopicInfo, offsets: readonly number[], maxBytes: numbe
           logStartOffset: -1n,
           partitionMaxBytes,
           replicaDirectoryId: ZERO_UUID,
+          highWatermark: 0x7fffffffffffffffn, // not a replica: the field is not sent
         })),
       },
     ],
@@ -544,7 +545,7 @@ export async function endToEndLatency(producerConn: Connection, consumerConn: Co
         transactionalId: null,
         acks: 1,
         timeoutMs: 30_000,
-        topicData: [{ name: topic.name, partitionData: [{ index: 0, records: batch }] }],
+        topicData: [{ name: topic.name, topicId: topic.topicId, partitionData: [{ index: 0, records: batch }] }],
       });
       const pr = res.responses[0]!.partitionResponses[0]!;
       if (pr.errorCode !== ErrorCode.NONE) throw new Error(`produce: ${errorInfo(pr.errorCode).name}`);

@@ -6,7 +6,7 @@
 import { ErrorCode } from '../protocol/errors.js';
 import { KafkaProtocolError } from '../protocol/kafka-error.js';
 import { ApiKey } from '../protocol/messages/index.js';
-import { DecodeError, Reader, Writer } from '../protocol/primitives/index.js';
+import { DecodeError, Reader, Writer, ZERO_UUID } from '../protocol/primitives/index.js';
 import type { Connection } from './connection.js';
 import { isRetriable } from './errors.js';
 
@@ -121,15 +121,26 @@ export function assign(
   return out;
 }
 
-/** A group's committed offsets (all topics), through OffsetFetch at the version `conn` speaks. */
+/**
+ * The highest OffsetCommit / OffsetFetch version these helpers speak: v10 names topics by id, and
+ * offsets are addressed by name here (Kafka 4.3.1 still serves v9).
+ */
+const BY_NAME_MAX = 9;
+
+/** A group's committed offsets (all topics), through OffsetFetch at the version `conn` speaks (at most v9). */
 export async function fetchCommitted(conn: Connection, groupId: string): Promise<Array<TopicPartitionRef & { offset: bigint; metadata: string | null }>> {
-  const v8 = conn.versionFor(ApiKey.OffsetFetch) >= 8;
-  const res = await conn.send(ApiKey.OffsetFetch, {
-    groupId: v8 ? '' : groupId,
-    topics: v8 ? [] : null,
-    groups: v8 ? [{ groupId, memberId: null, memberEpoch: -1, topics: null }] : [],
-    requireStable: false,
-  });
+  const version = Math.min(conn.versionFor(ApiKey.OffsetFetch), BY_NAME_MAX);
+  const v8 = version >= 8;
+  const res = await conn.send(
+    ApiKey.OffsetFetch,
+    {
+      groupId: v8 ? '' : groupId,
+      topics: v8 ? [] : null,
+      groups: v8 ? [{ groupId, memberId: null, memberEpoch: -1, topics: null }] : [],
+      requireStable: false,
+    },
+    { version },
+  );
   const errorCode = v8 ? (res.groups[0]?.errorCode ?? ErrorCode.NONE) : res.errorCode;
   if (errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(errorCode, `committed offsets of group ${groupId}`);
   const topics = v8 ? (res.groups[0]?.topics ?? []) : res.topics;
@@ -151,14 +162,18 @@ export async function commitOffsets(
     list.push({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: '' });
     byTopic.set(o.topic, list);
   }
-  const res = await conn.send(ApiKey.OffsetCommit, {
-    groupId,
-    generationIdOrMemberEpoch: member.generationId,
-    memberId: member.memberId,
-    groupInstanceId: member.groupInstanceId,
-    retentionTimeMs: -1n,
-    topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
-  });
+  const res = await conn.send(
+    ApiKey.OffsetCommit,
+    {
+      groupId,
+      generationIdOrMemberEpoch: member.generationId,
+      memberId: member.memberId,
+      groupInstanceId: member.groupInstanceId,
+      retentionTimeMs: -1n,
+      topics: [...byTopic].map(([name, partitions]) => ({ name, topicId: ZERO_UUID, partitions })),
+    },
+    { version: Math.min(conn.versionFor(ApiKey.OffsetCommit), BY_NAME_MAX) },
+  );
   return res.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, errorCode: p.errorCode })));
 }
 

@@ -248,6 +248,7 @@ export class Consumer {
             logStartOffset: -1n,
             partitionMaxBytes: this.opts.maxPartitionBytes ?? 1024 * 1024,
             replicaDirectoryId: ZERO_UUID,
+            highWatermark: 0x7fffffffffffffffn, // not a replica: the field is not sent
           })),
         })),
         forgottenTopicsData: [],

@@ -22,6 +22,7 @@ import { ErrorCode } from '../protocol/errors.js';
 import { KafkaProtocolError } from '../protocol/kafka-error.js';
 import { ApiKey } from '../protocol/messages/index.js';
 import { Compression, encodeRecordBatch, type ProducerRecord } from '../protocol/records/index.js';
+import { ZERO_UUID } from '../protocol/primitives/index.js';
 import { BrokerPool, type ClientConnectionOptions } from './brokers.js';
 import { ClientClosedError, isRetriable } from './errors.js';
 const CODECS: Record<CompressionName, Compression> = { none: Compression.None, gzip: Compression.Gzip, snappy: Compression.Snappy, lz4: Compression.Lz4, zstd: Compression.Zstd };
@@ -92,6 +93,8 @@ interface Batch {
 }
 
 interface TopicInfo {
+  /** The topic id (Metadata v10+), which Produce v13 names the topic by; zero when unknown. */
+  id: string;
   partitions: number;
   leaders: Map<number, number>;
 }
@@ -303,6 +306,7 @@ export class Producer {
       if (leader < 0) throw new KafkaProtocolError(ErrorCode.LEADER_NOT_AVAILABLE);
       const conn = await this.pool.connection(leader);
       const byTopic = new Map<string, Array<{ index: number; records: Buffer }>>();
+      const ids = new Map<string, string>();
       for (const b of list) {
         if (this.idempotent && !b.pid) b.pid = await this.initProducerId();
         const records = await encodeRecordBatch({
@@ -310,6 +314,7 @@ export class Producer {
           compression: this.codec,
           ...(b.pid ? { producerId: b.pid.id, producerEpoch: b.pid.epoch, baseSequence: b.baseSequence } : {}),
         });
+        ids.set(b.q.topic, (await this.topicInfo(b.q.topic)).id);
         const t = byTopic.get(b.q.topic) ?? [];
         t.push({ index: b.q.partition, records });
         byTopic.set(b.q.topic, t);
@@ -318,15 +323,18 @@ export class Producer {
         transactionalId: null,
         acks: this.acks,
         timeoutMs: this.ackTimeoutMs,
-        topicData: [...byTopic].map(([name, partitionData]) => ({ name, partitionData })),
+        topicData: [...byTopic].map(([name, partitionData]) => ({ name, topicId: ids.get(name) ?? ZERO_UUID, partitionData })),
       };
-      const res = await conn.send(ApiKey.Produce, request);
+      // v13 names topics by id: without an id (a broker that gave none) stay below it.
+      const version = [...ids.values()].includes(ZERO_UUID) ? Math.min(conn.versionFor(ApiKey.Produce), 12) : undefined;
+      const res = await conn.send(ApiKey.Produce, request, version === undefined ? {} : { version });
       if (res === undefined) {
         for (const b of list) this.succeed(b, -1n);
         return;
       }
       for (const b of list) {
-        const t = res.responses.find((r) => r.name === b.q.topic);
+        const id = ids.get(b.q.topic);
+        const t = res.responses.find((r) => (r.name !== '' ? r.name === b.q.topic : r.topicId === id));
         const p = t?.partitionResponses.find((x) => x.index === b.q.partition);
         if (!p) retry.push({ ...b, err: new KafkaProtocolError(ErrorCode.UNKNOWN_SERVER_ERROR, 'no answer for this partition') });
         else if (p.errorCode === ErrorCode.NONE || p.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) this.succeed(b, p.baseOffset);
@@ -355,7 +363,7 @@ export class Producer {
     if (!this.producerId) {
       const p = (async () => {
         const conn = await this.pool.bootstrapConnection();
-        const res = await conn.send(ApiKey.InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+        const res = await conn.send(ApiKey.InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1, enable2Pc: false, keepPreparedTxn: false });
         if (res.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(res.errorCode, 'InitProducerId');
         return { id: res.producerId, epoch: res.producerEpoch };
       })();
@@ -398,6 +406,6 @@ export class Producer {
     if (!t || t.errorCode !== ErrorCode.NONE) {
       throw new KafkaProtocolError(t?.errorCode ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic ${topic} is not in the metadata (auto.create.topics.enable is off, or the name is invalid)`);
     }
-    return { partitions: t.partitions.length, leaders: new Map(t.partitions.map((p) => [p.partitionIndex, p.leaderId])) };
+    return { id: t.topicId, partitions: t.partitions.length, leaders: new Map(t.partitions.map((p) => [p.partitionIndex, p.leaderId])) };
   }
 }

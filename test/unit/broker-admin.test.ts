@@ -64,9 +64,17 @@ describe('topic administration', () => {
     assert.equal(md.topics[0]!.partitions.length, 2);
   });
 
+  test('DescribeCluster v0-v2: this broker, never fenced (v2 IncludeFencedBrokers changes nothing)', async () => {
+    for (const v of [0, 1, 2]) {
+      const r = await c.send(ApiKey.DescribeCluster, { includeClusterAuthorizedOperations: false, endpointType: 1, includeFencedBrokers: v >= 2 }, { version: v });
+      assert.equal(r.errorCode, 0, `v${v}`);
+      assert.deepEqual(r.brokers.map((b) => [b.brokerId, b.port, b.isFenced]), [[tb.broker.config.nodeId, tb.broker.port, false]], `v${v}`);
+    }
+  });
+
   test('DeleteTopics removes a topic; deleting it again → UNKNOWN_TOPIC_OR_PARTITION', async () => {
     await createTopic(c, 'doomed', 2);
-    await c.send(ApiKey.Produce, produceRequest('doomed', 1, batch(['x'])));
+    await c.send(ApiKey.Produce, produceRequest('doomed', 1, batch(['x'])), { version: 12 });
     const res = await c.send(ApiKey.DeleteTopics, { topics: [], topicNames: ['doomed'], timeoutMs: 5000 }, { version: 5 });
     assert.equal(res.responses[0]!.errorCode, 0);
     assert.equal((await metadata(['doomed'])).topics[0]!.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
@@ -87,7 +95,7 @@ describe('topic administration', () => {
     const res = await c.send(ApiKey.CreatePartitions, { topics: [{ name: 'growing', count: 3, assignments: null }], timeoutMs: 5000, validateOnly: false });
     assert.equal(res.results[0]!.errorCode, 0);
     assert.equal((await metadata(['growing'])).topics[0]!.partitions.length, 3);
-    const pr = await c.send(ApiKey.Produce, produceRequest('growing', 2, batch(['in-new-partition'])));
+    const pr = await c.send(ApiKey.Produce, produceRequest('growing', 2, batch(['in-new-partition'])), { version: 12 });
     assert.equal(pr.responses[0]!.partitionResponses[0]!.errorCode, 0);
     const shrink = await c.send(ApiKey.CreatePartitions, { topics: [{ name: 'growing', count: 2, assignments: null }], timeoutMs: 5000, validateOnly: false });
     assert.equal(shrink.results[0]!.errorCode, ErrorCode.INVALID_PARTITIONS);
@@ -98,7 +106,7 @@ describe('topic administration', () => {
   test('DeleteRecords advances the log start; fetching below it → OFFSET_OUT_OF_RANGE; a restart keeps it all', async () => {
     await createTopic(c, 'trimmed', 1, { 'internal.segment.bytes': '1024' });
     for (let i = 0; i < 20; i++) {
-      const r = await c.send(ApiKey.Produce, produceRequest('trimmed', 0, batch([{ value: `r${i}-${'p'.repeat(200)}` }])));
+      const r = await c.send(ApiKey.Produce, produceRequest('trimmed', 0, batch([{ value: `r${i}-${'p'.repeat(200)}` }])), { version: 12 });
       assert.equal(r.responses[0]!.partitionResponses[0]!.errorCode, 0);
     }
     const del = await c.send(ApiKey.DeleteRecords, { topics: [{ name: 'trimmed', partitions: [{ partitionIndex: 0, offset: 12n }] }], timeoutMs: 5000 });
@@ -135,7 +143,7 @@ describe('topic administration', () => {
     await checkTrimmed();
     assert.equal(await latestOffset(c, 'growing', 2), 1n);
     // Appends continue at the next offset.
-    const more = await c.send(ApiKey.Produce, produceRequest('trimmed', 0, batch(['after-restart'])));
+    const more = await c.send(ApiKey.Produce, produceRequest('trimmed', 0, batch(['after-restart'])), { version: 12 });
     assert.equal(more.responses[0]!.partitionResponses[0]!.baseOffset, 20n);
   });
 });

@@ -84,10 +84,10 @@ describe('authorized operations over the wire', () => {
   });
 
   test('DescribeCluster: the cluster operations without ANY and ALL', async () => {
-    for (const v of [0, 1]) {
-      const on = await c.send(ApiKey.DescribeCluster, { includeClusterAuthorizedOperations: true, endpointType: 1 }, { version: v });
+    for (const v of [0, 1, 2]) {
+      const on = await c.send(ApiKey.DescribeCluster, { includeClusterAuthorizedOperations: true, endpointType: 1, includeFencedBrokers: false }, { version: v });
       assert.equal(on.clusterAuthorizedOperations, CLUSTER, `v${v}`);
-      const off = await c.send(ApiKey.DescribeCluster, { includeClusterAuthorizedOperations: false, endpointType: 1 }, { version: v });
+      const off = await c.send(ApiKey.DescribeCluster, { includeClusterAuthorizedOperations: false, endpointType: 1, includeFencedBrokers: false }, { version: v });
       assert.equal(off.clusterAuthorizedOperations, OMITTED, `v${v}`);
     }
   });

@@ -127,7 +127,7 @@ describe('bad input: each case gets a clear error and the broker keeps serving o
 
   /** The healthy connection still produces and fetches, and nothing escaped as unhandled. */
   afterEach(async () => {
-    const res = await healthy.send(ApiKey.Produce, produceRequest('healthy', 0, batch(['still-here'])));
+    const res = await healthy.send(ApiKey.Produce, produceRequest('healthy', 0, batch(['still-here'])), { version: 12 });
     const p = res.responses[0]!.partitionResponses[0]!;
     assert.equal(p.errorCode, 0);
     assert.equal(p.baseOffset, healthyEnd);
@@ -229,7 +229,7 @@ describe('bad input: each case gets a clear error and the broker keeps serving o
       const flippedCrc = Buffer.from(good);
       flippedCrc[OFF.crc]! ^= 0x01;
       for (const bad of [flippedRecord, flippedCrc]) {
-        const res = await c.send(ApiKey.Produce, produceRequest('healthy', 0, bad));
+        const res = await c.send(ApiKey.Produce, produceRequest('healthy', 0, bad), { version: 12 });
         const p = res.responses[0]!.partitionResponses[0]!;
         assert.equal(p.errorCode, ErrorCode.CORRUPT_MESSAGE, `got ${p.errorCode}: ${p.errorMessage}`);
         assert.equal(p.baseOffset, -1n);
@@ -245,11 +245,11 @@ describe('bad input: each case gets a clear error and the broker keeps serving o
     const c = await connect(tb);
     try {
       const big = batch([{ value: Buffer.alloc(2000, 0x61) }]);
-      const res = await c.send(ApiKey.Produce, produceRequest('small', 0, big));
+      const res = await c.send(ApiKey.Produce, produceRequest('small', 0, big), { version: 12 });
       assert.equal(res.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.MESSAGE_TOO_LARGE);
       assert.equal(await latestOffset(c, 'small'), 0n);
       // Just under the limit is fine.
-      const ok = await c.send(ApiKey.Produce, produceRequest('small', 0, batch([{ value: Buffer.alloc(500, 0x61) }])));
+      const ok = await c.send(ApiKey.Produce, produceRequest('small', 0, batch([{ value: Buffer.alloc(500, 0x61) }])), { version: 12 });
       assert.equal(ok.responses[0]!.partitionResponses[0]!.errorCode, 0);
     } finally {
       await c.close();
@@ -293,14 +293,14 @@ describe('bad input: each case gets a clear error and the broker keeps serving o
       // Metadata v0 always allows auto-creation on the client side; the broker config still wins.
       const md0 = await c.send(ApiKey.Metadata, { topics: [{ topicId: ZERO_UUID, name: 'nope' }], allowAutoTopicCreation: true, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false }, { version: 0 });
       assert.equal(md0.topics[0]!.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-      const pr = await c.send(ApiKey.Produce, produceRequest('nope', 0, batch(['x'])));
+      const pr = await c.send(ApiKey.Produce, produceRequest('nope', 0, batch(['x'])), { version: 12 });
       assert.equal(pr.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
       const f12 = await c.send(ApiKey.Fetch, fetchRequest({ topic: 'nope', offset: 0 }), { version: 12 });
       assert.equal(f12.responses[0]!.partitions[0]!.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
       const f13 = await c.send(ApiKey.Fetch, fetchRequest({ topic: '', topicId: '11111111-2222-3333-4444-555555555555', offset: 0 }), { version: 13 });
       assert.equal(f13.responses[0]!.partitions[0]!.errorCode, ErrorCode.UNKNOWN_TOPIC_ID);
       // A partition that does not exist in a topic that does.
-      const pr2 = await c.send(ApiKey.Produce, produceRequest('healthy', 7, batch(['x'])));
+      const pr2 = await c.send(ApiKey.Produce, produceRequest('healthy', 7, batch(['x'])), { version: 12 });
       assert.equal(pr2.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
       const all = await c.send(ApiKey.Metadata, { topics: null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
       assert.ok(!all.topics.some((t) => t.name === 'nope'), 'no topic created');
@@ -332,7 +332,7 @@ describe('bad input: each case gets a clear error and the broker keeps serving o
     c.destroy();
     assert.ok(((await pending) as Error).name === 'ConnectionClosedError');
     // An append wakes the abandoned long poll; its answer has nowhere to go.
-    const res = await healthy.send(ApiKey.Produce, produceRequest('healthy', 0, batch(['wake'])));
+    const res = await healthy.send(ApiKey.Produce, produceRequest('healthy', 0, batch(['wake'])), { version: 12 });
     assert.equal(res.responses[0]!.partitionResponses[0]!.errorCode, 0);
     healthyEnd++;
     // A short long poll on the healthy connection: by its end the woken fetch has long finished.
@@ -356,7 +356,7 @@ describe('bad input: each case gets a clear error and the broker keeps serving o
     await createTopic(healthy, 'slow-reader');
     const slowId = await topicId(healthy, 'slow-reader');
     for (let i = 0; i < 8; i++) {
-      const r = await healthy.send(ApiKey.Produce, produceRequest('slow-reader', 0, batch([{ value: Buffer.alloc(100_000, i) }])));
+      const r = await healthy.send(ApiKey.Produce, produceRequest('slow-reader', 0, batch([{ value: Buffer.alloc(100_000, i) }])), { version: 12 });
       assert.equal(r.responses[0]!.partitionResponses[0]!.errorCode, 0);
     }
     const frame = encodedFrame(ApiKey.Fetch, 12, 1, fetchRequest({ topic: 'slow-reader', offset: 0, partitionMaxBytes: 4 << 20 }));

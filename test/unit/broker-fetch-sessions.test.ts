@@ -25,7 +25,7 @@ test('fetch sessions: open, incremental news only, forget, close, errors', async
   const c = await connect(tb);
   try {
     await createTopic(c, 's', 3);
-    await c.send(ApiKey.Produce, produceRequest('s', 0, batch(['a', 'b'])));
+    await c.send(ApiKey.Produce, produceRequest('s', 0, batch(['a', 'b'])), { version: 12 });
     const v = { version: 12 };
 
     const full = await c.send(ApiKey.Fetch, sessionFetch([[0, 0], [1, 0], [2, 0]], 0, 0), v);
@@ -40,7 +40,7 @@ test('fetch sessions: open, incremental news only, forget, close, errors', async
     assert.equal(inc1.errorCode, ErrorCode.NONE);
     assert.deepEqual(parts(inc1), []);
 
-    await c.send(ApiKey.Produce, produceRequest('s', 1, batch(['c'])));
+    await c.send(ApiKey.Produce, produceRequest('s', 1, batch(['c'])), { version: 12 });
     const inc2 = await c.send(ApiKey.Fetch, sessionFetch([], id, 2), v);
     assert.deepEqual(parts(inc2), [1], 'only the partition with news');
     assert.equal(inc2.responses[0]!.partitions[0]!.highWatermark, 1n);
@@ -52,8 +52,8 @@ test('fetch sessions: open, incremental news only, forget, close, errors', async
     // Forget partition 1, then produce to it: no news for this session. Partition 2 still reports.
     const inc3 = await c.send(ApiKey.Fetch, sessionFetch([], id, 3, [1]), v);
     assert.equal(inc3.errorCode, ErrorCode.NONE);
-    await c.send(ApiKey.Produce, produceRequest('s', 1, batch(['d'])));
-    await c.send(ApiKey.Produce, produceRequest('s', 2, batch(['e'])));
+    await c.send(ApiKey.Produce, produceRequest('s', 1, batch(['d'])), { version: 12 });
+    await c.send(ApiKey.Produce, produceRequest('s', 2, batch(['e'])), { version: 12 });
     const inc4 = await c.send(ApiKey.Fetch, sessionFetch([], id, 4), v);
     assert.deepEqual(parts(inc4), [2]);
 

@@ -55,7 +55,7 @@ test('kill -9 loses nothing that was acknowledged with acks=-1 and flush.message
       while (!killed) {
         const value = `v${sent++}`;
         try {
-          const res = await conn.send(ApiKey.Produce, produceRequest('durable', 0, batch([value]), -1));
+          const res = await conn.send(ApiKey.Produce, produceRequest('durable', 0, batch([value]), -1), { version: 12 });
           const p = res.responses[0]!.partitionResponses[0]!;
           assert.equal(p.errorCode, 0);
           acked.set(Number(p.baseOffset), value);

@@ -12,17 +12,18 @@ test('pipelined idempotent produce requests keep their order', async () => {
   const c = await connect(tb);
   try {
     await createTopic(c, 'p', 1);
-    const init = await c.send(ApiKey.InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+    const init = await c.send(ApiKey.InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1, enable2Pc: false, keepPreparedTxn: false });
     assert.equal(init.errorCode, ErrorCode.NONE);
     const sends = Array.from({ length: 50 }, (_v, i) =>
       c.send(
         ApiKey.Produce,
         produceRequest('p', 0, batch([`m${i}`, `n${i}`], { producerId: init.producerId, producerEpoch: init.producerEpoch, baseSequence: 2 * i }), -1),
+        { version: 12 },
       ),
     );
     // A metadata request in the middle waits for the produce requests before it, and is answered.
     const meta = c.send(ApiKey.Metadata, { topics: [{ topicId: ZERO_UUID, name: 'p' }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
-    const more = c.send(ApiKey.Produce, produceRequest('p', 0, batch(['last'], { producerId: init.producerId, producerEpoch: init.producerEpoch, baseSequence: 100 }), -1));
+    const more = c.send(ApiKey.Produce, produceRequest('p', 0, batch(['last'], { producerId: init.producerId, producerEpoch: init.producerEpoch, baseSequence: 100 }), -1), { version: 12 });
     const results = await Promise.all(sends);
     results.forEach((r, i) => {
       const p = r.responses[0]!.partitionResponses[0]!;

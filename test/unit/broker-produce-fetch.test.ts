@@ -56,7 +56,7 @@ describe('produce and fetch', () => {
     await tb.close();
   });
 
-  test('Produce v3, v7, v9, v11 append; Fetch v4, v11, v12, v13 (topic ids), v17 read them back', async () => {
+  test('Produce v3, v7, v9, v11 append; Fetch v4, v11, v12, v13 (topic ids), v17, v18 read them back', async () => {
     const produced: string[] = [];
     for (const v of [3, 7, 9, 11]) {
       const values = [`p${v}-a`, `p${v}-b`];
@@ -67,7 +67,7 @@ describe('produce and fetch', () => {
       produced.push(...values);
     }
     const expected = produced.map((value, offset) => ({ offset, value }));
-    for (const v of [4, 11, 12, 13, 17]) {
+    for (const v of [4, 11, 12, 13, 17, 18]) {
       const f = await fetchAt(v, { topic: 'versions', offset: 0, ...(v < 13 ? { topicId: ZERO_UUID } : {}) });
       assert.equal(f.errorCode, 0, `Fetch v${v}`);
       assert.equal(f.highWatermark, BigInt(produced.length), `Fetch v${v} high watermark`);
@@ -81,13 +81,35 @@ describe('produce and fetch', () => {
     assert.equal(res.responses[0]!.topicId, ids.get('versions'));
   });
 
+  test('Produce v13 names topics by id: appended, answered by id; an unknown id gets UNKNOWN_TOPIC_ID; v12 still by name', async () => {
+    const id = ids.get('versions')!;
+    const start = await latestOffset(c, 'versions');
+    const byId = (topicId: string) => ({ transactionalId: null, acks: 1, timeoutMs: 10_000, topicData: [{ name: '', topicId, partitionData: [{ index: 0, records: batch(['by-id']) }] }] });
+    const res = await c.send(ApiKey.Produce, byId(id), { version: 13 });
+    assert.equal(res.responses[0]!.topicId, id);
+    assert.deepEqual([res.responses[0]!.partitionResponses[0]!.errorCode, res.responses[0]!.partitionResponses[0]!.baseOffset], [0, start]);
+    const unknown = await c.send(ApiKey.Produce, byId('00000000-0000-0000-0000-00000000abcd'), { version: 13 });
+    assert.equal(unknown.responses[0]!.topicId, '00000000-0000-0000-0000-00000000abcd');
+    assert.equal(unknown.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.UNKNOWN_TOPIC_ID);
+    const zero = await c.send(ApiKey.Produce, byId(ZERO_UUID), { version: 13 });
+    assert.equal(zero.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.UNKNOWN_TOPIC_ID);
+    // A partition the topic lacks, by id: UNKNOWN_TOPIC_OR_PARTITION, as by name.
+    const noPart = await c.send(ApiKey.Produce, { ...byId(id), topicData: [{ name: '', topicId: id, partitionData: [{ index: 7, records: batch(['x']) }] }] }, { version: 13 });
+    assert.equal(noPart.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    const v12 = await c.send(ApiKey.Produce, produceRequest('versions', 0, batch(['by-name'])), { version: 12 });
+    assert.equal(v12.responses[0]!.name, 'versions');
+    assert.equal(v12.responses[0]!.partitionResponses[0]!.baseOffset, start + 1n);
+    const f = await fetchAt(undefined, { topic: 'versions', offset: Number(start) });
+    assert.deepEqual(f.records.map((r) => r.value), ['by-id', 'by-name']);
+  });
+
   test('acks=0, acks=1 and acks=-1; other acks values get INVALID_REQUIRED_ACKS', async () => {
-    const r1 = await c.send(ApiKey.Produce, produceRequest('acks', 0, batch(['one']), 1));
+    const r1 = await c.send(ApiKey.Produce, produceRequest('acks', 0, batch(['one']), 1), { version: 12 });
     assert.equal(r1.responses[0]!.partitionResponses[0]!.baseOffset, 0n);
-    const rAll = await c.send(ApiKey.Produce, produceRequest('acks', 0, batch(['all']), -1));
+    const rAll = await c.send(ApiKey.Produce, produceRequest('acks', 0, batch(['all']), -1), { version: 12 });
     assert.equal(rAll.responses[0]!.partitionResponses[0]!.baseOffset, 1n);
-    assert.equal(await c.send(ApiKey.Produce, produceRequest('acks', 0, batch(['zero']), 0)), undefined);
-    const r2 = await c.send(ApiKey.Produce, produceRequest('acks', 0, batch(['two']), 2));
+    assert.equal(await c.send(ApiKey.Produce, produceRequest('acks', 0, batch(['zero']), 0), { version: 12 }), undefined);
+    const r2 = await c.send(ApiKey.Produce, produceRequest('acks', 0, batch(['two']), 2), { version: 12 });
     assert.equal(r2.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.INVALID_REQUIRED_ACKS);
     const f = await fetchAt(undefined, { topic: 'acks', offset: 0 });
     assert.deepEqual(f.records.map((r) => r.value), ['one', 'all', 'zero']);
@@ -104,7 +126,7 @@ describe('produce and fetch', () => {
       // A round trip on another connection gives the broker time to read and park the poll.
       await latestOffset(c, 'poll');
       producedAt = Date.now();
-      const pr = await c.send(ApiKey.Produce, produceRequest('poll', 0, batch(['wake-up'])));
+      const pr = await c.send(ApiKey.Produce, produceRequest('poll', 0, batch(['wake-up'])), { version: 12 });
       assert.equal(pr.responses[0]!.partitionResponses[0]!.errorCode, 0);
       const res = fetched(await deadline(poll, maxWaitMs, 'the long poll'));
       const doneAt = Date.now();
@@ -127,8 +149,8 @@ describe('produce and fetch', () => {
     try {
       const poll = poller.send(ApiKey.Fetch, fetchRequest({ topic: 'minbytes', topicId: ids.get('minbytes'), offset: 0, maxWaitMs: 20_000, minBytes: one.length + 1 }), { timeoutMs: 30_000 });
       await latestOffset(c, 'minbytes');
-      await c.send(ApiKey.Produce, produceRequest('minbytes', 0, one));
-      await c.send(ApiKey.Produce, produceRequest('minbytes', 0, batch(['second-batch'])));
+      await c.send(ApiKey.Produce, produceRequest('minbytes', 0, one), { version: 12 });
+      await c.send(ApiKey.Produce, produceRequest('minbytes', 0, batch(['second-batch'])), { version: 12 });
       const res = fetched(await deadline(poll, 20_000, 'the min_bytes poll'));
       assert.deepEqual(res.records.map((r) => r.value), ['first-batch-xxxxxxxxxxxxxxxx', 'second-batch'], 'not answered after the first batch alone');
     } finally {
@@ -138,8 +160,8 @@ describe('produce and fetch', () => {
 
   test('partition max_bytes: a first batch bigger than the limit still comes back whole, and only it', async () => {
     const big = batch([{ value: Buffer.alloc(10_000, 0x62) }, { value: 'tail' }]);
-    await c.send(ApiKey.Produce, produceRequest('bigbatch', 0, big));
-    await c.send(ApiKey.Produce, produceRequest('bigbatch', 0, batch(['next'])));
+    await c.send(ApiKey.Produce, produceRequest('bigbatch', 0, big), { version: 12 });
+    await c.send(ApiKey.Produce, produceRequest('bigbatch', 0, batch(['next'])), { version: 12 });
     for (const v of [4, 12, 17]) {
       const spec = { topic: 'bigbatch', offset: 0, partitionMaxBytes: 100, ...(v < 13 ? { topicId: ZERO_UUID } : {}) };
       const f = await fetchAt(v, spec);
@@ -156,7 +178,7 @@ describe('produce and fetch', () => {
 
   test('ListOffsets v0 (old style), v1, v7 (max timestamp) and by timestamp', async () => {
     for (const ts of [1000, 3000, 2000]) {
-      const r = await c.send(ApiKey.Produce, produceRequest('offsets', 0, batch([{ value: `t${ts}`, timestamp: ts }, { value: `t${ts}+1`, timestamp: ts + 1 }])));
+      const r = await c.send(ApiKey.Produce, produceRequest('offsets', 0, batch([{ value: `t${ts}`, timestamp: ts }, { value: `t${ts}+1`, timestamp: ts + 1 }])), { version: 12 });
       assert.equal(r.responses[0]!.partitionResponses[0]!.errorCode, 0);
     }
     // offsets 0,1 @1000,1001; 2,3 @3000,3001; 4,5 @2000,2001
@@ -169,7 +191,7 @@ describe('produce and fetch', () => {
     assert.deepEqual((await one(0, LATEST, 1)).oldStyleOffsets, [6n]);
     assert.deepEqual((await one(0, EARLIEST, 1)).oldStyleOffsets, [0n]);
     assert.deepEqual((await one(0, LATEST, 0)).oldStyleOffsets, []);
-    for (const v of [1, 7, 10]) {
+    for (const v of [1, 7, 10, 11]) {
       assert.equal((await one(v, LATEST)).offset, 6n, `v${v} latest`);
       assert.equal((await one(v, EARLIEST)).offset, 0n, `v${v} earliest`);
       // Kafka's rule: the first offset (in offset order) whose timestamp is >= the target.
@@ -184,16 +206,30 @@ describe('produce and fetch', () => {
     }
     const max = await one(7, MAX_TIMESTAMP);
     assert.deepEqual([max.offset, max.timestamp], [3n, 3001n], 'v7 -3: the record with the largest timestamp');
+    // v11's earliest pending upload (-6), like -5 latest tiered: no tiered storage, offset -1, no error.
+    for (const ts of [-5n, -6n]) {
+      const r = await one(11, ts);
+      assert.deepEqual([r.errorCode, r.offset, r.timestamp], [0, -1n, -1n], `v11 ${ts}`);
+    }
+  });
+
+  test('InitProducerId v6: without a transactional id the 2PC flags change nothing; no prepared transaction is kept', async () => {
+    const v6 = await c.send(ApiKey.InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1, enable2Pc: true, keepPreparedTxn: true }, { version: 6 });
+    assert.equal(v6.errorCode, ErrorCode.NONE);
+    assert.ok(v6.producerId >= 0n);
+    assert.deepEqual([v6.producerEpoch, v6.ongoingTxnProducerId, v6.ongoingTxnProducerEpoch], [0, -1n, -1]);
+    const txn = await c.send(ApiKey.InitProducerId, { transactionalId: 'tx', transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1, enable2Pc: true, keepPreparedTxn: false }, { version: 6 });
+    assert.equal(txn.errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE, 'no transaction coordinator yet');
   });
 
   test('idempotent produce: a duplicate batch gets the original offset, a sequence gap gets OUT_OF_ORDER_SEQUENCE_NUMBER', async () => {
-    const init = await c.send(ApiKey.InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+    const init = await c.send(ApiKey.InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1, enable2Pc: false, keepPreparedTxn: false });
     assert.equal(init.errorCode, 0);
     assert.ok(init.producerId >= 0n);
     assert.equal(init.producerEpoch, 0);
     const pid = { producerId: init.producerId, producerEpoch: init.producerEpoch };
     const produce = async (values: string[], baseSequence: number) => {
-      const res = await c.send(ApiKey.Produce, produceRequest('idem', 0, batch(values, { ...pid, baseSequence }), -1));
+      const res = await c.send(ApiKey.Produce, produceRequest('idem', 0, batch(values, { ...pid, baseSequence }), -1), { version: 12 });
       return res.responses[0]!.partitionResponses[0]!;
     };
     const first = await produce(['s0', 's1'], 0);
@@ -213,10 +249,10 @@ describe('produce and fetch', () => {
     const next = await produce(['s3'], 3);
     assert.deepEqual([next.errorCode, next.baseOffset], [0, 3n]);
     // A bumped epoch (KIP-360) starts over at sequence 0; the old epoch is fenced.
-    const bumped = await c.send(ApiKey.InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000, ...pid }, { version: 3 });
+    const bumped = await c.send(ApiKey.InitProducerId, { transactionalId: null, transactionTimeoutMs: 60_000, ...pid, enable2Pc: false, keepPreparedTxn: false }, { version: 3 });
     assert.equal(bumped.errorCode, 0);
     assert.equal(bumped.producerEpoch, 1);
-    const fresh = await c.send(ApiKey.Produce, produceRequest('idem', 0, batch(['e1'], { producerId: bumped.producerId, producerEpoch: 1, baseSequence: 0 }), -1));
+    const fresh = await c.send(ApiKey.Produce, produceRequest('idem', 0, batch(['e1'], { producerId: bumped.producerId, producerEpoch: 1, baseSequence: 0 }), -1), { version: 12 });
     assert.equal(fresh.responses[0]!.partitionResponses[0]!.errorCode, 0);
     const stale = await produce(['old'], 4);
     assert.equal(stale.errorCode, ErrorCode.INVALID_PRODUCER_EPOCH);

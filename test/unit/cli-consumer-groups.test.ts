@@ -8,6 +8,7 @@ import { consumerGroupsCommand } from '../../src/cli/consumer-groups.js';
 import { ApiKey } from '../../src/protocol/messages/index.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { connect, startBroker, type TestBroker } from './helpers/broker-client.js';
+import { ZERO_UUID } from '../../src/protocol/primitives/index.js';
 
 describe('kafka-consumer-groups', () => {
   let tb: TestBroker;
@@ -36,7 +37,7 @@ describe('kafka-consumer-groups', () => {
     memberId = j.memberId;
     const assignment = Buffer.concat([Buffer.from([0, 0, 0, 0, 0, 1, 0, 3]), Buffer.from('cgt'), Buffer.from([0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1]), Buffer.from([0xff, 0xff, 0xff, 0xff])]);
     await member.send(ApiKey.SyncGroup, { groupId: 'busy', generationId: j.generationId, memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments: [{ memberId, assignment }] });
-    await member.send(ApiKey.OffsetCommit, { groupId: 'busy', generationIdOrMemberEpoch: j.generationId, memberId, groupInstanceId: null, retentionTimeMs: -1n, topics: [{ name: 'cgt', partitions: [{ partitionIndex: 0, committedOffset: 5n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: '' }] }] });
+    await member.send(ApiKey.OffsetCommit, { groupId: 'busy', generationIdOrMemberEpoch: j.generationId, memberId, groupInstanceId: null, retentionTimeMs: -1n, topics: [{ name: 'cgt', topicId: ZERO_UUID, partitions: [{ partitionIndex: 0, committedOffset: 5n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: '' }] }] }, { version: 9 });
   });
   after(async () => {
     member.destroy();

@@ -123,7 +123,7 @@ describe('Connection against the embedded broker', () => {
     const c = await connect(tb);
     try {
       const before = await latestOffset(c, 'conn-t');
-      const r = await c.send(ApiKey.Produce, produceRequest('conn-t', 0, batch(['a', 'b']), 0));
+      const r = await c.send(ApiKey.Produce, produceRequest('conn-t', 0, batch(['a', 'b']), 0), { version: 12 });
       assert.equal(r, undefined);
       assert.equal(c.inFlight, 0);
       // The broker handles a connection's requests in order, so this sees the produce.

@@ -11,7 +11,8 @@ import {
   repoRoot,
   writeGenerated,
 } from '../../tools/codegen/main.js';
-import { stripComments, parseRange } from '../../tools/codegen/spec.js';
+import { stripComments, parseRange, type RawSpec } from '../../tools/codegen/spec.js';
+import { formatRange, mergeSpec, union } from '../../tools/codegen/merge.js';
 import { cond } from '../../tools/codegen/emit.js';
 
 const reference = defaultReferenceDir();
@@ -65,4 +66,70 @@ test('spec helpers: comments, version ranges, conditions', () => {
   assert.equal(cond({ lo: 0, hi: Infinity }, { lo: 0, hi: 11 }), true);
   assert.equal(cond({ lo: 8, hi: 10 }, { lo: 0, hi: 12 }), 'version >= 8 && version <= 10');
   assert.equal(cond({ lo: 13, hi: Infinity }, { lo: 0, hi: 12 }), false);
+});
+
+test('merging two spec sets: the newer decides from its lowest version up, the older below it', () => {
+  const old: RawSpec = {
+    apiKey: 99,
+    type: 'request',
+    name: 'DemoRequest',
+    validVersions: '0-4',
+    flexibleVersions: '3+',
+    fields: [
+      { name: 'Old', type: 'int32', versions: '0-1' },
+      { name: 'Name', type: 'string', versions: '0+', nullableVersions: '2+' },
+      { name: 'Gone', type: 'int8', versions: '3+' },
+    ],
+  };
+  const neu: RawSpec = {
+    apiKey: 99,
+    type: 'request',
+    name: 'DemoRequest',
+    validVersions: '2-5',
+    flexibleVersions: '3+',
+    fields: [
+      { name: 'Name', type: 'string', versions: '0-4', nullableVersions: '4+', ignorable: true },
+      { name: 'Id', type: 'uuid', versions: '5+' },
+    ],
+  };
+  const m = mergeSpec(old, neu);
+  assert.equal(m.validVersions, '0-5');
+  assert.equal(m.flexibleVersions, '3+');
+  assert.deepEqual(
+    m.fields.map((f) => [f.name, f.versions, f.nullableVersions ?? '', f.ignorable === true]),
+    [
+      ['Old', '0-1', '', false],
+      ['Name', '0-4', '4+', true],
+      ['Id', '5+', '', false],
+    ],
+  );
+  // Version 3 lost "Gone": the newer spec describes 3 without it.
+  assert.ok(!m.fields.some((f) => f.name === 'Gone'));
+  assert.throws(() => union({ lo: 0, hi: 1 }, { lo: 3, hi: 4 }, 'x'), /not one range/);
+  assert.equal(formatRange({ lo: 4, hi: Infinity }), '4+');
+  assert.equal(formatRange({ lo: 1, hi: 0 }), 'none');
+});
+
+test('the generated registry spans both spec sets', { skip: !haveSpecs && `no specs at ${reference}` }, async () => {
+  const { apiCodecs, ApiKey } = await import('../../src/protocol/messages/index.js');
+  const range = (k: number): string => {
+    const c = apiCodecs[k as keyof typeof apiCodecs];
+    return `${c.minVersion}-${c.maxVersion}`;
+  };
+  // Old clients keep their versions; Kafka 4.3.1's newer ones are there too.
+  assert.equal(range(ApiKey.Produce), '0-13');
+  assert.equal(range(ApiKey.Fetch), '0-18');
+  assert.equal(range(ApiKey.ListOffsets), '0-11');
+  assert.equal(range(ApiKey.Metadata), '0-13');
+  assert.equal(range(ApiKey.OffsetCommit), '0-10');
+  assert.equal(range(ApiKey.OffsetFetch), '0-10');
+  assert.equal(range(ApiKey.InitProducerId), '0-6');
+  assert.equal(apiCodecs[ApiKey.ConsumerGroupHeartbeat].latestVersionUnstable, false);
+  assert.equal(apiCodecs[ApiKey.InitProducerId].latestVersionUnstable, true);
+  assert.equal(apiCodecs[74].name, 'ListConfigResources');
+  const files = generate(reference);
+  const lo = files.get(`${MESSAGES_DIR}/02-list-offsets.ts`)!;
+  assert.ok(lo.includes('maxNumOffsets'), 'ListOffsets v0 keeps MaxNumOffsets, which only the older specs list');
+  const produce = files.get(`${MESSAGES_DIR}/00-produce.ts`)!;
+  assert.ok(produce.includes('if (version <= 12) {') && produce.includes('if (version >= 13) {'), 'Produce v13 carries topic ids instead of names');
 });

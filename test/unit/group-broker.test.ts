@@ -9,7 +9,7 @@ import { ErrorCode } from '../../src/protocol/errors.js';
 import type { Connection } from '../../src/client/index.js';
 import { decodeRecordSetSync } from '../../src/protocol/records/index.js';
 import { decodeOffsetsKey, decodeGroupMetadataValue, partitionForGroup, OFFSETS_TOPIC } from '../../src/broker/coordinator/index.js';
-import { connect, createTopic, startBroker, type TestBroker } from './helpers/broker-client.js';
+import { connect, createTopic, startBroker, topicId, type TestBroker } from './helpers/broker-client.js';
 import { ZERO_UUID } from '../../src/protocol/primitives/index.js';
 
 function subscription(...topics: string[]): Buffer {
@@ -53,7 +53,7 @@ function commitRequest(groupId: string, generation: number, memberId: string, to
     memberId,
     groupInstanceId: null,
     retentionTimeMs: -1n,
-    topics: [{ name: topic, partitions: offsets.map(([partitionIndex, committedOffset]) => ({ partitionIndex, committedOffset, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: metadata })) }],
+    topics: [{ name: topic, topicId: ZERO_UUID, partitions: offsets.map(([partitionIndex, committedOffset]) => ({ partitionIndex, committedOffset, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: metadata })) }],
   };
 }
 
@@ -141,17 +141,17 @@ describe('group APIs against the embedded broker', () => {
       const again = await c.send(ApiKey.LeaveGroup, leaveReq(null), { version: lv });
       assert.equal(lv >= 3 ? again.members[0]!.errorCode : again.errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
     }
-    // OffsetFetch v8+: several groups, one request; null topics = all.
+    // OffsetFetch v8-v9: several groups, one request; null topics = all.
     const multi = await c.send(ApiKey.OffsetFetch, {
       groupId: '',
       topics: [],
       requireStable: false,
       groups: [
         { groupId: 'g-v0', memberId: null, memberEpoch: -1, topics: null },
-        { groupId: 'g-v9', memberId: null, memberEpoch: -1, topics: [{ name: 'gt', partitionIndexes: [3] }] },
+        { groupId: 'g-v9', memberId: null, memberEpoch: -1, topics: [{ name: 'gt', topicId: ZERO_UUID, partitionIndexes: [3] }] },
         { groupId: 'nobody', memberId: null, memberEpoch: -1, topics: null },
       ],
-    });
+    }, { version: 9 });
     assert.deepEqual(multi.groups.map((g) => [g.groupId, g.errorCode, g.topics.flatMap((t) => t.partitions.map((p) => p.committedOffset))]), [
       ['g-v0', 0, [100n, 300n]],
       ['g-v9', 0, [300n]],
@@ -162,6 +162,59 @@ describe('group APIs against the embedded broker', () => {
     assert.equal(v0.topics[0]!.partitions[0]!.errorCode, 0);
     const f0 = await c.send(ApiKey.OffsetFetch, { groupId: 'standalone', topics: [{ name: 'gt', partitionIndexes: [2] }], groups: [], requireStable: false }, { version: 0 });
     assert.equal(f0.topics[0]!.partitions[0]!.committedOffset, 22n);
+  });
+
+  test('OffsetCommit and OffsetFetch v10 name topics by id; an unknown id gets UNKNOWN_TOPIC_ID', async () => {
+    const id = await topicId(c, 'gt');
+    const unknown = '00000000-0000-0000-0000-0000000000aa';
+    const part = (partitionIndex: number, committedOffset: bigint) => ({ partitionIndex, committedOffset, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: 'v10' });
+    const cr = await c.send(
+      ApiKey.OffsetCommit,
+      {
+        groupId: 'by-id',
+        generationIdOrMemberEpoch: -1,
+        memberId: '',
+        groupInstanceId: null,
+        retentionTimeMs: -1n,
+        topics: [
+          { name: '', topicId: id, partitions: [part(1, 11n), part(9, 1n)] },
+          { name: '', topicId: unknown, partitions: [part(0, 5n)] },
+        ],
+      },
+      { version: 10 },
+    );
+    assert.deepEqual(
+      cr.topics.map((t) => [t.topicId, t.partitions.map((p) => p.errorCode)]),
+      [
+        [id, [ErrorCode.NONE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]],
+        [unknown, [ErrorCode.UNKNOWN_TOPIC_ID]],
+      ],
+    );
+    // Offsets are kept by name: v9 reads what v10 wrote.
+    const byName = await c.send(ApiKey.OffsetFetch, { groupId: '', topics: [], requireStable: false, groups: [{ groupId: 'by-id', memberId: null, memberEpoch: -1, topics: [{ name: 'gt', topicId: ZERO_UUID, partitionIndexes: [1] }] }] }, { version: 9 });
+    assert.equal(byName.groups[0]!.topics[0]!.partitions[0]!.committedOffset, 11n);
+    const f = await c.send(
+      ApiKey.OffsetFetch,
+      {
+        groupId: '',
+        topics: [],
+        requireStable: false,
+        groups: [
+          { groupId: 'by-id', memberId: null, memberEpoch: -1, topics: [{ name: '', topicId: id, partitionIndexes: [1, 2] }, { name: '', topicId: unknown, partitionIndexes: [0] }] },
+          { groupId: 'by-id', memberId: null, memberEpoch: -1, topics: null },
+        ],
+      },
+      { version: 10 },
+    );
+    const [some, all] = f.groups;
+    assert.deepEqual(
+      some!.topics.map((t) => [t.topicId, t.partitions.map((p) => [p.partitionIndex, p.committedOffset, p.errorCode])]),
+      [
+        [id, [[1, 11n, 0], [2, -1n, 0]]],
+        [unknown, [[0, -1n, ErrorCode.UNKNOWN_TOPIC_ID]]],
+      ],
+    );
+    assert.deepEqual(all!.topics.map((t) => [t.topicId, t.partitions.map((p) => [p.partitionIndex, p.committedOffset, p.metadata])]), [[id, [[1, 11n, 'v10']]]]);
   });
 
   test('two members: rebalance on join, immediate rebalance on leave, Describe/List/Delete groups, OffsetDelete', async () => {
@@ -198,8 +251,11 @@ describe('group APIs against the embedded broker', () => {
       assert.equal(pair.authorizedOperations, (1 << 3) | (1 << 6) | (1 << 8) | (1 << 10) | (1 << 11));
       assert.deepEqual(pair.members.map((m) => m.memberAssignment.toString()).sort(), ['p0,p1', 'p2,p3']);
       assert.ok(pair.members.every((m) => m.clientHost.startsWith('/') && m.memberMetadata.equals(subscription('gt'))));
-      assert.equal(d.groups[1]!.groupState, 'Dead');
-      assert.equal(d.groups[1]!.errorCode, 0);
+      // v6 (the default here): an unknown group is GROUP_ID_NOT_FOUND, still Dead; up to v5 no error.
+      assert.deepEqual([d.groups[1]!.groupState, d.groups[1]!.errorCode, d.groups[1]!.errorMessage], ['Dead', ErrorCode.GROUP_ID_NOT_FOUND, 'Group missing not found.']);
+      assert.equal(pair.errorMessage, null);
+      const d5 = await c.send(ApiKey.DescribeGroups, { groups: ['missing'], includeAuthorizedOperations: false }, { version: 5 });
+      assert.deepEqual([d5.groups[0]!.groupState, d5.groups[0]!.errorCode], ['Dead', 0]);
 
       const listed = await c.send(ApiKey.ListGroups, { statesFilter: ['stable'], typesFilter: [] });
       assert.deepEqual(listed.groups.map((g) => [g.groupId, g.groupState, g.protocolType, g.groupType]), [['pair', 'Stable', 'consumer', 'classic']]);
@@ -207,7 +263,7 @@ describe('group APIs against the embedded broker', () => {
       assert.ok(all.groups.some((g) => g.groupId === 'standalone'));
 
       // OffsetDelete: the group subscribes to gt.
-      await c.send(ApiKey.OffsetCommit, commitRequest('pair', 2, a.memberId, 'gt', [[0, 5n]]));
+      await c.send(ApiKey.OffsetCommit, commitRequest('pair', 2, a.memberId, 'gt', [[0, 5n]]), { version: 9 });
       const od = await c.send(ApiKey.OffsetDelete, { groupId: 'pair', topics: [{ name: 'gt', partitions: [{ partitionIndex: 0 }] }] });
       assert.equal(od.topics[0]!.partitions[0]!.errorCode, ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC);
       const del = await c.send(ApiKey.DeleteGroups, { groupsNames: ['pair', 'nope'] });
@@ -257,7 +313,7 @@ describe('group APIs against the embedded broker', () => {
   test('a broker restart keeps groups, members, generations and offsets (Kafka records in __consumer_offsets)', async () => {
     const r = await join(c, 'durable');
     await c.send(ApiKey.SyncGroup, { groupId: 'durable', generationId: r.generationId, memberId: r.memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [{ memberId: r.memberId, assignment: Buffer.from('all of gt') }] });
-    const cr = await c.send(ApiKey.OffsetCommit, commitRequest('durable', r.generationId, r.memberId, 'gt', [[0, 1000n], [1, 1001n]], 'kept'));
+    const cr = await c.send(ApiKey.OffsetCommit, commitRequest('durable', r.generationId, r.memberId, 'gt', [[0, 1000n], [1, 1001n]], 'kept'), { version: 9 });
     assert.deepEqual(cr.topics[0]!.partitions.map((p) => p.errorCode), [0, 0]);
 
     // The records are where Kafka would put them.
@@ -293,9 +349,9 @@ describe('group APIs against the embedded broker', () => {
   test('deleting a topic removes every group\'s committed offsets of it, durably', async () => {
     await createTopic(c, 'doomed', 2);
     for (const g of ['del-a', 'del-b']) {
-      const cr = await c.send(ApiKey.OffsetCommit, commitRequest(g, -1, '', 'doomed', [[0, 5n], [1, 7n]]));
+      const cr = await c.send(ApiKey.OffsetCommit, commitRequest(g, -1, '', 'doomed', [[0, 5n], [1, 7n]]), { version: 9 });
       assert.deepEqual(cr.topics[0]!.partitions.map((x) => x.errorCode), [0, 0]);
-      const other = await c.send(ApiKey.OffsetCommit, commitRequest(g, -1, '', 'gt', [[3, 9n]]));
+      const other = await c.send(ApiKey.OffsetCommit, commitRequest(g, -1, '', 'gt', [[3, 9n]]), { version: 9 });
       assert.equal(other.topics[0]!.partitions[0]!.errorCode, 0);
     }
     const del = await c.send(ApiKey.DeleteTopics, { topics: [], topicNames: ['doomed'], timeoutMs: 10_000 }, { version: 4 });

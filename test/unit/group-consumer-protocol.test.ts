@@ -22,6 +22,7 @@ import {
 import { MemoryStorage } from './helpers/memory-storage.js';
 import { uniformAssignor, rangeAssignor } from '../../src/broker/coordinator/assignors.js';
 import { connect, createTopic, startBroker, topicId, type TestBroker } from './helpers/broker-client.js';
+import { ZERO_UUID } from '../../src/protocol/primitives/index.js';
 
 const TA = '11111111-1111-1111-1111-111111111111';
 const TB = '22222222-2222-2222-2222-222222222222';
@@ -458,6 +459,16 @@ describe('KIP-848 consumer group coordinator', () => {
     assert.equal(a.count(), 10, 'topic-d matches, topic-cc does not (whole-name match)');
   });
 
+  test('regexes are RE2/J\'s: (?i) and \\Q...\\E work, lookaround and backreferences are INVALID_REGULAR_EXPRESSION', async () => {
+    const env = setup();
+    const a = new Consumer(env, 'g', { regex: '(?i)TOPIC-\\QA\\E' });
+    await a.heartbeat();
+    assert.equal(a.count(), 6, 'topic-a (6 partitions), case-insensitively');
+    for (const regex of ['topic-(?=a)', '(topic)-\\1', 'topic-a++', '(?<!x)topic-a']) {
+      assert.equal((await new Consumer(env, 'g4', { regex }).heartbeat()).errorCode, ErrorCode.INVALID_REGULAR_EXPRESSION, regex);
+    }
+  });
+
   test('offsets: commits with the member epoch (STALE_MEMBER_EPOCH otherwise), OffsetFetch v9 member checks, list/describe', async () => {
     const env = setup();
     const a = new Consumer(env, 'g');
@@ -618,13 +629,13 @@ describe('KIP-848 APIs over the wire', () => {
     await tb.close();
   });
 
-  test('ApiVersions advertises ConsumerGroupHeartbeat v0 and ConsumerGroupDescribe v0; join, describe, commit, leave', async () => {
+  test('ApiVersions advertises ConsumerGroupHeartbeat v0-v1 and ConsumerGroupDescribe v0-v1; join, describe, commit, leave', async () => {
     const c = await connect(tb);
     try {
       const versions = await c.send(ApiKey.ApiVersions, { clientSoftwareName: 'test', clientSoftwareVersion: '1' });
       const k68 = versions.apiKeys.find((k) => k.apiKey === 68)!;
       const k69 = versions.apiKeys.find((k) => k.apiKey === 69)!;
-      assert.deepEqual([k68.minVersion, k68.maxVersion, k69.minVersion, k69.maxVersion], [0, 0, 0, 0]);
+      assert.deepEqual([k68.minVersion, k68.maxVersion, k69.minVersion, k69.maxVersion], [0, 1, 0, 1]);
       await createTopic(c, 'kip848', 4);
       const id = await topicId(c, 'kip848');
       const hb = await c.send(ApiKey.ConsumerGroupHeartbeat, {
@@ -638,7 +649,7 @@ describe('KIP-848 APIs over the wire', () => {
         subscribedTopicRegex: null,
         serverAssignor: null,
         topicPartitions: [],
-      });
+      }, { version: 0 }); // v0: the coordinator picks the member id
       assert.equal(hb.errorCode, ErrorCode.NONE, hb.errorMessage ?? '');
       assert.equal(hb.memberEpoch, 1);
       assert.equal(hb.heartbeatIntervalMs, 1000);
@@ -648,6 +659,7 @@ describe('KIP-848 APIs over the wire', () => {
       assert.equal(d.groups[0]!.groupState, 'Stable');
       assert.equal(d.groups[0]!.members[0]!.memberId, hb.memberId);
       assert.deepEqual(d.groups[0]!.members[0]!.assignment.topicPartitions, [{ topicId: id, topicName: 'kip848', partitions: [0, 1, 2, 3] }]);
+      assert.equal(d.groups[0]!.members[0]!.memberType, 1, 'v1: a consumer-protocol member');
       assert.equal(d.groups[1]!.errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
       const commit = await c.send(
         ApiKey.OffsetCommit,
@@ -657,7 +669,7 @@ describe('KIP-848 APIs over the wire', () => {
           memberId: hb.memberId!,
           groupInstanceId: null,
           retentionTimeMs: -1n,
-          topics: [{ name: 'kip848', partitions: [{ partitionIndex: 2, committedOffset: 5n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null }] }],
+          topics: [{ name: 'kip848', topicId: ZERO_UUID, partitions: [{ partitionIndex: 2, committedOffset: 5n, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: null }] }],
         },
         { version: 9 },
       );
@@ -695,6 +707,47 @@ describe('KIP-848 APIs over the wire', () => {
       } finally {
         c2.close();
       }
+    } finally {
+      c.close();
+    }
+  });
+
+  test('ConsumerGroupHeartbeat v1: the client\'s member id (an empty one is INVALID_REQUEST), regex subscriptions, RE2/J\'s errors', async () => {
+    const c = await connect(tb);
+    try {
+      const hb = (memberId: string, memberEpoch: number, regex: string | null, version = 1) =>
+        c.send(
+          ApiKey.ConsumerGroupHeartbeat,
+          {
+            groupId: 'rg',
+            memberId,
+            memberEpoch,
+            instanceId: null,
+            rackId: null,
+            rebalanceTimeoutMs: memberEpoch === 0 ? 30_000 : -1,
+            subscribedTopicNames: null,
+            subscribedTopicRegex: regex,
+            serverAssignor: null,
+            topicPartitions: memberEpoch === 0 ? [] : null,
+          },
+          { version },
+        );
+      const empty = await hb('', 0, 'rx-.*');
+      assert.deepEqual([empty.errorCode, empty.errorMessage], [ErrorCode.INVALID_REQUEST, 'MemberId can not be empty.']);
+      const bad = await hb('m-1', 0, 'rx-(?!b).*');
+      assert.equal(bad.errorCode, ErrorCode.INVALID_REGULAR_EXPRESSION);
+      assert.equal(bad.errorMessage, 'SubscribedTopicRegex `rx-(?!b).*` is not a valid regular expression: invalid or unsupported Perl syntax.');
+      await createTopic(c, 'rx-a', 2);
+      await createTopic(c, 'rx-b', 1);
+      await createTopic(c, 'other', 1);
+      const ids = new Map([['rx-a', await topicId(c, 'rx-a')], ['rx-b', await topicId(c, 'rx-b')]]);
+      const joined = await hb('m-1', 0, '(?i)RX-[[:alpha:]]');
+      assert.equal(joined.errorCode, ErrorCode.NONE, joined.errorMessage ?? '');
+      assert.equal(joined.memberId, 'm-1', 'the id the client chose');
+      const got = (joined.assignment?.topicPartitions ?? []).map((t) => [t.topicId, t.partitions]).sort();
+      assert.deepEqual(got, [[ids.get('rx-a'), [0, 1]], [ids.get('rx-b'), [0]]].sort());
+      const left = await hb('m-1', -1, null);
+      assert.deepEqual([left.errorCode, left.memberEpoch], [ErrorCode.NONE, -1]);
     } finally {
       c.close();
     }

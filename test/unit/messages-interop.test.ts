@@ -91,6 +91,7 @@ test('platformatic: our flexible responses parse with its decoders', () => {
         },
       ],
       clusterAuthorizedOperations: -2147483648,
+      errorCode: 0,
     },
     12,
   );
@@ -111,6 +112,7 @@ test('platformatic: our flexible responses parse with its decoders', () => {
       responses: [
         {
           name: 't',
+          topicId: ZERO_UUID,
           partitionResponses: [
             {
               index: 0,
@@ -173,6 +175,7 @@ test('KafkaJS: classic requests match and our responses decode', async () => {
       responses: [
         {
           name: 't',
+          topicId: ZERO_UUID,
           partitionResponses: [
             {
               index: 2,

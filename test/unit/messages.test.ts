@@ -87,7 +87,7 @@ test('the registry covers the APIs the broker serves', () => {
     assert.equal(ApiKey[name as keyof typeof ApiKey], key);
   }
   assert.equal(apiCodecs[ApiKey.Produce].minVersion, 0);
-  assert.equal(apiCodecs[ApiKey.Produce].maxVersion, 11);
+  assert.equal(apiCodecs[ApiKey.Produce].maxVersion, 13);
   assert.equal(apiCodecs[ApiKey.Produce].flexibleMinVersion, 9);
   assert.equal(apiCodecs[ApiKey.ApiVersions].flexibleMinVersion, 3);
   assert.equal(apiCodecs[ApiKey.SaslHandshake].flexibleMinVersion, Infinity);
@@ -211,7 +211,7 @@ test('fixture: ProduceRequest v3 carries record bytes without copying large sets
     transactionalId: null,
     acks: -1,
     timeoutMs: 30000,
-    topicData: [{ name: 't', partitionData: [{ index: 0, records }] }],
+    topicData: [{ name: 't', topicId: ZERO_UUID, partitionData: [{ index: 0, records }] }],
   };
   const w = new Writer();
   apiCodecs[0].encodeRequest(w, m, 3);

@@ -57,7 +57,7 @@ describe('fetches with pooled read buffers', () => {
         const n = b % 3 === 0 ? 5 : 40;
         const size = b % 3 === 0 ? 50 : 1000;
         const vs = Array.from({ length: n }, (_v, i) => `p${p}-b${b}-r${i}-`.padEnd(size, String.fromCharCode(97 + ((p + b + i) % 26))));
-        const res = await conns[0]!.send(ApiKey.Produce, produceRequest(topic, p, batch(vs)));
+        const res = await conns[0]!.send(ApiKey.Produce, produceRequest(topic, p, batch(vs)), { version: 12 });
         assert.equal(res.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.NONE);
         values[p]!.push(...vs);
       }

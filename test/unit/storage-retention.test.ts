@@ -119,7 +119,7 @@ describe('retention', () => {
       await createTopic(c, 'ret-broker', 1, { 'retention.ms': '1000', 'internal.segment.bytes': '1100' });
       const old = Date.now() - 60_000;
       for (let i = 0; i < 3; i++) {
-        const res = await c.send(ApiKey.Produce, produceRequest('ret-broker', 0, batch([{ value: 'x'.repeat(900), timestamp: old }])));
+        const res = await c.send(ApiKey.Produce, produceRequest('ret-broker', 0, batch([{ value: 'x'.repeat(900), timestamp: old }])), { version: 12 });
         assert.equal(res.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.NONE);
       }
       // Poll ListOffsets until the expired segments are gone (the check runs every 50 ms).

@@ -3,12 +3,14 @@
 //   node dist/tools/codegen/main.js [--out <root>] [--reference <dir>] [--errors <tsv>]
 //
 // <root> defaults to the repository root; the files go to <root>/src/protocol/messages/ and
-// <root>/src/protocol/errors.ts. The reference (message/*.json, error-codes.tsv) defaults to ../shared/kafka-reference next to the repository.
+// <root>/src/protocol/errors.ts. The reference (message/*.json, message-4.3.1/*.json, error-codes.tsv)
+// defaults to ../shared/kafka-reference next to the repository; the two spec sets are merged (merge.ts).
 // Stale generated files in the messages directory (ones carrying the GENERATED header) are removed.
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadSpecs } from './spec.js';
+import { buildSpecSet } from './spec.js';
+import { loadMergedSpecs } from './merge.js';
 import { HEADER, apiFileName, emitFile } from './emit.js';
 import { emitErrors, emitIndex, emitSchema, emitSupport } from './registry.js';
 
@@ -32,7 +34,7 @@ export function defaultReferenceDir(): string {
 
 /** Generates every output file: repository-relative path -> contents. */
 export function generate(referenceDir = defaultReferenceDir(), errorsTsv?: string): Map<string, string> {
-  const specs = loadSpecs(join(referenceDir, 'message'));
+  const specs = buildSpecSet(loadMergedSpecs(join(referenceDir, 'message'), join(referenceDir, 'message-4.3.1')));
   const files = new Map<string, string>();
   const m = (name: string): string => `${MESSAGES_DIR}/${name}`;
   for (const api of specs.apis) files.set(m(apiFileName(api)), emitFile([api.request, api.response]));

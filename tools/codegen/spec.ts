@@ -121,20 +121,26 @@ export function stripComments(src: string): string {
   return out;
 }
 
-interface RawField {
+export interface RawField {
   name: string;
   type: string;
   versions: string;
   nullableVersions?: string;
   taggedVersions?: string;
-  tag?: number;
+  tag?: number | string;
   ignorable?: boolean;
   flexibleVersions?: string;
   default?: string | number | boolean;
   fields?: RawField[];
 }
 
-interface RawSpec {
+export interface RawStruct {
+  name: string;
+  versions: string;
+  fields: RawField[];
+}
+
+export interface RawSpec {
   apiKey?: number;
   type: 'request' | 'response' | 'header' | 'data' | 'metadata';
   name: string;
@@ -143,7 +149,7 @@ interface RawSpec {
   flexibleVersions: string;
   latestVersionUnstable?: boolean;
   fields: RawField[];
-  commonStructs?: Array<{ name: string; versions: string; fields: RawField[] }>;
+  commonStructs?: RawStruct[];
 }
 
 export function camel(name: string): string {
@@ -208,7 +214,7 @@ export function buildMessage(raw: RawSpec): MessageDef {
       versions,
       nullable: parseRange(f.nullableVersions, NONE),
       tagged,
-      tag: f.tag,
+      tag: f.tag === undefined ? undefined : Number(f.tag),
       ignorable: f.ignorable === true,
       flexible: f.flexibleVersions !== undefined ? parseRange(f.flexibleVersions, NONE) : undefined,
       defaultRaw: f.default === undefined ? undefined : String(f.default),
@@ -249,17 +255,26 @@ export interface SpecSet {
   responseHeader: MessageDef;
 }
 
+/** Every spec file in one directory. */
+export function loadSpecDir(dir: string): RawSpec[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => loadSpec(join(dir, f)));
+}
+
 /** Every API whose request is served by a broker listener (ApiVersions always), sorted by key. */
 export function loadSpecs(dir: string): SpecSet {
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .sort();
+  return buildSpecSet(loadSpecDir(dir));
+}
+
+/** The APIs (and headers) of a set of raw specs: those a broker listener serves, sorted by key. */
+export function buildSpecSet(raws: RawSpec[]): SpecSet {
   const requests = new Map<string, RawSpec>();
   const responses = new Map<string, RawSpec>();
   let reqHeader: RawSpec | undefined;
   let respHeader: RawSpec | undefined;
-  for (const f of files) {
-    const raw = loadSpec(join(dir, f));
+  for (const raw of raws) {
     if (raw.type === 'request') requests.set(raw.name.replace(/Request$/, ''), raw);
     else if (raw.type === 'response') responses.set(raw.name.replace(/Response$/, ''), raw);
     else if (raw.type === 'header' && raw.name === 'RequestHeader') reqHeader = raw;

@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { ErrorCode } from '../../protocol/errors.js';
 import { Writer } from '../../protocol/primitives/index.js';
 import type { CoordinatorResult } from './runtime.js';
+import { compileRe2, Re2SyntaxError, type Re2Pattern } from './re2.js';
 import type { StoredRecord } from './storage.js';
 import type { GroupShard } from './group-shard.js';
 import type { ConsumerGroupHeartbeatRequestData, ConsumerGroupHeartbeatResult, DescribedConsumerGroup, DescribedConsumerGroupAssignment, DescribedGroup } from './group-types.js';
@@ -57,16 +58,36 @@ export function hbError(errorCode: number, errorMessage: string | null = null, m
   return { errorCode, errorMessage, memberId, memberEpoch, heartbeatIntervalMs: 0, assignment: null };
 }
 
+/** Compiled subscription regexes by source (a heartbeat re-evaluates them), bounded. */
+const regexCache = new Map<string, Re2Pattern | null>();
+const REGEX_CACHE_SIZE = 256;
+
 /**
- * A subscription regex. Kafka evaluates them with RE2/J; here they are JavaScript RegExps matched
- * against the whole topic name (RE2/J `matches()`), which agree on the common syntax (no
- * backreferences or lookaround in RE2). Null when it does not compile.
+ * A subscription regex, compiled as Kafka compiles it: RE2/J syntax, matched against the whole
+ * topic name (RE2/J `matches()`); see re2.ts. Null when RE2/J refuses it (or it is too large).
  */
-export function compileRegex(source: string): RegExp | null {
+export function compileRegex(source: string): Re2Pattern | null {
+  if (regexCache.has(source)) return regexCache.get(source)!;
+  let re: Re2Pattern | null;
   try {
-    return new RegExp(`^(?:${source})$`, 'u');
-  } catch {
+    re = compileRe2(source);
+  } catch (err) {
+    if (!(err instanceof Re2SyntaxError)) throw err;
+    re = null;
+  }
+  if (regexCache.size >= REGEX_CACHE_SIZE) regexCache.delete(regexCache.keys().next().value!);
+  regexCache.set(source, re);
+  return re;
+}
+
+/** Why a subscription regex does not compile (RE2/J's description), or null when it does. */
+export function regexProblem(source: string): string | null {
+  try {
+    compileRe2(source);
     return null;
+  } catch (err) {
+    if (!(err instanceof Re2SyntaxError)) throw err;
+    return err.description;
   }
 }
 

@@ -1,5 +1,7 @@
 /**
- * Produce v3-v11 (record batch v2 only; v0-v2 need the legacy message format and are refused).
+ * Produce v3-v13 (record batch v2 only; v0-v2 need the legacy message format and are refused).
+ * v12 is v11 (for Kafka, transactions V2 of KIP-890); v13 names topics by topic id (KIP-516), and its
+ * answer too: an unknown id gets UNKNOWN_TOPIC_ID for each of its partitions.
  * acks 0, 1 and -1: on a single node -1 and 1 both wait for the append, which includes the fsync
  * when the flush policy asks for one (flush.messages=1). acks=0 sends no response; an error then
  * closes the connection, as Kafka does, so the client notices.
@@ -33,12 +35,13 @@ function partitionResult(index: number, errorCode: number, errorMessage: string 
 export default defineHandler({
   apiKey: 0,
   minVersion: 3,
-  maxVersion: 11,
+  maxVersion: 13,
   async handle(req, ctx) {
     const b = ctx.broker;
     if (req.acks !== 0 && req.acks !== 1 && req.acks !== -1) {
       const responses = req.topicData.map((t) => ({
         name: t.name,
+        topicId: t.topicId,
         partitionResponses: t.partitionData.map((p) => partitionResult(p.index, ErrorCode.INVALID_REQUIRED_ACKS)),
       }));
       return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
@@ -77,14 +80,23 @@ export default defineHandler({
       }
     };
 
+    const byId = ctx.apiVersion >= 13;
     const responses: ProduceResponseTopicProduceResponse[] = await Promise.all(
-      req.topicData.map(async (t) => ({
-        name: t.name,
-        partitionResponses: await Promise.all(t.partitionData.map((p) => produceOne(t.name, p.index, p.records))),
-      })),
+      req.topicData.map(async (t) => {
+        const name = byId ? b.topics.getById(t.topicId)?.name : t.name;
+        return {
+          name: name ?? '',
+          topicId: t.topicId,
+          partitionResponses: await Promise.all(
+            t.partitionData.map((p) => (name === undefined ? partitionResult(p.index, ErrorCode.UNKNOWN_TOPIC_ID) : produceOne(name, p.index, p.records))),
+          ),
+        };
+      }),
     );
     if (req.acks === 0) {
-      const failed = responses.flatMap((t) => t.partitionResponses.filter((p) => p.errorCode !== ErrorCode.NONE).map((p) => `${t.name}-${p.index}: ${errorInfo(p.errorCode).name}`));
+      const failed = responses.flatMap((t) =>
+        t.partitionResponses.filter((p) => p.errorCode !== ErrorCode.NONE).map((p) => `${t.name || t.topicId}-${p.index}: ${errorInfo(p.errorCode).name}`),
+      );
       if (failed.length > 0) ctx.requestClose(`acks=0 produce failed (${failed.join(', ')})`);
       return null;
     }

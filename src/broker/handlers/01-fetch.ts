@@ -1,5 +1,6 @@
 /**
- * Fetch v4-v17 (record batch v2; v0-v3 need the legacy message format and are refused).
+ * Fetch v4-v18 (record batch v2; v0-v3 need the legacy message format and are refused). v18's
+ * partition HighWatermark (KIP-1166) is a follower's: consumers never set it, and it is ignored.
  * Long polling: the response waits up to max_wait_ms for min_bytes, woken by appends to any of
  * the partitions fetched. Partition max_bytes and the response max_bytes are honoured; the first
  * batch of the response is returned whole even when larger (Kafka's rule, so a consumer always
@@ -100,7 +101,7 @@ function remember(session: FetchSession, t: Target): void {
 export default defineHandler({
   apiKey: 1,
   minVersion: 4,
-  maxVersion: 17,
+  maxVersion: 18,
   async handle(req, ctx) {
     const b = ctx.broker;
     const byId = ctx.apiVersion >= 13;

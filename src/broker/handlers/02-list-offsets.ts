@@ -1,7 +1,9 @@
 /**
- * ListOffsets v0-v10. Timestamps: -1 latest (the high watermark, or the last stable offset under
+ * ListOffsets v0-v11. Timestamps: -1 latest (the high watermark, or the last stable offset under
  * read_committed), -2 earliest, -3 the record with the largest timestamp (KIP-734), -4 earliest
- * local (= earliest here), -5 latest tiered (none here: offset -1), and any time >= 0: the first
+ * local (= earliest here), -5 latest tiered and -6 earliest pending upload (v11, KIP-1023): without
+ * tiered storage both are offset -1, as Kafka answers them for a topic without remote storage. Any
+ * time >= 0: the first
  * offset whose timestamp is at or after it. v0 (kept for kafka-python 2.x, although Kafka 4
  * dropped it) answers with an array of at most max_num_offsets offsets.
  */
@@ -13,12 +15,13 @@ import { defineHandler } from './handler.js';
 const LATEST = -1n;
 const EARLIEST = -2n;
 const LATEST_TIERED = -5n;
+const EARLIEST_PENDING_UPLOAD = -6n;
 const READ_COMMITTED = 1;
 
 export default defineHandler({
   apiKey: 2,
   minVersion: 0,
-  maxVersion: 10,
+  maxVersion: 11,
   async handle(req, ctx) {
     const b = ctx.broker;
     const one = async (topic: string, partitionIndex: number, timestamp: bigint, maxNumOffsets: number): Promise<ListOffsetsResponseListOffsetsPartitionResponse> => {
@@ -39,7 +42,7 @@ export default defineHandler({
         let found: { offset: number; timestamp: bigint } | null;
         if (timestamp === LATEST) {
           found = { offset: req.isolationLevel === READ_COMMITTED ? log.lastStableOffset : log.highWatermark, timestamp: -1n };
-        } else if (timestamp === LATEST_TIERED) {
+        } else if (timestamp === LATEST_TIERED || timestamp === EARLIEST_PENDING_UPLOAD) {
           found = null;
         } else if (timestamp < -4n) {
           res.errorCode = ErrorCode.UNSUPPORTED_VERSION;

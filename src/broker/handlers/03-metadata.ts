@@ -1,10 +1,11 @@
 /**
- * Metadata v0-v12. This broker leads every partition (leader epoch 0, replicas and ISR = itself).
+ * Metadata v0-v13. This broker leads every partition (leader epoch 0, replicas and ISR = itself).
  * Unknown topics are created when the request allows it (always before v4) and
  * auto.create.topics.enable is true, with num.partitions partitions; the answer already
  * describes them, so the client need not ask again.
  * v0: an empty topic list means all topics; v1+: null means all, empty means none.
- * v10+ carries topic ids; v12 may name topics by id only.
+ * v10+ carries topic ids; v12 may name topics by id only. v13 adds a top-level error code (KIP-1102's
+ * REBOOTSTRAP_REQUIRED), which this broker never needs: always NONE.
  * Authorized operations (v8+), when asked for: the topic's for every topic answered by name (an
  * unknown or invalid one too, as Kafka does; not for an unknown topic id), and the cluster's on
  * v8-v10 (v11 dropped the field for DescribeCluster).
@@ -21,7 +22,7 @@ import { defineHandler } from './handler.js';
 export default defineHandler({
   apiKey: 3,
   minVersion: 0,
-  maxVersion: 12,
+  maxVersion: 13,
   async handle(req, ctx) {
     const b = ctx.broker;
     const topics = b.topics;
@@ -94,6 +95,7 @@ export default defineHandler({
         req.includeClusterAuthorizedOperations && ctx.apiVersion >= 8 && ctx.apiVersion <= 10
           ? authorizedOperationsFor(ctx, AclResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)
           : AUTHORIZED_OPERATIONS_OMITTED,
+      errorCode: ErrorCode.NONE,
     };
   },
 });

@@ -1,31 +1,69 @@
 /**
- * OffsetFetch v0-v9. A partition without a committed offset answers -1 (leader epoch -1, empty
+ * OffsetFetch v0-v10. A partition without a committed offset answers -1 (leader epoch -1, empty
  * metadata). v2+: topics null means every partition the group has offsets for, and a top-level
  * error (COORDINATOR_LOAD_IN_PROGRESS while __consumer_offsets loads); v0-v1 carry that error in
  * each partition. v7+ requireStable is accepted (no transactional offsets exist yet, so nothing is
  * ever unstable). v8+ fetches for several groups at once. v9's member id and epoch only matter to
  * KIP-848 consumer groups (UNKNOWN_MEMBER_ID, STALE_MEMBER_EPOCH); classic groups ignore them.
+ * v10 names topics by topic id, in the request and the answer: an id no topic has gets
+ * UNKNOWN_TOPIC_ID for its partitions, and "all offsets" leaves out topics that no longer exist
+ * (Kafka's rules; offsets are kept by topic name).
  */
 import { ErrorCode } from '../../protocol/errors.js';
+import type { OffsetFetchResponsePartitions, OffsetFetchResponseTopics } from '../../protocol/messages/09-offset-fetch.js';
 import type { OffsetFetchResult } from '../coordinator/group-coordinator.js';
+import { ZERO_UUID } from '../../protocol/primitives/index.js';
 import { defineHandler } from './handler.js';
+
+/** A partition answered with an error instead of an offset. */
+function unfetched(partitionIndex: number, errorCode: number): OffsetFetchResponsePartitions {
+  return { partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode };
+}
 
 export default defineHandler({
   apiKey: 9,
   minVersion: 0,
-  maxVersion: 9,
+  maxVersion: 10,
   handle(req, ctx) {
     const v = ctx.apiVersion;
     const groups = ctx.broker.groups;
     const requireStable = v >= 7 && req.requireStable;
     if (v >= 8) {
+      const topics = ctx.broker.topics;
+      const byId = v >= 10;
       return {
         throttleTimeMs: 0,
         errorCode: ErrorCode.NONE,
         topics: [],
         groups: req.groups.map((g) => {
-          const r = groups.fetchOffsets(g.groupId, g.topics, requireStable, v >= 9 ? { memberId: g.memberId, memberEpoch: g.memberEpoch } : null);
-          return { groupId: g.groupId, errorCode: r.errorCode, topics: r.topics };
+          const member = v >= 9 ? { memberId: g.memberId, memberEpoch: g.memberEpoch } : null;
+          if (!byId) {
+            const r = groups.fetchOffsets(g.groupId, g.topics, requireStable, member);
+            return { groupId: g.groupId, errorCode: r.errorCode, topics: r.topics.map((t) => ({ ...t, topicId: ZERO_UUID })) };
+          }
+          if (g.topics === null) {
+            // Every committed offset, by the id of its topic; offsets of topics that no longer exist are left out.
+            const r = groups.fetchOffsets(g.groupId, null, requireStable, member);
+            const out: OffsetFetchResponseTopics[] = [];
+            for (const t of r.topics) {
+              const topicId = topics.get(t.name)?.topicId;
+              if (topicId !== undefined) out.push({ ...t, topicId });
+            }
+            return { groupId: g.groupId, errorCode: r.errorCode, topics: out };
+          }
+          // v10 names topics by id; an id no topic has gets UNKNOWN_TOPIC_ID for its partitions.
+          const resolved = g.topics.map((t) => topics.getById(t.topicId)?.name ?? null);
+          const known = g.topics.flatMap((t, i) => (resolved[i] === null ? [] : [{ name: resolved[i]!, partitionIndexes: t.partitionIndexes }]));
+          const r = groups.fetchOffsets(g.groupId, known, requireStable, member);
+          if (r.errorCode !== ErrorCode.NONE) return { groupId: g.groupId, errorCode: r.errorCode, topics: [] };
+          let next = 0;
+          const out = g.topics.map((t, i): OffsetFetchResponseTopics => {
+            if (resolved[i] === null) {
+              return { name: '', topicId: t.topicId, partitions: t.partitionIndexes.map((p) => unfetched(p, ErrorCode.UNKNOWN_TOPIC_ID)) };
+            }
+            return { ...r.topics[next++]!, topicId: t.topicId };
+          });
+          return { groupId: g.groupId, errorCode: ErrorCode.NONE, topics: out };
         }),
       };
     }

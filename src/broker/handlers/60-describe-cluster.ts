@@ -1,6 +1,7 @@
 /**
- * DescribeCluster v0-v1: this broker is the whole cluster and its controller. The cluster's
- * authorized operations when asked for (see ../authorization.ts).
+ * DescribeCluster v0-v2: this broker is the whole cluster and its controller. v2's
+ * IncludeFencedBrokers (KIP-1073) changes nothing: the one broker is never fenced (IsFenced false).
+ * The cluster's authorized operations when asked for (see ../authorization.ts).
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { AclResourceType, AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_RESOURCE_NAME } from '../authorization.js';
@@ -12,7 +13,7 @@ const BROKERS_ENDPOINT = 1;
 export default defineHandler({
   apiKey: 60,
   minVersion: 0,
-  maxVersion: 1,
+  maxVersion: 2,
   handle(req, ctx) {
     const b = ctx.broker;
     if (ctx.apiVersion >= 1 && req.endpointType !== BROKERS_ENDPOINT) {
@@ -35,7 +36,7 @@ export default defineHandler({
       endpointType: BROKERS_ENDPOINT,
       clusterId: b.clusterId,
       controllerId: b.nodeId,
-      brokers: [{ brokerId: b.nodeId, host: me.host, port: me.port, rack: b.config.get('broker.rack') }],
+      brokers: [{ brokerId: b.nodeId, host: me.host, port: me.port, rack: b.config.get('broker.rack'), isFenced: false }],
       clusterAuthorizedOperations: req.includeClusterAuthorizedOperations
         ? authorizedOperationsFor(ctx, AclResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)
         : AUTHORIZED_OPERATIONS_OMITTED,

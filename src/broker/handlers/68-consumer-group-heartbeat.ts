@@ -1,5 +1,5 @@
 /**
- * ConsumerGroupHeartbeat v0 (KIP-848, `group.protocol=consumer`): joins (member epoch 0), keeps
+ * ConsumerGroupHeartbeat v0-v1 (KIP-848, `group.protocol=consumer`): joins (member epoch 0), keeps
  * alive, reconciles and leaves (epoch -1; -2 for a static member leaving for now) a consumer group
  * whose assignment the broker computes (server-side assignors "uniform" and "range",
  * `group.consumer.assignors`). The answer carries the member's id and epoch, the heartbeat
@@ -9,17 +9,22 @@
  * UNRELEASED_INSTANCE_ID, FENCED_INSTANCE_ID, GROUP_MAX_SIZE_REACHED (`group.consumer.max.size`),
  * UNSUPPORTED_ASSIGNOR, INVALID_REQUEST, GROUP_ID_NOT_FOUND (a non-empty classic group of that id).
  *
- * v1 (client-chosen member ids, SubscribedTopicRegex) is marked unstable in the specs we generate
- * from (Kafka 3.9), so it is not advertised; the coordinator already handles regex subscriptions
- * (as JavaScript RegExps matched against whole topic names, where Kafka uses RE2/J).
- * Behaviour: src/broker/coordinator/group-coordinator.ts and consumer-group.ts.
+ * v1 (stable since Kafka 4.0): the client generates its member id (KIP-1082), so a v1 request
+ * without one is INVALID_REQUEST, joining included (v0 lets the coordinator pick it on join); and
+ * SubscribedTopicRegex subscribes to every topic whose whole name the regex matches, re-evaluated
+ * as topics come and go. Regexes are RE2/J's, as Kafka compiles them (../coordinator/re2.ts):
+ * what RE2/J refuses (lookaround, backreferences, possessive quantifiers, ...) gets
+ * INVALID_REGULAR_EXPRESSION with Kafka's message and RE2/J's description.
+ * Behaviour: src/broker/coordinator/group-coordinator.ts, consumer.ts and consumer-group.ts.
  */
+import { ErrorCode } from '../../protocol/errors.js';
+import { regexProblem } from '../coordinator/consumer.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
   apiKey: 68,
   minVersion: 0,
-  maxVersion: 0,
+  maxVersion: 1,
   async handle(req, ctx) {
     const r = await ctx.broker.groups.consumerGroupHeartbeat({
       groupId: req.groupId,
@@ -36,10 +41,15 @@ export default defineHandler({
       clientHost: `/${ctx.conn.remoteAddress}`,
       apiVersion: ctx.apiVersion,
     });
+    let errorMessage = r.errorMessage;
+    if (r.errorCode === ErrorCode.INVALID_REGULAR_EXPRESSION && req.subscribedTopicRegex !== null) {
+      const problem = regexProblem(req.subscribedTopicRegex);
+      if (problem !== null) errorMessage = `SubscribedTopicRegex \`${req.subscribedTopicRegex}\` is not a valid regular expression: ${problem}.`;
+    }
     return {
       throttleTimeMs: 0,
       errorCode: r.errorCode,
-      errorMessage: r.errorMessage,
+      errorMessage,
       memberId: r.memberId,
       memberEpoch: r.memberEpoch,
       heartbeatIntervalMs: r.heartbeatIntervalMs,

@@ -1,20 +1,24 @@
 /**
- * ConsumerGroupDescribe v0 (KIP-848): for each group id, the consumer group's state (Empty,
+ * ConsumerGroupDescribe v0-v1 (KIP-848): for each group id, the consumer group's state (Empty,
  * Assigning, Reconciling, Stable), group and assignment epochs, the assignor in use, and every
  * member with its epoch, subscription, current and target assignment (topic ids and names).
  * A classic group or an unknown id gets GROUP_ID_NOT_FOUND (the admin client then falls back to
  * DescribeGroups for classic groups). The authorized operations, when asked for, only for a
- * group found (../authorization.ts), as in Kafka.
+ * group found (../authorization.ts), as in Kafka. v1 adds each member's MemberType (KIP-1099):
+ * always 1 (consumer), as a group here has no classic members.
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { AclResourceType, AUTHORIZED_OPERATIONS_OMITTED } from '../authorization.js';
 import { authorizedOperationsFor } from './common.js';
 import { defineHandler } from './handler.js';
 
+/** v1's MemberType (KIP-1099): -1 unknown, 0 classic, 1 consumer. */
+const CONSUMER_MEMBER = 1;
+
 export default defineHandler({
   apiKey: 69,
   minVersion: 0,
-  maxVersion: 0,
+  maxVersion: 1,
   handle(req, ctx) {
     const withOps = req.includeAuthorizedOperations;
     const ops = (groupId: string, errorCode: number): number =>
@@ -23,7 +27,8 @@ export default defineHandler({
       throttleTimeMs: 0,
       groups: req.groupIds.map((id) => {
         const g = ctx.broker.groups.describeConsumerGroup(id);
-        return { ...g, authorizedOperations: ops(id, g.errorCode) };
+        // Every member of a consumer group here speaks the consumer protocol (no mixed groups).
+        return { ...g, members: g.members.map((m) => ({ ...m, memberType: CONSUMER_MEMBER })), authorizedOperations: ops(id, g.errorCode) };
       }),
     };
   },

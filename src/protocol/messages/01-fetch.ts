@@ -39,6 +39,7 @@ export interface FetchRequestFetchPartition {
   logStartOffset: bigint;
   partitionMaxBytes: number;
   replicaDirectoryId: string;
+  highWatermark: bigint;
   _unknownTaggedFields?: RawTaggedField[];
 }
 
@@ -252,6 +253,7 @@ function readFetchRequestFetchPartition(r: Reader, version: number): FetchReques
     logStartOffset: -1n,
     partitionMaxBytes: 0,
     replicaDirectoryId: ZERO_UUID,
+    highWatermark: 9223372036854775807n,
   };
   m.partition = r.readInt32();
   if (version >= 9) {
@@ -271,6 +273,10 @@ function readFetchRequestFetchPartition(r: Reader, version: number): FetchReques
         case 0:
           if (!(version >= 17)) return false;
           m.replicaDirectoryId = r.readUUID();
+          return true;
+        case 1:
+          if (!(version >= 18)) return false;
+          m.highWatermark = r.readInt64();
           return true;
         default:
           return false;
@@ -302,6 +308,11 @@ function writeFetchRequestFetchPartition(w: Writer, m: FetchRequestFetchPartitio
     if (version >= 17 && m.replicaDirectoryId !== ZERO_UUID) {
       (tagged ??= []).push([0, (w) => {
         w.writeUUID(m.replicaDirectoryId);
+      }]);
+    }
+    if (version >= 18 && m.highWatermark !== 9223372036854775807n) {
+      (tagged ??= []).push([1, (w) => {
+        w.writeInt64(m.highWatermark);
       }]);
     }
     if (tagged === undefined && m._unknownTaggedFields === undefined) w.writeUVarint(0);

@@ -120,6 +120,7 @@ export interface MetadataResponse {
   controllerId: number;
   topics: MetadataResponseTopic[];
   clusterAuthorizedOperations: number;
+  errorCode: number;
   _unknownTaggedFields?: RawTaggedField[];
 }
 
@@ -161,6 +162,7 @@ export function decodeMetadataResponse(r: Reader, version: number): MetadataResp
     controllerId: -1,
     topics: [],
     clusterAuthorizedOperations: -2147483648,
+    errorCode: 0,
   };
   if (version >= 3) {
     m.throttleTimeMs = r.readInt32();
@@ -187,6 +189,9 @@ export function decodeMetadataResponse(r: Reader, version: number): MetadataResp
   }
   if (version >= 8 && version <= 10) {
     m.clusterAuthorizedOperations = r.readInt32();
+  }
+  if (version >= 13) {
+    m.errorCode = r.readInt16();
   }
   if (flexible) {
     const tf = r.readTaggedFields();
@@ -218,6 +223,9 @@ export function encodeMetadataResponse(w: Writer, m: MetadataResponse, version: 
   }
   if (version >= 8 && version <= 10) {
     w.writeInt32(m.clusterAuthorizedOperations);
+  }
+  if (version >= 13) {
+    w.writeInt16(m.errorCode);
   }
   if (flexible) {
     if (m._unknownTaggedFields === undefined) w.writeUVarint(0);

@@ -57,6 +57,7 @@ export interface DescribeGroupsResponse {
 
 export interface DescribeGroupsResponseDescribedGroup {
   errorCode: number;
+  errorMessage: string | null;
   groupId: string;
   groupState: string;
   protocolType: string;
@@ -119,6 +120,7 @@ function readDescribeGroupsResponseDescribedGroup(r: Reader, version: number): D
   const flexible = version >= 5;
   const m: DescribeGroupsResponseDescribedGroup = {
     errorCode: 0,
+    errorMessage: null,
     groupId: '',
     groupState: '',
     protocolType: '',
@@ -127,6 +129,9 @@ function readDescribeGroupsResponseDescribedGroup(r: Reader, version: number): D
     authorizedOperations: -2147483648,
   };
   m.errorCode = r.readInt16();
+  if (version >= 6) {
+    m.errorMessage = r.readCompactNullableString();
+  }
   m.groupId = flexible ? r.readCompactString() : r.readString();
   m.groupState = flexible ? r.readCompactString() : r.readString();
   m.protocolType = flexible ? r.readCompactString() : r.readString();
@@ -151,6 +156,9 @@ function readDescribeGroupsResponseDescribedGroup(r: Reader, version: number): D
 function writeDescribeGroupsResponseDescribedGroup(w: Writer, m: DescribeGroupsResponseDescribedGroup, version: number): void {
   const flexible = version >= 5;
   w.writeInt16(m.errorCode);
+  if (version >= 6) {
+    w.writeCompactNullableString(m.errorMessage);
+  }
   flexible ? w.writeCompactString(m.groupId) : w.writeString(m.groupId);
   flexible ? w.writeCompactString(m.groupState) : w.writeString(m.groupState);
   flexible ? w.writeCompactString(m.protocolType) : w.writeString(m.protocolType);

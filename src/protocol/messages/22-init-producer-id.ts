@@ -7,6 +7,8 @@ export interface InitProducerIdRequest {
   transactionTimeoutMs: number;
   producerId: bigint;
   producerEpoch: number;
+  enable2Pc: boolean;
+  keepPreparedTxn: boolean;
   _unknownTaggedFields?: RawTaggedField[];
 }
 
@@ -17,6 +19,8 @@ export function decodeInitProducerIdRequest(r: Reader, version: number): InitPro
     transactionTimeoutMs: 0,
     producerId: -1n,
     producerEpoch: -1,
+    enable2Pc: false,
+    keepPreparedTxn: false,
   };
   m.transactionalId = flexible ? r.readCompactNullableString() : r.readNullableString();
   m.transactionTimeoutMs = r.readInt32();
@@ -25,6 +29,12 @@ export function decodeInitProducerIdRequest(r: Reader, version: number): InitPro
   }
   if (version >= 3) {
     m.producerEpoch = r.readInt16();
+  }
+  if (version >= 6) {
+    m.enable2Pc = r.readBoolean();
+  }
+  if (version >= 6) {
+    m.keepPreparedTxn = r.readBoolean();
   }
   if (flexible) {
     const tf = r.readTaggedFields();
@@ -47,6 +57,16 @@ export function encodeInitProducerIdRequest(w: Writer, m: InitProducerIdRequest,
   } else if (m.producerEpoch !== -1) {
     unsupportedField('InitProducerIdRequest.producerEpoch', version);
   }
+  if (version >= 6) {
+    w.writeBoolean(m.enable2Pc);
+  } else if (m.enable2Pc !== false) {
+    unsupportedField('InitProducerIdRequest.enable2Pc', version);
+  }
+  if (version >= 6) {
+    w.writeBoolean(m.keepPreparedTxn);
+  } else if (m.keepPreparedTxn !== false) {
+    unsupportedField('InitProducerIdRequest.keepPreparedTxn', version);
+  }
   if (flexible) {
     if (m._unknownTaggedFields === undefined) w.writeUVarint(0);
     else w.writeTaggedFields(undefined, m._unknownTaggedFields);
@@ -58,6 +78,8 @@ export interface InitProducerIdResponse {
   errorCode: number;
   producerId: bigint;
   producerEpoch: number;
+  ongoingTxnProducerId: bigint;
+  ongoingTxnProducerEpoch: number;
   _unknownTaggedFields?: RawTaggedField[];
 }
 
@@ -68,11 +90,19 @@ export function decodeInitProducerIdResponse(r: Reader, version: number): InitPr
     errorCode: 0,
     producerId: -1n,
     producerEpoch: 0,
+    ongoingTxnProducerId: -1n,
+    ongoingTxnProducerEpoch: -1,
   };
   m.throttleTimeMs = r.readInt32();
   m.errorCode = r.readInt16();
   m.producerId = r.readInt64();
   m.producerEpoch = r.readInt16();
+  if (version >= 6) {
+    m.ongoingTxnProducerId = r.readInt64();
+  }
+  if (version >= 6) {
+    m.ongoingTxnProducerEpoch = r.readInt16();
+  }
   if (flexible) {
     const tf = r.readTaggedFields();
     if (tf !== undefined) m._unknownTaggedFields = tf;
@@ -86,6 +116,12 @@ export function encodeInitProducerIdResponse(w: Writer, m: InitProducerIdRespons
   w.writeInt16(m.errorCode);
   w.writeInt64(m.producerId);
   w.writeInt16(m.producerEpoch);
+  if (version >= 6) {
+    w.writeInt64(m.ongoingTxnProducerId);
+  }
+  if (version >= 6) {
+    w.writeInt16(m.ongoingTxnProducerEpoch);
+  }
   if (flexible) {
     if (m._unknownTaggedFields === undefined) w.writeUVarint(0);
     else w.writeTaggedFields(undefined, m._unknownTaggedFields);

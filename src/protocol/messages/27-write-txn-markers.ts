@@ -12,6 +12,7 @@ export interface WriteTxnMarkersRequestWritableTxnMarker {
   transactionResult: boolean;
   topics: WriteTxnMarkersRequestWritableTxnMarkerTopic[];
   coordinatorEpoch: number;
+  transactionVersion: number;
   _unknownTaggedFields?: RawTaggedField[];
 }
 
@@ -61,6 +62,7 @@ function readWriteTxnMarkersRequestWritableTxnMarker(r: Reader, version: number)
     transactionResult: false,
     topics: [],
     coordinatorEpoch: 0,
+    transactionVersion: 0,
   };
   m.producerId = r.readInt64();
   m.producerEpoch = r.readInt16();
@@ -73,6 +75,9 @@ function readWriteTxnMarkersRequestWritableTxnMarker(r: Reader, version: number)
     m.topics = a;
   }
   m.coordinatorEpoch = r.readInt32();
+  if (version >= 2) {
+    m.transactionVersion = r.readInt8();
+  }
   if (flexible) {
     const tf = r.readTaggedFields();
     if (tf !== undefined) m._unknownTaggedFields = tf;
@@ -91,6 +96,9 @@ function writeWriteTxnMarkersRequestWritableTxnMarker(w: Writer, m: WriteTxnMark
     for (const x of a) writeWriteTxnMarkersRequestWritableTxnMarkerTopic(w, x, version);
   }
   w.writeInt32(m.coordinatorEpoch);
+  if (version >= 2) {
+    w.writeInt8(m.transactionVersion);
+  }
   if (flexible) {
     if (m._unknownTaggedFields === undefined) w.writeUVarint(0);
     else w.writeTaggedFields(undefined, m._unknownTaggedFields);

@@ -98,6 +98,7 @@ export interface DescribeLogDirsResponseDescribeLogDirsResult {
   topics: DescribeLogDirsResponseDescribeLogDirsTopic[];
   totalBytes: bigint;
   usableBytes: bigint;
+  isCordoned: boolean;
   _unknownTaggedFields?: RawTaggedField[];
 }
 
@@ -165,6 +166,7 @@ function readDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, version: nu
     topics: [],
     totalBytes: -1n,
     usableBytes: -1n,
+    isCordoned: false,
   };
   m.errorCode = r.readInt16();
   m.logDir = flexible ? r.readCompactString() : r.readString();
@@ -180,6 +182,9 @@ function readDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, version: nu
   }
   if (version >= 4) {
     m.usableBytes = r.readInt64();
+  }
+  if (version >= 5) {
+    m.isCordoned = r.readBoolean();
   }
   if (flexible) {
     const tf = r.readTaggedFields();
@@ -202,6 +207,9 @@ function writeDescribeLogDirsResponseDescribeLogDirsResult(w: Writer, m: Describ
   }
   if (version >= 4) {
     w.writeInt64(m.usableBytes);
+  }
+  if (version >= 5) {
+    w.writeBoolean(m.isCordoned);
   }
   if (flexible) {
     if (m._unknownTaggedFields === undefined) w.writeUVarint(0);

@@ -5,6 +5,7 @@ import { nonNullable, unsupportedField } from './support.js';
 export interface DescribeClusterRequest {
   includeClusterAuthorizedOperations: boolean;
   endpointType: number;
+  includeFencedBrokers: boolean;
   _unknownTaggedFields?: RawTaggedField[];
 }
 
@@ -12,10 +13,14 @@ export function decodeDescribeClusterRequest(r: Reader, version: number): Descri
   const m: DescribeClusterRequest = {
     includeClusterAuthorizedOperations: false,
     endpointType: 1,
+    includeFencedBrokers: false,
   };
   m.includeClusterAuthorizedOperations = r.readBoolean();
   if (version >= 1) {
     m.endpointType = r.readInt8();
+  }
+  if (version >= 2) {
+    m.includeFencedBrokers = r.readBoolean();
   }
   const tf = r.readTaggedFields();
   if (tf !== undefined) m._unknownTaggedFields = tf;
@@ -28,6 +33,11 @@ export function encodeDescribeClusterRequest(w: Writer, m: DescribeClusterReques
     w.writeInt8(m.endpointType);
   } else if (m.endpointType !== 1) {
     unsupportedField('DescribeClusterRequest.endpointType', version);
+  }
+  if (version >= 2) {
+    w.writeBoolean(m.includeFencedBrokers);
+  } else if (m.includeFencedBrokers !== false) {
+    unsupportedField('DescribeClusterRequest.includeFencedBrokers', version);
   }
   if (m._unknownTaggedFields === undefined) w.writeUVarint(0);
   else w.writeTaggedFields(undefined, m._unknownTaggedFields);
@@ -50,6 +60,7 @@ export interface DescribeClusterResponseDescribeClusterBroker {
   host: string;
   port: number;
   rack: string | null;
+  isFenced: boolean;
   _unknownTaggedFields?: RawTaggedField[];
 }
 
@@ -110,11 +121,15 @@ function readDescribeClusterResponseDescribeClusterBroker(r: Reader, version: nu
     host: '',
     port: 0,
     rack: null,
+    isFenced: false,
   };
   m.brokerId = r.readInt32();
   m.host = r.readCompactString();
   m.port = r.readInt32();
   m.rack = r.readCompactNullableString();
+  if (version >= 2) {
+    m.isFenced = r.readBoolean();
+  }
   const tf = r.readTaggedFields();
   if (tf !== undefined) m._unknownTaggedFields = tf;
   return m;
@@ -125,6 +140,9 @@ function writeDescribeClusterResponseDescribeClusterBroker(w: Writer, m: Describ
   w.writeCompactString(m.host);
   w.writeInt32(m.port);
   w.writeCompactNullableString(m.rack);
+  if (version >= 2) {
+    w.writeBoolean(m.isFenced);
+  }
   if (m._unknownTaggedFields === undefined) w.writeUVarint(0);
   else w.writeTaggedFields(undefined, m._unknownTaggedFields);
 }

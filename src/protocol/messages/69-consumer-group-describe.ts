@@ -67,6 +67,7 @@ export interface ConsumerGroupDescribeResponseMember {
   subscribedTopicRegex: string | null;
   assignment: ConsumerGroupDescribeResponseAssignment;
   targetAssignment: ConsumerGroupDescribeResponseAssignment;
+  memberType: number;
   _unknownTaggedFields?: RawTaggedField[];
 }
 
@@ -173,6 +174,7 @@ function readConsumerGroupDescribeResponseMember(r: Reader, version: number): Co
     subscribedTopicRegex: null,
     assignment: defaultConsumerGroupDescribeResponseAssignment(),
     targetAssignment: defaultConsumerGroupDescribeResponseAssignment(),
+    memberType: -1,
   };
   m.memberId = r.readCompactString();
   m.instanceId = r.readCompactNullableString();
@@ -190,6 +192,9 @@ function readConsumerGroupDescribeResponseMember(r: Reader, version: number): Co
   m.subscribedTopicRegex = r.readCompactNullableString();
   m.assignment = readConsumerGroupDescribeResponseAssignment(r, version);
   m.targetAssignment = readConsumerGroupDescribeResponseAssignment(r, version);
+  if (version >= 1) {
+    m.memberType = r.readInt8();
+  }
   const tf = r.readTaggedFields();
   if (tf !== undefined) m._unknownTaggedFields = tf;
   return m;
@@ -210,6 +215,9 @@ function writeConsumerGroupDescribeResponseMember(w: Writer, m: ConsumerGroupDes
   w.writeCompactNullableString(m.subscribedTopicRegex);
   writeConsumerGroupDescribeResponseAssignment(w, m.assignment, version);
   writeConsumerGroupDescribeResponseAssignment(w, m.targetAssignment, version);
+  if (version >= 1) {
+    w.writeInt8(m.memberType);
+  }
   if (m._unknownTaggedFields === undefined) w.writeUVarint(0);
   else w.writeTaggedFields(undefined, m._unknownTaggedFields);
 }

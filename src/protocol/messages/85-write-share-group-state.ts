@@ -19,6 +19,7 @@ export interface WriteShareGroupStateRequestPartitionData {
   stateEpoch: number;
   leaderEpoch: number;
   startOffset: bigint;
+  deliveryCompleteCount: number;
   stateBatches: WriteShareGroupStateRequestStateBatch[];
   _unknownTaggedFields?: RawTaggedField[];
 }
@@ -95,12 +96,16 @@ function readWriteShareGroupStateRequestPartitionData(r: Reader, version: number
     stateEpoch: 0,
     leaderEpoch: 0,
     startOffset: 0n,
+    deliveryCompleteCount: -1,
     stateBatches: [],
   };
   m.partition = r.readInt32();
   m.stateEpoch = r.readInt32();
   m.leaderEpoch = r.readInt32();
   m.startOffset = r.readInt64();
+  if (version >= 1) {
+    m.deliveryCompleteCount = r.readInt32();
+  }
   {
     const n = r.readCompactArrayLength(20);
     if (n < 0) r.fail('null array in a non-nullable field');
@@ -118,6 +123,9 @@ function writeWriteShareGroupStateRequestPartitionData(w: Writer, m: WriteShareG
   w.writeInt32(m.stateEpoch);
   w.writeInt32(m.leaderEpoch);
   w.writeInt64(m.startOffset);
+  if (version >= 1) {
+    w.writeInt32(m.deliveryCompleteCount);
+  }
   {
     const a = m.stateBatches;
     w.writeUVarint(a.length + 1);

@@ -113,7 +113,9 @@ export interface ReadShareGroupStateSummaryResponsePartitionResult {
   errorCode: number;
   errorMessage: string | null;
   stateEpoch: number;
+  leaderEpoch: number;
   startOffset: bigint;
+  deliveryCompleteCount: number;
   _unknownTaggedFields?: RawTaggedField[];
 }
 
@@ -150,7 +152,7 @@ function readReadShareGroupStateSummaryResponseReadStateSummaryResult(r: Reader,
   };
   m.topicId = r.readUUID();
   {
-    const n = r.readCompactArrayLength(20);
+    const n = r.readCompactArrayLength(24);
     if (n < 0) r.fail('null array in a non-nullable field');
     const a = new Array<ReadShareGroupStateSummaryResponsePartitionResult>(n);
     for (let i = 0; i < n; i++) a[i] = readReadShareGroupStateSummaryResponsePartitionResult(r, version);
@@ -178,13 +180,19 @@ function readReadShareGroupStateSummaryResponsePartitionResult(r: Reader, versio
     errorCode: 0,
     errorMessage: null,
     stateEpoch: 0,
+    leaderEpoch: 0,
     startOffset: 0n,
+    deliveryCompleteCount: -1,
   };
   m.partition = r.readInt32();
   m.errorCode = r.readInt16();
   m.errorMessage = r.readCompactNullableString();
   m.stateEpoch = r.readInt32();
+  m.leaderEpoch = r.readInt32();
   m.startOffset = r.readInt64();
+  if (version >= 1) {
+    m.deliveryCompleteCount = r.readInt32();
+  }
   const tf = r.readTaggedFields();
   if (tf !== undefined) m._unknownTaggedFields = tf;
   return m;
@@ -195,7 +203,11 @@ function writeReadShareGroupStateSummaryResponsePartitionResult(w: Writer, m: Re
   w.writeInt16(m.errorCode);
   w.writeCompactNullableString(m.errorMessage);
   w.writeInt32(m.stateEpoch);
+  w.writeInt32(m.leaderEpoch);
   w.writeInt64(m.startOffset);
+  if (version >= 1) {
+    w.writeInt32(m.deliveryCompleteCount);
+  }
   if (m._unknownTaggedFields === undefined) w.writeUVarint(0);
   else w.writeTaggedFields(undefined, m._unknownTaggedFields);
 }

@@ -59,7 +59,7 @@ import { decodeConsumerGroupHeartbeatRequest, encodeConsumerGroupHeartbeatReques
 import { decodeConsumerGroupDescribeRequest, encodeConsumerGroupDescribeRequest, decodeConsumerGroupDescribeResponse, encodeConsumerGroupDescribeResponse, type ConsumerGroupDescribeRequest, type ConsumerGroupDescribeResponse } from './69-consumer-group-describe.js';
 import { decodeGetTelemetrySubscriptionsRequest, encodeGetTelemetrySubscriptionsRequest, decodeGetTelemetrySubscriptionsResponse, encodeGetTelemetrySubscriptionsResponse, type GetTelemetrySubscriptionsRequest, type GetTelemetrySubscriptionsResponse } from './71-get-telemetry-subscriptions.js';
 import { decodePushTelemetryRequest, encodePushTelemetryRequest, decodePushTelemetryResponse, encodePushTelemetryResponse, type PushTelemetryRequest, type PushTelemetryResponse } from './72-push-telemetry.js';
-import { decodeListClientMetricsResourcesRequest, encodeListClientMetricsResourcesRequest, decodeListClientMetricsResourcesResponse, encodeListClientMetricsResourcesResponse, type ListClientMetricsResourcesRequest, type ListClientMetricsResourcesResponse } from './74-list-client-metrics-resources.js';
+import { decodeListConfigResourcesRequest, encodeListConfigResourcesRequest, decodeListConfigResourcesResponse, encodeListConfigResourcesResponse, type ListConfigResourcesRequest, type ListConfigResourcesResponse } from './74-list-config-resources.js';
 import { decodeDescribeTopicPartitionsRequest, encodeDescribeTopicPartitionsRequest, decodeDescribeTopicPartitionsResponse, encodeDescribeTopicPartitionsResponse, type DescribeTopicPartitionsRequest, type DescribeTopicPartitionsResponse } from './75-describe-topic-partitions.js';
 import { decodeShareGroupHeartbeatRequest, encodeShareGroupHeartbeatRequest, decodeShareGroupHeartbeatResponse, encodeShareGroupHeartbeatResponse, type ShareGroupHeartbeatRequest, type ShareGroupHeartbeatResponse } from './76-share-group-heartbeat.js';
 import { decodeShareGroupDescribeRequest, encodeShareGroupDescribeRequest, decodeShareGroupDescribeResponse, encodeShareGroupDescribeResponse, type ShareGroupDescribeRequest, type ShareGroupDescribeResponse } from './77-share-group-describe.js';
@@ -72,6 +72,11 @@ import { decodeReadShareGroupStateRequest, encodeReadShareGroupStateRequest, dec
 import { decodeWriteShareGroupStateRequest, encodeWriteShareGroupStateRequest, decodeWriteShareGroupStateResponse, encodeWriteShareGroupStateResponse, type WriteShareGroupStateRequest, type WriteShareGroupStateResponse } from './85-write-share-group-state.js';
 import { decodeDeleteShareGroupStateRequest, encodeDeleteShareGroupStateRequest, decodeDeleteShareGroupStateResponse, encodeDeleteShareGroupStateResponse, type DeleteShareGroupStateRequest, type DeleteShareGroupStateResponse } from './86-delete-share-group-state.js';
 import { decodeReadShareGroupStateSummaryRequest, encodeReadShareGroupStateSummaryRequest, decodeReadShareGroupStateSummaryResponse, encodeReadShareGroupStateSummaryResponse, type ReadShareGroupStateSummaryRequest, type ReadShareGroupStateSummaryResponse } from './87-read-share-group-state-summary.js';
+import { decodeStreamsGroupHeartbeatRequest, encodeStreamsGroupHeartbeatRequest, decodeStreamsGroupHeartbeatResponse, encodeStreamsGroupHeartbeatResponse, type StreamsGroupHeartbeatRequest, type StreamsGroupHeartbeatResponse } from './88-streams-group-heartbeat.js';
+import { decodeStreamsGroupDescribeRequest, encodeStreamsGroupDescribeRequest, decodeStreamsGroupDescribeResponse, encodeStreamsGroupDescribeResponse, type StreamsGroupDescribeRequest, type StreamsGroupDescribeResponse } from './89-streams-group-describe.js';
+import { decodeDescribeShareGroupOffsetsRequest, encodeDescribeShareGroupOffsetsRequest, decodeDescribeShareGroupOffsetsResponse, encodeDescribeShareGroupOffsetsResponse, type DescribeShareGroupOffsetsRequest, type DescribeShareGroupOffsetsResponse } from './90-describe-share-group-offsets.js';
+import { decodeAlterShareGroupOffsetsRequest, encodeAlterShareGroupOffsetsRequest, decodeAlterShareGroupOffsetsResponse, encodeAlterShareGroupOffsetsResponse, type AlterShareGroupOffsetsRequest, type AlterShareGroupOffsetsResponse } from './91-alter-share-group-offsets.js';
+import { decodeDeleteShareGroupOffsetsRequest, encodeDeleteShareGroupOffsetsRequest, decodeDeleteShareGroupOffsetsResponse, encodeDeleteShareGroupOffsetsResponse, type DeleteShareGroupOffsetsRequest, type DeleteShareGroupOffsetsResponse } from './92-delete-share-group-offsets.js';
 
 export * from './headers.js';
 export * from './00-produce.js';
@@ -133,7 +138,7 @@ export * from './68-consumer-group-heartbeat.js';
 export * from './69-consumer-group-describe.js';
 export * from './71-get-telemetry-subscriptions.js';
 export * from './72-push-telemetry.js';
-export * from './74-list-client-metrics-resources.js';
+export * from './74-list-config-resources.js';
 export * from './75-describe-topic-partitions.js';
 export * from './76-share-group-heartbeat.js';
 export * from './77-share-group-describe.js';
@@ -146,6 +151,11 @@ export * from './84-read-share-group-state.js';
 export * from './85-write-share-group-state.js';
 export * from './86-delete-share-group-state.js';
 export * from './87-read-share-group-state-summary.js';
+export * from './88-streams-group-heartbeat.js';
+export * from './89-streams-group-describe.js';
+export * from './90-describe-share-group-offsets.js';
+export * from './91-alter-share-group-offsets.js';
+export * from './92-delete-share-group-offsets.js';
 
 export const ApiKey = {
   Produce: 0,
@@ -207,7 +217,7 @@ export const ApiKey = {
   ConsumerGroupDescribe: 69,
   GetTelemetrySubscriptions: 71,
   PushTelemetry: 72,
-  ListClientMetricsResources: 74,
+  ListConfigResources: 74,
   DescribeTopicPartitions: 75,
   ShareGroupHeartbeat: 76,
   ShareGroupDescribe: 77,
@@ -220,6 +230,11 @@ export const ApiKey = {
   WriteShareGroupState: 85,
   DeleteShareGroupState: 86,
   ReadShareGroupStateSummary: 87,
+  StreamsGroupHeartbeat: 88,
+  StreamsGroupDescribe: 89,
+  DescribeShareGroupOffsets: 90,
+  AlterShareGroupOffsets: 91,
+  DeleteShareGroupOffsets: 92,
 } as const;
 export type ApiKey = (typeof ApiKey)[keyof typeof ApiKey];
 
@@ -284,7 +299,7 @@ export interface ApiMessages {
   69: { request: ConsumerGroupDescribeRequest; response: ConsumerGroupDescribeResponse };
   71: { request: GetTelemetrySubscriptionsRequest; response: GetTelemetrySubscriptionsResponse };
   72: { request: PushTelemetryRequest; response: PushTelemetryResponse };
-  74: { request: ListClientMetricsResourcesRequest; response: ListClientMetricsResourcesResponse };
+  74: { request: ListConfigResourcesRequest; response: ListConfigResourcesResponse };
   75: { request: DescribeTopicPartitionsRequest; response: DescribeTopicPartitionsResponse };
   76: { request: ShareGroupHeartbeatRequest; response: ShareGroupHeartbeatResponse };
   77: { request: ShareGroupDescribeRequest; response: ShareGroupDescribeResponse };
@@ -297,6 +312,11 @@ export interface ApiMessages {
   85: { request: WriteShareGroupStateRequest; response: WriteShareGroupStateResponse };
   86: { request: DeleteShareGroupStateRequest; response: DeleteShareGroupStateResponse };
   87: { request: ReadShareGroupStateSummaryRequest; response: ReadShareGroupStateSummaryResponse };
+  88: { request: StreamsGroupHeartbeatRequest; response: StreamsGroupHeartbeatResponse };
+  89: { request: StreamsGroupDescribeRequest; response: StreamsGroupDescribeResponse };
+  90: { request: DescribeShareGroupOffsetsRequest; response: DescribeShareGroupOffsetsResponse };
+  91: { request: AlterShareGroupOffsetsRequest; response: AlterShareGroupOffsetsResponse };
+  92: { request: DeleteShareGroupOffsetsRequest; response: DeleteShareGroupOffsetsResponse };
 }
 
 /** An API key we have codecs for, and the request and response types of one API. */
@@ -329,7 +349,7 @@ export const apiCodecs: { readonly [K in ApiKeyNumber]: ApiCodecFor<K> } = {
     apiKey: 0,
     name: 'Produce',
     minVersion: 0,
-    maxVersion: 11,
+    maxVersion: 13,
     flexibleMinVersion: 9,
     latestVersionUnstable: false,
     decodeRequest: decodeProduceRequest,
@@ -341,7 +361,7 @@ export const apiCodecs: { readonly [K in ApiKeyNumber]: ApiCodecFor<K> } = {
     apiKey: 1,
     name: 'Fetch',
     minVersion: 0,
-    maxVersion: 17,
+    maxVersion: 18,
     flexibleMinVersion: 12,
     latestVersionUnstable: false,
     decodeRequest: decodeFetchRequest,
@@ -353,7 +373,7 @@ export const apiCodecs: { readonly [K in ApiKeyNumber]: ApiCodecFor<K> } = {
     apiKey: 2,
     name: 'ListOffsets',
     minVersion: 0,
-    maxVersion: 10,
+    maxVersion: 11,
     flexibleMinVersion: 6,
     latestVersionUnstable: false,
     decodeRequest: decodeListOffsetsRequest,
@@ -365,7 +385,7 @@ export const apiCodecs: { readonly [K in ApiKeyNumber]: ApiCodecFor<K> } = {
     apiKey: 3,
     name: 'Metadata',
     minVersion: 0,
-    maxVersion: 12,
+    maxVersion: 13,
     flexibleMinVersion: 9,
     latestVersionUnstable: false,
     decodeRequest: decodeMetadataRequest,
@@ -377,7 +397,7 @@ export const apiCodecs: { readonly [K in ApiKeyNumber]: ApiCodecFor<K> } = {
     apiKey: 8,
     name: 'OffsetCommit',
     minVersion: 0,
-    maxVersion: 9,
+    maxVersion: 10,
     flexibleMinVersion: 8,
     latestVersionUnstable: false,
     decodeRequest: decodeOffsetCommitRequest,
@@ -389,7 +409,7 @@ export const apiCodecs: { readonly [K in ApiKeyNumber]: ApiCodecFor<K> } = {
     apiKey: 9,
     name: 'OffsetFetch',
     minVersion: 0,
-    maxVersion: 9,
+    maxVersion: 10,
     flexibleMinVersion: 6,
     latestVersionUnstable: false,
     decodeRequest: decodeOffsetFetchRequest,
@@ -461,7 +481,7 @@ export const apiCodecs: { readonly [K in ApiKeyNumber]: ApiCodecFor<K> } = {
     apiKey: 15,
     name: 'DescribeGroups',
     minVersion: 0,
-    maxVersion: 5,
+    maxVersion: 6,
     flexibleMinVersion: 5,
     latestVersionUnstable: false,
     decodeRequest: decodeDescribeGroupsRequest,
@@ -545,9 +565,9 @@ export const apiCodecs: { readonly [K in ApiKeyNumber]: ApiCodecFor<K> } = {
     apiKey: 22,
     name: 'InitProducerId',
     minVersion: 0,
-    maxVersion: 5,
+    maxVersion: 6,
     flexibleMinVersion: 2,
-    latestVersionUnstable: false,
+    latestVersionUnstable: true,
     decodeRequest: decodeInitProducerIdRequest,
     encodeRequest: encodeInitProducerIdRequest,
     decodeResponse: decodeInitProducerIdResponse,
@@ -595,7 +615,7 @@ export const apiCodecs: { readonly [K in ApiKeyNumber]: ApiCodecFor<K> } = {
     minVersion: 0,
     maxVersion: 5,
     flexibleMinVersion: 3,
-    latestVersionUnstable: true,
+    latestVersionUnstable: false,
     decodeRequest: decodeEndTxnRequest,
     encodeRequest: encodeEndTxnRequest,
     decodeResponse: decodeEndTxnResponse,
@@ -605,7 +625,7 @@ export const apiCodecs: { readonly [K in ApiKeyNumber]: ApiCodecFor<K> } = {
     apiKey: 27,
     name: 'WriteTxnMarkers',
     minVersion: 0,
-    maxVersion: 1,
+    maxVersion: 2,
     flexibleMinVersion: 1,
     latestVersionUnstable: false,
     decodeRequest: decodeWriteTxnMarkersRequest,
@@ -617,7 +637,7 @@ export const apiCodecs: { readonly [K in ApiKeyNumber]: ApiCodecFor<K> } = {
     apiKey: 28,
     name: 'TxnOffsetCommit',
     minVersion: 0,
-    maxVersion: 4,
+    maxVersion: 5,
     flexibleMinVersion: 3,
     latestVersionUnstable: false,
     decodeRequest: decodeTxnOffsetCommitRequest,
@@ -701,7 +721,7 @@ export const apiCodecs: { readonly [K in ApiKeyNumber]: ApiCodecFor<K> } = {
     apiKey: 35,
     name: 'DescribeLogDirs',
     minVersion: 0,
-    maxVersion: 4,
+    maxVersion: 5,
     flexibleMinVersion: 2,
     latestVersionUnstable: false,
     decodeRequest: decodeDescribeLogDirsRequest,
@@ -821,7 +841,7 @@ export const apiCodecs: { readonly [K in ApiKeyNumber]: ApiCodecFor<K> } = {
     apiKey: 45,
     name: 'AlterPartitionReassignments',
     minVersion: 0,
-    maxVersion: 0,
+    maxVersion: 1,
     flexibleMinVersion: 0,
     latestVersionUnstable: false,
     decodeRequest: decodeAlterPartitionReassignmentsRequest,
@@ -929,7 +949,7 @@ export const apiCodecs: { readonly [K in ApiKeyNumber]: ApiCodecFor<K> } = {
     apiKey: 60,
     name: 'DescribeCluster',
     minVersion: 0,
-    maxVersion: 1,
+    maxVersion: 2,
     flexibleMinVersion: 0,
     latestVersionUnstable: false,
     decodeRequest: decodeDescribeClusterRequest,
@@ -977,7 +997,7 @@ export const apiCodecs: { readonly [K in ApiKeyNumber]: ApiCodecFor<K> } = {
     apiKey: 66,
     name: 'ListTransactions',
     minVersion: 0,
-    maxVersion: 1,
+    maxVersion: 2,
     flexibleMinVersion: 0,
     latestVersionUnstable: false,
     decodeRequest: decodeListTransactionsRequest,
@@ -991,7 +1011,7 @@ export const apiCodecs: { readonly [K in ApiKeyNumber]: ApiCodecFor<K> } = {
     minVersion: 0,
     maxVersion: 1,
     flexibleMinVersion: 0,
-    latestVersionUnstable: true,
+    latestVersionUnstable: false,
     decodeRequest: decodeConsumerGroupHeartbeatRequest,
     encodeRequest: encodeConsumerGroupHeartbeatRequest,
     decodeResponse: decodeConsumerGroupHeartbeatResponse,
@@ -1001,7 +1021,7 @@ export const apiCodecs: { readonly [K in ApiKeyNumber]: ApiCodecFor<K> } = {
     apiKey: 69,
     name: 'ConsumerGroupDescribe',
     minVersion: 0,
-    maxVersion: 0,
+    maxVersion: 1,
     flexibleMinVersion: 0,
     latestVersionUnstable: false,
     decodeRequest: decodeConsumerGroupDescribeRequest,
@@ -1035,15 +1055,15 @@ export const apiCodecs: { readonly [K in ApiKeyNumber]: ApiCodecFor<K> } = {
   },
   74: {
     apiKey: 74,
-    name: 'ListClientMetricsResources',
+    name: 'ListConfigResources',
     minVersion: 0,
-    maxVersion: 0,
+    maxVersion: 1,
     flexibleMinVersion: 0,
     latestVersionUnstable: false,
-    decodeRequest: decodeListClientMetricsResourcesRequest,
-    encodeRequest: encodeListClientMetricsResourcesRequest,
-    decodeResponse: decodeListClientMetricsResourcesResponse,
-    encodeResponse: encodeListClientMetricsResourcesResponse,
+    decodeRequest: decodeListConfigResourcesRequest,
+    encodeRequest: encodeListConfigResourcesRequest,
+    decodeResponse: decodeListConfigResourcesResponse,
+    encodeResponse: encodeListConfigResourcesResponse,
   },
   75: {
     apiKey: 75,
@@ -1061,9 +1081,9 @@ export const apiCodecs: { readonly [K in ApiKeyNumber]: ApiCodecFor<K> } = {
     apiKey: 76,
     name: 'ShareGroupHeartbeat',
     minVersion: 0,
-    maxVersion: 0,
+    maxVersion: 1,
     flexibleMinVersion: 0,
-    latestVersionUnstable: true,
+    latestVersionUnstable: false,
     decodeRequest: decodeShareGroupHeartbeatRequest,
     encodeRequest: encodeShareGroupHeartbeatRequest,
     decodeResponse: decodeShareGroupHeartbeatResponse,
@@ -1073,9 +1093,9 @@ export const apiCodecs: { readonly [K in ApiKeyNumber]: ApiCodecFor<K> } = {
     apiKey: 77,
     name: 'ShareGroupDescribe',
     minVersion: 0,
-    maxVersion: 0,
+    maxVersion: 1,
     flexibleMinVersion: 0,
-    latestVersionUnstable: true,
+    latestVersionUnstable: false,
     decodeRequest: decodeShareGroupDescribeRequest,
     encodeRequest: encodeShareGroupDescribeRequest,
     decodeResponse: decodeShareGroupDescribeResponse,
@@ -1085,9 +1105,9 @@ export const apiCodecs: { readonly [K in ApiKeyNumber]: ApiCodecFor<K> } = {
     apiKey: 78,
     name: 'ShareFetch',
     minVersion: 0,
-    maxVersion: 0,
+    maxVersion: 2,
     flexibleMinVersion: 0,
-    latestVersionUnstable: true,
+    latestVersionUnstable: false,
     decodeRequest: decodeShareFetchRequest,
     encodeRequest: encodeShareFetchRequest,
     decodeResponse: decodeShareFetchResponse,
@@ -1097,9 +1117,9 @@ export const apiCodecs: { readonly [K in ApiKeyNumber]: ApiCodecFor<K> } = {
     apiKey: 79,
     name: 'ShareAcknowledge',
     minVersion: 0,
-    maxVersion: 0,
+    maxVersion: 2,
     flexibleMinVersion: 0,
-    latestVersionUnstable: true,
+    latestVersionUnstable: false,
     decodeRequest: decodeShareAcknowledgeRequest,
     encodeRequest: encodeShareAcknowledgeRequest,
     decodeResponse: decodeShareAcknowledgeResponse,
@@ -1109,7 +1129,7 @@ export const apiCodecs: { readonly [K in ApiKeyNumber]: ApiCodecFor<K> } = {
     apiKey: 80,
     name: 'AddRaftVoter',
     minVersion: 0,
-    maxVersion: 0,
+    maxVersion: 1,
     flexibleMinVersion: 0,
     latestVersionUnstable: false,
     decodeRequest: decodeAddRaftVoterRequest,
@@ -1135,7 +1155,7 @@ export const apiCodecs: { readonly [K in ApiKeyNumber]: ApiCodecFor<K> } = {
     minVersion: 0,
     maxVersion: 0,
     flexibleMinVersion: 0,
-    latestVersionUnstable: true,
+    latestVersionUnstable: false,
     decodeRequest: decodeInitializeShareGroupStateRequest,
     encodeRequest: encodeInitializeShareGroupStateRequest,
     decodeResponse: decodeInitializeShareGroupStateResponse,
@@ -1147,7 +1167,7 @@ export const apiCodecs: { readonly [K in ApiKeyNumber]: ApiCodecFor<K> } = {
     minVersion: 0,
     maxVersion: 0,
     flexibleMinVersion: 0,
-    latestVersionUnstable: true,
+    latestVersionUnstable: false,
     decodeRequest: decodeReadShareGroupStateRequest,
     encodeRequest: encodeReadShareGroupStateRequest,
     decodeResponse: decodeReadShareGroupStateResponse,
@@ -1157,9 +1177,9 @@ export const apiCodecs: { readonly [K in ApiKeyNumber]: ApiCodecFor<K> } = {
     apiKey: 85,
     name: 'WriteShareGroupState',
     minVersion: 0,
-    maxVersion: 0,
+    maxVersion: 1,
     flexibleMinVersion: 0,
-    latestVersionUnstable: true,
+    latestVersionUnstable: false,
     decodeRequest: decodeWriteShareGroupStateRequest,
     encodeRequest: encodeWriteShareGroupStateRequest,
     decodeResponse: decodeWriteShareGroupStateResponse,
@@ -1171,7 +1191,7 @@ export const apiCodecs: { readonly [K in ApiKeyNumber]: ApiCodecFor<K> } = {
     minVersion: 0,
     maxVersion: 0,
     flexibleMinVersion: 0,
-    latestVersionUnstable: true,
+    latestVersionUnstable: false,
     decodeRequest: decodeDeleteShareGroupStateRequest,
     encodeRequest: encodeDeleteShareGroupStateRequest,
     decodeResponse: decodeDeleteShareGroupStateResponse,
@@ -1181,13 +1201,73 @@ export const apiCodecs: { readonly [K in ApiKeyNumber]: ApiCodecFor<K> } = {
     apiKey: 87,
     name: 'ReadShareGroupStateSummary',
     minVersion: 0,
-    maxVersion: 0,
+    maxVersion: 1,
     flexibleMinVersion: 0,
-    latestVersionUnstable: true,
+    latestVersionUnstable: false,
     decodeRequest: decodeReadShareGroupStateSummaryRequest,
     encodeRequest: encodeReadShareGroupStateSummaryRequest,
     decodeResponse: decodeReadShareGroupStateSummaryResponse,
     encodeResponse: encodeReadShareGroupStateSummaryResponse,
+  },
+  88: {
+    apiKey: 88,
+    name: 'StreamsGroupHeartbeat',
+    minVersion: 0,
+    maxVersion: 0,
+    flexibleMinVersion: 0,
+    latestVersionUnstable: false,
+    decodeRequest: decodeStreamsGroupHeartbeatRequest,
+    encodeRequest: encodeStreamsGroupHeartbeatRequest,
+    decodeResponse: decodeStreamsGroupHeartbeatResponse,
+    encodeResponse: encodeStreamsGroupHeartbeatResponse,
+  },
+  89: {
+    apiKey: 89,
+    name: 'StreamsGroupDescribe',
+    minVersion: 0,
+    maxVersion: 0,
+    flexibleMinVersion: 0,
+    latestVersionUnstable: false,
+    decodeRequest: decodeStreamsGroupDescribeRequest,
+    encodeRequest: encodeStreamsGroupDescribeRequest,
+    decodeResponse: decodeStreamsGroupDescribeResponse,
+    encodeResponse: encodeStreamsGroupDescribeResponse,
+  },
+  90: {
+    apiKey: 90,
+    name: 'DescribeShareGroupOffsets',
+    minVersion: 0,
+    maxVersion: 1,
+    flexibleMinVersion: 0,
+    latestVersionUnstable: false,
+    decodeRequest: decodeDescribeShareGroupOffsetsRequest,
+    encodeRequest: encodeDescribeShareGroupOffsetsRequest,
+    decodeResponse: decodeDescribeShareGroupOffsetsResponse,
+    encodeResponse: encodeDescribeShareGroupOffsetsResponse,
+  },
+  91: {
+    apiKey: 91,
+    name: 'AlterShareGroupOffsets',
+    minVersion: 0,
+    maxVersion: 0,
+    flexibleMinVersion: 0,
+    latestVersionUnstable: false,
+    decodeRequest: decodeAlterShareGroupOffsetsRequest,
+    encodeRequest: encodeAlterShareGroupOffsetsRequest,
+    decodeResponse: decodeAlterShareGroupOffsetsResponse,
+    encodeResponse: encodeAlterShareGroupOffsetsResponse,
+  },
+  92: {
+    apiKey: 92,
+    name: 'DeleteShareGroupOffsets',
+    minVersion: 0,
+    maxVersion: 0,
+    flexibleMinVersion: 0,
+    latestVersionUnstable: false,
+    decodeRequest: decodeDeleteShareGroupOffsetsRequest,
+    encodeRequest: encodeDeleteShareGroupOffsetsRequest,
+    decodeResponse: decodeDeleteShareGroupOffsetsResponse,
+    encodeResponse: encodeDeleteShareGroupOffsetsResponse,
   },
 };
 

@@ -91,8 +91,9 @@ export function batch(values: Array<string | ProducerRecord>, opts: Partial<Enco
   });
 }
 
+/** A Produce request naming its topic by name (versions up to 12; v13 names topics by id). */
 export function produceRequest(topic: string, partition: number, records: Buffer | null, acks = 1, timeoutMs = 10_000): ProduceRequest {
-  return { transactionalId: null, acks, timeoutMs, topicData: [{ name: topic, partitionData: [{ index: partition, records }] }] };
+  return { transactionalId: null, acks, timeoutMs, topicData: [{ name: topic, topicId: ZERO_UUID, partitionData: [{ index: partition, records }] }] };
 }
 
 export interface FetchSpec {
@@ -131,6 +132,7 @@ export function fetchRequest(s: FetchSpec): FetchRequest {
             logStartOffset: -1n,
             partitionMaxBytes: s.partitionMaxBytes ?? 1024 * 1024,
             replicaDirectoryId: ZERO_UUID,
+            highWatermark: 0x7fffffffffffffffn, // not a replica: the field is not sent
           },
         ],
       },
