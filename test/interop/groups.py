@@ -211,11 +211,14 @@ class Members:
         return self._add(name or "py%s-%d" % (version, len(self.all)), cmd)
 
     def java(self, topic, group, name=None, **opts):
+        """The Java GroupClient; topic None with pattern=<RE2/J regex> subscribes by regex (KIP-848)."""
         java = shutil.which("java")
         assert java, "java is not on PATH"
         require_file(JAVA_JAR, "run scripts/install-interop.sh java")
         cmd = [java, *JAVA_OPTS, "-cp", JAVA_JAR, "dev.tributary.interop.GroupClient", "--bootstrap", self.bootstrap,
-               "--topic", topic, "--group", group]
+               "--group", group]
+        if topic is not None:  # else opts has pattern= (a SubscriptionPattern)
+            cmd += ["--topic", topic]
         if opts.get("protocol", "classic") == "classic":
             opts.setdefault("session_ms", SESSION_MS)
             opts.setdefault("heartbeat_ms", HEARTBEAT_MS)

@@ -132,3 +132,64 @@ def test_consumer_protocol_group_of_three(bootstrap, members):
     assert KIP848_SESSION_S - 2.5 <= took <= KIP848_SESSION_S + 8, "handover after %.2fs" % took
     assert d1 <= e1 and d4 <= e4
     check_records(bootstrap, topic, [j1, j4], [e1, e4], start=4)
+
+
+@pytest.mark.kip848
+def test_consumer_protocol_regex_subscription(bootstrap, members):
+    """ConsumerGroupHeartbeat v1's SubscribedTopicRegex, as the Java consumer sends it for
+    subscribe(SubscriptionPattern): the broker resolves the RE2/J regex (here with syntax
+    JavaScript's RegExp lacks: (?i) and \\Q...\\E), the members split the matching topics' partitions,
+    a topic created later that matches joins the assignment, a leaving member's partitions move,
+    and a regex RE2/J refuses fails the member with InvalidRegularExpression and Kafka's message."""
+    base = spec.topic_name("rx")
+    topics = {s: "%s-%s" % (base, s) for s in "abcz"}
+    for s in "abz":
+        create_topic(bootstrap, topics[s], 2)
+    pattern = r"(?i)\Q%s\E-[A-C]" % base.upper()
+    group = group_name("java-rx")
+    opts = dict(protocol="consumer", pattern=pattern)
+    parts = lambda names: frozenset("%s:%d" % (topics[s], p) for s in names for p in range(2))  # noqa: E731
+
+    j1 = members.java(None, group, name="j1", **opts)
+    j1.wait_for(lambda m: m.owned == parts("ab"), "j1 to own the partitions of %s-a and -b" % base, deadline_s=45)
+    j2 = members.java(None, group, name="j2", **opts)
+
+    def split(want, sizes):
+        def ok(_):
+            o1, o2 = j1.owned, j2.owned
+            if o1 is None or o2 is None or o1 & o2 or o1 | o2 != want or sorted((len(o1), len(o2))) != sizes:
+                return None
+            return o1, o2
+        return j1.wait_for(ok, "j1 and j2 to split %s" % sorted(want), deadline_s=60, others=[j2])[0]
+
+    split(parts("ab"), [2, 2])
+    create_topic(bootstrap, topics["c"], 2)  # matches: the broker's regex resolution picks it up
+    o1, o2 = split(parts("abc"), [3, 3])
+
+    want = {}
+    for s in "abcz":
+        for (p, o), v in produce(bootstrap, topics[s], 2, 2).items():
+            want[(topics[s], p, o)] = v
+    expected = {k: v for k, v in want.items() if not k[0].endswith("-z")}
+
+    def got(_):
+        recs = {}
+        for m in (j1, j2):
+            for e in m.evs("rec"):
+                recs[(e["t"], e["p"], e["o"])] = (m, e["v"])
+        return recs if set(recs) >= set(expected) else None
+    recs, _ = j1.wait_for(got, "%d records of the matching topics" % len(expected), others=[j2])
+    assert not any(t.endswith("-z") for t, _, _ in recs), "a topic the regex does not match was consumed"
+    for (t, p, o), (m, v) in recs.items():
+        assert v == expected[(t, p, o)]
+        assert "%s:%d" % (t, p) in (o1 if m is j1 else o2), "%s consumed %s:%d, which it does not own" % (m.name, t, p)
+
+    j2.close()
+    j1.wait_for(lambda m: m.owned == parts("abc"), "j1 to own every partition after j2 left", deadline_s=30)
+
+    bad = members.java(None, group_name("java-rx-bad"), name="bad", protocol="consumer", pattern="orders-(?=x)")
+    errs, _ = bad.wait_for(lambda m: m.evs("error"), "the member to fail on its regex", deadline_s=45)
+    assert errs[0]["class"] == "org.apache.kafka.common.errors.InvalidRegularExpression", errs
+    # the broker's message, after the client's "Invalid RE2J SubscriptionPattern provided ..."
+    assert errs[0]["msg"].endswith("SubscribedTopicRegex `orders-(?=x)` is not a valid regular expression: "
+                                   "invalid or unsupported Perl syntax."), errs

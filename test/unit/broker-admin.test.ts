@@ -64,6 +64,28 @@ describe('topic administration', () => {
     assert.equal(md.topics[0]!.partitions.length, 2);
   });
 
+  test('Metadata v12+ names a topic by id when the id is set, whatever the name (the Java KIP-848 consumer sends an empty one)', async () => {
+    await createTopic(c, 'by-id', 2);
+    const id = (await metadata(['by-id'])).topics[0]!.topicId;
+    const unknown = '00000000-0000-0000-0000-0000000000ee';
+    for (const v of [12, 13]) {
+      const r = await c.send(
+        ApiKey.Metadata,
+        { topics: [{ topicId: id, name: '' }, { topicId: id, name: null }, { topicId: unknown, name: '' }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false },
+        { version: v },
+      );
+      assert.deepEqual(
+        r.topics.map((t) => [t.errorCode, t.name, t.topicId, t.partitions.length]),
+        [
+          [0, 'by-id', id, 2],
+          [0, 'by-id', id, 2],
+          [ErrorCode.UNKNOWN_TOPIC_ID, null, unknown, 0],
+        ],
+        `v${v}`,
+      );
+    }
+  });
+
   test('DescribeCluster v0-v2: this broker, never fenced (v2 IncludeFencedBrokers changes nothing)', async () => {
     for (const v of [0, 1, 2]) {
       const r = await c.send(ApiKey.DescribeCluster, { includeClusterAuthorizedOperations: false, endpointType: 1, includeFencedBrokers: v >= 2 }, { version: v });

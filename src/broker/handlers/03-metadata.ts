@@ -4,7 +4,8 @@
  * auto.create.topics.enable is true, with num.partitions partitions; the answer already
  * describes them, so the client need not ask again.
  * v0: an empty topic list means all topics; v1+: null means all, empty means none.
- * v10+ carries topic ids; v12 may name topics by id only. v13 adds a top-level error code (KIP-1102's
+ * v10+ carries topic ids; v12+ names a topic by id when its id is set (the name is then ignored, as
+ * Kafka does: KIP-848 consumers send an empty one). v13 adds a top-level error code (KIP-1102's
  * REBOOTSTRAP_REQUIRED), which this broker never needs: always NONE.
  * Authorized operations (v8+), when asked for: the topic's for every topic answered by name (an
  * unknown or invalid one too, as Kafka does; not for an unknown topic id), and the cluster's on
@@ -61,7 +62,8 @@ export default defineHandler({
       const allowAuto = (ctx.apiVersion < 4 || req.allowAutoTopicCreation) && b.config.bool('auto.create.topics.enable');
       result = [];
       for (const rt of req.topics!) {
-        if (rt.name === null) {
+        // v12+ names a topic by id when the id is set, whatever the name (the Java consumer sends '').
+        if (rt.name === null || (ctx.apiVersion >= 12 && rt.topicId !== ZERO_UUID)) {
           const t = topics.getById(rt.topicId);
           result.push(t ? describe(t) : missing(ErrorCode.UNKNOWN_TOPIC_ID, null, rt.topicId));
           continue;

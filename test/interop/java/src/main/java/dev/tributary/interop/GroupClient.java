@@ -27,6 +27,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.SubscriptionPattern;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -49,6 +51,11 @@ import org.sqlite.SQLiteConfig;
  * and onPartitionsAssigned seeks to the offsets in the database). --crash-at N SIGKILLs the
  * process at its N-th record: in amo after the commit and before processing, in alo after
  * processing and before the commit. --protocol consumer uses KIP-848 (group.protocol=consumer).
+ * --pattern REGEX (with --protocol consumer, instead of --topic) subscribes with a
+ * SubscriptionPattern: the broker resolves the RE2/J regex (ConsumerGroupHeartbeat v1's
+ * SubscribedTopicRegex); partitions are then reported as "topic:partition" strings, and a failure
+ * of poll() (InvalidRegularExpression, ...) as {"ev":"error","class":...,"msg":...} before exit 1.
+ * Records always carry their topic ("t").
  * SIGTERM closes the consumer (leaving the group) and exits 0.
  */
 public final class GroupClient {
@@ -67,6 +74,15 @@ public final class GroupClient {
             else b.append(c);
         }
         return b.append('"').toString();
+    }
+
+    static String strs(Collection<String> ss) {
+        StringBuilder b = new StringBuilder("[");
+        for (String s : ss) {
+            if (b.length() > 1) b.append(',');
+            b.append(str(s));
+        }
+        return b.append(']').toString();
     }
 
     static String parts(Collection<Integer> ps) {
@@ -95,9 +111,10 @@ public final class GroupClient {
             if (!args[i].startsWith("--")) throw new IllegalArgumentException("expected --option, got " + args[i]);
             o.put(args[i].substring(2), args[i + 1]);
         }
-        for (String k : List.of("bootstrap", "topic", "group")) {
+        for (String k : List.of("bootstrap", "group")) {
             if (!o.containsKey(k)) throw new IllegalArgumentException("--" + k + " is required");
         }
+        if (o.containsKey("topic") == o.containsKey("pattern")) throw new IllegalArgumentException("--topic or --pattern is required");
         return o;
     }
 
@@ -223,7 +240,9 @@ public final class GroupClient {
         }));
 
         Set<Integer> owned = new TreeSet<>();
-        consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+        Set<String> ownedNamed = new TreeSet<>();
+        String pattern = o.get("pattern");
+        ConsumerRebalanceListener listener = new ConsumerRebalanceListener() {
             @Override public void onPartitionsRevoked(Collection<TopicPartition> ps) { report("revoked", ps, false); }
 
             @Override public void onPartitionsLost(Collection<TopicPartition> ps) { report("lost", ps, false); }
@@ -248,15 +267,26 @@ public final class GroupClient {
             void report(String ev, Collection<TopicPartition> ps, boolean add) { report(ev, ps, add, ""); }
 
             void report(String ev, Collection<TopicPartition> ps, boolean add, String extra) {
+                if (pattern != null) { // several topics: "topic:partition"
+                    List<String> names = new ArrayList<>();
+                    for (TopicPartition tp : ps) names.add(tp.topic() + ":" + tp.partition());
+                    if (add) ownedNamed.addAll(names);
+                    else ownedNamed.removeAll(names);
+                    out("{\"ev\":\"" + ev + "\",\"parts\":" + strs(new TreeSet<>(names)) + ",\"owned\":" + strs(ownedNamed) + extra + "}");
+                    return;
+                }
                 List<Integer> nums = new ArrayList<>();
                 for (TopicPartition tp : ps) nums.add(tp.partition());
                 if (add) owned.addAll(nums);
                 else owned.removeAll(nums);
                 out("{\"ev\":\"" + ev + "\",\"parts\":" + parts(nums) + ",\"owned\":" + parts(owned) + extra + "}");
             }
-        });
+        };
+        if (pattern != null) consumer.subscribe(new SubscriptionPattern(pattern), listener);
+        else consumer.subscribe(List.of(topic), listener);
 
         int seen = 0;
+        boolean failed = false;
         try {
             while (true) {
                 ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(500));
@@ -305,11 +335,15 @@ public final class GroupClient {
             }
         } catch (WakeupException e) {
             // SIGTERM
+        } catch (KafkaException e) {
+            out("{\"ev\":\"error\",\"class\":" + str(e.getClass().getName()) + ",\"msg\":" + str(String.valueOf(e.getMessage())) + "}");
+            failed = true;
         } finally {
             consumer.close(); // leaves the group: it rebalances at once
             out("{\"ev\":\"closed\"}");
             done.countDown();
         }
+        if (failed) System.exit(1);
     }
 
     static boolean covered(Map<TopicPartition, OffsetAndMetadata> committed, Map<TopicPartition, Long> positions) {
@@ -321,7 +355,7 @@ public final class GroupClient {
     }
 
     static void printRecord(ConsumerRecord<byte[], byte[]> r) {
-        out("{\"ev\":\"rec\",\"p\":" + r.partition() + ",\"o\":" + r.offset() + ",\"v\":"
+        out("{\"ev\":\"rec\",\"t\":" + str(r.topic()) + ",\"p\":" + r.partition() + ",\"o\":" + r.offset() + ",\"v\":"
             + str(new String(r.value(), StandardCharsets.UTF_8)) + "}");
     }
 }
