@@ -51,7 +51,7 @@ describe('fetch long polls', () => {
   test(`${WAITERS} fetches waiting at once: no warning, woken by one append, and no wait left behind`, async () => {
     const polls = consumers.map((c) => c.send(ApiKey.Fetch, fetchRequest({ topic: 'lp', topicId: id, offset: 0, maxWaitMs: 20_000, minBytes: 1 })));
     await until(`${WAITERS} waiting fetches`, () => tb.broker.waitingRequests === WAITERS);
-    const res = await admin.send(ApiKey.Produce, produceRequest('lp', 0, batch(['hello'])));
+    const res = await admin.send(ApiKey.Produce, produceRequest('lp', 0, batch(['hello'])), { version: 12 });
     assert.equal(res.responses[0]!.partitionResponses[0]!.errorCode, 0);
     const answers = await deadline(Promise.all(polls), 10_000, 'the fetches to wake');
     for (const a of answers) assert.ok(a.responses[0]!.partitions[0]!.records!.length > 0, 'each fetch got the record');

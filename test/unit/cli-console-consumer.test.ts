@@ -23,7 +23,7 @@ before(async () => {
   try {
     await createTopic(c, 'lines');
     const values = Array.from({ length: RECORDS - 1 }, (_v, i) => filler(i));
-    const res = await c.send(ApiKey.Produce, produceRequest('lines', 0, batch([...values, 'world'])));
+    const res = await c.send(ApiKey.Produce, produceRequest('lines', 0, batch([...values, 'world'])), { version: 12 });
     assert.equal(res.responses[0]!.partitionResponses[0]!.errorCode, 0);
   } finally {
     await c.close();

@@ -3,6 +3,7 @@
 // IncrementalAlterConfigs over the wire, checked against the broker's group.consumer.* bounds;
 // persisted across a restart; the admin client and kafka-configs --entity-type groups (output as
 // Apache Kafka 4.3.1's ConfigCommand prints it).
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setImmediate as tick } from 'node:timers/promises';
@@ -111,7 +112,7 @@ describe('group configs over the wire', () => {
         await createTopic(c, 'cfg-topic', 1).catch(() => undefined);
         const hb = await c.send(ApiKey.ConsumerGroupHeartbeat, {
           groupId: G.name,
-          memberId: '',
+          memberId: randomUUID(), // v1 (KIP-1082): the member brings its id
           memberEpoch: 0,
           instanceId: null,
           rackId: null,
