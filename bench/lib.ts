@@ -15,6 +15,9 @@ import { ZERO_UUID } from '../src/protocol/primitives/index.js';
 import { ErrorCode, errorInfo } from '../src/protocol/errors.js';
 import { Compression, compressionFromName, encodeRecordBatchSync, batchCrcValid, decodeRecordBatchSync, OFF, LOG_OVERHEAD } from '../src/protocol/records/index.js';
 
+/** Produce names topics by name up to v12 (v13 names them by id): the load generator's requests name them. */
+const BY_NAME_PRODUCE = 12;
+
 export const here = dirname(fileURLToPath(import.meta.url));
 
 /** Whether the module at `moduleUrl` (its import.meta.url) is the script node was started with. */
@@ -301,12 +304,12 @@ export async function produce(conn: Connection, o: ProduceOptions): Promise<Prod
       w?.();
     };
     if (o.acks === 0) {
-      conn.send(ApiKey.Produce, req, { expectResponse: false }).then(done, (err: Error) => {
+      conn.send(ApiKey.Produce, req, { expectResponse: false, version: BY_NAME_PRODUCE }).then(done, (err: Error) => {
         failure = err;
         done();
       });
     } else {
-      conn.send(ApiKey.Produce, req).then(
+      conn.send(ApiKey.Produce, req, { version: BY_NAME_PRODUCE }).then(
         (res) => {
           const pr = res.responses[0]?.partitionResponses[0];
           if (!pr || pr.errorCode !== ErrorCode.NONE) {
