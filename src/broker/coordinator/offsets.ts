@@ -161,11 +161,15 @@ export class Offsets {
     const retention = this.shard.env.cfg.offsetsRetentionMs;
     const offsets = this.shard.offsets.of(groupId);
     const records: StoredRecord[] = [];
+    let expired = 0;
     const expiredBy = (base: (e: OffsetEntry) => number, keep: ReadonlySet<string>): void => {
       for (const [topic, parts] of offsets) {
         if (keep.has(topic)) continue;
         for (const [p, e] of parts) {
-          if (e.expireTimestamp >= 0 ? now >= e.expireTimestamp : now - base(e) >= retention) records.push(offsetTombstone(groupId, topic, p));
+          if (e.expireTimestamp >= 0 ? now >= e.expireTimestamp : now - base(e) >= retention) {
+            records.push(offsetTombstone(groupId, topic, p));
+            expired++;
+          }
         }
       }
     };
@@ -176,7 +180,7 @@ export class Offsets {
     if (cg) {
       const empty = cg.members.size === 0;
       expiredBy((e) => (empty ? Math.max(cg.emptySince, e.commitTimestamp) : e.commitTimestamp), empty ? new Set() : this.shard.subscribedTopics(cg));
-      if (empty && left === records.length && now - cg.emptySince >= retention) records.push(...this.shard.consumer.deleteRecords(cg, false));
+      if (empty && left === expired && now - cg.emptySince >= retention) records.push(...this.shard.consumer.deleteRecords(cg, false));
     } else if (g) {
       if (g.protocolType === null) expiredBy((e) => e.commitTimestamp, new Set());
       else if (g.is('Empty')) expiredBy(() => g.currentStateTimestamp, new Set());
@@ -184,11 +188,10 @@ export class Offsets {
         const subscribed = g.subscribedTopics();
         if (subscribed !== null) expiredBy((e) => e.commitTimestamp, subscribed);
       }
-      if (g.is('Empty') && left === records.length && g.members.size === 0 && g.pendingMembers.size === 0) records.push({ key: encodeGroupMetadataKey(groupId), value: null });
+      if (g.is('Empty') && left === expired && g.members.size === 0 && g.pendingMembers.size === 0) records.push({ key: encodeGroupMetadataKey(groupId), value: null });
     } else {
       expiredBy((e) => e.commitTimestamp, new Set());
     }
-    const expired = records.filter((r) => r.key.readInt16BE(0) <= 1).length;
     return { records, response: expired };
   }
 

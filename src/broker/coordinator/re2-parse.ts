@@ -2,7 +2,7 @@
  * RE2/J's parser (part of re2.ts): the pattern's code points to a syntax tree, accepting what
  * RE2/J 1.8 accepts (Perl flags) and refusing the rest with RE2/J's error descriptions.
  */
-import { inRanges, PERL_GROUPS, POSIX_GROUPS, unicodeTable, FOLD_TABLES, foldExtra, orbit, ClassItem, classPredicate } from './re2-classes.js';
+import { inRanges, PERL_GROUPS, POSIX_GROUPS, unicodeTable, FOLD_TABLES, foldExtra, orbit, classPredicate, type ClassItem } from './re2-classes.js';
 
 /** A pattern RE2/J refuses; `description` is its PatternSyntaxException's getDescription(). */
 export class Re2SyntaxError extends Error {

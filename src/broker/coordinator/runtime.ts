@@ -91,10 +91,6 @@ export class CoordinatorRuntime<S extends CoordinatorShard> {
 
   constructor(private readonly opts: CoordinatorRuntimeOptions<S>) {}
 
-  get storage(): CoordinatorStorage {
-    return this.opts.storage;
-  }
-
   /** NONE when the partition's shard serves requests, else the error a request gets. */
   status(partition: number): number {
     const p = this.partitions.get(partition);

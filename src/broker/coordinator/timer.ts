@@ -39,10 +39,6 @@ export class CoordinatorTimers {
     return this.timers.has(name);
   }
 
-  get size(): number {
-    return this.timers.size;
-  }
-
   /** Cancels every timer; later schedules do nothing. */
   close(): void {
     this.closed = true;
