@@ -268,6 +268,13 @@ export function loadSpecs(dir: string): SpecSet {
   return buildSpecSet(loadSpecDir(dir));
 }
 
+/**
+ * APIs a Tributary broker serves although Kafka 4's specs no longer list the `broker` listener for
+ * them: ApiVersions, and the ZooKeeper-era inter-broker requests a cluster on etcd uses
+ * (AlterPartition to the controller, ControlledShutdown from a stopping broker).
+ */
+const INTER_BROKER_APIS = new Set(['ApiVersions', 'AlterPartition', 'ControlledShutdown']);
+
 /** The APIs (and headers) of a set of raw specs: those a broker listener serves, sorted by key. */
 export function buildSpecSet(raws: RawSpec[]): SpecSet {
   const requests = new Map<string, RawSpec>();
@@ -284,7 +291,7 @@ export function buildSpecSet(raws: RawSpec[]): SpecSet {
   const apis: ApiDef[] = [];
   for (const [name, req] of requests) {
     const listeners = req.listeners ?? [];
-    if (!listeners.includes('broker') && name !== 'ApiVersions') continue;
+    if (!listeners.includes('broker') && !INTER_BROKER_APIS.has(name)) continue;
     const resp = responses.get(name);
     if (!resp) throw new Error(`no response spec for ${name}`);
     if (req.apiKey === undefined || req.apiKey !== resp.apiKey) throw new Error(`api key mismatch for ${name}`);

@@ -4,6 +4,7 @@ import { decodeProduceRequest, encodeProduceRequest, decodeProduceResponse, enco
 import { decodeFetchRequest, encodeFetchRequest, decodeFetchResponse, encodeFetchResponse, type FetchRequest, type FetchResponse } from './01-fetch.js';
 import { decodeListOffsetsRequest, encodeListOffsetsRequest, decodeListOffsetsResponse, encodeListOffsetsResponse, type ListOffsetsRequest, type ListOffsetsResponse } from './02-list-offsets.js';
 import { decodeMetadataRequest, encodeMetadataRequest, decodeMetadataResponse, encodeMetadataResponse, type MetadataRequest, type MetadataResponse } from './03-metadata.js';
+import { decodeControlledShutdownRequest, encodeControlledShutdownRequest, decodeControlledShutdownResponse, encodeControlledShutdownResponse, type ControlledShutdownRequest, type ControlledShutdownResponse } from './07-controlled-shutdown.js';
 import { decodeOffsetCommitRequest, encodeOffsetCommitRequest, decodeOffsetCommitResponse, encodeOffsetCommitResponse, type OffsetCommitRequest, type OffsetCommitResponse } from './08-offset-commit.js';
 import { decodeOffsetFetchRequest, encodeOffsetFetchRequest, decodeOffsetFetchResponse, encodeOffsetFetchResponse, type OffsetFetchRequest, type OffsetFetchResponse } from './09-offset-fetch.js';
 import { decodeFindCoordinatorRequest, encodeFindCoordinatorRequest, decodeFindCoordinatorResponse, encodeFindCoordinatorResponse, type FindCoordinatorRequest, type FindCoordinatorResponse } from './10-find-coordinator.js';
@@ -49,6 +50,7 @@ import { decodeAlterClientQuotasRequest, encodeAlterClientQuotasRequest, decodeA
 import { decodeDescribeUserScramCredentialsRequest, encodeDescribeUserScramCredentialsRequest, decodeDescribeUserScramCredentialsResponse, encodeDescribeUserScramCredentialsResponse, type DescribeUserScramCredentialsRequest, type DescribeUserScramCredentialsResponse } from './50-describe-user-scram-credentials.js';
 import { decodeAlterUserScramCredentialsRequest, encodeAlterUserScramCredentialsRequest, decodeAlterUserScramCredentialsResponse, encodeAlterUserScramCredentialsResponse, type AlterUserScramCredentialsRequest, type AlterUserScramCredentialsResponse } from './51-alter-user-scram-credentials.js';
 import { decodeDescribeQuorumRequest, encodeDescribeQuorumRequest, decodeDescribeQuorumResponse, encodeDescribeQuorumResponse, type DescribeQuorumRequest, type DescribeQuorumResponse } from './55-describe-quorum.js';
+import { decodeAlterPartitionRequest, encodeAlterPartitionRequest, decodeAlterPartitionResponse, encodeAlterPartitionResponse, type AlterPartitionRequest, type AlterPartitionResponse } from './56-alter-partition.js';
 import { decodeUpdateFeaturesRequest, encodeUpdateFeaturesRequest, decodeUpdateFeaturesResponse, encodeUpdateFeaturesResponse, type UpdateFeaturesRequest, type UpdateFeaturesResponse } from './57-update-features.js';
 import { decodeDescribeClusterRequest, encodeDescribeClusterRequest, decodeDescribeClusterResponse, encodeDescribeClusterResponse, type DescribeClusterRequest, type DescribeClusterResponse } from './60-describe-cluster.js';
 import { decodeDescribeProducersRequest, encodeDescribeProducersRequest, decodeDescribeProducersResponse, encodeDescribeProducersResponse, type DescribeProducersRequest, type DescribeProducersResponse } from './61-describe-producers.js';
@@ -83,6 +85,7 @@ export * from './00-produce.js';
 export * from './01-fetch.js';
 export * from './02-list-offsets.js';
 export * from './03-metadata.js';
+export * from './07-controlled-shutdown.js';
 export * from './08-offset-commit.js';
 export * from './09-offset-fetch.js';
 export * from './10-find-coordinator.js';
@@ -128,6 +131,7 @@ export * from './49-alter-client-quotas.js';
 export * from './50-describe-user-scram-credentials.js';
 export * from './51-alter-user-scram-credentials.js';
 export * from './55-describe-quorum.js';
+export * from './56-alter-partition.js';
 export * from './57-update-features.js';
 export * from './60-describe-cluster.js';
 export * from './61-describe-producers.js';
@@ -162,6 +166,7 @@ export const ApiKey = {
   Fetch: 1,
   ListOffsets: 2,
   Metadata: 3,
+  ControlledShutdown: 7,
   OffsetCommit: 8,
   OffsetFetch: 9,
   FindCoordinator: 10,
@@ -207,6 +212,7 @@ export const ApiKey = {
   DescribeUserScramCredentials: 50,
   AlterUserScramCredentials: 51,
   DescribeQuorum: 55,
+  AlterPartition: 56,
   UpdateFeatures: 57,
   DescribeCluster: 60,
   DescribeProducers: 61,
@@ -244,6 +250,7 @@ export interface ApiMessages {
   1: { request: FetchRequest; response: FetchResponse };
   2: { request: ListOffsetsRequest; response: ListOffsetsResponse };
   3: { request: MetadataRequest; response: MetadataResponse };
+  7: { request: ControlledShutdownRequest; response: ControlledShutdownResponse };
   8: { request: OffsetCommitRequest; response: OffsetCommitResponse };
   9: { request: OffsetFetchRequest; response: OffsetFetchResponse };
   10: { request: FindCoordinatorRequest; response: FindCoordinatorResponse };
@@ -289,6 +296,7 @@ export interface ApiMessages {
   50: { request: DescribeUserScramCredentialsRequest; response: DescribeUserScramCredentialsResponse };
   51: { request: AlterUserScramCredentialsRequest; response: AlterUserScramCredentialsResponse };
   55: { request: DescribeQuorumRequest; response: DescribeQuorumResponse };
+  56: { request: AlterPartitionRequest; response: AlterPartitionResponse };
   57: { request: UpdateFeaturesRequest; response: UpdateFeaturesResponse };
   60: { request: DescribeClusterRequest; response: DescribeClusterResponse };
   61: { request: DescribeProducersRequest; response: DescribeProducersResponse };
@@ -392,6 +400,18 @@ export const apiCodecs: { readonly [K in ApiKeyNumber]: ApiCodecFor<K> } = {
     encodeRequest: encodeMetadataRequest,
     decodeResponse: decodeMetadataResponse,
     encodeResponse: encodeMetadataResponse,
+  },
+  7: {
+    apiKey: 7,
+    name: 'ControlledShutdown',
+    minVersion: 0,
+    maxVersion: 3,
+    flexibleMinVersion: 3,
+    latestVersionUnstable: false,
+    decodeRequest: decodeControlledShutdownRequest,
+    encodeRequest: encodeControlledShutdownRequest,
+    decodeResponse: decodeControlledShutdownResponse,
+    encodeResponse: encodeControlledShutdownResponse,
   },
   8: {
     apiKey: 8,
@@ -932,6 +952,18 @@ export const apiCodecs: { readonly [K in ApiKeyNumber]: ApiCodecFor<K> } = {
     encodeRequest: encodeDescribeQuorumRequest,
     decodeResponse: decodeDescribeQuorumResponse,
     encodeResponse: encodeDescribeQuorumResponse,
+  },
+  56: {
+    apiKey: 56,
+    name: 'AlterPartition',
+    minVersion: 0,
+    maxVersion: 3,
+    flexibleMinVersion: 0,
+    latestVersionUnstable: false,
+    decodeRequest: decodeAlterPartitionRequest,
+    encodeRequest: encodeAlterPartitionRequest,
+    decodeResponse: decodeAlterPartitionResponse,
+    encodeResponse: encodeAlterPartitionResponse,
   },
   57: {
     apiKey: 57,
