@@ -12,9 +12,12 @@ import { ProducerIdManager, fileBlocks } from './producer-ids.js';
 import { FetchSessionCache } from './fetch-sessions.js';
 import { Waits } from './waits.js';
 import { GroupCoordinator, groupCoordinatorConfig } from './coordinator/group-coordinator.js';
-import { InternalTopicStorage, offsetsTopicSpec } from './coordinator/storage.js';
+import { InternalTopicStorage, offsetsTopicSpec, OFFSETS_TOPIC } from './coordinator/storage.js';
 import { systemClock, type Clock } from './coordinator/clock.js';
 import { LogManager } from '../storage/log-manager.js';
+import { SingleNodeReplicas, type Replicas } from './replicas.js';
+import { ClusterNode, clusterConnectString } from './cluster/cluster-node.js';
+import { PeerConnections } from './network/peers.js';
 import { decompress } from '../protocol/records/compression.js';
 
 /** A config value as the embedding API accepts it; arrays become comma-separated lists. */
@@ -43,8 +46,9 @@ function toProperties(options: BrokerOptions): Array<[string, string]> {
 }
 
 /**
- * A single-node Kafka-compatible broker: `const b = await Broker.start({ listeners, logDirs })`,
- * then `await b.close()`.
+ * A Kafka-compatible broker: `const b = await Broker.start({ listeners, logDirs })`, then
+ * `await b.close()`. One node by default; with `etcd.connect` (or `zookeeper.connect`) a member
+ * of a cluster coordinated by etcd (cluster/cluster-node.ts).
  */
 export class Broker {
   private constructor(
@@ -58,6 +62,9 @@ export class Broker {
     /** The requests waiting in the broker (fetch long polls); close() cancels them. */
     private readonly waits: Waits,
     private readonly advertisedList: ListenerSpec[],
+    /** The cluster membership; null on a single node. */
+    readonly cluster: ClusterNode | null,
+    private readonly peers: PeerConnections | null,
   ) {}
 
   static async start(options: BrokerOptions = {}, runtime: BrokerRuntimeOptions = {}): Promise<Broker> {
@@ -79,45 +86,79 @@ export class Broker {
         }
       }
     }
+    const connect = clusterConnectString(config, log);
+    const cluster = connect ? await ClusterNode.open(connect, config, log) : null;
+    const clusterId = cluster ? cluster.clusterId : state.clusterId;
     const logManager = await LogManager.open({
       logDirs: config.logDirs,
       nodeId: config.nodeId,
-      clusterId: state.clusterId,
+      clusterId,
       now,
       decompress: (codec, data) => decompress(codec, data),
       recoveryCheckpointIntervalMs: config.int('log.flush.offset.checkpoint.interval.ms'),
       logStartOffsetCheckpointIntervalMs: config.int('log.flush.start.offset.checkpoint.interval.ms'),
       retentionCheckIntervalMs: config.int('log.retention.check.interval.ms'),
+      replicated: cluster !== null,
+      replicaHighWatermarkCheckpointIntervalMs: config.int('replica.high.watermark.checkpoint.interval.ms'),
     });
-    const topics = new TopicManager(state, store, logManager, config, log);
+    const topics = new TopicManager(state, store, logManager, config, log, cluster ? cluster.topicBackend : null);
     await topics.openAll();
 
     const waits = new Waits();
     const advertised: ListenerSpec[] = [];
     const producerIds = new ProducerIdManager(
-      fileBlocks(state.producerIdsReservedUpTo, async (upTo) => {
-        state.producerIdsReservedUpTo = upTo;
-        await store.save(state);
-      }),
+      cluster
+        ? (size) => cluster.store.claimProducerIdBlock(config.nodeId, size)
+        : fileBlocks(state.producerIdsReservedUpTo, async (upTo) => {
+            state.producerIdsReservedUpTo = upTo;
+            await store.save(state);
+          }),
     );
+    const peers = cluster
+      ? new PeerConnections(
+          config.nodeId,
+          (id) => cluster.store.view.brokers.get(id),
+          config.int('replica.socket.timeout.ms'),
+        )
+      : null;
+    if (cluster && peers) {
+      cluster.attach({
+        topics,
+        peers,
+        now,
+        hooks: {
+          // Called only once the broker has joined, after `groups` exists.
+          onLeader: (topic, partition) => {
+            if (topic === OFFSETS_TOPIC) void groups.load(partition);
+          },
+          onResign: (topic, partition) => {
+            if (topic === OFFSETS_TOPIC) groups.unload(partition);
+          },
+        },
+      });
+    }
+    const replicas: Replicas = cluster ? cluster.replicas : new SingleNodeReplicas(config.nodeId, topics);
     const groupConfigs = new GroupConfigs(state, store, config);
     const groups = new GroupCoordinator({
-      storage: new InternalTopicStorage(topics, offsetsTopicSpec(config)),
+      storage: new InternalTopicStorage(topics, offsetsTopicSpec(config, cluster !== null), replicas),
       clock: runtime.clock ?? systemClock(now),
       config: groupCoordinatorConfig(config),
       log,
       topicPartitions: (name) => topics.get(name)?.partitions,
       topics: () => topics.list().map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions, internal: topics.isInternal(t.name) })),
       groupConfig: (groupId) => groupConfigs.coordinatorOverrides(groupId),
+      followLeadership: cluster !== null,
     });
     groups.start();
     const context: BrokerContext = {
       config,
       log,
       nodeId: config.nodeId,
-      clusterId: state.clusterId,
+      clusterId,
       advertised,
       topics,
+      replicas,
+      controller: cluster ? cluster.controller : null,
       producerIds,
       groups,
       groupConfigs,
@@ -135,14 +176,18 @@ export class Broker {
     );
     try {
       await network.listen(listeners);
+      advertised.push(...resolveAdvertised(config, network.bound));
+      if (cluster) await cluster.join(advertised[0]!, [...logManager.directoryIds.values()].sort().join(','));
     } catch (err) {
       groups.close();
+      await network.close().catch(() => undefined);
+      await cluster?.close();
+      await peers?.close();
       await logManager.close();
       throw err;
     }
-    advertised.push(...resolveAdvertised(config, network.bound));
-    log.info({ nodeId: config.nodeId, clusterId: state.clusterId, logDirs: config.logDirs }, 'broker started');
-    return new Broker(config, log, network, logManager, topics, groups, waits, advertised);
+    log.info({ nodeId: config.nodeId, clusterId, logDirs: config.logDirs, cluster: cluster !== null }, 'broker started');
+    return new Broker(config, log, network, logManager, topics, groups, waits, advertised, cluster, peers);
   }
 
   /** The bound listeners (ephemeral ports resolved). */
@@ -167,9 +212,14 @@ export class Broker {
   }
 
   async close(): Promise<void> {
+    // Controlled shutdown first, while still serving: clients move to the new leaders.
+    if (this.cluster && this.peers) await this.cluster.controlledShutdown(this.peers);
     this.waits.close();
     this.groups.close();
     await this.network.close();
+    // Leaving the cluster revokes the session: the controller moves this broker's leaderships at once.
+    await this.cluster?.close();
+    await this.peers?.close();
     await this.logManager.close();
   }
 }

@@ -8,6 +8,8 @@ import type { Logger } from './logger.js';
 import type { GroupCoordinator } from './coordinator/group-coordinator.js';
 import type { Authorizer } from './authorization.js';
 import type { Waits } from './waits.js';
+import type { Replicas } from './replicas.js';
+import type { Controller } from './cluster/controller.js';
 
 /** What the request router and the handlers know of a connection: no socket, just identity. */
 export interface ConnectionInfo {
@@ -27,6 +29,10 @@ export interface BrokerContext {
   /** Where clients should connect, by listener name (ports resolved after binding). */
   readonly advertised: readonly ListenerSpec[];
   readonly topics: TopicManager;
+  /** Partition leadership: which partitions this broker leads, and how a leader appends. */
+  readonly replicas: Replicas;
+  /** The cluster's controller logic on this broker (it answers AlterPartition when elected); null on a single node. */
+  readonly controller: Controller | null;
   readonly producerIds: ProducerIdManager;
   /** Incremental fetch sessions (KIP-227). */
   readonly fetchSessions: FetchSessionCache;

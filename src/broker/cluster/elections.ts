@@ -12,7 +12,10 @@
  *    (its ISR is itself).
  *  - A live leader whose followers died loses them from the ISR (never the last member).
  *
- * Every change bumps the partition epoch, which AlterPartition requests are checked against.
+ * A broker in controlled shutdown counts as gone for leadership and ISR membership while it
+ * is still registered: its partitions move to other ISR members before it stops (a partition
+ * whose only ISR member it is stays with it). Every change bumps the partition epoch, which
+ * AlterPartition requests are checked against.
  */
 import type { ClusterView, PartitionState } from './view.js';
 
@@ -20,6 +23,8 @@ export interface ElectionOptions {
   controllerEpoch: number;
   /** unclean.leader.election.enable, per topic. */
   unclean: (topic: string) => boolean;
+  /** Brokers in controlled shutdown. */
+  shuttingDown?: ReadonlySet<number>;
 }
 
 export interface StateChange {
@@ -31,20 +36,27 @@ export interface StateChange {
 }
 
 export function planPartitionStates(view: ClusterView, opts: ElectionOptions): StateChange[] {
-  const live = (b: number): boolean => view.brokers.has(b);
+  const live = (b: number): boolean => view.brokers.has(b) && !(opts.shuttingDown?.has(b) ?? false);
   const out: StateChange[] = [];
   for (const t of view.topics.values()) {
     if (view.deleting.has(t.name)) continue;
     t.replicas.forEach((replicas, partition) => {
       const prev = view.partition(t.name, partition) ?? null;
-      const next = nextState(replicas, prev, live, opts.unclean(t.name), opts.controllerEpoch);
+      const next = nextState(replicas, prev, live, opts.unclean(t.name), opts.controllerEpoch, (b) => view.brokers.has(b));
       if (next) out.push({ topic: t.name, partition, previous: prev, next });
     });
   }
   return out;
 }
 
-function nextState(replicas: readonly number[], prev: PartitionState | null, live: (b: number) => boolean, unclean: boolean, controllerEpoch: number): PartitionState | null {
+function nextState(
+  replicas: readonly number[],
+  prev: PartitionState | null,
+  live: (b: number) => boolean,
+  unclean: boolean,
+  controllerEpoch: number,
+  stillRegistered: (b: number) => boolean,
+): PartitionState | null {
   if (prev === null) {
     const isr = replicas.filter(live);
     return { leader: isr[0] ?? -1, leaderEpoch: 0, isr: isr.length > 0 ? isr : [...replicas], controllerEpoch, partitionEpoch: 0 };
@@ -63,6 +75,10 @@ function nextState(replicas: readonly number[], prev: PartitionState | null, liv
   }
   const clean = replicas.find((b) => live(b) && prev.isr.includes(b));
   if (clean !== undefined) return bump(clean, prev.isr.filter(live));
+  if (prev.leader >= 0 && stillRegistered(prev.leader)) {
+    // Shutting down, but nobody else in the ISR can take over: it keeps leading until it stops.
+    return null;
+  }
   if (unclean) {
     const any = replicas.find(live);
     if (any !== undefined) return bump(any, [any]);

@@ -18,7 +18,7 @@
  *    epoch fencing).
  */
 import type { Etcd3, Lease, Namespace, Watcher } from 'etcd3';
-import { ClusterView, keys, encodeBroker, type BrokerRegistration } from './view.js';
+import { ClusterView, keys, encodeBroker, decodeIncarnation, type BrokerRegistration } from './view.js';
 import type { ConnectString } from './connect-string.js';
 
 export interface ClusterStoreOptions {
@@ -122,13 +122,28 @@ export class EtcdClusterStore {
     return lease;
   }
 
-  /** Registers this broker; its epoch is the key's create revision. Throws when the id is taken by a live broker. */
-  async registerBroker(b: Omit<BrokerRegistration, 'epoch'>): Promise<bigint> {
+  /**
+   * Registers this broker; its epoch is the key's create revision. A registration left by this
+   * broker's previous run (same `incarnation`: the log dir's directory.id, as KRaft tells a
+   * restarted broker from a second one) is replaced at once rather than waited out; one by any
+   * other live broker with this id is refused (NODE_EXISTS, as Kafka's ZooKeeper registration).
+   */
+  async registerBroker(b: Omit<BrokerRegistration, 'epoch'>, incarnation = ''): Promise<bigint> {
     const lease = await this.session();
     const key = keys.broker(b.id);
-    const res = await this.ns.if(key, 'Create', '==', 0).then(lease.put(key).value(encodeBroker(b))).commit();
-    if (!res.succeeded) throw new Error(`broker id ${b.id} is already registered by a live broker (NODE_EXISTS)`);
-    return BigInt(String(res.header.revision));
+    const value = encodeBroker(b, incarnation);
+    const res = await this.ns.if(key, 'Create', '==', 0).then(lease.put(key).value(value)).else(this.ns.get(key)).commit();
+    if (res.succeeded) return BigInt(String(res.header.revision));
+    const kv = res.responses[0]?.response_range?.kvs?.[0];
+    const previous = kv ? decodeIncarnation(kv.value.toString()) : null;
+    if (kv && incarnation !== '' && previous === incarnation) {
+      // Deleted first and made again (one transaction may not touch a key twice), so the new
+      // registration has a new create revision: a new broker epoch.
+      await this.ns.if(key, 'Mod', '==', String(kv.mod_revision)).then(this.ns.delete().key(key)).commit();
+      const again = await this.ns.if(key, 'Create', '==', 0).then(lease.put(key).value(value)).commit();
+      if (again.succeeded) return BigInt(String(again.header.revision));
+    }
+    throw new Error(`broker id ${b.id} is already registered by a live broker (NODE_EXISTS)`);
   }
 
   /** Becomes the controller if there is none; the new controller epoch, or null when another broker is. */
@@ -163,6 +178,19 @@ export class EtcdClusterStore {
    */
   async controllerWrite(epoch: number, ops: readonly WriteOp[], checks: readonly RevisionCheck[] = []): Promise<boolean> {
     let txn = this.ns.if(keys.controllerEpoch, 'Value', '==', String(epoch));
+    for (const c of checks) txn = txn.and(c.key, 'Mod', '==', c.modRevision.toString());
+    const res = await txn.then(...ops.map((op) => ('put' in op ? this.ns.put(op.put).value(op.value) : this.ns.delete().key(op.delete)))).commit();
+    return res.succeeded;
+  }
+
+  /**
+   * An admin write any broker may make (a new topic, added partitions, config overrides, a
+   * deletion marker): applied atomically only while every check's key has the mod revision given
+   * (0: absent). The controller then acts on it.
+   */
+  async adminWrite(ops: readonly WriteOp[], checks: readonly RevisionCheck[] = []): Promise<boolean> {
+    // A compare that always holds (a missing key's version is 0), so a write without checks is one transaction too.
+    let txn = this.ns.if(keys.clusterId, 'Version', '>', -1);
     for (const c of checks) txn = txn.and(c.key, 'Mod', '==', c.modRevision.toString());
     const res = await txn.then(...ops.map((op) => ('put' in op ? this.ns.put(op.put).value(op.value) : this.ns.delete().key(op.delete)))).commit();
     return res.succeeded;

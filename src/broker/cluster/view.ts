@@ -132,8 +132,14 @@ export function decodeAssignment(name: string, value: string): TopicAssignment |
   return { name, topicId: v.topic_id, replicas };
 }
 
-export function encodeBroker(b: Omit<BrokerRegistration, 'epoch' | 'id'>): string {
-  return JSON.stringify({ version: 5, host: b.host, port: b.port, rack: b.rack, endpoints: [`PLAINTEXT://${b.host}:${b.port}`] });
+/** A registration's value; `incarnation` tells this broker's next run that the key is its own. */
+export function encodeBroker(b: Omit<BrokerRegistration, 'epoch' | 'id'>, incarnation = ''): string {
+  return JSON.stringify({ version: 5, host: b.host, port: b.port, rack: b.rack, endpoints: [`PLAINTEXT://${b.host}:${b.port}`], incarnation });
+}
+
+export function decodeIncarnation(value: string): string | null {
+  const v = json(value);
+  return v && typeof v.incarnation === 'string' ? v.incarnation : null;
 }
 
 export class ClusterView {

@@ -97,8 +97,12 @@ const BROKER_EFFECT = new Set([
   'compression.lz4.level',
   'compression.type',
   'compression.zstd.level',
+  'controlled.shutdown.enable',
+  'controlled.shutdown.max.retries',
+  'controlled.shutdown.retry.backoff.ms',
   'default.replication.factor',
   'delete.topic.enable',
+  'etcd.connect',
   'group.consumer.assignors',
   'group.consumer.heartbeat.interval.ms',
   'group.consumer.max.heartbeat.interval.ms',
@@ -149,10 +153,23 @@ const BROKER_EFFECT = new Set([
   'offset.metadata.max.bytes',
   'offsets.retention.check.interval.ms',
   'offsets.retention.minutes',
+  'offsets.commit.timeout.ms',
   'offsets.topic.num.partitions',
+  'offsets.topic.replication.factor',
   'offsets.topic.segment.bytes',
   'queued.max.requests',
+  'replica.fetch.backoff.ms',
+  'replica.fetch.max.bytes',
+  'replica.fetch.min.bytes',
+  'replica.fetch.response.max.bytes',
+  'replica.fetch.wait.max.ms',
+  'replica.high.watermark.checkpoint.interval.ms',
+  'replica.lag.time.max.ms',
+  'replica.socket.timeout.ms',
   'socket.request.max.bytes',
+  'unclean.leader.election.enable',
+  'zookeeper.connect',
+  'zookeeper.session.timeout.ms',
 ]);
 
 /** Where a single node's defaults differ from Kafka's (Kafka has none for the first four). */
@@ -196,8 +213,15 @@ const INTERNAL_BROKER_KEYS: ReadonlyArray<[string, ConfigType, string | null, st
   ['unstable.feature.versions.enable', 'boolean', 'false', ''],
 ];
 
-/** Keys of older Kafka versions still found in config files (the seed's among them); Kafka 4 does not know them. */
+/**
+ * Keys Kafka 4 does not know: older versions' still found in config files (the seed's among
+ * them; zookeeper.connect names the coordination service, which here is etcd), and Tributary's
+ * own etcd.connect (host:port[,host:port...][/chroot]: cluster mode).
+ */
 const OLD_BROKER_KEYS: ReadonlyArray<[string, ConfigType, string | null]> = [
+  ['controlled.shutdown.max.retries', 'int', '3'],
+  ['controlled.shutdown.retry.backoff.ms', 'long', '5000'],
+  ['etcd.connect', 'string', null],
   ['leader.imbalance.per.broker.percentage', 'int', '10'],
   ['zookeeper.connect', 'string', null],
   ['zookeeper.connection.timeout.ms', 'int', null],
@@ -221,7 +245,7 @@ function brokerDef(k: KafkaBrokerKey): ConfigDef {
 export const BROKER_CONFIGS: readonly ConfigDef[] = [
   ...KAFKA_BROKER_KEYS.map(brokerDef),
   ...INTERNAL_BROKER_KEYS.map(([name, type, dflt, validValues]): ConfigDef => ({ name, type, default: dflt, validValues, effect: false, internal: true })),
-  ...OLD_BROKER_KEYS.map(([name, type, dflt]): ConfigDef => ({ name, type, default: dflt, validValues: '', effect: false, kafka: false })),
+  ...OLD_BROKER_KEYS.map(([name, type, dflt]): ConfigDef => ({ name, type, default: dflt, validValues: '', ...(BROKER_EFFECT.has(name) ? {} : { effect: false }), kafka: false })),
 ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
 export const BROKER_CONFIG_BY_NAME: ReadonlyMap<string, ConfigDef> = new Map(BROKER_CONFIGS.map((c) => [c.name, c]));

@@ -56,6 +56,11 @@ export interface GroupCoordinatorOptions {
   checkReplay?: boolean;
   /** A group's own configs (group configs), looked up whenever they apply. */
   groupConfig?: (groupId: string) => GroupConfigOverrides | undefined;
+  /**
+   * In a cluster: partitions load and unload as this broker gains and loses their leadership
+   * (`load`/`unload`), never all at once. Default false (a single node leads them all).
+   */
+  followLeadership?: boolean;
 }
 
 export class GroupCoordinator {
@@ -66,8 +71,10 @@ export class GroupCoordinator {
   /** Creating (when missing) and loading __consumer_offsets; null until either is needed. */
   private ready: Promise<void> | null = null;
   private creating: Promise<void> | null = null;
+  private readonly followLeadership: boolean;
 
   constructor(opts: GroupCoordinatorOptions) {
+    this.followLeadership = opts.followLeadership ?? false;
     const cfg = { ...DEFAULT_GROUP_COORDINATOR_CONFIG, ...opts.config };
     if (cfg.consumerAssignors.length === 0) cfg.consumerAssignors = DEFAULT_GROUP_COORDINATOR_CONFIG.consumerAssignors;
     const env = { cfg, topicPartitions: opts.topicPartitions ?? (() => 0x7fffffff), topics: opts.topics ?? (() => []), checkReplay: opts.checkReplay ?? false, groupConfig: opts.groupConfig ?? (() => undefined) };
@@ -87,7 +94,7 @@ export class GroupCoordinator {
 
   /** Loads every partition of __consumer_offsets, when the topic exists (a single broker leads them all). */
   start(): void {
-    if (this.storage.exists()) this.ready = this.loadAll();
+    if (this.storage.exists() && !this.followLeadership) this.ready = this.loadAll();
   }
 
   /** Resolves once every partition of __consumer_offsets is loaded. */
@@ -132,6 +139,16 @@ export class GroupCoordinator {
     if (this.closed) return ErrorCode.NOT_COORDINATOR;
     // Loading already under way (start-up): requests see COORDINATOR_LOAD_IN_PROGRESS meanwhile.
     if (this.ready && this.storage.exists()) return ErrorCode.NONE;
+    if (this.followLeadership) {
+      // Loading follows leadership; only the topic has to exist.
+      try {
+        await this.storage.ensure();
+        return ErrorCode.NONE;
+      } catch (err) {
+        this.log?.warn({ err }, 'cannot create the offsets topic yet');
+        return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      }
+    }
     const creating = (this.creating ??= (async () => {
       await this.storage.ensure();
       this.ready = this.loadAll();

@@ -8,6 +8,7 @@ import { encodeRecordBatchSync, decodeRecordSetSync, ATTR_CONTROL } from '../../
 import { ErrorCode } from '../../protocol/errors.js';
 import type { TopicManager } from '../metadata/topics.js';
 import type { BrokerConfig } from '../config/config.js';
+import type { Replicas } from '../replicas.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
 
@@ -34,14 +35,24 @@ export interface CoordinatorStorage {
 export interface InternalTopicSpec {
   name: string;
   partitions: number;
+  replicationFactor: number;
+  /** How long a write waits for the in-sync replicas (offsets.commit.timeout.ms). */
+  writeTimeoutMs: number;
   configs: Array<[string, string]>;
 }
 
-/** __consumer_offsets' spec, from the broker's offsets.topic.* keys. */
-export function offsetsTopicSpec(config: BrokerConfig): InternalTopicSpec {
+/**
+ * __consumer_offsets' spec, from the broker's offsets.topic.* keys. A single node makes it with
+ * one replica whatever offsets.topic.replication.factor says (Kafka's default of 3 could never be
+ * met); a cluster makes it with exactly that many, and refuses until enough brokers are live, as
+ * Kafka does.
+ */
+export function offsetsTopicSpec(config: BrokerConfig, clustered: boolean): InternalTopicSpec {
   return {
     name: OFFSETS_TOPIC,
     partitions: config.int('offsets.topic.num.partitions'),
+    replicationFactor: clustered ? config.int('offsets.topic.replication.factor') : 1,
+    writeTimeoutMs: config.int('offsets.commit.timeout.ms'),
     configs: [
       ['cleanup.policy', 'compact'],
       ['compression.type', 'producer'],
@@ -50,13 +61,18 @@ export function offsetsTopicSpec(config: BrokerConfig): InternalTopicSpec {
   };
 }
 
-/** An internal topic as partition logs of this broker. */
+/**
+ * An internal topic as partition logs of this broker. Writes go through the partition's leader
+ * (this broker, since a coordinator lives where its partition leads) and wait for the in-sync
+ * replicas, as Kafka's coordinators write with acks=-1; loading reads the whole log, to its end.
+ */
 export class InternalTopicStorage implements CoordinatorStorage {
   private creating: Promise<void> | null = null;
 
   constructor(
     private readonly topics: TopicManager,
     private readonly spec: InternalTopicSpec,
+    private readonly replicas: Replicas,
   ) {}
 
   numPartitions(): number {
@@ -73,7 +89,7 @@ export class InternalTopicStorage implements CoordinatorStorage {
     if (this.creating) return this.creating;
     if (this.exists()) return Promise.resolve();
     this.creating = (async () => {
-      const res = await this.topics.create(this.spec.name, this.spec.partitions, 1, this.spec.configs);
+      const res = await this.topics.create(this.spec.name, this.spec.partitions, this.spec.replicationFactor, this.spec.configs);
       if (res.errorCode !== ErrorCode.NONE && res.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) {
         throw new Error(`cannot create ${this.spec.name}: ${res.errorMessage ?? res.errorCode}`);
       }
@@ -84,10 +100,8 @@ export class InternalTopicStorage implements CoordinatorStorage {
   }
 
   async append(partition: number, records: StoredRecord[], now: number): Promise<void> {
-    const log = this.topics.partitionLog(this.spec.name, partition);
-    if (!log) throw new Error(`${this.spec.name}-${partition} is not open`);
     const batch = encodeRecordBatchSync({ records: records.map((r) => ({ key: r.key, value: r.value })), now });
-    await log.append(batch, { origin: 'coordinator' });
+    await this.replicas.appendAsLeader(this.spec.name, partition, batch, { acks: -1, timeoutMs: this.spec.writeTimeoutMs, origin: 'coordinator' });
   }
 
   async load(partition: number, onRecord: (r: StoredRecord) => void): Promise<void> {
@@ -96,7 +110,7 @@ export class InternalTopicStorage implements CoordinatorStorage {
     let offset = log.logStartOffset;
     const end = log.logEndOffset;
     while (offset < end) {
-      const buf = await log.read(offset, 4 * 1024 * 1024);
+      const buf = await log.read(offset, 4 * 1024 * 1024, { maxOffset: end });
       if (buf.length === 0) break;
       const batches = decodeRecordSetSync(buf);
       if (batches.length === 0) break;

@@ -2,9 +2,12 @@
  * Produce v3-v13 (record batch v2 only; v0-v2 need the legacy message format and are refused).
  * v12 is v11 (for Kafka, transactions V2 of KIP-890); v13 names topics by topic id (KIP-516), and its
  * answer too: an unknown id gets UNKNOWN_TOPIC_ID for each of its partitions.
- * acks 0, 1 and -1: on a single node -1 and 1 both wait for the append, which includes the fsync
- * when the flush policy asks for one (flush.messages=1). acks=0 sends no response; an error then
- * closes the connection, as Kafka does, so the client notices.
+ * acks 0, 1 and -1: 1 answers after the leader's append (which includes the fsync when the flush
+ * policy asks for one, flush.messages=1); -1 also waits until the in-sync replicas have the batch
+ * (the high watermark passes it; on a single node at once), within the request's timeout. Only
+ * the partition's leader appends (NOT_LEADER_OR_FOLLOWER elsewhere, with the leader it knows in
+ * current_leader). acks=0 sends no response; an error then closes the connection, as Kafka does,
+ * so the client notices.
  * Batches are checked by the storage's LogValidator with the log's resolved config: from their
  * headers (CRC, magic, sizes, max.message.bytes, timestamps), and on a compacted topic record by
  * record (a record without a key is refused with INVALID_RECORD, record_errors and Kafka's
@@ -51,8 +54,13 @@ export default defineHandler({
       const t = b.topics.get(topic);
       if (!t) return partitionResult(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
       if (b.topics.isInternal(topic)) return partitionResult(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
-      const log = b.topics.partitionLog(topic, index);
-      if (!log) return partitionResult(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+      const lead = b.replicas.leader(topic, index);
+      if (!lead.ok) {
+        const res = partitionResult(index, lead.errorCode, lead.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? 'This server does not host this topic-partition.' : null);
+        res.currentLeader = { leaderId: lead.leaderId, leaderEpoch: lead.leaderEpoch };
+        return res;
+      }
+      const log = lead.log;
       // Header-only (synchronous) unless the topic is compacted.
       const validation = validateRecords(records ?? EMPTY, log.config, { topic, partition: index, produceVersion: ctx.apiVersion, now: b.now() });
       const check = validation instanceof Promise ? await validation : validation;
@@ -67,7 +75,7 @@ export default defineHandler({
       }
       try {
         const stamp = check.logAppendTime;
-        const r = await log.append(records!, stamp === undefined ? {} : { logAppendTime: stamp });
+        const r = await b.replicas.appendAsLeader(topic, index, records!, { acks: req.acks, timeoutMs: req.timeoutMs, ...(stamp === undefined ? {} : { logAppendTime: stamp }) });
         const res = partitionResult(index, ErrorCode.NONE);
         res.baseOffset = BigInt(r.baseOffset);
         res.logAppendTimeMs = r.logAppendTime;

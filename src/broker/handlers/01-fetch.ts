@@ -9,6 +9,11 @@
  * session id), later epochs send only changes and get only partitions with news, epoch -1 is a
  * sessionless full fetch. See ../fetch-sessions.ts. isolation_level is accepted: read_committed
  * reads below the last stable offset.
+ * Only the partition's leader serves it (NOT_LEADER_OR_FOLLOWER elsewhere, FENCED_LEADER_EPOCH /
+ * UNKNOWN_LEADER_EPOCH when current_leader_epoch is not ours, KIP-320). Consumers read up to the
+ * high watermark and are woken when it moves; a follower (replica_id, or v15+'s replica_state,
+ * >= 0) reads up to the log end, is woken by appends, and its fetch offset is its log end: the
+ * leader's HW and ISR follow it (../replicas.ts).
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { ZERO_UUID } from '../../protocol/primitives/index.js';
@@ -47,7 +52,7 @@ interface Target {
   topic: string;
   topicId: string;
   log: PartitionLog | undefined;
-  /** Set when the partition is unknown: reported, not read. */
+  /** Set when the partition cannot be read here (unknown, not the leader, ...): reported, not read. */
   missing?: number;
   fetchOffset: number;
   maxBytes: number;
@@ -62,23 +67,38 @@ function sessionError(errorCode: number): FetchResponse {
   return { throttleTimeMs: 0, errorCode, sessionId: 0, responses: [], nodeEndpoints: [] };
 }
 
+/**
+ * The partition's log when this broker may serve the fetch: the leader's for a consumer; for a
+ * follower (replicaId >= 0) also recording how far it has come.
+ */
+function leaderLog(b: BrokerContext, t: Target, replicaId: number, currentLeaderEpoch: number): void {
+  const p = t.out.partitionIndex;
+  const lead = replicaId >= 0 ? b.replicas.followerFetch(t.topic, p, replicaId, t.fetchOffset, currentLeaderEpoch) : b.replicas.leader(t.topic, p, currentLeaderEpoch);
+  if (lead.ok) {
+    t.log = lead.log;
+    return;
+  }
+  t.missing = lead.errorCode;
+  t.out.currentLeader = { leaderId: lead.leaderId, leaderEpoch: lead.leaderEpoch };
+}
+
 /** Resolves the request's partitions to logs (by name before v13, by topic id from v13). */
-function requested(req: FetchRequest, byId: boolean, b: BrokerContext): Target[] {
+function requested(req: FetchRequest, byId: boolean, b: BrokerContext, replicaId: number): Target[] {
   const out: Target[] = [];
   for (const rt of req.topics) {
     const topic = byId ? b.topics.getById(rt.topicId) : b.topics.get(rt.topic);
     for (const p of rt.partitions) {
-      const log = topic ? b.topics.partitionLog(topic.name, p.partition) : undefined;
       const t: Target = {
         topic: topic?.name ?? rt.topic,
         topicId: topic?.topicId ?? rt.topicId,
-        log,
+        log: undefined,
         fetchOffset: Number(p.fetchOffset),
         maxBytes: p.partitionMaxBytes,
         out: partitionData(p.partition, ErrorCode.NONE),
         seenEnd: -1,
       };
-      if (!log) t.missing = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      if (!topic) t.missing = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      else leaderLog(b, t, replicaId, p.currentLeaderEpoch);
       out.push(t);
     }
   }
@@ -106,9 +126,11 @@ export default defineHandler({
     const b = ctx.broker;
     const byId = ctx.apiVersion >= 13;
     const readCommitted = req.isolationLevel === READ_COMMITTED;
+    const replicaId = ctx.apiVersion >= 15 ? req.replicaState.replicaId : req.replicaId;
+    const follower = replicaId >= 0;
 
     // Which partitions to read, and whether the answer is incremental.
-    let targets = requested(req, byId, b);
+    let targets = requested(req, byId, b, replicaId);
     let session: FetchSession | null = null;
     let incremental = false;
     if (ctx.apiVersion >= 7) {
@@ -131,12 +153,13 @@ export default defineHandler({
         const named = new Set(targets.map((t) => FetchSession.key(t.topic, t.out.partitionIndex)));
         for (const [key, sp] of session.partitions) {
           if (named.has(key)) continue;
-          const log = b.topics.partitionLog(sp.topic, sp.partition);
-          if (!log) {
+          if (!b.topics.get(sp.topic)) {
             session.partitions.delete(key);
             continue;
           }
-          targets.push({ topic: sp.topic, topicId: sp.topicId, log, fetchOffset: sp.fetchOffset, maxBytes: sp.maxBytes, out: partitionData(sp.partition, ErrorCode.NONE), sp, seenEnd: -1 });
+          const t: Target = { topic: sp.topic, topicId: sp.topicId, log: undefined, fetchOffset: sp.fetchOffset, maxBytes: sp.maxBytes, out: partitionData(sp.partition, ErrorCode.NONE), sp, seenEnd: -1 };
+          leaderLog(b, t, replicaId, -1);
+          targets.push(t);
         }
       }
     }
@@ -149,7 +172,7 @@ export default defineHandler({
       for (const t of readable) {
         const log = t.log!;
         const out = t.out;
-        t.seenEnd = log.logEndOffset;
+        t.seenEnd = follower ? log.logEndOffset : log.highWatermark;
         out.highWatermark = BigInt(log.highWatermark);
         out.lastStableOffset = BigInt(log.lastStableOffset);
         out.logStartOffset = BigInt(log.logStartOffset);
@@ -163,7 +186,7 @@ export default defineHandler({
         }
         try {
           const data = await log.read(t.fetchOffset, Math.max(room, 0), {
-            maxOffset: readCommitted ? log.lastStableOffset : log.highWatermark,
+            maxOffset: follower ? log.logEndOffset : readCommitted ? log.lastStableOffset : log.highWatermark,
             minOneMessage: bytes === 0,
           });
           out.errorCode = ErrorCode.NONE;
@@ -188,7 +211,7 @@ export default defineHandler({
     while (state.bytes < req.minBytes && !state.errors && readable.length > 0 && !b.waits.closed) {
       const left = deadline - b.now();
       if (left <= 0) break;
-      const appended = await waitForAnyAppend(readable, left, b.waits);
+      const appended = await waitForAnyAppend(readable, left, b.waits, follower);
       if (!appended) break;
       state = await collect();
     }
@@ -225,10 +248,11 @@ export default defineHandler({
 });
 
 /**
- * Resolves true on the next append to any of the targets' logs, false on timeout or shutdown.
- * Whichever comes first removes every trace of the wait: timer, append listeners, registration.
+ * Resolves true when any of the targets' logs has news for the fetcher (a consumer: the high
+ * watermark moved; a follower: an append), false on timeout or shutdown. Whichever comes first
+ * removes every trace of the wait: timer, listeners, registration.
  */
-function waitForAnyAppend(targets: readonly Target[], timeoutMs: number, waits: Waits): Promise<boolean> {
+function waitForAnyAppend(targets: readonly Target[], timeoutMs: number, waits: Waits, follower: boolean): Promise<boolean> {
   return new Promise<boolean>((resolve) => {
     const unsubscribe: Array<() => void> = [];
     let done = false;
@@ -246,9 +270,9 @@ function waitForAnyAppend(targets: readonly Target[], timeoutMs: number, waits: 
     for (const t of targets) {
       if (seen.has(t.log!)) continue;
       seen.add(t.log!);
-      unsubscribe.push(t.log!.onAppend(() => finish(true)));
+      unsubscribe.push(follower ? t.log!.onAppend(() => finish(true)) : t.log!.onHighWatermark(() => finish(true)));
     }
-    // An append that landed between the last read and the subscription must not be missed.
-    if (targets.some((t) => t.log!.logEndOffset !== t.seenEnd)) finish(true);
+    // News that came between the last read and the subscription must not be missed.
+    if (targets.some((t) => (follower ? t.log!.logEndOffset : t.log!.highWatermark) !== t.seenEnd)) finish(true);
   });
 }

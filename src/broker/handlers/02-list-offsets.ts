@@ -24,7 +24,7 @@ export default defineHandler({
   maxVersion: 11,
   async handle(req, ctx) {
     const b = ctx.broker;
-    const one = async (topic: string, partitionIndex: number, timestamp: bigint, maxNumOffsets: number): Promise<ListOffsetsResponseListOffsetsPartitionResponse> => {
+    const one = async (topic: string, partitionIndex: number, timestamp: bigint, maxNumOffsets: number, currentLeaderEpoch: number): Promise<ListOffsetsResponseListOffsetsPartitionResponse> => {
       const res: ListOffsetsResponseListOffsetsPartitionResponse = {
         partitionIndex,
         errorCode: ErrorCode.NONE,
@@ -33,11 +33,12 @@ export default defineHandler({
         offset: -1n,
         leaderEpoch: -1,
       };
-      const log = b.topics.partitionLog(topic, partitionIndex);
-      if (!log) {
-        res.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      const lead = b.replicas.leader(topic, partitionIndex, currentLeaderEpoch);
+      if (!lead.ok) {
+        res.errorCode = lead.errorCode;
         return res;
       }
+      const log = lead.log;
       try {
         let found: { offset: number; timestamp: bigint } | null;
         if (timestamp === LATEST) {
@@ -58,7 +59,7 @@ export default defineHandler({
         if (found) {
           res.offset = BigInt(found.offset);
           res.timestamp = timestamp === EARLIEST || timestamp === LATEST ? -1n : found.timestamp;
-          res.leaderEpoch = 0;
+          res.leaderEpoch = timestamp === LATEST ? lead.leaderEpoch : Math.max(0, log.epochForOffset(found.offset));
         }
       } catch (err) {
         if (!(err instanceof StorageError)) throw err;
@@ -69,7 +70,7 @@ export default defineHandler({
     const topics = await Promise.all(
       req.topics.map(async (t) => ({
         name: t.name,
-        partitions: await Promise.all(t.partitions.map((p) => one(t.name, p.partitionIndex, p.timestamp, p.maxNumOffsets))),
+        partitions: await Promise.all(t.partitions.map((p) => one(t.name, p.partitionIndex, p.timestamp, p.maxNumOffsets, p.currentLeaderEpoch))),
       })),
     );
     return { throttleTimeMs: 0, topics };

@@ -1,5 +1,8 @@
 /**
- * Metadata v0-v13. This broker leads every partition (leader epoch 0, replicas and ISR = itself).
+ * Metadata v0-v13. Every broker answers with the same cluster view: the live brokers, the
+ * controller, and per partition the leader (-1 with LEADER_NOT_AVAILABLE while there is none),
+ * leader epoch, replicas, ISR and the replicas on brokers that are down. On a single node this
+ * broker leads every partition at epoch 0.
  * Unknown topics are created when the request allows it (always before v4) and
  * auto.create.topics.enable is true, with num.partitions partitions; the answer already
  * describes them, so the client need not ask again.
@@ -17,7 +20,7 @@ import type { MetadataResponseTopic } from '../../protocol/messages/03-metadata.
 import type { TopicRecord } from '../metadata/store.js';
 import { topicNameProblem } from '../metadata/topic-names.js';
 import { AclResourceType, AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_RESOURCE_NAME } from '../authorization.js';
-import { advertisedFor, authorizedOperationsFor } from './common.js';
+import { authorizedOperationsFor, liveBrokers } from './common.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
@@ -34,15 +37,18 @@ export default defineHandler({
       name: t.name,
       topicId: t.topicId,
       isInternal: topics.isInternal(t.name),
-      partitions: Array.from({ length: t.partitions }, (_v, p) => ({
-        errorCode: ErrorCode.NONE,
-        partitionIndex: p,
-        leaderId: b.nodeId,
-        leaderEpoch: 0,
-        replicaNodes: [b.nodeId],
-        isrNodes: [b.nodeId],
-        offlineReplicas: [],
-      })),
+      partitions: Array.from({ length: t.partitions }, (_v, p) => {
+        const info = b.replicas.partition(t.name, p);
+        return {
+          errorCode: info.leader < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
+          partitionIndex: p,
+          leaderId: info.leader,
+          leaderEpoch: info.leaderEpoch,
+          replicaNodes: [...info.replicas],
+          isrNodes: [...info.isr],
+          offlineReplicas: [...info.offline],
+        };
+      }),
       topicAuthorizedOperations: topicOperations(t.name),
     });
     const missing = (errorCode: number, name: string | null, topicId = ZERO_UUID): MetadataResponseTopic => ({
@@ -86,12 +92,11 @@ export default defineHandler({
         result.push(t ? describe(t) : missing(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, rt.name));
       }
     }
-    const me = advertisedFor(ctx);
     return {
       throttleTimeMs: 0,
-      brokers: [{ nodeId: b.nodeId, host: me.host, port: me.port, rack: b.config.get('broker.rack') }],
+      brokers: liveBrokers(ctx).map((l) => ({ nodeId: l.id, host: l.host, port: l.port, rack: l.rack })),
       clusterId: b.clusterId,
-      controllerId: b.nodeId,
+      controllerId: b.replicas.controllerId(),
       topics: result,
       clusterAuthorizedOperations:
         req.includeClusterAuthorizedOperations && ctx.apiVersion >= 8 && ctx.apiVersion <= 10

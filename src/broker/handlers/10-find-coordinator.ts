@@ -1,5 +1,7 @@
 /**
- * FindCoordinator v0-v6. Single node: this broker coordinates every group. v4+ batches keys
+ * FindCoordinator v0-v6. A group's coordinator is the leader of its __consumer_offsets partition
+ * (abs(javaHash(groupId)) % offsets.topic.num.partitions), as in Kafka; on a single node, this
+ * broker. COORDINATOR_NOT_AVAILABLE while that partition has no leader. v4+ batches keys
  * (KIP-699): the answer goes in `coordinators`; older versions use the top-level fields.
  *
  * Key types: 0 (group) -> this broker, after creating __consumer_offsets on first use as Kafka
@@ -11,7 +13,8 @@
  * with share groups off. Other types -> INVALID_REQUEST.
  */
 import { ErrorCode } from '../../protocol/errors.js';
-import { advertisedFor } from './common.js';
+import { liveBrokers } from './common.js';
+import { OFFSETS_TOPIC } from '../coordinator/storage.js';
 import { defineHandler, type RequestContext } from './handler.js';
 
 interface Answer {
@@ -30,8 +33,10 @@ async function answer(key: string, keyType: number, ctx: RequestContext): Promis
   const groups = ctx.broker.groups;
   const err = await groups.ensureStorage();
   if (err !== ErrorCode.NONE) return none(err, 'The offsets topic cannot be created.');
-  const l = advertisedFor(ctx);
-  return { nodeId: ctx.broker.nodeId, host: l.host, port: l.port, errorCode: ErrorCode.NONE, errorMessage: null };
+  const leader = ctx.broker.replicas.leaderId(OFFSETS_TOPIC, groups.partitionFor(key));
+  const l = liveBrokers(ctx).find((x) => x.id === leader);
+  if (!l) return none(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
+  return { nodeId: l.id, host: l.host, port: l.port, errorCode: ErrorCode.NONE, errorMessage: null };
 }
 
 export default defineHandler({

@@ -1,7 +1,8 @@
 /**
  * CreateTopics v0-v7. Partitions and replication factor -1 take num.partitions and
- * default.replication.factor; a replication factor above 1 is refused on a single node
- * (INVALID_REPLICATION_FACTOR). Manual replica assignments must name this broker only. Names
+ * default.replication.factor; a replication factor above the live brokers is refused
+ * (INVALID_REPLICATION_FACTOR: on a single node anything above 1). Manual replica assignments
+ * must name live brokers, each once, the same number per partition. Names
  * follow Kafka's rules; per-topic configs are validated; validate_only checks without creating.
  * v5+ returns the topic's id, partition count, replication factor and effective configs.
  */
@@ -45,21 +46,22 @@ export default defineHandler({
           res.errorMessage = 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.';
           continue;
         }
-        const bad = t.assignments.find((a) => a.brokerIds.length === 0 || a.brokerIds.some((id) => id !== b.nodeId));
-        if (bad) {
+        const indexes = t.assignments.map((a) => a.partitionIndex).sort((x, y) => x - y);
+        if (indexes.some((p, i) => p !== i)) {
           res.errorCode = ErrorCode.INVALID_REPLICA_ASSIGNMENT;
-          res.errorMessage = `Replica assignment for partition ${bad.partitionIndex} names brokers other than ${b.nodeId}.`;
+          res.errorMessage = 'Partitions should be a consecutive 0-based integer sequence';
           continue;
         }
         partitions = t.assignments.length;
         rf = t.assignments[0]!.brokerIds.length;
       }
-      const created = await b.topics.create(t.name, partitions, rf, t.configs.map((c) => [c.name, c.value]), req.validateOnly);
+      const assignment = t.assignments.length > 0 ? [...t.assignments].sort((x, y) => x.partitionIndex - y.partitionIndex).map((a) => a.brokerIds) : undefined;
+      const created = await b.topics.create(t.name, partitions, rf, t.configs.map((c) => [c.name, c.value]), req.validateOnly, assignment);
       res.errorCode = created.errorCode;
       res.errorMessage = created.errorMessage;
       if (created.errorCode !== ErrorCode.NONE) continue;
       res.numPartitions = partitions === -1 ? b.config.int('num.partitions') : partitions;
-      res.replicationFactor = rf === -1 ? 1 : rf;
+      res.replicationFactor = rf === -1 ? b.topics.defaultReplicationFactor() : rf;
       const record = created.topic;
       if (record) res.topicId = record.topicId;
       if (ctx.apiVersion >= 5) {

@@ -1,6 +1,7 @@
 /**
  * DeleteRecords v0-v2: advances a partition's log start offset (offset -1 = the high watermark).
- * Whole segments below it are deleted; the answer is the new low watermark.
+ * Whole segments below it are deleted; the answer is the new low watermark. The leader answers
+ * (NOT_LEADER_OR_FOLLOWER elsewhere); followers follow its log start offset as they fetch.
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { StorageError } from '../../storage/errors.js';
@@ -17,8 +18,9 @@ export default defineHandler({
         name: t.name,
         partitions: await Promise.all(
           t.partitions.map(async (p) => {
-            const log = b.topics.partitionLog(t.name, p.partitionIndex);
-            if (!log) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+            const lead = b.replicas.leader(t.name, p.partitionIndex);
+            if (!lead.ok) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: lead.errorCode };
+            const log = lead.log;
             try {
               const low = await log.deleteRecordsBefore(Number(p.offset));
               return { partitionIndex: p.partitionIndex, lowWatermark: BigInt(low), errorCode: ErrorCode.NONE };

@@ -5,7 +5,7 @@
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { AclResourceType, AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_RESOURCE_NAME } from '../authorization.js';
-import { advertisedFor, authorizedOperationsFor } from './common.js';
+import { liveBrokers, authorizedOperationsFor } from './common.js';
 import { defineHandler } from './handler.js';
 
 const BROKERS_ENDPOINT = 1;
@@ -28,15 +28,14 @@ export default defineHandler({
         clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
       };
     }
-    const me = advertisedFor(ctx);
     return {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
       errorMessage: null,
       endpointType: BROKERS_ENDPOINT,
       clusterId: b.clusterId,
-      controllerId: b.nodeId,
-      brokers: [{ brokerId: b.nodeId, host: me.host, port: me.port, rack: b.config.get('broker.rack'), isFenced: false }],
+      controllerId: b.replicas.controllerId(),
+      brokers: liveBrokers(ctx).map((l) => ({ brokerId: l.id, host: l.host, port: l.port, rack: l.rack, isFenced: false })),
       clusterAuthorizedOperations: req.includeClusterAuthorizedOperations
         ? authorizedOperationsFor(ctx, AclResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)
         : AUTHORIZED_OPERATIONS_OMITTED,

@@ -15,3 +15,12 @@ export function advertisedFor(ctx: RequestContext): ListenerSpec {
 export function authorizedOperationsFor(ctx: RequestContext, resourceType: AclResourceType, resourceName: string): number {
   return authorizedOperations(ctx.broker.authorizer, ANONYMOUS_PRINCIPAL, resourceType, resourceName);
 }
+
+/** The live brokers as Metadata and DescribeCluster list them: the cluster's, or this broker alone. */
+export function liveBrokers(ctx: RequestContext): Array<{ id: number; host: string; port: number; rack: string | null }> {
+  const b = ctx.broker;
+  const live = b.replicas.liveBrokers();
+  if (live) return live;
+  const me = advertisedFor(ctx);
+  return [{ id: b.nodeId, host: me.host, port: me.port, rack: b.config.get('broker.rack') }];
+}

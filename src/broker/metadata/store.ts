@@ -10,6 +10,11 @@ export interface TopicRecord {
   topicId: string;
   partitions: number;
   replicationFactor: number;
+  /**
+   * In a cluster, each partition's replicas (the first the preferred leader), from the
+   * coordination store. Absent on a single node: this broker holds every partition.
+   */
+  replicas?: number[][];
   /** Per-topic config overrides (validated). */
   configs: Record<string, string>;
 }

@@ -8,6 +8,8 @@ import type { LogManager } from '../../storage/log-manager.js';
 import type { Logger } from '../logger.js';
 import { newTopicId, type ClusterState, type MetadataStore, type TopicRecord } from './store.js';
 import { collisionKey, INTERNAL_TOPICS, topicNameProblem } from './topic-names.js';
+import type { ClusterTopicBackend } from './topic-backend.js';
+import { assignReplicas } from './assignment.js';
 
 /** The outcome of an admin operation on one topic: Kafka's error code and message. */
 export interface TopicResult {
@@ -21,16 +23,22 @@ const fail = (errorCode: number, errorMessage: string): TopicResult => ({ errorC
 export const MAX_PARTITIONS = 100_000;
 
 /**
- * Topics of this broker: their metadata (ids, partition counts, config overrides, persisted in the
- * MetadataStore) and their partition logs (in the LogManager). Every change goes through here so
- * the two never disagree.
+ * Topics of this broker: their metadata (ids, partition counts, replicas, config overrides) and
+ * the partition logs this broker holds (in the LogManager). Every change goes through here so
+ * the two never disagree. On a single node the metadata is persisted in the MetadataStore; in a
+ * cluster it lives in the coordination store (`cluster`), and `applyCluster` brings every change
+ * here, the broker's own included.
  */
 export class TopicManager {
   private readonly byName = new Map<string, TopicRecord>();
   private readonly byId = new Map<string, TopicRecord>();
-  private readonly logs = new Map<string, PartitionLog[]>();
+  private readonly logs = new Map<string, Array<PartitionLog | undefined>>();
   /** Serialises metadata changes (create/delete/alter), as a controller would. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Serialises applyCluster passes (each opens and deletes logs). */
+  private applying: Promise<unknown> = Promise.resolve();
+  /** Waiting for a cluster change of this broker's to come back through the watch. */
+  private readonly waiters = new Set<() => void>();
 
   constructor(
     private readonly state: ClusterState,
@@ -38,11 +46,24 @@ export class TopicManager {
     readonly logManager: LogManager,
     private readonly config: BrokerConfig,
     private readonly log: Logger,
+    /** The coordination store's topic writes; null on a single node. */
+    private readonly cluster: ClusterTopicBackend | null = null,
   ) {
+    if (cluster) return;
     for (const t of state.topics) {
       this.byName.set(t.name, t);
       this.byId.set(t.topicId, t);
     }
+  }
+
+  /** The node id partitions are hosted for. */
+  private get nodeId(): number {
+    return this.config.nodeId;
+  }
+
+  /** The partition's replicas: from the cluster, or this broker alone. */
+  replicasOf(t: TopicRecord, partition: number): readonly number[] {
+    return t.replicas?.[partition] ?? [this.nodeId];
   }
 
   /** Opens the logs of every known topic (at startup). */
@@ -50,12 +71,86 @@ export class TopicManager {
     for (const t of this.byName.values()) await this.openLogs(t, 0);
   }
 
+  /** Opens the logs of the partitions from `from` on that this broker holds a replica of. */
   private async openLogs(t: TopicRecord, from: number): Promise<void> {
     const logs = this.logs.get(t.name) ?? [];
     const cfg = this.logConfigOf(t);
-    const topicId = Buffer.from(t.topicId.replace(/-/g, ""), "hex").toString("base64url");
-    for (let p = from; p < t.partitions; p++) logs[p] = await this.logManager.getOrCreateLog(t.name, p, { config: cfg, topicId });
+    const topicId = Buffer.from(t.topicId.replace(/-/g, ''), 'hex').toString('base64url');
+    for (let p = from; p < t.partitions; p++) {
+      if (!this.replicasOf(t, p).includes(this.nodeId)) continue;
+      logs[p] ??= await this.logManager.getOrCreateLog(t.name, p, { config: cfg, topicId });
+    }
     this.logs.set(t.name, logs);
+  }
+
+  /**
+   * Brings the cluster's topics here (after every change the coordination store's watch
+   * delivered): new topics and partitions, replica moves and config overrides. Logs of
+   * partitions this broker now holds are opened; logs of deleted topics, and of partitions moved
+   * away, are deleted (Kafka's stray replicas), and so are logs on disk of topics the cluster
+   * does not have.
+   */
+  applyCluster(topics: readonly TopicRecord[]): Promise<void> {
+    const run = this.applying.then(async () => {
+      const next = new Map(topics.map((t) => [t.name, t]));
+      for (const [name, old] of [...this.byName]) {
+        const t = next.get(name);
+        if (t && t.topicId === old.topicId) continue;
+        this.byName.delete(name);
+        this.byId.delete(old.topicId);
+        this.effective.delete(name);
+        this.logs.delete(name);
+        for (let p = 0; p < old.partitions; p++) await this.logManager.deleteLog(name, p);
+        this.log.info({ topic: name }, 'deleted topic');
+      }
+      for (const t of next.values()) {
+        const old = this.byName.get(t.name);
+        const configsChanged = old !== undefined && JSON.stringify(old.configs) !== JSON.stringify(t.configs);
+        this.byName.set(t.name, t);
+        this.byId.set(t.topicId, t);
+        if (configsChanged) this.effective.delete(t.name);
+        await this.openLogs(t, 0);
+        const logs = this.logs.get(t.name) ?? [];
+        const cfg = this.logConfigOf(t);
+        for (let p = 0; p < logs.length; p++) {
+          const l = logs[p];
+          if (!l) continue;
+          if (p >= t.partitions || !this.replicasOf(t, p).includes(this.nodeId)) {
+            logs[p] = undefined;
+            await this.logManager.deleteLog(t.name, p);
+            this.log.info({ topic: t.name, partition: p }, 'deleted replica moved away');
+          } else if (!old || configsChanged) l.updateConfig(cfg);
+        }
+      }
+      for (const l of this.logManager.allLogs()) {
+        const t = next.get(l.topic);
+        if (!t || l.partition >= t.partitions || !this.replicasOf(t, l.partition).includes(this.nodeId)) {
+          this.log.info({ topic: l.topic, partition: l.partition }, 'deleted stray replica');
+          await this.logManager.deleteLog(l.topic, l.partition);
+        }
+      }
+      for (const w of [...this.waiters]) w();
+    });
+    this.applying = run.catch((err: unknown) => this.log.error({ err }, 'applying the cluster topics failed'));
+    return run;
+  }
+
+  /** Resolves once `done()` holds after a cluster change (or the timeout passes: false). */
+  private until(done: () => boolean, timeoutMs = 30_000): Promise<boolean> {
+    if (done()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (!done()) return;
+        finish(true);
+      };
+      const finish = (ok: boolean): void => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        resolve(ok);
+      };
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      this.waiters.add(check);
+    });
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -77,6 +172,7 @@ export class TopicManager {
   getById(id: string): TopicRecord | undefined {
     return this.byId.get(id);
   }
+  /** The log of a partition this broker holds a replica of. */
   partitionLog(topic: string, partition: number): PartitionLog | undefined {
     return this.logs.get(topic)?.[partition];
   }
@@ -143,8 +239,9 @@ export class TopicManager {
     }
     if (partitions < 1 || partitions > MAX_PARTITIONS) return fail(ErrorCode.INVALID_PARTITIONS, `Number of partitions must be between 1 and ${MAX_PARTITIONS}, was ${partitions}.`);
     if (replicationFactor < 1) return fail(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0.');
-    if (replicationFactor > 1) {
-      return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only 1 broker(s) are registered.`);
+    const live = this.cluster ? this.cluster.liveBrokers().length : 1;
+    if (replicationFactor > live) {
+      return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only ${live} broker(s) are registered.`);
     }
     try {
       this.checkOverrides(configs);
@@ -155,12 +252,38 @@ export class TopicManager {
     return OK;
   }
 
-  /** Creates a topic; partitions -1 and replicationFactor -1 take the broker defaults. */
-  create(name: string, partitions: number, replicationFactor: number, configs: Array<[string, string | null]>, validateOnly = false): Promise<TopicResult & { topic?: TopicRecord }> {
+  /** The replication factor a request's -1 stands for: default.replication.factor (1 on a single node). */
+  defaultReplicationFactor(): number {
+    return this.cluster ? this.config.int('default.replication.factor') : Math.min(this.config.int('default.replication.factor'), 1);
+  }
+
+  /** A manual assignment's problem (brokers must be registered, no duplicates, one factor), or null. */
+  private assignmentProblem(assignment: readonly number[][]): TopicResult | null {
+    const live = new Set(this.cluster ? this.cluster.liveBrokers().map((b) => b.id) : [this.nodeId]);
+    for (const [p, replicas] of assignment.entries()) {
+      if (replicas.length === 0 || replicas.length !== assignment[0]!.length) return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Partition ${p} has ${replicas.length} replicas where the others have ${assignment[0]!.length}.`);
+      if (new Set(replicas).size !== replicas.length) return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Duplicate brokers not allowed in replica assignment: ${replicas.join(', ')} for partition id ${p}.`);
+      const unknown = replicas.find((id) => !live.has(id));
+      if (unknown !== undefined) return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes broker ${unknown}, but no such broker is registered.`);
+    }
+    return null;
+  }
+
+  /** Replicas for `count` new partitions from `first` on, spread over the live brokers. */
+  private placeReplicas(count: number, rf: number, first: number, start = Math.floor(Math.random() * 1_000_000)): number[][] {
+    const brokers = this.cluster ? this.cluster.liveBrokers().map((b) => b.id) : [this.nodeId];
+    return assignReplicas(brokers, count, rf, { start, firstPartition: first });
+  }
+
+  /**
+   * Creates a topic; partitions -1 and replicationFactor -1 take the broker defaults. `assignment`
+   * (CreateTopics' manual assignment) names each partition's replicas instead.
+   */
+  create(name: string, partitions: number, replicationFactor: number, configs: Array<[string, string | null]>, validateOnly = false, assignment?: number[][]): Promise<TopicResult & { topic?: TopicRecord }> {
     return this.exclusive(async () => {
-      const p = partitions === -1 ? this.config.int('num.partitions') : partitions;
-      const rf = replicationFactor === -1 ? Math.min(this.config.int('default.replication.factor'), 1) : replicationFactor;
-      const check = this.validateCreate(name, p, rf, configs);
+      const p = assignment ? assignment.length : partitions === -1 ? this.config.int('num.partitions') : partitions;
+      const rf = assignment ? (assignment[0]?.length ?? 0) : replicationFactor === -1 ? this.defaultReplicationFactor() : replicationFactor;
+      const check = (assignment && this.assignmentProblem(assignment)) || this.validateCreate(name, p, rf, configs);
       if (check.errorCode !== ErrorCode.NONE || validateOnly) return check;
       const t: TopicRecord = {
         name,
@@ -169,6 +292,13 @@ export class TopicManager {
         replicationFactor: rf,
         configs: Object.fromEntries(this.checkOverrides(configs)),
       };
+      if (this.cluster) {
+        const replicas = assignment ?? this.placeReplicas(p, rf, 0);
+        if (!(await this.cluster.create({ ...t, replicas }))) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
+        await this.until(() => this.byName.get(name)?.topicId === t.topicId);
+        this.log.info({ topic: name, partitions: p, replicationFactor: rf, topicId: t.topicId }, 'created topic');
+        return { ...OK, topic: this.byName.get(name) ?? { ...t, replicas } };
+      }
       this.byName.set(name, t);
       this.byId.set(t.topicId, t);
       this.state.topics.push(t);
@@ -194,6 +324,11 @@ export class TopicManager {
       if (!t) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
       if (!this.config.bool('delete.topic.enable')) return fail(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
       if (this.isInternal(name)) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot delete internal topic ${name}`);
+      if (this.cluster) {
+        await this.cluster.delete(name);
+        await this.until(() => this.byName.get(name)?.topicId !== t.topicId);
+        return OK;
+      }
       this.byName.delete(name);
       this.byId.delete(t.topicId);
       this.effective.delete(name);
@@ -215,6 +350,13 @@ export class TopicManager {
       if (count > MAX_PARTITIONS) return fail(ErrorCode.INVALID_PARTITIONS, `Number of partitions must be at most ${MAX_PARTITIONS}.`);
       if (validateOnly) return OK;
       const from = t.partitions;
+      if (this.cluster) {
+        const existing = t.replicas ?? [];
+        const added = this.placeReplicas(count - from, existing[0]?.length ?? t.replicationFactor, from, existing[0] ? Math.max(0, [...this.cluster.liveBrokers().map((b) => b.id)].sort((a, b) => a - b).indexOf(existing[0][0]!)) : 0);
+        if (!(await this.cluster.setReplicas(t, [...existing, ...added]))) return fail(ErrorCode.REASSIGNMENT_IN_PROGRESS, `The topic '${name}' changed meanwhile; try again.`);
+        await this.until(() => (this.byName.get(name)?.partitions ?? 0) >= count);
+        return OK;
+      }
       t.partitions = count;
       await this.persist();
       await this.openLogs(t, from);
@@ -237,11 +379,17 @@ export class TopicManager {
       }
       if (!t) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
       if (validateOnly) return OK;
+      if (this.cluster) {
+        const want = JSON.stringify(Object.fromEntries(configs));
+        await this.cluster.alterConfigs(name, Object.fromEntries(configs));
+        await this.until(() => JSON.stringify(this.byName.get(name)?.configs ?? {}) === want);
+        return OK;
+      }
       t.configs = Object.fromEntries(configs);
       this.effective.delete(name);
       await this.persist();
       const cfg = this.logConfigOf(t);
-      for (const l of this.logs.get(name) ?? []) l.updateConfig(cfg);
+      for (const l of this.logs.get(name) ?? []) l?.updateConfig(cfg);
       return OK;
     });
   }
@@ -254,7 +402,7 @@ export class TopicManager {
     await this.persist();
     for (const t of this.byName.values()) {
       const cfg = this.logConfigOf(t);
-      for (const l of this.logs.get(t.name) ?? []) l.updateConfig(cfg);
+      for (const l of this.logs.get(t.name) ?? []) l?.updateConfig(cfg);
     }
   }
 

@@ -1,0 +1,75 @@
+/**
+ * Connections from this broker to the others (Kafka's inter-broker channel): one per peer, made
+ * on first use from the peer's registered address and reused; a failed connection is dropped and
+ * made again on the next request. Requests and responses are the Kafka protocol, through the
+ * client library's Connection (versions negotiated by ApiVersions), tagged with client id
+ * `broker-<id>` so a peer's logs say who asked.
+ */
+import { Connection } from '../../client/connection.js';
+import type { ApiKeyNumber, RequestOf, ResponseOf } from '../../protocol/messages/index.js';
+import type { PeerSendOptions, Peers } from '../cluster/peers.js';
+
+export interface PeerAddress {
+  host: string;
+  port: number;
+}
+
+export class PeerConnections implements Peers {
+  private readonly conns = new Map<number, { address: string; conn: Promise<Connection> }>();
+  private closed = false;
+
+  constructor(
+    private readonly selfId: number,
+    /** The peer's registered address, or undefined when it is not live. */
+    private readonly addressOf: (brokerId: number) => PeerAddress | undefined,
+    private readonly requestTimeoutMs: number,
+  ) {}
+
+  private connection(brokerId: number, signal?: AbortSignal): Promise<Connection> {
+    const a = this.addressOf(brokerId);
+    if (!a) return Promise.reject(new Error(`broker ${brokerId} is not registered`));
+    const address = `${a.host}:${a.port}`;
+    const known = this.conns.get(brokerId);
+    if (known && known.address === address) return known.conn;
+    if (known) this.forget(brokerId);
+    const conn = Connection.connect({
+      host: a.host,
+      port: a.port,
+      clientId: `broker-${this.selfId}`,
+      requestTimeoutMs: this.requestTimeoutMs,
+      connectTimeoutMs: Math.min(this.requestTimeoutMs, 10_000),
+      ...(signal ? { signal } : {}),
+    });
+    const entry = { address, conn };
+    this.conns.set(brokerId, entry);
+    conn.catch(() => {
+      if (this.conns.get(brokerId) === entry) this.conns.delete(brokerId);
+    });
+    return conn;
+  }
+
+  async send<K extends ApiKeyNumber>(brokerId: number, apiKey: K, request: RequestOf<K>, opts: PeerSendOptions = {}): Promise<ResponseOf<K>> {
+    if (this.closed) throw new Error('broker is shutting down');
+    const conn = await this.connection(brokerId, opts.signal);
+    try {
+      return await conn.send(apiKey, request, { ...(opts.version !== undefined ? { version: opts.version } : {}), ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+    } catch (err) {
+      // A dead connection is made again next time; a request-level error leaves it be.
+      if (conn.isClosed) this.forget(brokerId);
+      throw err;
+    }
+  }
+
+  forget(brokerId: number): void {
+    const known = this.conns.get(brokerId);
+    if (!known) return;
+    this.conns.delete(brokerId);
+    known.conn.then((c) => c.close(), () => undefined).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.conns.keys()];
+    for (const id of all) this.forget(id);
+  }
+}
