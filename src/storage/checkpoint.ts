@@ -3,7 +3,7 @@ import { writeFileAtomic } from './files.js';
 
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
-/** Kafka's replication-offset-checkpoint (high watermarks): written for operator familiarity. */
+/** Kafka's replication-offset-checkpoint: each log's high watermark (restored at startup when replicated). */
 export const REPLICATION_OFFSET_CHECKPOINT = 'replication-offset-checkpoint';
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
 

@@ -59,3 +59,24 @@ export class LogClosedError extends StorageError {
     super(`${what} is closed`, ErrorCode.KAFKA_STORAGE_ERROR);
   }
 }
+
+/**
+ * appendAsFollower: a batch does not start where it must (the first at the log end offset, each
+ * later one right after the previous). Nothing was appended. When the first batch starts below
+ * an empty log's end and holds that offset, the leader's log start fell inside a batch (after
+ * DeleteRecords): Kafka's follower then restarts its log at the batch's base offset
+ * (truncateFullyAndStartAt(baseOffset)) and appends again.
+ */
+export class OffsetMismatchError extends StorageError {
+  override name = 'OffsetMismatchError';
+  constructor(
+    /** Where the batch had to start. */
+    readonly expectedOffset: number,
+    readonly baseOffset: number,
+    readonly lastOffset: number,
+    /** The batch's position in the records handed over (0: the first). */
+    readonly batchIndex: number,
+  ) {
+    super(`batch ${batchIndex} spans offsets ${baseOffset}..${lastOffset}, expected it to start at ${expectedOffset}`, ErrorCode.UNKNOWN_SERVER_ERROR);
+  }
+}

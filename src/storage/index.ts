@@ -31,6 +31,7 @@ export {
 } from './producer-state.js';
 export { LogManager, parsePartitionDirName, deleteDirName, type LogManagerOptions, type TopicPartitionKey } from './log-manager.js';
 export * from './checkpoint.js';
+export * from './leader-epoch-cache.js';
 export * from './meta-properties.js';
 export { offsetFileName } from './files.js';
 export { recordTimestamps, type Decompress, type RecordTimestamp } from './record-scan.js';

@@ -18,6 +18,7 @@ export interface FlushHost {
 }
 
 export class GroupFlusher {
+  /** `upTo` -1: the log was truncated during the pass, which covers none of the offsets now. */
   private inflight: { upTo: number; done: Promise<void> } | undefined;
   private next: { done: Promise<void> } | undefined;
 
@@ -42,14 +43,24 @@ export class GroupFlusher {
     const upTo = host.logEndOffset();
     const segs = host.segments();
     const from = segmentIndexOf(segs, host.recoveryPoint());
-    const done = (async () => {
+    const pass = { upTo, done: Promise.resolve() };
+    pass.done = (async () => {
       for (let i = from; i < segs.length; i++) await segs[i]!.flush();
       await fsyncDir(host.dir);
-      host.flushed(upTo);
+      if (pass.upTo >= 0) host.flushed(upTo);
     })().finally(() => {
       this.inflight = undefined;
     });
-    this.inflight = { upTo, done };
-    return done;
+    this.inflight = pass;
+    return pass.done;
+  }
+
+  /**
+   * The log was truncated: offsets below the old end may be written again with other bytes, so
+   * the pass in flight must neither advance the recovery point nor stand in for later callers
+   * (they queue behind it for a pass of their own).
+   */
+  invalidate(): void {
+    if (this.inflight) this.inflight.upTo = -1;
   }
 }

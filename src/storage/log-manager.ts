@@ -6,13 +6,14 @@ import {
   CLEAN_SHUTDOWN_FILE,
   LOG_START_OFFSET_CHECKPOINT,
   RECOVERY_POINT_CHECKPOINT,
+  REPLICATION_OFFSET_CHECKPOINT,
   readOffsetCheckpoint,
   writeOffsetCheckpoint,
   type TopicPartitionOffset,
 } from './checkpoint.js';
 import { LogClosedError } from './errors.js';
 import { fsyncDir, writeFileAtomic } from './files.js';
-import { Log } from './log.js';
+import { Log, type LogOpenOptions } from './log.js';
 import { META_PROPERTIES, randomKafkaUuid, readMetaProperties, writeMetaProperties } from './meta-properties.js';
 import type { Decompress } from './record-scan.js';
 
@@ -39,6 +40,14 @@ export interface LogManagerOptions {
   retentionCheckIntervalMs?: number;
   /** Logs loaded concurrently per dir (Kafka: num.recovery.threads.per.data.dir). Default 4. */
   recoveryThreadsPerDir?: number;
+  /**
+   * A replicated cluster: every log's high watermark moves only by Log.setHighWatermark and is
+   * restored from replication-offset-checkpoint at startup. Default false (a single node: the
+   * high watermark is the log end offset).
+   */
+  replicated?: boolean;
+  /** replica.high.watermark.checkpoint.interval.ms (5000): how often replication-offset-checkpoint is written. 0 disables the timer. */
+  replicaHighWatermarkCheckpointIntervalMs?: number;
 }
 
 export interface TopicPartitionKey {
@@ -78,6 +87,17 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
+/** A checkpoint file as a map by topic and partition; a missing or unreadable one is empty. */
+async function readCheckpointMap(path: string): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  try {
+    for (const e of await readOffsetCheckpoint(path)) out.set(key(e.topic, e.partition), e.offset);
+  } catch {
+    // each caller's fallback applies to every log (see loadDir)
+  }
+  return out;
+}
+
 async function limited<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
   let i = 0;
   const workers = Array.from({ length: Math.min(n, items.length) }, async () => {
@@ -96,6 +116,8 @@ export class LogManager {
   private readonly creating = new Map<string, Promise<Log>>();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly background = new Set<Promise<unknown>>();
+  /** Checkpoint files are rewritten through `<file>.tmp`: one write at a time. */
+  private checkpointing: Promise<unknown> = Promise.resolve();
   private closed = false;
   private defaults: Partial<LogConfig>;
   readonly logDirs: string[];
@@ -128,8 +150,10 @@ export class LogManager {
     const rpMs = this.opts.recoveryCheckpointIntervalMs ?? 60000;
     const lsoMs = this.opts.logStartOffsetCheckpointIntervalMs ?? 60000;
     const flushMs = this.opts.flushCheckIntervalMs ?? 1000;
+    const hwMs = this.opts.replicaHighWatermarkCheckpointIntervalMs ?? 5000;
     if (rpMs > 0) this.every(rpMs, () => this.checkpointRecoveryOffsets());
     if (lsoMs > 0) this.every(lsoMs, () => this.checkpointLogStartOffsets());
+    if (hwMs > 0) this.every(hwMs, () => this.checkpointHighWatermarks());
     if (flushMs > 0) this.every(flushMs, () => this.flushByTime());
     const retentionMs = this.opts.retentionCheckIntervalMs ?? 300_000;
     if (retentionMs > 0) this.every(retentionMs, async () => void (await this.deleteOldSegments()));
@@ -183,18 +207,12 @@ export class LogManager {
   private async loadDir(dir: string): Promise<void> {
     const clean = await exists(join(dir, CLEAN_SHUTDOWN_FILE));
     if (clean) this.cleanShutdownDirs.add(dir);
-    const rps = new Map<string, number>();
-    const lsos = new Map<string, number>();
-    try {
-      for (const e of await readOffsetCheckpoint(join(dir, RECOVERY_POINT_CHECKPOINT))) rps.set(key(e.topic, e.partition), e.offset);
-    } catch {
-      // A corrupt checkpoint means recover everything (recovery point 0).
-    }
-    try {
-      for (const e of await readOffsetCheckpoint(join(dir, LOG_START_OFFSET_CHECKPOINT))) lsos.set(key(e.topic, e.partition), e.offset);
-    } catch {
-      // Fall back to the first segment's base offset.
-    }
+    // A corrupt recovery point checkpoint means recover everything (recovery point 0); a corrupt
+    // log start one falls back to the first segments' base offsets; a corrupt high watermark one
+    // to the log start offsets (what a follower knows for sure; the leader's fetches raise it).
+    const rps = await readCheckpointMap(join(dir, RECOVERY_POINT_CHECKPOINT));
+    const lsos = await readCheckpointMap(join(dir, LOG_START_OFFSET_CHECKPOINT));
+    const hws = await readCheckpointMap(join(dir, REPLICATION_OFFSET_CHECKPOINT));
     const toLoad: Array<{ name: string; tp: TopicPartitionKey }> = [];
     for (const ent of await readdir(dir, { withFileTypes: true })) {
       if (!ent.isDirectory()) continue;
@@ -214,12 +232,24 @@ export class LogManager {
         config: this.configFor(tp.topic),
         recoveryPoint: clean ? Number.MAX_SAFE_INTEGER : (rps.get(k) ?? 0),
         hadCleanShutdown: clean,
-        now: this.now,
+        ...this.commonLogOptions(dir),
         ...(lsos.has(k) ? { logStartOffset: lsos.get(k)! } : {}),
-        ...(this.opts.decompress ? { decompress: this.opts.decompress } : {}),
+        ...(hws.has(k) ? { highWatermark: hws.get(k)! } : {}),
       });
       this.logs.set(k, { log, dir });
     });
+  }
+
+  /** What every Log of `dir` is opened with, found on disk or created. */
+  private commonLogOptions(dir: string): Pick<LogOpenOptions, 'now' | 'decompress' | 'replicated' | 'afterTruncation'> {
+    return {
+      now: this.now,
+      replicated: this.opts.replicated === true,
+      // Kafka's LogManager.truncateTo checkpoints at once: the old recovery point would make a
+      // restart skip the recovery of whatever is written again at the same offsets.
+      afterTruncation: () => this.checkpointDir(dir),
+      ...(this.opts.decompress ? { decompress: this.opts.decompress } : {}),
+    };
   }
 
   private configFor(topic: string, extra?: Partial<LogConfig>): LogConfig {
@@ -270,8 +300,7 @@ export class LogManager {
       partition,
       config: this.configFor(topic),
       recoveryPoint: 0,
-      now: this.now,
-      ...(this.opts.decompress ? { decompress: this.opts.decompress } : {}),
+      ...this.commonLogOptions(dir),
     });
     if (opts.topicId) await writeFileAtomic(join(pdir, PARTITION_METADATA), `version: 0\ntopic_id: ${opts.topicId}\n`);
     await fsyncDir(dir);
@@ -326,17 +355,30 @@ export class LogManager {
     return out;
   }
 
+  /** Writes one checkpoint file of `dir` with the current values (after the writes queued before it). */
+  private writeCheckpoint(dir: string, file: string, pick: (l: Log) => number): Promise<void> {
+    const run = this.checkpointing.then(() => writeOffsetCheckpoint(join(dir, file), this.entries(dir, pick)));
+    this.checkpointing = run.catch(() => undefined);
+    return run;
+  }
+
   private async checkpointDir(dir: string): Promise<void> {
-    await writeOffsetCheckpoint(join(dir, RECOVERY_POINT_CHECKPOINT), this.entries(dir, (l) => l.recoveryPoint));
-    await writeOffsetCheckpoint(join(dir, LOG_START_OFFSET_CHECKPOINT), this.entries(dir, (l) => l.logStartOffset));
+    await this.writeCheckpoint(dir, RECOVERY_POINT_CHECKPOINT, (l) => l.recoveryPoint);
+    await this.writeCheckpoint(dir, LOG_START_OFFSET_CHECKPOINT, (l) => l.logStartOffset);
+    await this.writeCheckpoint(dir, REPLICATION_OFFSET_CHECKPOINT, (l) => l.highWatermark);
   }
 
   async checkpointRecoveryOffsets(): Promise<void> {
-    for (const dir of this.logDirs) await writeOffsetCheckpoint(join(dir, RECOVERY_POINT_CHECKPOINT), this.entries(dir, (l) => l.recoveryPoint));
+    for (const dir of this.logDirs) await this.writeCheckpoint(dir, RECOVERY_POINT_CHECKPOINT, (l) => l.recoveryPoint);
   }
 
   async checkpointLogStartOffsets(): Promise<void> {
-    for (const dir of this.logDirs) await writeOffsetCheckpoint(join(dir, LOG_START_OFFSET_CHECKPOINT), this.entries(dir, (l) => l.logStartOffset));
+    for (const dir of this.logDirs) await this.writeCheckpoint(dir, LOG_START_OFFSET_CHECKPOINT, (l) => l.logStartOffset);
+  }
+
+  /** replication-offset-checkpoint: every log's high watermark (the log end offset when not replicated, as Kafka always has the file). */
+  async checkpointHighWatermarks(): Promise<void> {
+    for (const dir of this.logDirs) await this.writeCheckpoint(dir, REPLICATION_OFFSET_CHECKPOINT, (l) => l.highWatermark);
   }
 
   /** Retention on every log (see Log.deleteOldSegments); returns how many segments were deleted. */
@@ -361,7 +403,7 @@ export class LogManager {
   }
 
   /**
-   * Clean shutdown: close every log (flush, producer snapshot), write both checkpoints, then the
+   * Clean shutdown: close every log (flush, producer snapshot), write the checkpoints, then the
    * `.kafka_cleanshutdown` marker so the next start skips recovery.
    */
   async close(): Promise<void> {

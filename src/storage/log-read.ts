@@ -21,6 +21,7 @@ export interface LogView {
   readonly segments: readonly LogSegment[];
   readonly logStartOffset: number;
   readonly logEndOffset: number;
+  readonly highWatermark: number;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -30,7 +31,7 @@ export async function readLog(log: LogView, fetchOffset: number, maxBytes: numbe
   const segs = log.segments;
   const leo = log.logEndOffset;
   if (fetchOffset < log.logStartOffset || fetchOffset > leo) throw new OffsetOutOfRangeError(fetchOffset, log.logStartOffset, leo);
-  const maxOffset = Math.min(opts.maxOffset ?? leo, leo);
+  const maxOffset = Math.min(opts.maxOffset ?? log.highWatermark, leo);
   const minOne = opts.minOneMessage ?? true;
   if (fetchOffset >= maxOffset) return EMPTY;
   for (let i = segmentIndexOf(segs, fetchOffset); i < segs.length; i++) {

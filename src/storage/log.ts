@@ -1,23 +1,29 @@
 import { mkdir } from 'node:fs/promises';
 import { resolveLogConfig, type LogConfig } from './config.js';
 import { DelayedDeletes } from './delayed-deletes.js';
-import { LogClosedError, OffsetOutOfRangeError, ProducerStateError } from './errors.js';
+import { LogClosedError, OffsetOutOfRangeError } from './errors.js';
+import { HighWatermark } from './high-watermark.js';
+import type { EpochEndOffset, EpochEntry } from './leader-epoch-cache.js';
+import { appendFollower, appendGroup, MAX_GROUP_BYTES, type AppendHost, type AppendOutcome, type AppendTask } from './log-append.js';
+import { LogEpochs } from './log-epochs.js';
 import { GroupFlusher } from './log-flush.js';
 import { readLog, offsetForTimestamp } from './log-read.js';
 import { loadSegments, rebuildProducerState, type LogRecoveryInfo } from './log-recovery.js';
 import { byRetentionBytes, byRetentionMs, deletableLeadingSegments, type RetentionRule } from './log-retention.js';
-import { analyzeAppend, assignOffset, writeAssignedHeaders } from './log-validator.js';
+import { cutSegments, planTruncation } from './log-truncate.js';
+import { OffsetSignal } from './offset-signal.js';
 import type {
   AppendListener,
   AppendOptions,
   AppendResult,
+  HighWatermarkListener,
   PartitionLog,
   ReadOptions,
   TimestampAndOffset,
 } from './partition-log.js';
 import { ProducerStateManager, type ProducerStateEntry } from './producer-state.js';
 import type { Decompress } from './record-scan.js';
-import { LogSegment, type AppendedBatch, type SegmentOptions } from './segment.js';
+import { LogSegment, type SegmentOptions } from './segment.js';
 
 export type { LogRecoveryInfo } from './log-recovery.js';
 
@@ -35,25 +41,26 @@ export interface LogOpenOptions {
   now?: () => number;
   /** Codec hook for ListOffsets-by-timestamp inside compressed batches. */
   decompress?: Decompress;
+  /**
+   * True in a replicated cluster: the high watermark moves only by setHighWatermark. False (the
+   * default, a single node): it follows the log end offset after every append.
+   */
+  replicated?: boolean;
+  /** From replication-offset-checkpoint (replicated logs only). Default: the log start offset. */
+  highWatermark?: number;
+  /**
+   * Called inside the writer queue after a truncation lowered the log's offsets (the log manager
+   * checkpoints them at once, as Kafka's does, so a crash cannot resurrect the old ones).
+   */
+  afterTruncation?: () => Promise<void>;
 }
 
-type AppendOutcome = { result: AppendResult; flushTo?: number };
-
-type Task =
-  | { kind: 'append'; records: Buffer; opts: AppendOptions; resolve: (r: AppendOutcome) => void; reject: (e: unknown) => void }
-  | { kind: 'op'; run: () => Promise<unknown>; resolve: (r: unknown) => void; reject: (e: unknown) => void };
-
-/** An append prepared (checked, offsets assigned) and waiting for its group's write. */
-interface Prepared {
-  task: Extract<Task, { kind: 'append' }>;
-  result: AppendResult;
-  records?: Buffer;
-  batches?: AppendedBatch[];
-  nextOffset?: number;
+/** Truncation targets come from other brokers' answers: refuse nonsense before touching anything. */
+function checkOffset(offset: number): void {
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`invalid truncation offset ${offset}`);
 }
 
-/** At most this many bytes are coalesced into one write. */
-const MAX_GROUP_BYTES = 8 * 1024 * 1024;
+type Task = AppendTask | { kind: 'op'; run: () => Promise<unknown>; resolve: (r: unknown) => void; reject: (e: unknown) => void };
 
 /**
  * One partition's log in `<log.dir>/<topic>-<partition>/` (Kafka's UnifiedLog, local part).
@@ -70,16 +77,27 @@ export class Log implements PartitionLog {
   private leo = 0;
   private lso = 0;
   private rp = 0;
+  private readonly hw: HighWatermark;
+  private epochs!: LogEpochs;
   private lastFlushTime: number;
   private readonly psm: ProducerStateManager;
+  private readonly afterTruncation: (() => Promise<void>) | undefined;
   /** The single writer queue: appends and log-mutating operations, in arrival order. */
   private readonly tasks: Task[] = [];
   private draining = false;
   private closed = false;
-  private readonly listeners = new Set<AppendListener>();
+  private readonly appends = new OffsetSignal();
   private readonly background = new Set<Promise<unknown>>();
   private readonly flusher: GroupFlusher;
   private readonly deletes = new DelayedDeletes((p) => this.track(p));
+  /** What the writer (log-append.ts) drives. */
+  private readonly host: AppendHost = {
+    log: this,
+    epochs: () => this.epochs,
+    now: () => this.now(),
+    roll: (newBase) => this.roll(newBase),
+    advanceTo: (end) => this.advanceTo(end),
+  };
   recoveryInfo: LogRecoveryInfo = { recoveredSegments: 0, truncatedBytes: 0, rebuiltIndexes: 0, deletedSegments: 0, producerStateFrom: 0 };
 
   private constructor(
@@ -92,6 +110,8 @@ export class Log implements PartitionLog {
     this.now = opts.now ?? Date.now;
     this.decompress = opts.decompress;
     this.psm = new ProducerStateManager(dir);
+    this.hw = new HighWatermark(opts.replicated === true, 0);
+    this.afterTruncation = opts.afterTruncation;
     this.lastFlushTime = this.now();
     this.flusher = new GroupFlusher({
       dir,
@@ -118,11 +138,22 @@ export class Log implements PartitionLog {
     return this.leo;
   }
   get highWatermark(): number {
-    return this.leo;
+    return this.hw.value;
+  }
+  /** True when the high watermark moves only by setHighWatermark (a replicated cluster). */
+  get replicated(): boolean {
+    return this.hw.replicated;
   }
   get lastStableOffset(): number {
     const fu = this.psm.firstUnstableOffset();
-    return fu === undefined ? this.leo : Math.min(fu, this.leo);
+    return fu === undefined ? this.hw.value : Math.min(fu, this.hw.value);
+  }
+  get latestEpoch(): number {
+    return this.epochs.latestEpoch;
+  }
+  /** The leader epoch cache's entries, oldest first (what leader-epoch-checkpoint holds). */
+  get leaderEpochs(): readonly EpochEntry[] {
+    return this.epochs.entries;
   }
   get recoveryPoint(): number {
     return this.rp;
@@ -178,22 +209,34 @@ export class Log implements PartitionLog {
     this.lso = Math.max(opts.logStartOffset ?? 0, segs[0]!.baseOffset);
     if (this.lso > this.leo) {
       // All data below the checkpointed log start offset is gone: start afresh there.
-      await this.truncateFullyAndStartAt(this.lso);
+      await this.resetTo(this.lso, true);
     }
     this.rp = clean ? this.leo : Math.min(recoveryPoint, this.leo);
     await rebuildProducerState(this.psm, this.segs, this.lso, this.leo, info);
+    this.epochs = await LogEpochs.load(this.dir, this.segs, this.lso, this.leo);
+    const hw = this.hw.replicated ? Math.min(Math.max(opts.highWatermark ?? this.lso, this.lso), this.leo) : this.leo;
+    this.hw.reset(hw);
   }
 
-  private async truncateFullyAndStartAt(offset: number): Promise<void> {
-    for (const seg of this.segs) {
-      const finish = await seg.markDeleted();
-      await finish();
-    }
+  /** Every segment goes and the log restarts empty at `offset` (segment and producer state only). */
+  private async resetTo(offset: number, deleteNow: boolean): Promise<void> {
+    const finishes: Array<() => Promise<void>> = [];
+    for (const seg of this.segs) finishes.push(await seg.markDeleted());
     this.segs = [await LogSegment.create(this.dir, offset, this.segOpts())];
+    for (const finish of finishes) {
+      if (deleteNow) await finish();
+      else this.deletes.schedule(finish, this.cfg.fileDeleteDelayMs);
+    }
     this.leo = offset;
     this.lso = offset;
+    this.rp = offset;
+    this.flusher.invalidate();
     this.psm.clear(offset);
     await this.psm.deleteSnapshotsBefore(Number.MAX_SAFE_INTEGER);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new LogClosedError(`log ${this.topic}-${this.partition}`);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -239,14 +282,14 @@ export class Log implements PartitionLog {
           }
           continue;
         }
-        const group: Array<Extract<Task, { kind: 'append' }>> = [];
+        const group: AppendTask[] = [];
         let bytes = 0;
         while (this.tasks.length > 0 && this.tasks[0]!.kind === 'append' && (group.length === 0 || bytes < MAX_GROUP_BYTES)) {
-          const a = this.tasks.shift() as Extract<Task, { kind: 'append' }>;
+          const a = this.tasks.shift() as AppendTask;
           bytes += a.records.length;
           group.push(a);
         }
-        await this.appendGroup(group);
+        await appendGroup(this.host, group);
       }
     } finally {
       this.draining = false;
@@ -254,126 +297,23 @@ export class Log implements PartitionLog {
     }
   }
 
-  private async appendGroup(group: Array<Extract<Task, { kind: 'append' }>>): Promise<void> {
-    let stage = this.psm.beginAppend();
-    let pending: Prepared[] = [];
-    let pendingBytes = 0;
-    let pendingFirstTs: bigint | undefined;
-    let next = this.leo;
+  /** The log now ends at `end` (written): listeners hear of it, and of the high watermark following it. */
+  private advanceTo(end: number): void {
+    if (end <= this.leo) return;
+    this.leo = end;
+    this.hw.appended(end);
+    this.appends.emit(end);
+  }
 
-    const writePending = async (): Promise<void> => {
-      const toWrite = pending;
-      const st = stage;
-      pending = [];
-      pendingBytes = 0;
-      pendingFirstTs = undefined;
-      stage = this.psm.beginAppend();
-      const bufs: Buffer[] = [];
-      const batches: AppendedBatch[] = [];
-      let end = this.leo;
-      for (const p of toWrite) {
-        if (p.records) {
-          bufs.push(p.records);
-          for (const b of p.batches!) batches.push(b);
-          end = p.nextOffset!;
-        }
-      }
-      try {
-        if (bufs.length > 0) await this.activeSegment.append(bufs, batches);
-      } catch (e) {
-        for (const p of toWrite) p.task.reject(e);
-        next = this.leo;
-        return;
-      }
-      st.commit(end);
-      const advanced = end > this.leo;
-      this.leo = end;
-      if (advanced) {
-        for (const l of this.listeners) {
-          try {
-            l(end);
-          } catch {
-            // a listener's failure is its own
-          }
-        }
-      }
-      const flushTo = this.leo - this.rp >= this.cfg.flushMessages ? this.leo : undefined;
-      for (const p of toWrite) p.task.resolve(flushTo !== undefined && p.records ? { result: p.result, flushTo } : { result: p.result });
-    };
+  // ---------------------------------------------------------------------------------------------
+  // Follower appends
 
-    for (const task of group) {
-      try {
-        if (this.closed) throw new LogClosedError(`log ${this.topic}-${this.partition}`);
-        const { records, opts } = task;
-        const batches = analyzeAppend(records, this.cfg.segmentBytes);
-        const pa = stage.fork();
-        const checkProducers = (opts.origin ?? 'client') === 'client';
-        const firstOffset = next;
-        let o = firstOffset;
-        const stamp = opts.logAppendTime;
-        let maxTimestamp = -1n;
-        const appended: AppendedBatch[] = [];
-        let dup: AppendResult | undefined;
-        for (const b of batches) {
-          if (checkProducers) {
-            const c = pa.check(b.h);
-            if (c.kind === 'duplicate') {
-              dup = { baseOffset: c.firstOffset, lastOffset: c.lastOffset, logAppendTime: stamp ?? -1n, logStartOffset: this.lso, duplicate: true };
-              break;
-            }
-            if (c.kind === 'error') {
-              throw new ProducerStateError(c.message, c.code);
-            }
-          }
-          o = assignOffset(b, o, stamp);
-          pa.apply(b.h);
-          if (b.h.maxTimestamp > maxTimestamp) maxTimestamp = b.h.maxTimestamp;
-          appended.push({ lastOffset: o - 1, maxTimestamp: b.h.maxTimestamp, size: b.h.size });
-        }
-        if (dup) {
-          // Answered once everything queued before it is written (its original may be in this group).
-          pending.push({ task, result: dup });
-          continue;
-        }
-        const lastOffset = o - 1;
-        const rollParams = {
-          segmentBytes: this.cfg.segmentBytes,
-          segmentMs: this.cfg.segmentMs,
-          appendBytes: records.length,
-          maxTimestamp,
-          lastOffset,
-          now: this.now(),
-          pendingBytes,
-          pendingFirstTs,
-        };
-        if (this.activeSegment.shouldRoll(rollParams)) {
-          if (pending.length > 0) await writePending();
-          if (this.leo !== firstOffset) {
-            // The earlier part of the group failed to write: this append must not leave a gap.
-            throw new LogClosedError(`log ${this.topic}-${this.partition} (write failed)`);
-          }
-          rollParams.pendingBytes = 0;
-          rollParams.pendingFirstTs = undefined;
-          if (this.activeSegment.shouldRoll(rollParams)) await this.roll(firstOffset);
-        }
-        // All checks passed: rewrite the headers in place (base offset outside the CRC; LogAppendTime inside it).
-        writeAssignedHeaders(records, batches, stamp);
-        pa.mergeInto(stage);
-        if (pendingFirstTs === undefined && pendingBytes === 0) pendingFirstTs = appended[0]!.maxTimestamp;
-        pending.push({
-          task,
-          result: { baseOffset: firstOffset, lastOffset, logAppendTime: stamp ?? -1n, logStartOffset: this.lso, duplicate: false },
-          records,
-          batches: appended,
-          nextOffset: o,
-        });
-        pendingBytes += records.length;
-        next = o;
-      } catch (e) {
-        task.reject(e);
-      }
-    }
-    if (pending.length > 0) await writePending();
+  /** A follower's copy of its leader's batches, through the writer queue (log-append.ts). */
+  appendAsFollower(records: Buffer): Promise<AppendResult> {
+    return this.enqueue(() => appendFollower(this.host, records)).then(async (r) => {
+      if (r.flushTo !== undefined) await this.flushUpTo(r.flushTo);
+      return r.result;
+    });
   }
 
   /** Rolls a new active segment at `newBase` (inside the writer queue). */
@@ -432,23 +372,73 @@ export class Log implements PartitionLog {
   // Append notification
 
   onAppend(listener: AppendListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.appends.on(listener);
   }
 
   waitForAppend(offset: number, signal?: AbortSignal): Promise<void> {
-    if (this.leo > offset || this.closed || signal?.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        off();
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      const off = this.onAppend((leo) => {
-        if (leo > offset) done();
-      });
-      signal?.addEventListener('abort', done, { once: true });
+    return this.appends.waitFor(offset, () => this.leo, signal);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // High watermark and leader epochs
+
+  setHighWatermark(offset: number): void {
+    if (!this.closed) this.hw.advance(offset, this.lso, this.leo);
+  }
+
+  onHighWatermark(listener: HighWatermarkListener): () => void {
+    return this.hw.signal.on(listener);
+  }
+
+  waitForHighWatermark(offset: number, signal?: AbortSignal): Promise<void> {
+    return this.hw.signal.waitFor(offset, () => this.hw.value, signal);
+  }
+
+  endOffsetForEpoch(epoch: number): EpochEndOffset {
+    return this.epochs.endOffsetFor(epoch, this.leo);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Truncation (a follower dropping what its leader does not have; log-truncate.ts)
+
+  truncateTo(offset: number): Promise<void> {
+    return this.enqueue(async () => {
+      this.assertOpen();
+      checkOffset(offset);
+      const plan = await planTruncation(this.segs, this.lso, this.leo, offset);
+      if (plan.kind === 'none') return;
+      if (plan.kind === 'restart') return this.restartAt(plan.offset);
+      this.segs = await cutSegments(this.segs, plan, offset, (seg) => this.retire(seg));
+      this.leo = plan.end;
+      this.rp = Math.min(this.rp, plan.end);
+      this.hw.truncated(plan.end);
+      this.flusher.invalidate();
+      // The recovery code rebuilds producer state: newest snapshot at or below the end (later ones deleted), then replay.
+      await rebuildProducerState(this.psm, this.segs, this.lso, plan.end, { ...this.recoveryInfo });
+      await this.epochs.truncateFromEnd(plan.end);
+      await this.afterTruncation?.();
     });
+  }
+
+  truncateFullyAndStartAt(offset: number): Promise<void> {
+    return this.enqueue(async () => {
+      this.assertOpen();
+      checkOffset(offset);
+      await this.restartAt(offset);
+    });
+  }
+
+  private async restartAt(offset: number): Promise<void> {
+    await this.resetTo(offset, false);
+    this.hw.reset(offset);
+    await this.epochs.clear();
+    await this.afterTruncation?.();
+  }
+
+  /** A segment leaves the log: renamed to *.deleted now, removed after file.delete.delay.ms. */
+  private async retire(seg: LogSegment): Promise<void> {
+    const finish = await seg.markDeleted();
+    this.deletes.schedule(finish, this.cfg.fileDeleteDelayMs);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -456,12 +446,11 @@ export class Log implements PartitionLog {
 
   deleteRecordsBefore(offset: number): Promise<number> {
     return this.enqueue(async () => {
-      if (this.closed) throw new LogClosedError(`log ${this.topic}-${this.partition}`);
+      this.assertOpen();
       const target = offset === -1 ? this.highWatermark : offset;
       if (target < 0 || target > this.highWatermark) throw new OffsetOutOfRangeError(target, this.lso, this.highWatermark);
       if (target <= this.lso) return this.lso;
-      this.lso = target;
-      this.psm.truncateHead(target);
+      await this.moveLogStart(target);
       if (target === this.leo && this.activeSegment.size > 0) await this.roll(this.leo);
       await this.deleteSegmentsBelow(target);
       return this.lso;
@@ -475,10 +464,7 @@ export class Log implements PartitionLog {
     while (n < segs.length - 1 && segs[n + 1]!.baseOffset <= offset) n++;
     if (n === 0) return 0;
     this.segs = segs.slice(n);
-    for (const seg of segs.slice(0, n)) {
-      const finish = await seg.markDeleted();
-      this.deletes.schedule(finish, this.cfg.fileDeleteDelayMs);
-    }
+    for (const seg of segs.slice(0, n)) await this.retire(seg);
     await this.psm.deleteSnapshotsBefore(this.segs[0]!.baseOffset);
     return n;
   }
@@ -520,11 +506,15 @@ export class Log implements PartitionLog {
     if (n === 0) return 0;
     if (n === segs.length) await this.roll(this.leo); // the log keeps an (empty) active segment
     const newStart = this.segs[n]!.baseOffset;
-    if (newStart > this.lso) {
-      this.lso = newStart;
-      this.psm.truncateHead(newStart);
-    }
+    if (newStart > this.lso) await this.moveLogStart(newStart);
     return this.deleteSegmentsBelow(newStart);
+  }
+
+  /** The log start offset moves up (DeleteRecords, retention): producers and epochs wholly below it go. */
+  private async moveLogStart(offset: number): Promise<void> {
+    this.lso = offset;
+    this.psm.truncateHead(offset);
+    await this.epochs.truncateFromStart(offset);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -539,11 +529,16 @@ export class Log implements PartitionLog {
       this.psm.mapEndOffset = this.leo;
       await this.psm.takeSnapshot(true);
       this.closed = true;
-      for (const l of [...this.listeners]) l(this.leo);
-      this.listeners.clear();
+      this.endSignals();
       for (const seg of this.segs) await seg.close();
       await this.deletes.runAll();
     });
+  }
+
+  /** Waiters on appends and on the high watermark stop waiting: the log closed. */
+  private endSignals(): void {
+    this.appends.end(this.leo);
+    this.hw.signal.end(this.hw.value);
   }
 
   /** Closes without flushing or snapshotting (for deletion). */
@@ -551,8 +546,7 @@ export class Log implements PartitionLog {
     await this.enqueue(async () => {
       if (this.closed) return;
       this.closed = true;
-      for (const l of [...this.listeners]) l(this.leo);
-      this.listeners.clear();
+      this.endSignals();
       await Promise.all([...this.background]);
       for (const seg of this.segs) await seg.close();
       await this.deletes.runAll();

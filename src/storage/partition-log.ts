@@ -1,4 +1,5 @@
 import type { LogConfig } from './config.js';
+import type { EpochEndOffset } from './leader-epoch-cache.js';
 import type { ProducerStateEntry } from './producer-state.js';
 
 /** ListOffsets special timestamps. */
@@ -7,8 +8,8 @@ export const EARLIEST_TIMESTAMP = -2n;
 export const MAX_TIMESTAMP = -3n;
 export const EARLIEST_LOCAL_TIMESTAMP = -4n;
 
-/** Who appends: a producer (checked), a replica fetcher or a coordinator (taken as they are). */
-export type AppendOrigin = 'client' | 'replication' | 'coordinator';
+/** Who appends on the leader: a producer (checked) or a coordinator (taken as it is). Followers use appendAsFollower. */
+export type AppendOrigin = 'client' | 'coordinator';
 
 export interface AppendOptions {
   /**
@@ -17,10 +18,16 @@ export interface AppendOptions {
    */
   logAppendTime?: bigint;
   /**
-   * 'client' (default): idempotent-producer checks apply. 'replication' / 'coordinator': the
-   * batches are taken as they are (no duplicate or sequence checks).
+   * 'client' (default): idempotent-producer checks apply. 'coordinator': the batches are taken as
+   * they are (no duplicate or sequence checks).
    */
   origin?: AppendOrigin;
+  /**
+   * The leader's epoch: stamped into every batch's partitionLeaderEpoch (outside the CRC) and
+   * recorded in the leader epoch cache from the append's first offset. Undefined: the batches'
+   * field is left as it is and the cache is not touched.
+   */
+  leaderEpoch?: number;
 }
 
 export interface AppendResult {
@@ -50,6 +57,9 @@ export interface TimestampAndOffset {
 /** Notified after every append with the new log end offset. */
 export type AppendListener = (logEndOffset: number) => void;
 
+/** Notified when the high watermark moves forward, with its new value. */
+export type HighWatermarkListener = (highWatermark: number) => void;
+
 /**
  * The storage contract for one partition (DESIGN habit 6). `Log` implements it on disk; any other
  * engine must pass test/unit/storage-contract.test.ts.
@@ -61,10 +71,15 @@ export interface PartitionLog {
   readonly logStartOffset: number;
   /** The next offset to be assigned. */
   readonly logEndOffset: number;
-  /** On a single node: the log end offset. */
+  /**
+   * Offsets below it are committed (consumers see them). Not replicated: the log end offset.
+   * Replicated: moved by setHighWatermark only; lowered only by truncation.
+   */
   readonly highWatermark: number;
-  /** First offset of the earliest open transaction, else the high watermark. */
+  /** First offset of the earliest open transaction, else the high watermark; never above it. */
   readonly lastStableOffset: number;
+  /** The latest leader epoch in the leader epoch cache, -1 when none. */
+  readonly latestEpoch: number;
   /** Everything below it is fsynced. */
   readonly recoveryPoint: number;
   /** Bytes in all segments. */
@@ -81,8 +96,20 @@ export interface PartitionLog {
    */
   append(records: Buffer, opts?: AppendOptions): Promise<AppendResult>;
   /**
+   * A follower's append: whole v2 batches as its leader wrote and assigned them, copied unchanged
+   * (offsets, timestamps, partitionLeaderEpoch, producer fields), through the writer queue. The
+   * first batch must start at the log end offset and each next one right after its predecessor
+   * (else OffsetMismatchError); every batch must be CRC-valid (else CorruptRecordError); either
+   * way nothing is appended. A partial trailing batch (as a Fetch response may end with) is left
+   * out. Producer state and the leader epoch cache follow the batches without the idempotence
+   * checks. Segments roll, the flush policy applies and append listeners hear of it as for
+   * append(). No batches: nothing happens (baseOffset = the log end, lastOffset = baseOffset - 1).
+   */
+  appendAsFollower(records: Buffer): Promise<AppendResult>;
+  /**
    * Raw bytes of whole batches from the batch containing fetchOffset, at most maxBytes (the first
-   * batch whole when minOneMessage), below opts.maxOffset. May stop at a segment end. Empty when
+   * batch whole when minOneMessage), below opts.maxOffset (default: the high watermark; a
+   * follower's fetch passes the log end offset). May stop at a segment end. Empty when
    * fetchOffset is the log end offset. OffsetOutOfRangeError outside [logStartOffset, logEndOffset].
    */
   read(fetchOffset: number, maxBytes: number, opts?: ReadOptions): Promise<Buffer>;
@@ -91,14 +118,44 @@ export interface PartitionLog {
    * -3 the record with the largest timestamp (KIP-734); -4 earliest local. Null when none.
    */
   offsetForTimestamp(ts: bigint): Promise<TimestampAndOffset | null>;
-  /** DeleteRecords: advances the log start offset (-1 = high watermark); returns the new one. */
+  /** DeleteRecords: advances the log start offset, never past the high watermark (-1 = the high watermark); returns the new one. */
   deleteRecordsBefore(offset: number): Promise<number>;
+  /**
+   * Cuts the log back so it ends at or below `offset`, through the writer queue; nothing when it
+   * already ends there. Every batch reaching `offset` goes (one holding it entirely: the log may
+   * end below `offset`); the log end offset, recovery point and high watermark come down to the
+   * new end, producer state and leader epochs are rebuilt for it. Below the log start offset the
+   * log restarts empty at `offset` (truncateFullyAndStartAt); at the log start offset it is left
+   * empty there. Append listeners are not told.
+   */
+  truncateTo(offset: number): Promise<void>;
+  /**
+   * Throws everything away and restarts the log empty at `offset` (log start = log end = high
+   * watermark = offset; no leader epochs), through the writer queue: for a follower whose leader
+   * starts past the follower's end.
+   */
+  truncateFullyAndStartAt(offset: number): Promise<void>;
   /** fsyncs everything appended so far and advances the recovery point. */
   flush(): Promise<void>;
   /** Subscribes to appends; returns the unsubscribe function. */
   onAppend(listener: AppendListener): () => void;
-  /** Resolves once logEndOffset > offset (or immediately), or when the signal aborts. */
+  /** Resolves once logEndOffset > offset (or immediately), or when the signal aborts or the log closes. */
   waitForAppend(offset: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Replicated: raises the high watermark to `offset`, clamped to [logStartOffset, logEndOffset];
+   * a lower value is ignored. Not replicated the high watermark already is the log end: nothing
+   * changes.
+   */
+  setHighWatermark(offset: number): void;
+  /** Subscribes to high watermark advances (on every append when not replicated); returns the unsubscribe function. */
+  onHighWatermark(listener: HighWatermarkListener): () => void;
+  /** Resolves once highWatermark > offset (or immediately), or when the signal aborts or the log closes. */
+  waitForHighWatermark(offset: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * OffsetsForLeaderEpoch: the largest epoch <= `epoch` this log knows and where it ends (the
+   * start of the next epoch, or the log end offset for the latest); -1, -1 when unknown.
+   */
+  endOffsetForEpoch(epoch: number): EpochEndOffset;
   /** Idempotent-producer state (DescribeProducers, tests). */
   producers(): ProducerStateEntry[];
   updateConfig(overrides: Partial<LogConfig>): void;

@@ -66,8 +66,8 @@ export class LogSegment {
   offsetOfMaxTimestampSoFar: number;
   /** Kafka's rollingBasedTimestamp: the first batch's maxTimestamp (undefined until known). */
   firstBatchTimestamp: bigint | undefined;
-  /** Creation time (ms, the injected clock) used for segment.ms when batches carry no timestamp. */
-  readonly created: number;
+  /** Creation time (ms, the injected clock) used for segment.ms when batches carry no timestamp; reset when truncated empty. */
+  created: number;
   private bytesSinceLastIndexEntry = 0;
   private refs = 0;
   private closed = false;
@@ -449,6 +449,38 @@ export class LogSegment {
     this.bytesSinceLastIndexEntry = r.valid - r.lastIndexEntry;
     await this.persistIndexes(false);
     return truncated;
+  }
+
+  /**
+   * Kafka's LogSegment.truncateTo: removes the batch reaching `offset` (the one holding it, or
+   * the first after it) and every later one, with their index entries, and returns the offset the
+   * segment now ends at (that batch's base offset; `offset` itself when no batch reaches it).
+   * The newest timestamp is recomputed from what is left: the time index's last entry, then the
+   * batches after the last offset index entry. Inside the log's writer queue.
+   */
+  async truncateTo(offset: number): Promise<number> {
+    const loc = await this.translateOffset(offset);
+    if (!loc) {
+      this.nextOffset = offset;
+      return offset;
+    }
+    const end = loc.baseOffset;
+    this.tail.drop();
+    this.readEndOffset.fill(-1);
+    // Index entries point at batch last offsets: those of the kept batches are all below `end`.
+    this.offsetIndex.truncateToOffset(end);
+    this.timeIndex.truncateToOffset(end);
+    await this.fh.truncate(loc.position);
+    this.size = loc.position;
+    this.nextOffset = end;
+    const lastTime = this.timeIndex.lastEntry;
+    this.maxTimestampSoFar = lastTime.timestamp;
+    this.offsetOfMaxTimestampSoFar = lastTime.offset;
+    this.firstBatchTimestamp = undefined;
+    if (this.size === 0) this.created = this.opts.now();
+    await this.loadTail();
+    await this.persistIndexes(false);
+    return end;
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -5,13 +5,13 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Log, OffsetOutOfRangeError, StorageError, type LogConfig, type PartitionLog } from '../../src/storage/index.js';
+import { Log, OffsetMismatchError, OffsetOutOfRangeError, StorageError, type LogConfig, type PartitionLog } from '../../src/storage/index.js';
 import { batchOffsets, buildBatch, sizedBatch, valueBatch } from './helpers/storage-batches.js';
 
 export interface EngineFactory {
   name: string;
   /** Opens (or reopens after close) the partition log kept under `dir`. */
-  open(dir: string, opts: { config?: Partial<LogConfig>; now?: () => number }): Promise<PartitionLog>;
+  open(dir: string, opts: { config?: Partial<LogConfig>; now?: () => number; replicated?: boolean }): Promise<PartitionLog>;
 }
 
 export function runContract(factory: EngineFactory): void {
@@ -205,6 +205,72 @@ export function runContract(factory: EngineFactory): void {
       assert.deepEqual([dup.duplicate, dup.baseOffset], [true, 2]);
       const next = await log.append(valueBatch(['v3'], { producerId: 7n, producerEpoch: 0, baseSequence: 3 }));
       assert.deepEqual([next.duplicate, next.baseOffset], [false, 3]);
+      await log.close();
+    });
+
+    test('high watermark: the log end when not replicated; replicated, only setHighWatermark moves it', async () => {
+      const single = await factory.open(await fresh(), {});
+      const heard: number[] = [];
+      single.onHighWatermark((hw) => heard.push(hw));
+      await single.append(valueBatch(['a', 'b']));
+      assert.deepEqual([single.highWatermark, single.lastStableOffset], [2, 2]);
+      assert.deepEqual(heard, [2]);
+      await single.close();
+      const replicated = await factory.open(await fresh(), { replicated: true });
+      await replicated.append(valueBatch(['a', 'b', 'c']));
+      assert.deepEqual([replicated.logEndOffset, replicated.highWatermark, replicated.lastStableOffset], [3, 0, 0]);
+      assert.equal((await replicated.read(0, 1 << 20)).length, 0);
+      const waiting = replicated.waitForHighWatermark(1);
+      replicated.setHighWatermark(2);
+      await waiting;
+      replicated.setHighWatermark(1);
+      assert.equal(replicated.highWatermark, 2);
+      replicated.setHighWatermark(10);
+      assert.equal(replicated.highWatermark, 3);
+      await replicated.close();
+    });
+
+    test('leader epochs: stamped on append, answered by endOffsetForEpoch', async () => {
+      const log = await factory.open(await fresh(), {});
+      await log.append(valueBatch(['a', 'b']), { leaderEpoch: 2 });
+      await log.append(valueBatch(['c']), { leaderEpoch: 4 });
+      assert.equal(log.latestEpoch, 4);
+      const data = await log.read(0, 1 << 20);
+      assert.deepEqual([data.readInt32BE(12), data.readInt32BE(batchOffsets(data)[0]!.size + 12)], [2, 4]);
+      assert.deepEqual(log.endOffsetForEpoch(3), { leaderEpoch: 2, endOffset: 2 });
+      assert.deepEqual(log.endOffsetForEpoch(4), { leaderEpoch: 4, endOffset: 3 });
+      assert.deepEqual(log.endOffsetForEpoch(1), { leaderEpoch: -1, endOffset: -1 });
+      await log.close();
+    });
+
+    test('appendAsFollower copies the leader batches as they are, from the log end only', async () => {
+      const log = await factory.open(await fresh(), {});
+      const leaderBatches = Buffer.concat([valueBatch(['a', 'b'], { baseOffset: 0, partitionLeaderEpoch: 3 }), valueBatch(['c'], { baseOffset: 2, partitionLeaderEpoch: 5 })]);
+      const r = await log.appendAsFollower(Buffer.from(leaderBatches));
+      assert.deepEqual([r.baseOffset, r.lastOffset], [0, 2]);
+      assert.deepEqual(await log.read(0, 1 << 20, { maxOffset: log.logEndOffset }), leaderBatches);
+      assert.deepEqual(log.endOffsetForEpoch(3), { leaderEpoch: 3, endOffset: 2 });
+      await assert.rejects(log.appendAsFollower(valueBatch(['d'], { baseOffset: 7 })), OffsetMismatchError);
+      assert.equal(log.logEndOffset, 3);
+      await log.close();
+    });
+
+    test('truncateTo cuts whole batches back; truncateFullyAndStartAt restarts the log', async () => {
+      const dir = await fresh();
+      let log = await factory.open(dir, {});
+      await log.append(valueBatch(['a', 'b']), { leaderEpoch: 1 });
+      await log.append(valueBatch(['c', 'd']), { leaderEpoch: 2 });
+      await log.append(valueBatch(['e']), { leaderEpoch: 2 });
+      await log.truncateTo(3);
+      assert.deepEqual([log.logEndOffset, log.highWatermark, log.latestEpoch], [2, 2, 1]);
+      assert.deepEqual(batchOffsets(await log.read(0, 1 << 20)).map((b) => b.baseOffset), [0]);
+      assert.equal((await log.append(valueBatch(['f']))).baseOffset, 2);
+      await log.close();
+      log = await factory.open(dir, {});
+      assert.equal(log.logEndOffset, 3);
+      await log.truncateFullyAndStartAt(40);
+      assert.deepEqual([log.logStartOffset, log.logEndOffset, log.highWatermark, log.latestEpoch], [40, 40, 40, -1]);
+      assert.equal((await log.append(valueBatch(['g']))).baseOffset, 40);
       await log.close();
     });
 

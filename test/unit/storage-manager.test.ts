@@ -15,6 +15,8 @@ import {
 } from '../../src/storage/index.js';
 import { batchOffsets, valueBatch } from './helpers/storage-batches.js';
 
+const CLUSTER = 'MkU3OEVBNTcwNTJENDM2Qk';
+
 const roots: string[] = [];
 async function root(): Promise<string> {
   const d = await mkdtemp(join(tmpdir(), 'trib-lm-'));
@@ -168,5 +170,104 @@ describe('LogManager', () => {
     const lm2 = await LogManager.open({ logDirs: [d], nodeId: 0 });
     await lm2.close();
     assert.ok(!(await readdir(d)).some((n) => n.endsWith('-delete')));
+  });
+
+  test('replication-offset-checkpoint: high watermarks at close, restored at open; no entry: the log start offset', async () => {
+    const d = join(await root(), 'd');
+    const lm = await LogManager.open({ logDirs: [d], nodeId: 0, clusterId: CLUSTER, replicated: true });
+    const a = await lm.getOrCreateLog('a', 0);
+    const b = await lm.getOrCreateLog('b', 3);
+    for (let i = 0; i < 6; i++) await a.append(valueBatch([`a${i}`]));
+    await b.append(valueBatch(['x', 'y', 'z']));
+    a.setHighWatermark(4);
+    assert.equal(a.highWatermark, 4);
+    assert.equal(b.highWatermark, 0);
+    await lm.close();
+    assert.equal(await readFile(join(d, 'replication-offset-checkpoint'), 'utf8'), '0\n2\na 0 4\nb 3 0\n');
+    let lm2 = await LogManager.open({ logDirs: [d], nodeId: 0, replicated: true });
+    assert.equal(lm2.getLog('a', 0)!.highWatermark, 4);
+    assert.equal(lm2.getLog('a', 0)!.logEndOffset, 6);
+    assert.equal(lm2.getLog('b', 3)!.highWatermark, 0);
+    await lm2.close();
+    // Entries above the log end are clamped to it; a partition without one starts at its log start offset.
+    await writeFile(join(d, 'replication-offset-checkpoint'), '0\n1\na 0 99\n');
+    await writeFile(join(d, 'log-start-offset-checkpoint'), '0\n2\na 0 0\nb 3 1\n');
+    lm2 = await LogManager.open({ logDirs: [d], nodeId: 0, replicated: true });
+    assert.equal(lm2.getLog('a', 0)!.highWatermark, 6);
+    assert.equal(lm2.getLog('b', 3)!.highWatermark, 1);
+    await lm2.close();
+  });
+
+  test('replication-offset-checkpoint after an unclean shutdown: the last checkpointed high watermark, clamped to what was recovered', async () => {
+    const d = join(await root(), 'd');
+    const lm = await LogManager.open({ logDirs: [d], nodeId: 0, clusterId: CLUSTER, replicated: true, replicaHighWatermarkCheckpointIntervalMs: 0 });
+    const log = await lm.getOrCreateLog('t', 0);
+    for (let i = 0; i < 10; i++) await log.append(valueBatch([`v${i}`]));
+    log.setHighWatermark(4);
+    await lm.checkpointHighWatermarks();
+    log.setHighWatermark(8);
+    // Crash: no close, no marker.
+    const lm2 = await LogManager.open({ logDirs: [d], nodeId: 0, replicated: true });
+    const l2 = lm2.getLog('t', 0)!;
+    assert.equal(l2.logEndOffset, 10);
+    assert.equal(l2.highWatermark, 4);
+    l2.setHighWatermark(9);
+    await lm2.checkpointHighWatermarks();
+    // Crash again, losing the tail of the data: the high watermark cannot be above what is left.
+    await writeFile(join(d, 't-0', '00000000000000000000.log'), (await readFile(join(d, 't-0', '00000000000000000000.log'))).subarray(0, 6 * 70));
+    const lm3 = await LogManager.open({ logDirs: [d], nodeId: 0, replicated: true });
+    const l3 = lm3.getLog('t', 0)!;
+    assert.ok(l3.logEndOffset < 9, `log end ${l3.logEndOffset}`);
+    assert.equal(l3.highWatermark, l3.logEndOffset);
+    await lm3.close();
+  });
+
+  test('replication-offset-checkpoint: written every replica.high.watermark.checkpoint.interval.ms (5000 by default)', async (t) => {
+    t.mock.timers.enable({ apis: ['setInterval'] });
+    const d = join(await root(), 'd');
+    const lm = await LogManager.open({ logDirs: [d], nodeId: 0, clusterId: CLUSTER, replicated: true });
+    const log = await lm.getOrCreateLog('t', 0);
+    await log.append(valueBatch(['a', 'b']));
+    log.setHighWatermark(2);
+    t.mock.timers.tick(4999);
+    // Checkpoint writes run one at a time: this one completes after any the timer started.
+    await lm.checkpointRecoveryOffsets();
+    assert.equal(await exists(join(d, 'replication-offset-checkpoint')), false);
+    t.mock.timers.tick(1);
+    await lm.checkpointRecoveryOffsets();
+    assert.equal(await readFile(join(d, 'replication-offset-checkpoint'), 'utf8'), '0\n1\nt 0 2\n');
+    await lm.close();
+  });
+
+  test('not replicated: the file is still written, with the log end offsets, and ignored at open', async () => {
+    const d = join(await root(), 'd');
+    const lm = await LogManager.open({ logDirs: [d], nodeId: 0, clusterId: CLUSTER });
+    const log = await lm.getOrCreateLog('t', 0);
+    await log.append(valueBatch(['a', 'b', 'c']));
+    await lm.checkpointHighWatermarks();
+    assert.equal(await readFile(join(d, 'replication-offset-checkpoint'), 'utf8'), '0\n1\nt 0 3\n');
+    await lm.close();
+    await writeFile(join(d, 'replication-offset-checkpoint'), '0\n1\nt 0 1\n');
+    const lm2 = await LogManager.open({ logDirs: [d], nodeId: 0 });
+    assert.equal(lm2.getLog('t', 0)!.highWatermark, 3);
+    await lm2.close();
+  });
+
+  test('a truncation checkpoints the lowered offsets at once', async () => {
+    const d = join(await root(), 'd');
+    const lm = await LogManager.open({ logDirs: [d], nodeId: 0, clusterId: CLUSTER, replicated: true, recoveryCheckpointIntervalMs: 0, replicaHighWatermarkCheckpointIntervalMs: 0 });
+    const log = await lm.getOrCreateLog('t', 0);
+    for (let i = 0; i < 10; i++) await log.append(valueBatch([`v${i}`]));
+    log.setHighWatermark(10);
+    await log.flush();
+    await lm.checkpointRecoveryOffsets();
+    await lm.checkpointHighWatermarks();
+    assert.equal(await readFile(join(d, 'recovery-point-offset-checkpoint'), 'utf8'), '0\n1\nt 0 10\n');
+    await log.truncateTo(4);
+    assert.equal(await readFile(join(d, 'recovery-point-offset-checkpoint'), 'utf8'), '0\n1\nt 0 4\n');
+    assert.equal(await readFile(join(d, 'replication-offset-checkpoint'), 'utf8'), '0\n1\nt 0 4\n');
+    await log.truncateFullyAndStartAt(50);
+    assert.equal(await readFile(join(d, 'log-start-offset-checkpoint'), 'utf8'), '0\n1\nt 0 50\n');
+    await lm.close();
   });
 });

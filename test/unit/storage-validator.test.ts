@@ -159,7 +159,7 @@ describe('LogValidator: header checks', () => {
   test('baseOffset != 0 from a client → INVALID_RECORD; other origins may', async () => {
     const b = await one({ baseOffset: 5 });
     assertErr(check(b), ErrorCode.INVALID_RECORD, /baseOffset/);
-    assertOk(check(b, {}, { origin: 'replication' }));
+    assertOk(check(b, {}, { origin: 'coordinator' }));
   });
 
   test('lastOffsetDelta / recordCount inconsistencies → INVALID_RECORD', async () => {
