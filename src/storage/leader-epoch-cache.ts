@@ -69,6 +69,16 @@ export class LeaderEpochCache {
     return { leaderEpoch: this.entries[i]!.epoch, endOffset: this.entries[i + 1]!.startOffset };
   }
 
+  /** The epoch whose leader wrote `offset` (the latest starting at or before it), -1 when unknown. */
+  epochAt(offset: number): number {
+    let epoch = UNDEFINED_EPOCH;
+    for (const e of this.entries) {
+      if (e.startOffset > offset) break;
+      epoch = e.epoch;
+    }
+    return epoch;
+  }
+
   /** The log was truncated to `endOffset`: epochs that start there or later go. */
   truncateFromEnd(endOffset: number): void {
     this.entries = this.entries.filter((e) => e.startOffset < endOffset);
@@ -87,11 +97,12 @@ export class LeaderEpochCache {
  * answered OffsetsForLeaderEpoch for the follower's latest epoch with `leader`. The follower keeps
  * what both logs agree on: up to the smaller of the leader's end offset for that epoch and its own
  * end offset for the epoch the leader named. With no answer (an old leader, or an epoch the leader
- * never saw) it falls back to its high watermark (KIP-101's fallback).
+ * never saw) it falls back to its high watermark (KIP-101's fallback). `local` is the follower's
+ * own answer for an epoch (its log's endOffsetForEpoch).
  */
-export function truncationOffset(local: LeaderEpochCache, logEndOffset: number, highWatermark: number, leader: EpochEndOffset): number {
+export function truncationOffset(local: (epoch: number) => EpochEndOffset, logEndOffset: number, highWatermark: number, leader: EpochEndOffset): number {
   if (leader.leaderEpoch === UNDEFINED_EPOCH || leader.endOffset === UNDEFINED_OFFSET) return Math.min(highWatermark, logEndOffset);
-  const mine = local.endOffsetFor(leader.leaderEpoch, logEndOffset);
+  const mine = local(leader.leaderEpoch);
   const localEnd = mine.leaderEpoch === leader.leaderEpoch ? mine.endOffset : mine.endOffset === UNDEFINED_OFFSET ? logEndOffset : mine.endOffset;
   return Math.min(leader.endOffset, localEnd, logEndOffset);
 }

@@ -60,6 +60,10 @@ export class LogEpochs {
     return this.cache.latestEpoch;
   }
 
+  epochAt(offset: number): number {
+    return this.cache.epochAt(offset);
+  }
+
   endOffsetFor(epoch: number, logEndOffset: number): EpochEndOffset {
     return this.cache.endOffsetFor(epoch, logEndOffset);
   }

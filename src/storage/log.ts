@@ -398,6 +398,10 @@ export class Log implements PartitionLog {
     return this.epochs.endOffsetFor(epoch, this.leo);
   }
 
+  epochForOffset(offset: number): number {
+    return this.epochs.epochAt(offset);
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Truncation (a follower dropping what its leader does not have; log-truncate.ts)
 

@@ -156,6 +156,8 @@ export interface PartitionLog {
    * start of the next epoch, or the log end offset for the latest); -1, -1 when unknown.
    */
   endOffsetForEpoch(epoch: number): EpochEndOffset;
+  /** The leader epoch whose leader wrote `offset` (ListOffsets' leader_epoch), -1 when unknown. */
+  epochForOffset(offset: number): number;
   /** Idempotent-producer state (DescribeProducers, tests). */
   producers(): ProducerStateEntry[];
   updateConfig(overrides: Partial<LogConfig>): void;

@@ -105,6 +105,9 @@ describe('replication', () => {
   test('min.insync.replicas refuses acks=-1 writes the ISR cannot take', async () => {
     const p1 = await describePartition(admin, 'r3', 1);
     const followers = p1.replicas.filter((id) => id !== p1.leader);
+    // The admin client talks to one broker: the one that stays.
+    await admin.close();
+    admin = await Admin.connect({ bootstrap: cluster.bootstrap(p1.leader) });
     await cluster.stop(followers[0]!);
     await cluster.stop(followers[1]!);
     await eventually(async () => (await describePartition(admin, 'r3', 1)).isr.length === 1, 'the ISR down to the leader');

@@ -50,10 +50,10 @@ describe('leader epochs', () => {
   test('KIP-279 truncation: keep what both logs agree on', () => {
     // Follower wrote epochs 1 (0..) and 2 (100..) up to 180; the new leader (epoch 3) only had epoch 1 up to 120.
     const f = new LeaderEpochCache([{ epoch: 1, startOffset: 0 }, { epoch: 2, startOffset: 100 }]);
-    assert.equal(truncationOffset(f, 180, 90, { leaderEpoch: 1, endOffset: 120 }), 100, 'the follower\'s epoch 1 ended at 100');
-    assert.equal(truncationOffset(f, 180, 90, { leaderEpoch: 2, endOffset: 150 }), 150);
-    assert.equal(truncationOffset(f, 140, 90, { leaderEpoch: 2, endOffset: 150 }), 140, 'never beyond its own log end');
-    assert.equal(truncationOffset(f, 180, 90, { leaderEpoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_OFFSET }), 90, 'no answer: the high watermark');
+    assert.equal(truncationOffset((e) => f.endOffsetFor(e, 180), 180, 90, { leaderEpoch: 1, endOffset: 120 }), 100, 'the follower\'s epoch 1 ended at 100');
+    assert.equal(truncationOffset((e) => f.endOffsetFor(e, 180), 180, 90, { leaderEpoch: 2, endOffset: 150 }), 150);
+    assert.equal(truncationOffset((e) => f.endOffsetFor(e, 140), 140, 90, { leaderEpoch: 2, endOffset: 150 }), 140, 'never beyond its own log end');
+    assert.equal(truncationOffset((e) => f.endOffsetFor(e, 180), 180, 90, { leaderEpoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_OFFSET }), 90, 'no answer: the high watermark');
   });
 
   test('the checkpoint file in Kafka\'s format; garbage is refused', async () => {

@@ -15,6 +15,8 @@
 import { ErrorCode, errorInfo } from '../../protocol/errors.js';
 import { ApiKey } from '../../protocol/messages/index.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
+import { truncationOffset } from '../../storage/leader-epoch-cache.js';
+import { OffsetMismatchError } from '../../storage/errors.js';
 import type { Logger } from '../logger.js';
 import type { Peers } from './peers.js';
 
@@ -148,7 +150,7 @@ export class ReplicaFetcher {
           continue;
         }
         const log = p.log;
-        const target = truncationTarget(log, r.leaderEpoch, Number(r.endOffset));
+        const target = truncationOffset((e) => log.endOffsetForEpoch(e), log.logEndOffset, log.highWatermark, { leaderEpoch: r.leaderEpoch, endOffset: Number(r.endOffset) });
         if (target < log.logEndOffset) {
           this.log.info({ topic: p.topic, partition: p.partition, from: log.logEndOffset, to: target, leader: this.leaderId, epoch: p.leaderEpoch }, 'truncating follower log to the leader epoch end offset');
           await log.truncateTo(target);
@@ -216,7 +218,7 @@ export class ReplicaFetcher {
           continue;
         }
         served = true;
-        if (r.records && r.records.length > 0) await log.appendAsFollower(r.records);
+        if (r.records && r.records.length > 0) await this.append(p, r.records);
         if (!this.current(p)) continue;
         const hw = Math.min(Number(r.highWatermark), log.logEndOffset);
         if (hw > log.highWatermark) log.setHighWatermark(hw);
@@ -225,6 +227,27 @@ export class ReplicaFetcher {
       }
     }
     return served;
+  }
+
+  /**
+   * Copies the leader's batches. An empty log whose start falls inside the leader's first batch
+   * (DeleteRecords moved the start into a batch) restarts at that batch's base, as Kafka's
+   * follower does; any other mismatch means the logs diverged: truncate again.
+   */
+  private async append(p: FollowedPartition, records: Buffer): Promise<void> {
+    const log = p.log;
+    try {
+      await log.appendAsFollower(records);
+    } catch (err) {
+      if (!(err instanceof OffsetMismatchError)) throw err;
+      if (err.batchIndex === 0 && log.logEndOffset === log.logStartOffset && err.baseOffset < log.logEndOffset && err.lastOffset >= log.logEndOffset) {
+        await log.truncateFullyAndStartAt(err.baseOffset);
+        await log.appendAsFollower(records);
+        return;
+      }
+      this.log.warn({ topic: p.topic, partition: p.partition, err: err.message }, "follower log does not continue where the leader's batches start; truncating again");
+      p.truncate = true;
+    }
   }
 
   private async outOfRange(p: FollowedPartition, leaderStart: number, leaderHw: number): Promise<void> {
@@ -252,15 +275,3 @@ export class ReplicaFetcher {
   }
 }
 
-/**
- * KIP-279's truncation point: the leader answered that epoch `leaderEpoch` ends at `endOffset` on
- * its log. Keep what both logs agree on, up to the smaller of that and this log's own end of the
- * same epoch. An unknown epoch on the leader: the high watermark (KIP-101's fallback).
- */
-export function truncationTarget(log: PartitionLog, leaderEpoch: number, endOffset: number): number {
-  const end = log.logEndOffset;
-  if (leaderEpoch < 0 || endOffset < 0) return Math.min(log.highWatermark, end);
-  const mine = log.endOffsetForEpoch(leaderEpoch);
-  const localEnd = mine.leaderEpoch === leaderEpoch || mine.endOffset >= 0 ? mine.endOffset : end;
-  return Math.min(endOffset, localEnd, end);
-}

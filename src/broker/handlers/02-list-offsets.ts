@@ -14,6 +14,7 @@ import { defineHandler } from './handler.js';
 
 const LATEST = -1n;
 const EARLIEST = -2n;
+const MAX_TIMESTAMP = -3n;
 const LATEST_TIERED = -5n;
 const EARLIEST_PENDING_UPLOAD = -6n;
 const READ_COMMITTED = 1;
@@ -50,6 +51,8 @@ export default defineHandler({
           return res;
         } else {
           found = await log.offsetForTimestamp(timestamp);
+          // Only committed records count: nothing at or past the high watermark (followers may not have it yet).
+          if (found && (timestamp >= 0n || timestamp === MAX_TIMESTAMP) && found.offset >= log.highWatermark) found = null;
         }
         if (ctx.apiVersion === 0) {
           if (found) res.oldStyleOffsets = maxNumOffsets > 0 ? [BigInt(found.offset)] : [];
