@@ -159,6 +159,7 @@ export class Broker {
       topics,
       replicas,
       controller: cluster ? cluster.controller : null,
+      peers,
       producerIds,
       groups,
       groupConfigs,

@@ -10,6 +10,7 @@ import type { Authorizer } from './authorization.js';
 import type { Waits } from './waits.js';
 import type { Replicas } from './replicas.js';
 import type { Controller } from './cluster/controller.js';
+import type { Peers } from './cluster/peers.js';
 
 /** What the request router and the handlers know of a connection: no socket, just identity. */
 export interface ConnectionInfo {
@@ -33,6 +34,8 @@ export interface BrokerContext {
   readonly replicas: Replicas;
   /** The cluster's controller logic on this broker (it answers AlterPartition when elected); null on a single node. */
   readonly controller: Controller | null;
+  /** Requests to the other brokers of the cluster (forwarding to the controller); null on a single node. */
+  readonly peers: Peers | null;
   readonly producerIds: ProducerIdManager;
   /** Incremental fetch sessions (KIP-227). */
   readonly fetchSessions: FetchSessionCache;

@@ -60,6 +60,16 @@ export interface Replicas {
   followerFetch(topic: string, partition: number, replicaId: number, fetchOffset: number, currentLeaderEpoch: number): LeaderLookup;
   /** The broker leading a partition of __consumer_offsets (FindCoordinator), -1 when none. */
   leaderId(topic: string, partition: number): number;
+  /** Partition reassignments in progress: current replicas, those being added and removed. */
+  reassignments(): ReassignmentInfo[];
+}
+
+export interface ReassignmentInfo {
+  topic: string;
+  partition: number;
+  replicas: number[];
+  adding: number[];
+  removing: number[];
 }
 
 /** A check of the client's leader epoch against ours (KIP-320): the error, or NONE. */
@@ -114,5 +124,9 @@ export class SingleNodeReplicas implements Replicas {
 
   leaderId(): number {
     return this.nodeId;
+  }
+
+  reassignments(): ReassignmentInfo[] {
+    return [];
   }
 }

@@ -156,6 +156,60 @@ describe('replication', () => {
     await cluster.start(coordinator);
   });
 
+  test('a preferred leader election gives partitions back to their first replica', async () => {
+    // Earlier tests moved leaders around and restarted brokers; once every replica is back in
+    // sync (a preferred replica out of the ISR cannot lead: PREFERRED_LEADER_NOT_AVAILABLE), ask.
+    for (const p of [0, 1]) await eventually(async () => (await describePartition(admin, 'r3', p)).isr.length === 3, `r3-${p} fully in sync`);
+    const conn = await Connection.connect(cluster.bootstrap(1));
+    try {
+      const res = await conn.send(ApiKey.ElectLeaders, { electionType: 0, topicPartitions: [{ topic: 'r3', partitions: [0, 1] }], timeoutMs: 10_000 });
+      assert.equal(res.errorCode, ErrorCode.NONE);
+      for (const r of res.replicaElectionResults[0]!.partitionResult) assert.ok(([ErrorCode.NONE, ErrorCode.ELECTION_NOT_NEEDED] as number[]).includes(r.errorCode), `partition ${r.partitionId}: ${r.errorCode}`);
+    } finally {
+      await conn.close();
+    }
+    for (const p of [0, 1]) {
+      await eventually(async () => {
+        const d = await describePartition(admin, 'r3', p);
+        return d.leader === d.replicas[0];
+      }, `r3-${p} led by its preferred replica`);
+    }
+  });
+
+  test('a reassignment moves a partition to other brokers, data and leadership included', async () => {
+    await admin.createTopics([{ name: 'mv', partitions: 1, replicationFactor: 2 }]);
+    const before = await eventually(async () => {
+      const d = await describePartition(admin, 'mv', 0);
+      return d.isr.length === 2 ? d : undefined;
+    }, 'mv replicated');
+    const producer = await Producer.connect({ bootstrap: cluster.bootstrap(), acks: -1 });
+    await producer.send('mv', Array.from({ length: 20 }, (_, i) => ({ value: Buffer.from(`m${i}`) })));
+    await producer.close();
+    const outsider = [1, 2, 3].find((b) => !before.replicas.includes(b))!;
+    const target = [outsider, before.replicas[1]!];
+    const conn = await Connection.connect(cluster.bootstrap(outsider));
+    try {
+      const res = await conn.send(ApiKey.AlterPartitionReassignments, { timeoutMs: 10_000, allowReplicationFactorChange: true, topics: [{ name: 'mv', partitions: [{ partitionIndex: 0, replicas: target }] }] });
+      assert.equal(res.errorCode, ErrorCode.NONE);
+      assert.equal(res.responses[0]!.partitions[0]!.errorCode, ErrorCode.NONE);
+      const after = await eventually(async () => {
+        const d = await describePartition(admin, 'mv', 0);
+        return d.replicas.join() === target.join() ? d : undefined;
+      }, 'the reassignment to complete');
+      assert.ok(target.includes(after.leader), 'a target replica leads');
+      assert.deepEqual([...after.isr].sort(), [...target].sort());
+      const listed = await conn.send(ApiKey.ListPartitionReassignments, { timeoutMs: 10_000, topics: null });
+      assert.deepEqual(listed.topics, [], 'nothing left in progress');
+    } finally {
+      await conn.close();
+    }
+    const removed = before.replicas[0]!;
+    await eventually(() => cluster.brokers.get(removed)!.topics.partitionLog('mv', 0) === undefined, `broker ${removed} dropped its copy`);
+    await eventually(() => cluster.brokers.get(outsider)!.topics.partitionLog('mv', 0)?.logEndOffset === 20, `broker ${outsider} copied the data`);
+    const records = await readAll(cluster.bootstrap(outsider), 'mv', 1, 20);
+    assert.equal(records.length, 20);
+  });
+
   test('every broker answers Metadata with the same cluster view', async () => {
     const views = [];
     for (const id of [1, 2, 3]) {

@@ -119,6 +119,9 @@ export class ClusterNode {
     this.controllerLogic = new Controller(this.store, {
       brokerId: nodeId,
       log: this.log,
+      ...(c.bool('auto.leader.rebalance.enable')
+        ? { rebalance: { intervalMs: c.int('leader.imbalance.check.interval.seconds') * 1000, percentage: c.int('leader.imbalance.per.broker.percentage') } }
+        : {}),
       unclean: (topic) => {
         const t = deps.topics.get(topic);
         return t ? deps.topics.effectiveConfig(t).get('unclean.leader.election.enable') === 'true' : c.bool('unclean.leader.election.enable');

@@ -10,8 +10,10 @@
 import type { Logger } from '../logger.js';
 import type { EtcdClusterStore, WriteOp } from './etcd-store.js';
 import { planPartitionStates } from './elections.js';
-import { encodePartitionState, keys, type PartitionState } from './view.js';
+import { encodeAssignment, encodePartitionState, encodeReassignments, keys, type PartitionState, type Reassignment } from './view.js';
+import { planReassignment } from './reassignments.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { imbalancedPartitions, planElection, PREFERRED, type ElectionOutcome } from './leader-elections.js';
 
 /** A leader's ISR change (AlterPartition), as the controller receives it. */
 export interface IsrChange {
@@ -32,6 +34,8 @@ export interface ControllerOptions {
   log?: Logger;
   /** Told after each pass that wrote something (tests). */
   onPass?: (written: number) => void;
+  /** auto.leader.rebalance.enable with leader.imbalance.check.interval.seconds (ms) and leader.imbalance.per.broker.percentage. */
+  rebalance?: { intervalMs: number; percentage: number };
 }
 
 export class Controller {
@@ -41,10 +45,59 @@ export class Controller {
   /** Brokers in controlled shutdown, with the registration epoch they asked from. */
   private readonly shuttingDown = new Map<number, bigint>();
 
+  private readonly rebalanceTimer: NodeJS.Timeout | null;
+
   constructor(
     private readonly store: EtcdClusterStore,
     private readonly opts: ControllerOptions,
-  ) {}
+  ) {
+    const r = opts.rebalance;
+    this.rebalanceTimer = r ? setInterval(() => void this.rebalance(r.percentage), r.intervalMs) : null;
+    this.rebalanceTimer?.unref();
+  }
+
+  /**
+   * ElectLeaders: elects per leader-elections.ts for the partitions named (null: every partition),
+   * each written as any controller write. Partitions whose election is not needed are answered
+   * so only when named (as Kafka does for a null list, they are left out).
+   */
+  async electLeaders(type: number, partitions: Array<{ topic: string; partition: number }> | null): Promise<{ errorCode: number; results: ElectionOutcome[] }> {
+    const epoch = this.store.controllerEpoch;
+    if (epoch === null) return { errorCode: ErrorCode.NOT_CONTROLLER, results: [] };
+    const view = this.store.view;
+    const all = partitions === null;
+    const targets = partitions ?? [...view.topics.values()].flatMap((t) => t.replicas.map((_r, partition) => ({ topic: t.name, partition })));
+    const results: ElectionOutcome[] = [];
+    for (const { topic, partition } of targets) {
+      const o = planElection(view, type, topic, partition, epoch);
+      if (o.next) {
+        const key = keys.partitionState(topic, partition);
+        const ok = await this.store.controllerWrite(epoch, [{ put: key, value: encodePartitionState(o.next) }], [{ key, modRevision: this.store.revision(key) }]);
+        if (!ok) {
+          results.push({ topic, partition, errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: 'The partition changed meanwhile or this broker is no longer the controller; try again.' });
+          continue;
+        }
+        this.opts.log?.info({ topic, partition, leader: o.next.leader, epoch: o.next.leaderEpoch, type: type === PREFERRED ? 'preferred' : 'unclean' }, 'partition leader elected on request');
+      }
+      if (all && o.errorCode === ErrorCode.ELECTION_NOT_NEEDED) continue;
+      results.push({ topic, partition, errorCode: o.errorCode, errorMessage: o.errorMessage });
+    }
+    return { errorCode: ErrorCode.NONE, results };
+  }
+
+  /** auto.leader.rebalance.enable: preferred leaders back where the imbalance passes the percentage. */
+  private async rebalance(percentage: number): Promise<void> {
+    if (this.stopped || this.store.controllerEpoch === null) return;
+    const moves = imbalancedPartitions(this.store.view, percentage);
+    if (moves.length === 0) return;
+    try {
+      const r = await this.electLeaders(PREFERRED, moves);
+      const moved = r.results.filter((x) => x.errorCode === ErrorCode.NONE).length;
+      if (moved > 0) this.opts.log?.info({ moved }, 'automatic preferred leader rebalance');
+    } catch (err) {
+      this.opts.log?.warn({ err }, 'automatic preferred leader rebalance failed');
+    }
+  }
 
   get epoch(): number | null {
     return this.store.controllerEpoch;
@@ -108,7 +161,103 @@ export class Controller {
         this.opts.log?.info({ topic: c.topic, partition: c.partition, leader: c.next.leader, epoch: c.next.leaderEpoch, isr: c.next.isr }, c.next.leader < 0 ? 'partition offline' : 'partition leader elected');
       }
     }
+    written += await this.advanceReassignments(epoch);
     if (written > 0) this.opts.onPass?.(written);
+  }
+
+  /** Moves every reassignment in progress one step on (reassignments.ts); the number of writes. */
+  private async advanceReassignments(epoch: number): Promise<number> {
+    const view = this.store.view;
+    let written = 0;
+    for (const r of [...view.reassignments.values()]) {
+      const step = planReassignment(view, r, epoch);
+      if (!step) continue;
+      const ops: WriteOp[] = [];
+      const checks = [{ key: keys.reassignments, modRevision: this.store.revision(keys.reassignments) }];
+      const topic = view.topics.get(r.topic);
+      if (step.assignment && topic) {
+        const replicas = topic.replicas.map((x, p) => (p === r.partition ? step.assignment! : x));
+        const key = keys.topic(r.topic);
+        ops.push({ put: key, value: encodeAssignment(topic.topicId, replicas) });
+        checks.push({ key, modRevision: this.store.revision(key) });
+      }
+      if (step.state) {
+        const key = keys.partitionState(r.topic, r.partition);
+        ops.push({ put: key, value: encodePartitionState(step.state) });
+        checks.push({ key, modRevision: this.store.revision(key) });
+      }
+      if (step.done) {
+        const rest = [...view.reassignments.values()].filter((x) => x !== r);
+        ops.push(rest.length > 0 ? { put: keys.reassignments, value: encodeReassignments(rest) } : { delete: keys.reassignments });
+      }
+      if (ops.length === 0) continue;
+      // One step per pass: the watch brings the result, and the next pass goes on from there.
+      if (await this.store.controllerWrite(epoch, ops, checks)) {
+        written++;
+        this.opts.log?.info({ topic: r.topic, partition: r.partition, replicas: step.assignment, done: step.done }, 'partition reassignment step');
+      }
+      return written;
+    }
+    return written;
+  }
+
+  /**
+   * AlterPartitionReassignments: starts (replicas given) or cancels (null) reassignments. Targets
+   * must name registered brokers, each once; a replication factor change only when allowed.
+   */
+  async alterReassignments(
+    changes: ReadonlyArray<{ topic: string; partition: number; replicas: number[] | null }>,
+    allowReplicationFactorChange: boolean,
+  ): Promise<{ errorCode: number; results: Array<{ topic: string; partition: number; errorCode: number; errorMessage: string | null }> }> {
+    const epoch = this.store.controllerEpoch;
+    if (epoch === null) return { errorCode: ErrorCode.NOT_CONTROLLER, results: [] };
+    const view = this.store.view;
+    const next = new Map(view.reassignments);
+    const results: Array<{ topic: string; partition: number; errorCode: number; errorMessage: string | null }> = [];
+    for (const c of changes) {
+      const id = `${c.topic}\u0000${c.partition}`;
+      const current = view.topics.get(c.topic)?.replicas[c.partition];
+      const fail = (errorCode: number, errorMessage: string): void => void results.push({ topic: c.topic, partition: c.partition, errorCode, errorMessage });
+      if (!current || view.deleting.has(c.topic)) {
+        fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Unable to find partition ${c.topic}-${c.partition}.`);
+        continue;
+      }
+      const ongoing = next.get(id);
+      if (c.replicas === null) {
+        if (!ongoing) fail(ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, `Unable to cancel reassignment for partition ${c.topic}-${c.partition} because it is not being reassigned.`);
+        else {
+          next.set(id, { ...ongoing, target: ongoing.original });
+          results.push({ topic: c.topic, partition: c.partition, errorCode: ErrorCode.NONE, errorMessage: null });
+        }
+        continue;
+      }
+      if (c.replicas.length === 0 || new Set(c.replicas).size !== c.replicas.length) {
+        fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment ${JSON.stringify(c.replicas)} contains duplicate or no replicas.`);
+        continue;
+      }
+      const unknown = c.replicas.find((b) => !view.brokers.has(b));
+      if (unknown !== undefined) {
+        fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes broker ${unknown}, but no such broker is registered.`);
+        continue;
+      }
+      const original = ongoing?.original ?? current;
+      if (!allowReplicationFactorChange && c.replicas.length !== original.length) {
+        fail(ErrorCode.INVALID_REPLICATION_FACTOR, `The replication factor is changed from ${original.length} to ${c.replicas.length} but the request does not allow it.`);
+        continue;
+      }
+      const r: Reassignment = { topic: c.topic, partition: c.partition, target: [...c.replicas], original: [...original] };
+      next.set(id, r);
+      results.push({ topic: c.topic, partition: c.partition, errorCode: ErrorCode.NONE, errorMessage: null });
+    }
+    const list = [...next.values()];
+    const ok = await this.store.controllerWrite(
+      epoch,
+      [list.length > 0 ? { put: keys.reassignments, value: encodeReassignments(list) } : { delete: keys.reassignments }],
+      [{ key: keys.reassignments, modRevision: this.store.revision(keys.reassignments) }],
+    );
+    if (!ok) return { errorCode: ErrorCode.NOT_CONTROLLER, results: [] };
+    this.changed();
+    return { errorCode: ErrorCode.NONE, results };
   }
 
   /**
@@ -191,6 +340,7 @@ export class Controller {
   /** Stops deciding; with `resign`, gives the controllership up so another broker takes it at once. */
   async stop(resign = false): Promise<void> {
     this.stopped = true;
+    if (this.rebalanceTimer) clearInterval(this.rebalanceTimer);
     await this.running;
     if (resign) await this.store.resign();
   }

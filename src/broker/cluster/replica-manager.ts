@@ -19,7 +19,8 @@ import { StorageError } from '../../storage/errors.js';
 import type { AppendResult, PartitionLog } from '../../storage/partition-log.js';
 import type { Logger } from '../logger.js';
 import type { TopicManager } from '../metadata/topics.js';
-import { epochError, type LeaderAppendOptions, type LeaderLookup, type LiveBroker, type PartitionInfo, type Replicas } from '../replicas.js';
+import { describeReassignment } from './reassignments.js';
+import { epochError, type ReassignmentInfo, type LeaderAppendOptions, type LeaderLookup, type LiveBroker, type PartitionInfo, type Replicas } from '../replicas.js';
 import type { Peers } from './peers.js';
 import { ReplicaFetcher, type FetcherSettings, type FollowedPartition } from './replica-fetcher.js';
 import { LeaderReplicaState } from './replica-state.js';
@@ -110,6 +111,11 @@ export class ReplicaManager implements Replicas {
 
   leaderId(topic: string, partition: number): number {
     return this.partition(topic, partition).leader;
+  }
+
+  reassignments(): ReassignmentInfo[] {
+    const view = this.opts.view;
+    return [...view.reassignments.values()].map((r) => ({ topic: r.topic, partition: r.partition, ...describeReassignment(view, r) }));
   }
 
   private lookup(topic: string, partition: number, currentLeaderEpoch: number): LeaderLookup & { h?: Hosted } {
@@ -253,7 +259,10 @@ export class ReplicaManager implements Replicas {
           h = { topic: t.name, partition: p, log, role: 'none', leader: -1, leaderEpoch: -1, partitionEpoch: -1, replicas: [...replicas], isr: [], leaderState: null, leadership: null, followed: null };
           this.hosted.set(k, h);
         }
-        h.replicas = [...replicas];
+        if (h.replicas.join() !== replicas.join()) {
+          h.replicas = [...replicas];
+          h.leaderState?.setReplicas(replicas);
+        }
         const state = view.partition(t.name, p);
         if (state) this.apply(h, state);
       });

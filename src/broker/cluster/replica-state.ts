@@ -29,7 +29,7 @@ export class LeaderReplicaState {
 
   constructor(
     readonly leaderId: number,
-    readonly replicas: readonly number[],
+    replicas: readonly number[],
     isr: readonly number[],
     /** The first offset of this leader's epoch. */
     readonly leaderEpochStartOffset: number,
@@ -42,6 +42,18 @@ export class LeaderReplicaState {
       if (r === leaderId) continue;
       // Until it fetches, an ISR member counts as caught up since the leader took over.
       this.followers.set(r, { logEndOffset: -1, lastCaughtUpMs: isr.includes(r) ? now : 0, lastFetchMs: 0, leaderEndAtLastFetch: -1 });
+    }
+  }
+
+  /**
+   * The assignment changed (a reassignment adds or removes replicas): new followers start
+   * unknown and out of the ISR, removed ones are forgotten.
+   */
+  setReplicas(replicas: readonly number[]): void {
+    for (const id of [...this.followers.keys()]) if (!replicas.includes(id)) this.followers.delete(id);
+    for (const r of replicas) {
+      if (r === this.leaderId || this.followers.has(r)) continue;
+      this.followers.set(r, { logEndOffset: -1, lastCaughtUpMs: 0, lastFetchMs: 0, leaderEndAtLastFetch: -1 });
     }
   }
 

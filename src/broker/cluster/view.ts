@@ -14,6 +14,7 @@
  *   brokers/topics/<topic>/partitions/<p>/state  {"leader", "leader_epoch", "isr", "controller_epoch", "partition_epoch"}
  *   config/topics/<topic>, config/brokers/<id>   config overrides ({"config": {...}})
  *   admin/delete_topics/<topic>                  a deletion in progress
+ *   admin/reassign_partitions                    reassignments in progress ({"partitions": [{topic, partition, replicas, original}]})
  *   latest_producer_id_block                     the last producer id block claimed (block_start, block_end)
  */
 
@@ -53,7 +54,16 @@ export type ClusterKey =
   | { kind: 'topic-config'; topic: string }
   | { kind: 'broker-config'; broker: string }
   | { kind: 'delete-topic'; topic: string }
+  | { kind: 'reassignments' }
   | { kind: 'other' };
+
+/** A partition reassignment in progress: where it goes, and where it was (for ListPartitionReassignments and cancelling). */
+export interface Reassignment {
+  topic: string;
+  partition: number;
+  target: number[];
+  original: number[];
+}
 
 const TOPIC = '[A-Za-z0-9._-]+';
 const PATTERNS: Array<[RegExp, (m: RegExpExecArray) => ClusterKey]> = [
@@ -66,6 +76,7 @@ const PATTERNS: Array<[RegExp, (m: RegExpExecArray) => ClusterKey]> = [
   [new RegExp(`^config/topics/(${TOPIC})$`), (m) => ({ kind: 'topic-config', topic: m[1]! })],
   [/^config\/brokers\/([^/]+)$/, (m) => ({ kind: 'broker-config', broker: m[1]! })],
   [new RegExp(`^admin/delete_topics/(${TOPIC})$`), (m) => ({ kind: 'delete-topic', topic: m[1]! })],
+  [/^admin\/reassign_partitions$/, () => ({ kind: 'reassignments' })],
 ];
 
 export function parseClusterKey(key: string): ClusterKey {
@@ -88,6 +99,7 @@ export const keys = {
   topicConfig: (t: string): string => `config/topics/${t}`,
   brokerConfig: (b: string): string => `config/brokers/${b}`,
   deleteTopic: (t: string): string => `admin/delete_topics/${t}`,
+  reassignments: 'admin/reassign_partitions',
   producerIdBlock: 'latest_producer_id_block',
 };
 
@@ -133,6 +145,22 @@ export function decodeAssignment(name: string, value: string): TopicAssignment |
 }
 
 /** A registration's value; `incarnation` tells this broker's next run that the key is its own. */
+export function encodeReassignments(list: readonly Reassignment[]): string {
+  return JSON.stringify({ version: 1, partitions: list.map((r) => ({ topic: r.topic, partition: r.partition, replicas: r.target, original: r.original })) });
+}
+
+export function decodeReassignments(value: string): Reassignment[] | null {
+  const v = json(value);
+  if (!v || !Array.isArray(v.partitions)) return null;
+  const out: Reassignment[] = [];
+  for (const e of v.partitions as unknown[]) {
+    const r = e as Record<string, unknown>;
+    if (typeof r.topic !== 'string' || !isInt(r.partition) || !isIntArray(r.replicas)) return null;
+    out.push({ topic: r.topic, partition: r.partition, target: r.replicas, original: isIntArray(r.original) ? r.original : r.replicas });
+  }
+  return out;
+}
+
 export function encodeBroker(b: Omit<BrokerRegistration, 'epoch' | 'id'>, incarnation = ''): string {
   return JSON.stringify({ version: 5, host: b.host, port: b.port, rack: b.rack, endpoints: [`PLAINTEXT://${b.host}:${b.port}`], incarnation });
 }
@@ -153,6 +181,8 @@ export class ClusterView {
   readonly topicConfigs = new Map<string, Record<string, string>>();
   readonly brokerConfigs = new Map<string, Record<string, string>>();
   readonly deleting = new Set<string>();
+  /** `${topic}\u0000${partition}` -> the reassignment in progress */
+  readonly reassignments = new Map<string, Reassignment>();
   /** Values that did not decode (skipped). */
   unreadable = 0;
 
@@ -224,6 +254,14 @@ export class ClusterView {
         const config = v?.config;
         if (!config || typeof config !== 'object') return void this.unreadable++;
         map.set(name, Object.fromEntries(Object.entries(config as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string')));
+        return;
+      }
+      case 'reassignments': {
+        this.reassignments.clear();
+        if (value === null) return;
+        const list = decodeReassignments(value);
+        if (!list) return void this.unreadable++;
+        for (const r of list) this.reassignments.set(`${r.topic}\u0000${r.partition}`, r);
         return;
       }
       case 'delete-topic':

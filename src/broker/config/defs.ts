@@ -91,6 +91,7 @@ export function topicConfigDef(name: string): TopicConfigDef | undefined {
 const BROKER_EFFECT = new Set([
   'advertised.listeners',
   'auto.create.topics.enable',
+  'auto.leader.rebalance.enable',
   'broker.id',
   'broker.rack',
   'compression.gzip.level',
@@ -115,6 +116,8 @@ const BROKER_EFFECT = new Set([
   'group.max.session.timeout.ms',
   'group.max.size',
   'group.min.session.timeout.ms',
+  'leader.imbalance.check.interval.seconds',
+  'leader.imbalance.per.broker.percentage',
   'listeners',
   'log.cleaner.delete.retention.ms',
   'log.cleaner.max.compaction.lag.ms',
