@@ -23,7 +23,7 @@ interface Node {
   stop(): Promise<void>;
 }
 
-async function startNode(connect: string, id: number, unclean = false): Promise<Node> {
+async function startNode(connect: string, id: number, unclean = false, incarnation = ''): Promise<Node> {
   const w = viewWaiter();
   let controller: Controller | null = null;
   const store = await EtcdClusterStore.open(parseConnectString(connect), {
@@ -34,7 +34,12 @@ async function startNode(connect: string, id: number, unclean = false): Promise<
     },
   });
   controller = new Controller(store, { brokerId: id, unclean: () => unclean });
-  await store.registerBroker({ id, host: '127.0.0.1', port: 9090 + id, rack: null });
+  try {
+    await store.registerBroker({ id, host: '127.0.0.1', port: 9090 + id, rack: null }, incarnation);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   controller.changed();
   const c = controller;
   return {
@@ -118,6 +123,31 @@ describe('controller', () => {
     assert.equal(await back.store.createIfAbsent(keys.deleteTopic('t'), '{}'), true);
     await back.until((v) => !v.topics.has('t') && v.partitions.size === 0 && v.deleting.size === 0);
     await Promise.all([n1.stop(), back.stop()]);
+  });
+
+  test('a broker restarted before its session ended counts as failed once: its leadership moves, it rejoins as a follower', async () => {
+    const connect = `${etcd.address}/c3`;
+    const two = await startNode(connect, 2);
+    await two.until((v) => v.controller === 2);
+    const one = await startNode(connect, 1, false, 'dir-1');
+    assert.equal(await two.store.createIfAbsent(keys.topic('t'), encodeAssignment(TOPIC_ID, [[1, 2]])), true);
+    await two.until((v) => state(v)?.leader === 1 && state(v)!.isr.length === 2);
+    const firstEpoch = two.store.view.brokers.get(1)!.epoch;
+    // Broker 1 "crashes" (its store is dropped without revoking the lease) and starts again at
+    // once: the same directory id replaces the registration, with a new epoch.
+    await one.controller.stop();
+    const again = await startNode(connect, 1, false, 'dir-1');
+    await two.until((v) => (v.brokers.get(1)?.epoch ?? 0n) > firstEpoch && state(v)?.leader === 2);
+    assert.equal(state(two.store.view)!.leaderEpoch, 1, 'a new leader epoch');
+    assert.deepEqual(state(two.store.view)!.isr, [2], 'the restarted broker left the ISR (its leader will add it back)');
+    await Promise.all([again.stop(), two.stop(), one.store.close()]);
+  });
+
+  test('a second live broker with the same id is refused', async () => {
+    const connect = `${etcd.address}/c4`;
+    const a = await startNode(connect, 1, false, 'dir-a');
+    await assert.rejects(startNode(connect, 1, false, 'dir-b'), /NODE_EXISTS/);
+    await a.stop();
   });
 
   test('unclean.leader.election.enable: a live replica outside the ISR takes over', async () => {

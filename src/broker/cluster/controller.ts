@@ -42,6 +42,8 @@ export class Controller {
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
+  /** Each broker's registration epoch as the last complete pass saw it. */
+  private readonly seenEpochs = new Map<number, bigint>();
   /** Brokers in controlled shutdown, with the registration epoch they asked from. */
   private readonly shuttingDown = new Map<number, bigint>();
 
@@ -148,12 +150,20 @@ export class Controller {
     }
     // A broker that asked and then came back (a new registration) is not shutting down any more.
     for (const [id, e] of this.shuttingDown) if (view.brokers.get(id)?.epoch !== e) this.shuttingDown.delete(id);
-    for (const c of planPartitionStates(view, { controllerEpoch: epoch, unclean: this.opts.unclean, shuttingDown: new Set(this.shuttingDown.keys()) })) {
+    // A broker that restarted between two passes (its registration replaced, a new epoch) lost
+    // what it held in memory: as in Kafka, it counts as failed once, so its leaderships move and
+    // it leaves the ISRs, then it rejoins as a follower.
+    const epochsNow = new Map([...view.brokers.values()].map((b) => [b.id, b.epoch]));
+    const bounced = [...view.brokers.values()].filter((b) => this.seenEpochs.has(b.id) && this.seenEpochs.get(b.id) !== b.epoch).map((b) => b.id);
+    const away = new Set([...this.shuttingDown.keys(), ...bounced]);
+    let complete = true;
+    for (const c of planPartitionStates(view, { controllerEpoch: epoch, unclean: this.opts.unclean, shuttingDown: away })) {
       const key = keys.partitionState(c.topic, c.partition);
       const ok = await this.store.controllerWrite(epoch, [{ put: key, value: encodePartitionState(c.next) }], [{ key, modRevision: this.store.revision(key) }]);
       if (!ok) {
         // Fenced, or the state moved meanwhile: the watch brings the news and another pass runs.
         if (this.store.controllerEpoch !== epoch) return;
+        complete = false;
         continue;
       }
       written++;
@@ -161,6 +171,7 @@ export class Controller {
         this.opts.log?.info({ topic: c.topic, partition: c.partition, leader: c.next.leader, epoch: c.next.leaderEpoch, isr: c.next.isr }, c.next.leader < 0 ? 'partition offline' : 'partition leader elected');
       }
     }
+    if (complete) for (const [id, e] of epochsNow) this.seenEpochs.set(id, e);
     written += await this.advanceReassignments(epoch);
     if (written > 0) this.opts.onPass?.(written);
   }
