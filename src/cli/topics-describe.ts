@@ -13,12 +13,14 @@
  *   --under-min-isr-partitions     no leader, or ISR smaller than min.insync.replicas
  *   --at-min-isr-partitions        ISR exactly min.insync.replicas
  *   --unavailable-partitions       no leader, or the leader is not a live broker
- * --topics-with-overrides prints only the summary of topics with a non-default config.
+ * --topics-with-overrides prints only the summary of topics with a non-default config. Configs are
+ * listed in the order Kafka's tool lists them (that of a Java HashMap); topics in name order.
  */
 import type { Admin, ConfigEntry, PartitionDescription, PartitionReassignment, TopicDescription } from '../client/admin.js';
 import { KafkaProtocolError } from '../protocol/kafka-error.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { CommandIO } from './common.js';
+import { javaHashMapOrder } from './java-order.js';
 
 export interface DescribeReports {
   underReplicatedPartitions?: boolean;
@@ -76,7 +78,8 @@ export async function describeTopics(admin: Admin, names: readonly string[], o: 
     const minIsr = Number(entries.find((e) => e.name === 'min.insync.replicas')?.value ?? '1');
     const moveOf = (p: PartitionDescription) => moves.get(`${t.name}\u0000${p.partition}`);
     if (!reporting) {
-      const overridden = entries.filter((e) => !e.isDefault);
+      // Kafka's tool prints a topic's configs from a HashMap: in its iteration order.
+      const overridden = javaHashMapOrder(entries, (e) => e.name).filter((e) => !e.isDefault);
       if (!o.topicsWithOverrides || overridden.length > 0) {
         const first = t.partitions[0];
         const rf = first ? replicationFactor(first, moveOf(first)) : 0;

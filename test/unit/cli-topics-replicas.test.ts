@@ -112,3 +112,15 @@ describe('kafka-topics on a cluster', () => {
     assert.deepEqual(res, { code: 0, out: 'l\n', err: '' });
   });
 });
+
+test("a topic's configs in the order Kafka's tool prints them (a Java HashMap's)", async () => {
+  const { javaHashMapOrder, javaStringHash } = await import('../../src/cli/java-order.js');
+  assert.equal(javaStringHash(''), 0);
+  assert.equal(javaStringHash('a'), 97);
+  assert.equal(javaStringHash('hello'), 99162322);
+  assert.equal(javaStringHash('polygenelubricants'), -2147483648, 'overflow wraps as Java int');
+  // As Kafka 4.3.1 printed them for a topic of ~36 config entries during a throttled reassignment.
+  const names = ['follower.replication.throttled.replicas', 'leader.replication.throttled.replicas', 'min.insync.replicas'];
+  assert.deepEqual(javaHashMapOrder(names, (n) => n, 36), ['leader.replication.throttled.replicas', 'min.insync.replicas', 'follower.replication.throttled.replicas']);
+  assert.deepEqual(javaHashMapOrder(['retention.ms', 'min.insync.replicas'], (n) => n, 36), ['min.insync.replicas', 'retention.ms']);
+});
