@@ -20,6 +20,7 @@ import { ApiKey } from '../protocol/messages/index.js';
 import { ZERO_UUID } from '../protocol/primitives/index.js';
 import { commitOffsets, decodeAssignment, fetchCommitted, findCoordinator, type TopicPartitionRef } from './consumer-protocol.js';
 import { Connection, parseHostPort, type ConnectionOptions } from './connection.js';
+import { ConnectionError, ConnectionTimeoutError } from './errors.js';
 import {
   alterPartitionReassignments,
   alterReplicaLogDirs,
@@ -149,6 +150,9 @@ export class AdminError extends Error {
     super(`${operation} failed for ${failures.map((f) => `${f.resource} (${f.error.errorName}: ${f.error.message})`).join(', ')}`);
   }
 }
+
+/** The broker could not be connected to (down, or not there). */
+const unreachable = (err: unknown): boolean => err instanceof ConnectionError || err instanceof ConnectionTimeoutError;
 
 type Outcome = { resource: string; errorCode: number; errorMessage: string | null };
 
@@ -349,8 +353,9 @@ export class Admin {
     const cluster = await this.describeCluster();
     const out: Array<LogDirReplica & { broker: number }> = [];
     for (const b of cluster.brokers.filter((x) => brokers.has(x.nodeId))) {
-      const conn = await this.brokerConnection(b.nodeId, b.host, b.port);
-      for (const r of await describeLogDirs(conn, topics)) out.push({ ...r, broker: b.nodeId });
+      // A broker that cannot be reached (down, not fenced yet) reports nothing.
+      const conn = await this.brokerConnection(b.nodeId, b.host, b.port).catch((err: unknown) => (unreachable(err) ? null : Promise.reject(err)));
+      if (conn) for (const r of await describeLogDirs(conn, topics)) out.push({ ...r, broker: b.nodeId });
     }
     return out;
   }
@@ -373,12 +378,17 @@ export class Admin {
     check('alterReplicaLogDirs', failed);
   }
 
-  /** Runs `call` on the controller's connection, once more on the new controller after NOT_CONTROLLER. */
+  /**
+   * Runs `call` on the controller's connection, once more on the new controller after
+   * NOT_CONTROLLER. A controller that cannot be reached (a broker that died and is not fenced yet
+   * is still named) is passed over for the bootstrap broker, which in Kafka 4 forwards the request.
+   */
   private async onController<T>(call: (c: Connection) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const md = await this.metadata([]);
       const b = md.brokers.find((x) => x.nodeId === md.controllerId);
-      const conn = b ? await this.brokerConnection(b.nodeId, b.host, b.port) : this.conn;
+      let conn = this.conn;
+      if (b) conn = await this.brokerConnection(b.nodeId, b.host, b.port).catch((err: unknown) => (unreachable(err) ? this.conn : Promise.reject(err)));
       try {
         return await call(conn);
       } catch (err) {

@@ -126,6 +126,29 @@ describe('Admin leaders and replicas (scripted cluster)', () => {
   });
 });
 
+test('a controller that died and is not fenced yet is passed over for the bootstrap broker', async () => {
+  const fc = await startFakeCluster();
+  const admin = await Admin.connect({ bootstrap: fc.bootstrap });
+  try {
+    fc.addTopic('c', [[1]]);
+    fc.addTopic('d', [[3, 1]]);
+    fc.state.holdReassignments = true;
+    fc.state.controllerId = 3;
+    await fc.silence(3);
+    await admin.alterPartitionReassignments([{ topic: 'c', partition: 0, replicas: [2] }]);
+    assert.deepEqual((await admin.listPartitionReassignments()).map((r) => r.replicas), [[2, 1]]);
+    assert.deepEqual(
+      fc.state.requests.filter(([, k]) => k === ApiKey.AlterPartitionReassignments || k === ApiKey.ListPartitionReassignments).map(([n]) => n),
+      [1, 1],
+      'sent to the bootstrap broker',
+    );
+    assert.deepEqual((await admin.describeReplicaLogDirs(['d'])).map((d) => d.broker), [1], 'the silent broker reports nothing');
+  } finally {
+    await admin.close();
+    await fc.close();
+  }
+});
+
 describe('Admin manual assignments (embedded broker)', () => {
   let tb: TestBroker;
   let admin: Admin;

@@ -49,6 +49,8 @@ export interface FakeCluster {
   state: FakeState;
   bootstrap: string;
   addTopic(name: string, replicas: number[][], configs?: Record<string, string>): FakeTopic;
+  /** Stops a broker's listener (its connections dropped) while Metadata still lists it: a broker dead but not fenced yet. */
+  silence(nodeId: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -287,10 +289,10 @@ export async function startFakeCluster(nodeIds: readonly number[] = [1, 2, 3]): 
   };
   const serve = handlers(state);
   const servers: Server[] = [];
-  const sockets = new Set<Socket>();
+  const sockets = new Map<Socket, number>();
   for (const nodeId of nodeIds) {
     const server = createServer((socket) => {
-      sockets.add(socket);
+      sockets.set(socket, nodeId);
       socket.on('close', () => sockets.delete(socket));
       const frames = new FrameDecoder({
         maxFrameBytes: 1 << 20,
@@ -328,9 +330,14 @@ export async function startFakeCluster(nodeIds: readonly number[] = [1, 2, 3]): 
     state,
     bootstrap: `127.0.0.1:${state.brokers[0]!.port}`,
     addTopic: (name, replicas, configs) => addTopic(state, name, replicas, configs),
+    async silence(nodeId) {
+      const srv = servers[nodeIds.indexOf(nodeId)]!;
+      for (const [s, n] of sockets) if (n === nodeId) s.destroy();
+      if (srv.listening) await new Promise<void>((res) => srv.close(() => res()));
+    },
     async close() {
-      for (const s of sockets) s.destroy();
-      await Promise.all(servers.map((srv) => new Promise<void>((res) => srv.close(() => res()))));
+      for (const s of sockets.keys()) s.destroy();
+      await Promise.all(servers.filter((srv) => srv.listening).map((srv) => new Promise<void>((res) => srv.close(() => res()))));
     },
   };
 }
