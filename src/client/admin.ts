@@ -301,7 +301,7 @@ export class Admin {
 
   /** Sets, deletes, appends to or subtracts from config values of one topic, broker or group. */
   async incrementalAlterConfigs(resource: ConfigResource, ops: readonly AlterConfigOp[], opts: { validateOnly?: boolean } = {}): Promise<void> {
-    const res = await this.conn.send(ApiKey.IncrementalAlterConfigs, {
+    const res = await (await this.resourceConnection(resource)).send(ApiKey.IncrementalAlterConfigs, {
       resources: [
         {
           resourceType: RESOURCE_TYPE[resource.type],
@@ -312,6 +312,16 @@ export class Admin {
       validateOnly: opts.validateOnly ?? false,
     });
     check('incrementalAlterConfigs', res.responses.map((r) => ({ resource: r.resourceName, errorCode: r.errorCode, errorMessage: r.errorMessage })));
+  }
+
+  /**
+   * Where a config request about `resource` goes: one broker's own configs to that broker (a
+   * broker refuses another's id, as Kafka's do), everything else to the bootstrap broker.
+   */
+  private async resourceConnection(resource: ConfigResource): Promise<Connection> {
+    if (resource.type !== 'broker' || !/^\d+$/.test(resource.name)) return this.conn;
+    const b = (await this.metadata([])).brokers.find((x) => x.nodeId === Number(resource.name));
+    return b ? this.brokerConnection(b.nodeId, b.host, b.port) : this.conn;
   }
 
   // -------------------------------------------------------------------------------------------

@@ -157,9 +157,12 @@ function handlers(s: FakeState): Partial<Record<number, Handler>> {
         return { ...base, errorCode: ErrorCode.NONE, configs };
       }),
     }),
-    [ApiKey.IncrementalAlterConfigs]: (req: { resources: Array<{ resourceType: number; resourceName: string; configs: Array<{ name: string; configOperation: number; value: string | null }> }> }) => ({
+    [ApiKey.IncrementalAlterConfigs]: (req: { resources: Array<{ resourceType: number; resourceName: string; configs: Array<{ name: string; configOperation: number; value: string | null }> }> }, node: number) => ({
       throttleTimeMs: 0,
       responses: req.resources.map((r) => {
+        if (r.resourceType === 4 && r.resourceName !== '' && Number(r.resourceName) !== node) {
+          return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id, expected ${node}, but received ${r.resourceName}`, resourceType: r.resourceType, resourceName: r.resourceName };
+        }
         const target = r.resourceType === 2 ? s.topics.get(r.resourceName)?.configs : (s.brokerConfigs.get(Number(r.resourceName)) ?? s.brokerConfigs.set(Number(r.resourceName), new Map()).get(Number(r.resourceName)));
         if (!target) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName };
         for (const c of r.configs) {
