@@ -50,17 +50,23 @@ export async function readProperties(file: string | undefined, inline: readonly 
 }
 
 /**
- * An Admin on the first of --bootstrap-server's brokers. --command-config is a properties file of
- * client settings; client.id and request.timeout.ms are honoured, others ignored.
+ * An Admin on the first of --bootstrap-server's brokers that accepts a connection (each tried in
+ * turn, as the Java clients do). --command-config is a properties file of client settings;
+ * client.id and request.timeout.ms are honoured, others ignored.
  */
 export async function connectAdmin(bootstrapServer: string, commandConfig: string | undefined, defaultClientId: string): Promise<Admin> {
   const props = await readProperties(commandConfig);
   const timeout = props.get('request.timeout.ms');
-  return Admin.connect({
-    bootstrap: firstBootstrap(bootstrapServer),
-    clientId: props.get('client.id') ?? defaultClientId,
-    ...(timeout ? { requestTimeoutMs: Number(timeout) } : {}),
-  });
+  const servers = bootstrapServer.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  let last: unknown = new UsageError('--bootstrap-server names no broker');
+  for (const bootstrap of servers) {
+    try {
+      return await Admin.connect({ bootstrap, clientId: props.get('client.id') ?? defaultClientId, ...(timeout ? { requestTimeoutMs: Number(timeout) } : {}) });
+    } catch (err) {
+      last = err;
+    }
+  }
+  throw last;
 }
 
 /** A problem with the command line: the tool prints it with its usage and exits 1, as Kafka's do. */

@@ -11,6 +11,8 @@ import { consumerGroupsCommand } from './consumer-groups.js';
 import { consumerPerfCommand, producerPerfCommand } from './perf.js';
 import { consoleProducerCommand } from './console-producer.js';
 import { topicsCommand } from './topics.js';
+import { leaderElectionCommand } from './leader-election.js';
+import { reassignPartitionsCommand } from './reassign-partitions.js';
 
 // A closed pipe (`... --list | head`) ends the output, as it does for Kafka's tools: no stack trace.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -47,6 +49,8 @@ const tools: Array<[name: string, script: string, what: string, run: (flags: str
   ['consumer-groups', 'kafka-consumer-groups.sh', 'List, describe, delete consumer groups and reset their offsets', (f) => consumerGroupsCommand(f)],
   ['producer-perf-test', 'kafka-producer-perf-test.sh', 'Measure producer throughput and latency', (f) => producerPerfCommand(f)],
   ['consumer-perf-test', 'kafka-consumer-perf-test.sh', 'Measure consumer throughput', (f) => consumerPerfCommand(f)],
+  ['leader-election', 'kafka-leader-election.sh', 'Elect preferred or unclean partition leaders', (f) => leaderElectionCommand(f)],
+  ['reassign-partitions', 'kafka-reassign-partitions.sh', 'Generate, execute, verify, cancel and list partition reassignments', (f) => reassignPartitionsCommand(f)],
 ];
 for (const [name, script, what, run] of tools) {
   program

@@ -20,6 +20,21 @@ import { ApiKey } from '../protocol/messages/index.js';
 import { ZERO_UUID } from '../protocol/primitives/index.js';
 import { commitOffsets, decodeAssignment, fetchCommitted, findCoordinator, type TopicPartitionRef } from './consumer-protocol.js';
 import { Connection, parseHostPort, type ConnectionOptions } from './connection.js';
+import { ConnectionError, ConnectionTimeoutError } from './errors.js';
+import {
+  alterPartitionReassignments,
+  alterReplicaLogDirs,
+  describeLogDirs,
+  describeTopicPartitions,
+  electLeaders,
+  listPartitionReassignments,
+  type ElectionType,
+  type LogDirReplica,
+  type PartitionOutcome,
+  type PartitionReassignment,
+  type ReassignmentTarget,
+} from './admin-replicas.js';
+export type { ElectionType, LogDirReplica, PartitionOutcome, PartitionReassignment, ReassignmentTarget } from './admin-replicas.js';
 const RESOURCE_TYPE = { topic: 2, broker: 4, group: 32 } as const;
 // The names of the Java AdminClient's ConfigEntry.ConfigSource (the protocol's TOPIC_CONFIG is DYNAMIC_TOPIC_CONFIG there).
 const CONFIG_SOURCES = ['UNKNOWN', 'DYNAMIC_TOPIC_CONFIG', 'DYNAMIC_BROKER_CONFIG', 'DYNAMIC_DEFAULT_BROKER_CONFIG', 'STATIC_BROKER_CONFIG', 'DEFAULT_CONFIG', 'DYNAMIC_BROKER_LOGGER_CONFIG', 'DYNAMIC_CLIENT_METRICS_CONFIG', 'DYNAMIC_GROUP_CONFIG'] as const;
@@ -38,15 +53,23 @@ export interface NewTopic {
   partitions?: number;
   /** Default: the broker's default.replication.factor (-1 in the request). */
   replicationFactor?: number;
+  /** The replicas of each partition (partition i: assignments[i], its first the preferred leader); replaces partitions and replicationFactor. */
+  assignments?: ReadonlyArray<readonly number[]>;
   configs?: Readonly<Record<string, string>>;
 }
 
 export interface PartitionDescription {
   partition: number;
+  /** -1: no leader (the partition is offline). */
   leader: number;
   leaderEpoch: number;
+  /** The assigned replicas, the first the preferred leader. */
   replicas: number[];
   isr: number[];
+  /** Eligible leader replicas (KIP-966); null when the broker does not say (it lacks DescribeTopicPartitions). */
+  elr: number[] | null;
+  lastKnownElr: number[] | null;
+  /** Replicas on a broker that is down or whose log directory failed. */
   offline: number[];
 }
 
@@ -128,6 +151,9 @@ export class AdminError extends Error {
   }
 }
 
+/** The broker could not be connected to (down, or not there). */
+const unreachable = (err: unknown): boolean => err instanceof ConnectionError || err instanceof ConnectionTimeoutError;
+
 type Outcome = { resource: string; errorCode: number; errorMessage: string | null };
 
 function check(operation: string, outcomes: readonly Outcome[]): void {
@@ -163,9 +189,9 @@ export class Admin {
     const res = await this.conn.send(ApiKey.CreateTopics, {
       topics: topics.map((t) => ({
         name: t.name,
-        numPartitions: t.partitions ?? -1,
-        replicationFactor: t.replicationFactor ?? -1,
-        assignments: [],
+        numPartitions: t.assignments ? -1 : (t.partitions ?? -1),
+        replicationFactor: t.assignments ? -1 : (t.replicationFactor ?? -1),
+        assignments: (t.assignments ?? []).map((brokerIds, partitionIndex) => ({ partitionIndex, brokerIds: [...brokerIds] })),
         configs: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
       })),
       timeoutMs: this.timeoutMs,
@@ -194,8 +220,21 @@ export class Admin {
       .sort();
   }
 
-  /** Partitions, leaders and replicas of the topics. Rejects with AdminError for unknown ones. */
+  /**
+   * Partitions, leaders, replicas, ISR and offline replicas of the topics, in the order asked;
+   * eligible leader replicas too where the broker serves DescribeTopicPartitions (as the Java
+   * AdminClient, Metadata otherwise). Rejects with AdminError for unknown ones.
+   */
   async describeTopics(names: readonly string[]): Promise<TopicDescription[]> {
+    if (names.length > 0 && this.conn.apiVersions?.has(ApiKey.DescribeTopicPartitions)) {
+      const views = await describeTopicPartitions(this.conn, names);
+      check('describeTopics', views.map((t) => ({ resource: t.name, errorCode: t.errorCode, errorMessage: null })));
+      const byName = new Map(views.map((v) => [v.name, v]));
+      return names.flatMap((n) => {
+        const v = byName.get(n);
+        return v ? [{ name: v.name, topicId: v.topicId, internal: v.internal, partitions: v.partitions }] : [];
+      });
+    }
     const md = await this.metadata(names);
     check('describeTopics', md.topics.map((t) => ({ resource: t.name ?? t.topicId, errorCode: t.errorCode, errorMessage: null })));
     return md.topics.map((t) => ({
@@ -203,15 +242,30 @@ export class Admin {
       topicId: t.topicId,
       internal: t.isInternal,
       partitions: t.partitions
-        .map((p) => ({ partition: p.partitionIndex, leader: p.leaderId, leaderEpoch: p.leaderEpoch, replicas: p.replicaNodes, isr: p.isrNodes, offline: p.offlineReplicas }))
+        .map((p) => ({
+          partition: p.partitionIndex,
+          leader: p.leaderId,
+          leaderEpoch: p.leaderEpoch,
+          replicas: p.replicaNodes,
+          isr: p.isrNodes,
+          elr: null,
+          lastKnownElr: null,
+          offline: p.offlineReplicas,
+        }))
         .sort((a, b) => a.partition - b.partition),
     }));
   }
 
-  /** Raises each topic's partition count to `count`. Rejects with AdminError if any failed. */
-  async createPartitions(topics: ReadonlyArray<{ topic: string; count: number }>, opts: { validateOnly?: boolean } = {}): Promise<void> {
+  /**
+   * Raises each topic's partition count to `count`; `assignments` places the new partitions (one
+   * replica list each, in partition order). Rejects with AdminError if any failed.
+   */
+  async createPartitions(
+    topics: ReadonlyArray<{ topic: string; count: number; assignments?: ReadonlyArray<readonly number[]> }>,
+    opts: { validateOnly?: boolean } = {},
+  ): Promise<void> {
     const res = await this.conn.send(ApiKey.CreatePartitions, {
-      topics: topics.map((t) => ({ name: t.topic, count: t.count, assignments: null })),
+      topics: topics.map((t) => ({ name: t.topic, count: t.count, assignments: t.assignments ? t.assignments.map((b) => ({ brokerIds: [...b] })) : null })),
       timeoutMs: this.timeoutMs,
       validateOnly: opts.validateOnly ?? false,
     });
@@ -247,7 +301,7 @@ export class Admin {
 
   /** Sets, deletes, appends to or subtracts from config values of one topic, broker or group. */
   async incrementalAlterConfigs(resource: ConfigResource, ops: readonly AlterConfigOp[], opts: { validateOnly?: boolean } = {}): Promise<void> {
-    const res = await this.conn.send(ApiKey.IncrementalAlterConfigs, {
+    const res = await (await this.resourceConnection(resource)).send(ApiKey.IncrementalAlterConfigs, {
       resources: [
         {
           resourceType: RESOURCE_TYPE[resource.type],
@@ -258,6 +312,100 @@ export class Admin {
       validateOnly: opts.validateOnly ?? false,
     });
     check('incrementalAlterConfigs', res.responses.map((r) => ({ resource: r.resourceName, errorCode: r.errorCode, errorMessage: r.errorMessage })));
+  }
+
+  /**
+   * Where a config request about `resource` goes: one broker's own configs to that broker (a
+   * broker refuses another's id, as Kafka's do), everything else to the bootstrap broker.
+   */
+  private async resourceConnection(resource: ConfigResource): Promise<Connection> {
+    if (resource.type !== 'broker' || !/^\d+$/.test(resource.name)) return this.conn;
+    const b = (await this.metadata([])).brokers.find((x) => x.nodeId === Number(resource.name));
+    return b ? this.brokerConnection(b.nodeId, b.host, b.port) : this.conn;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Leaders and replica placement: the requests go to the controller Metadata names (in a Kafka 4
+  // cluster any broker, which forwards them); a NOT_CONTROLLER answer is retried once on the new one.
+
+  /**
+   * Elects leaders: PREFERRED gives each partition back to its first replica, UNCLEAN elects any
+   * live replica where there is no leader. partitions null: every partition the election applies
+   * to (the broker reports only those it acted on). Each partition's outcome comes back, error
+   * ELECTION_NOT_NEEDED when its leader was already right; a failure of the whole call rejects.
+   */
+  electLeaders(type: ElectionType, partitions: readonly TopicPartitionRef[] | null): Promise<PartitionOutcome[]> {
+    return this.onController((c) => electLeaders(c, type, partitions, this.timeoutMs));
+  }
+
+  /**
+   * Starts moving partitions to new replica lists (replicas null cancels a partition's ongoing
+   * move). Rejects with AdminError naming each partition (`topic-partition`) that failed, after
+   * the others started.
+   */
+  async alterPartitionReassignments(targets: readonly ReassignmentTarget[], opts: { allowReplicationFactorChange?: boolean } = {}): Promise<void> {
+    const results = await this.onController((c) => alterPartitionReassignments(c, targets, { timeoutMs: this.timeoutMs, ...opts }));
+    check('alterPartitionReassignments', results.map((r) => ({ resource: `${r.topic}-${r.partition}`, errorCode: r.error?.code ?? ErrorCode.NONE, errorMessage: r.error?.message ?? null })));
+  }
+
+  /** The ongoing reassignments (of these partitions, or all), sorted by topic and partition. */
+  listPartitionReassignments(partitions: readonly TopicPartitionRef[] | null = null): Promise<PartitionReassignment[]> {
+    return this.onController((c) => listPartitionReassignments(c, partitions, this.timeoutMs));
+  }
+
+  /**
+   * Where each broker keeps its replicas of these topics (DescribeLogDirs on every broker that
+   * holds one): the current directory, and the future one of a replica being moved between them.
+   */
+  async describeReplicaLogDirs(topics: readonly string[]): Promise<Array<LogDirReplica & { broker: number }>> {
+    const described = await this.describeTopics(topics);
+    const brokers = new Set(described.flatMap((t) => t.partitions.flatMap((p) => p.replicas)));
+    const cluster = await this.describeCluster();
+    const out: Array<LogDirReplica & { broker: number }> = [];
+    for (const b of cluster.brokers.filter((x) => brokers.has(x.nodeId))) {
+      // A broker that cannot be reached (down, not fenced yet) reports nothing.
+      const conn = await this.brokerConnection(b.nodeId, b.host, b.port).catch((err: unknown) => (unreachable(err) ? null : Promise.reject(err)));
+      if (conn) for (const r of await describeLogDirs(conn, topics)) out.push({ ...r, broker: b.nodeId });
+    }
+    return out;
+  }
+
+  /** Moves replicas between the log directories of their broker. Rejects with AdminError (`topic-partition-broker`) for those that failed. */
+  async alterReplicaLogDirs(moves: ReadonlyArray<TopicPartitionRef & { broker: number; logDir: string }>): Promise<void> {
+    const cluster = await this.describeCluster();
+    const failed: Outcome[] = [];
+    for (const b of cluster.brokers) {
+      const mine = moves.filter((m) => m.broker === b.nodeId);
+      if (mine.length === 0) continue;
+      const conn = await this.brokerConnection(b.nodeId, b.host, b.port);
+      for (const r of await alterReplicaLogDirs(conn, mine)) {
+        if (r.error) failed.push({ resource: `${r.topic}-${r.partition}-${b.nodeId}`, errorCode: r.error.code, errorMessage: null });
+      }
+    }
+    for (const m of moves) {
+      if (!cluster.brokers.some((b) => b.nodeId === m.broker)) failed.push({ resource: `${m.topic}-${m.partition}-${m.broker}`, errorCode: ErrorCode.BROKER_NOT_AVAILABLE, errorMessage: null });
+    }
+    check('alterReplicaLogDirs', failed);
+  }
+
+  /**
+   * Runs `call` on the controller's connection, once more on the new controller after
+   * NOT_CONTROLLER. A controller that cannot be reached (a broker that died and is not fenced yet
+   * is still named) is passed over for the bootstrap broker, which in Kafka 4 forwards the request.
+   */
+  private async onController<T>(call: (c: Connection) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const md = await this.metadata([]);
+      const b = md.brokers.find((x) => x.nodeId === md.controllerId);
+      let conn = this.conn;
+      if (b) conn = await this.brokerConnection(b.nodeId, b.host, b.port).catch((err: unknown) => (unreachable(err) ? this.conn : Promise.reject(err)));
+      try {
+        return await call(conn);
+      } catch (err) {
+        if (attempt === 0 && err instanceof KafkaProtocolError && err.code === ErrorCode.NOT_CONTROLLER) continue;
+        throw err;
+      }
+    }
   }
 
   // -------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { EtcdClusterStore } from '../../src/broker/cluster/etcd-store.js';
 import { Controller } from '../../src/broker/cluster/controller.js';
 import { planPartitionStates } from '../../src/broker/cluster/elections.js';
-import { parseConnectString } from '../../src/broker/cluster/connect-string.js';
+import { parseConnectString } from '../../src/util/connect-string.js';
 import { ClusterView, encodeAssignment, encodePartitionState, keys, type PartitionState } from '../../src/broker/cluster/view.js';
 import { startEtcd, type EtcdProcess } from './helpers/etcd.js';
 import { viewWaiter } from './helpers/watch.js';

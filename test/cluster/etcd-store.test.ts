@@ -5,7 +5,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { EtcdClusterStore } from '../../src/broker/cluster/etcd-store.js';
-import { parseConnectString } from '../../src/broker/cluster/connect-string.js';
+import { parseConnectString } from '../../src/util/connect-string.js';
 import { keys, encodeAssignment, encodePartitionState, type ClusterView } from '../../src/broker/cluster/view.js';
 import { startEtcd, type EtcdProcess } from './helpers/etcd.js';
 import { viewWaiter } from './helpers/watch.js';

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EtcdClusterStore } from '../../src/broker/cluster/etcd-store.js';
-import { parseConnectString } from '../../src/broker/cluster/connect-string.js';
+import { parseConnectString } from '../../src/util/connect-string.js';
 import { freePort } from './helpers/etcd.js';
 
 const root = resolve(import.meta.dirname, '../../..');

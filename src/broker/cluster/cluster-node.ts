@@ -20,7 +20,7 @@ import type { Logger } from '../logger.js';
 import type { TopicManager } from '../metadata/topics.js';
 import { newClusterId } from '../metadata/store.js';
 import type { Peers } from './peers.js';
-import { parseConnectString } from './connect-string.js';
+import { parseConnectString } from '../../util/connect-string.js';
 import { EtcdClusterStore } from './etcd-store.js';
 import { EtcdTopicBackend, topicsFromView } from './cluster-topics.js';
 import { Controller } from './controller.js';

@@ -19,7 +19,7 @@
  */
 import type { Etcd3, Lease, Namespace, Watcher } from 'etcd3';
 import { ClusterView, keys, encodeBroker, decodeIncarnation, type BrokerRegistration } from './view.js';
-import type { ConnectString } from './connect-string.js';
+import type { ConnectString } from '../../util/connect-string.js';
 
 export interface ClusterStoreOptions {
   /** The session: how long the broker's keys outlive it (Kafka's zookeeper.session.timeout.ms). */

@@ -2,7 +2,8 @@
  * ElectLeaders v0-v2 (kafka-leader-election.sh): preferred (0) or unclean (1) leader elections,
  * decided by the controller (../cluster/leader-elections.ts), forwarded to it from any broker.
  * A null partition list means every partition; partitions whose election was not needed are then
- * left out of the answer. v0 has no election type (preferred) and no top-level error code.
+ * left out of the answer. v0 has no election type (preferred) and no top-level error code. A
+ * single node leads every partition as their only replica: nothing to elect (ELECTION_NOT_NEEDED).
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import type { ElectLeadersResponse } from '../../protocol/messages/43-elect-leaders.js';
@@ -35,6 +36,18 @@ export default defineHandler({
         t.partitionResult.push({ partitionId: o.partition, errorCode: o.errorCode, errorMessage: o.errorMessage });
       }
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, replicaElectionResults: [...byTopic.values()] };
-    }, failed);
+    }, failed, () => ({
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.NONE,
+      replicaElectionResults: (req.topicPartitions ?? []).map((t) => ({
+        topic: t.topic,
+        partitionResult: t.partitions.map((p) => {
+          const known = p >= 0 && p < (ctx.broker.topics.get(t.topic)?.partitions ?? 0);
+          return known
+            ? { partitionId: p, errorCode: ErrorCode.ELECTION_NOT_NEEDED, errorMessage: 'Leader election not needed for topic partition.' }
+            : { partitionId: p, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The partition ${t.topic}-${p} does not exist.` };
+        }),
+      })),
+    }));
   },
 });

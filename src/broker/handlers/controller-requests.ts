@@ -11,7 +11,8 @@ import type { RequestContext } from './handler.js';
 /**
  * Runs `local` on this broker's controller when it is the active one; otherwise forwards the
  * request to the controller and returns its answer. `failed` builds the answer for an error
- * (no controller, or it could not be reached: NOT_CONTROLLER, which clients retry).
+ * (no controller, or it could not be reached: NOT_CONTROLLER, which clients retry). A single
+ * node is its own controller with one broker: `single` answers there.
  */
 export async function atController<K extends ApiKeyNumber>(
   ctx: RequestContext,
@@ -19,9 +20,10 @@ export async function atController<K extends ApiKeyNumber>(
   req: RequestOf<K>,
   local: (c: Controller) => Promise<ResponseOf<K>>,
   failed: (errorCode: number, message: string) => ResponseOf<K>,
+  single: () => ResponseOf<K>,
 ): Promise<ResponseOf<K>> {
   const b = ctx.broker;
-  if (!b.controller) return failed(ErrorCode.INVALID_REQUEST, 'This broker is not part of a cluster: there is nothing to elect or reassign.');
+  if (!b.controller) return single();
   if (b.controller.epoch !== null) return local(b.controller);
   const id = b.replicas.controllerId();
   if (id < 0 || !b.peers) return failed(ErrorCode.NOT_CONTROLLER, 'No controller is elected right now.');
