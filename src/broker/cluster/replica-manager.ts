@@ -14,6 +14,7 @@
  * A leader's ISR changes go to the controller as AlterPartition requests (isr-requests.ts); the
  * answer, and then the view, bring the new ISR. acks=-1 waits until the HW passes the batch.
  */
+import { setMaxListeners } from 'node:events';
 import { ErrorCode } from '../../protocol/errors.js';
 import { StorageError } from '../../storage/errors.js';
 import type { AppendResult, PartitionLog } from '../../storage/partition-log.js';
@@ -80,6 +81,8 @@ export class ReplicaManager implements Replicas {
       brokerEpoch: opts.brokerEpoch,
       accepted: (topic, partition, leaderEpoch, isr, partitionEpoch) => this.isrAccepted(topic, partition, leaderEpoch, isr, partitionEpoch),
     });
+    // Every acks=-1 write waiting listens to this signal (and its partition's leadership one): no limit.
+    setMaxListeners(0, this.closing.signal);
     // Kafka checks for lagging followers every half replica.lag.time.max.ms.
     this.shrinkTimer = setInterval(() => this.maybeShrinkIsrs(), Math.max(100, Math.floor(opts.lagTimeMaxMs / 2)));
     this.shrinkTimer.unref();
@@ -298,6 +301,7 @@ export class ReplicaManager implements Replicas {
     h.partitionEpoch = s.partitionEpoch;
     h.isr = [...s.isr];
     h.leadership = new AbortController();
+    setMaxListeners(0, h.leadership.signal);
     h.leaderState = new LeaderReplicaState(this.opts.nodeId, h.replicas, s.isr, h.log.logEndOffset, h.log.highWatermark, this.opts.now());
     this.updateHighWatermark(h);
     this.opts.log.info({ topic: h.topic, partition: h.partition, epoch: s.leaderEpoch, isr: s.isr, logEnd: h.log.logEndOffset, hw: h.log.highWatermark }, 'leading partition');
