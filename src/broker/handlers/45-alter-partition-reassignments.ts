@@ -24,43 +24,42 @@ export default defineHandler({
       errorMessage: message,
       responses: [],
     });
-    return atController(ctx, ApiKey.AlterPartitionReassignments, req, async (c) => {
-      const changes = req.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, replicas: p.replicas })));
-      const r = await c.alterReassignments(changes, allow);
-      if (r.errorCode !== ErrorCode.NONE) return failed(r.errorCode, 'This broker is no longer the controller.');
-      return {
-        throttleTimeMs: 0,
-        allowReplicationFactorChange: allow,
-        errorCode: ErrorCode.NONE,
-        errorMessage: null,
-        responses: req.topics.map((t) => ({
-          name: t.name,
-          partitions: t.partitions.map((p) => {
-            const res = r.results.find((x) => x.topic === t.name && x.partition === p.partitionIndex);
-            return { partitionIndex: p.partitionIndex, errorCode: res?.errorCode ?? ErrorCode.NONE, errorMessage: res?.errorMessage ?? null };
-          }),
-        })),
-      };
-    }, failed, () => {
-      const b = ctx.broker;
-      return {
-        throttleTimeMs: 0,
-        allowReplicationFactorChange: allow,
-        errorCode: ErrorCode.NONE,
-        errorMessage: null,
-        responses: req.topics.map((t) => ({
-          name: t.name,
-          partitions: t.partitions.map((p) => {
-            const known = p.partitionIndex >= 0 && p.partitionIndex < (b.topics.get(t.name)?.partitions ?? 0);
-            const result = (errorCode: number, errorMessage: string | null) => ({ partitionIndex: p.partitionIndex, errorCode, errorMessage });
-            if (!known) return result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Unable to find partition ${t.name}-${p.partitionIndex}.`);
-            if (p.replicas === null) return result(ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, `Unable to cancel reassignment for partition ${t.name}-${p.partitionIndex} because it is not being reassigned.`);
-            const other = p.replicas.find((id) => id !== b.nodeId);
-            if (other !== undefined || p.replicas.length !== 1) return result(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `The manual partition assignment includes broker ${other ?? b.nodeId} more than once or a broker that is not registered.`);
-            return result(ErrorCode.NONE, null);
-          }),
-        })),
-      };
+    type Outcome = { errorCode: number; errorMessage: string | null };
+    /** The answer, each requested partition's outcome given by `outcome`. */
+    const answer = (outcome: (topic: string, partition: number, replicas: number[] | null) => Outcome): AlterPartitionReassignmentsResponse => ({
+      throttleTimeMs: 0,
+      allowReplicationFactorChange: allow,
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      responses: req.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, ...outcome(t.name, p.partitionIndex, p.replicas) })),
+      })),
     });
+    return atController(
+      ctx,
+      ApiKey.AlterPartitionReassignments,
+      req,
+      async (c) => {
+        const changes = req.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, replicas: p.replicas })));
+        const r = await c.alterReassignments(changes, allow);
+        if (r.errorCode !== ErrorCode.NONE) return failed(r.errorCode, 'This broker is no longer the controller.');
+        return answer((topic, partition) => {
+          const res = r.results.find((x) => x.topic === topic && x.partition === partition);
+          return { errorCode: res?.errorCode ?? ErrorCode.NONE, errorMessage: res?.errorMessage ?? null };
+        });
+      },
+      failed,
+      () =>
+        answer((topic, partition, replicas) => {
+          const b = ctx.broker;
+          if (partition < 0 || partition >= (b.topics.get(topic)?.partitions ?? 0)) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Unable to find partition ${topic}-${partition}.` };
+          if (replicas === null) return { errorCode: ErrorCode.NO_REASSIGNMENT_IN_PROGRESS, errorMessage: `Unable to cancel reassignment for partition ${topic}-${partition} because it is not being reassigned.` };
+          if (replicas.length !== 1 || replicas[0] !== b.nodeId) {
+            return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: `The manual partition assignment ${JSON.stringify(replicas)} names brokers other than the only one, ${b.nodeId}, or it more than once.` };
+          }
+          return { errorCode: ErrorCode.NONE, errorMessage: null };
+        }),
+    );
   },
 });
