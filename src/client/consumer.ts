@@ -30,6 +30,7 @@ const EARLIEST = -2n;
 const LATEST = -1n;
 
 export interface ConsumerOptions extends ClientConnectionOptions {
+  /** `host:port` of a broker, or several comma-separated (tried in turn, also when one dies). */
   bootstrap: string;
   /**
    * Where a position goes when it is out of range, or (in a group) when the group has no committed

@@ -30,7 +30,7 @@ const CODECS: Record<CompressionName, Compression> = { none: Compression.None, g
 export type CompressionName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
 export interface ProducerOptions extends ClientConnectionOptions {
-  /** `host:port` of a broker to learn the cluster from. */
+  /** `host:port` of a broker to learn the cluster from, or several comma-separated (tried in turn, also when one dies). */
   bootstrap: string;
   /** -1 (all replicas in sync, the default), 1 (the leader) or 0 (no acknowledgement). */
   acks?: -1 | 0 | 1;
