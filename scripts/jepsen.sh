@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Jepsen-style queue test of a three-broker cluster: Tributary (on etcd) or Apache Kafka 4.3.1 KRaft.
+#   scripts/jepsen.sh --broker tributary|kafka --short|--long [--runs N] [--seconds S] [more flags]
+# --short: one run of about 60-90 s in all (CI); --long: 10 runs of 5 minutes. More flags and the
+# exit codes: tools/jepsen/main.ts. Builds if stale; fetches the Kafka jars for --broker kafka.
+# Holds /tmp/heavy.lock (three brokers, or three JVMs, on a shared machine) unless JEPSEN_NO_LOCK=1
+# (when the caller holds it already), and is killed after a hard timeout if anything hangs.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+if [[ ! -f dist/tools/jepsen/main.js || ! -f dist/tributary.mjs || -n "$(find src tools bench -name '*.ts' -newer dist/tools/jepsen/main.js 2>/dev/null | head -1)" ]]; then
+  npm run build >&2
+fi
+runs=1 seconds=40
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+  case "${args[$i]}" in
+    --broker) [[ "${args[$((i + 1))]:-}" == kafka ]] && scripts/fetch-kafka.sh >/dev/null ;;
+    --broker=kafka) scripts/fetch-kafka.sh >/dev/null ;;
+    --long) runs=10 seconds=300 ;;
+    --runs) runs="${args[$((i + 1))]}" ;;
+    --seconds) seconds="${args[$((i + 1))]}" ;;
+  esac
+done
+# Per run: the workload, up to ~4 minutes of startup, healing, settling and the final read.
+limit=$((runs * (seconds + 240) + 60))
+cmd=(timeout --kill-after=20 "$limit" node dist/tools/jepsen/main.js "$@")
+if [[ "${JEPSEN_NO_LOCK:-}" == 1 ]]; then exec "${cmd[@]}"; fi
+exec flock /tmp/heavy.lock "${cmd[@]}"
