@@ -57,10 +57,10 @@ export class Nemesis {
     this.paused.clear();
     for (const n of this.cluster.nodeIds) {
       if (this.cluster.isRunning(n)) continue;
-      const t = Date.now();
+      const event = this.note('restart', n, 'starting');
       await this.cluster.restart(n);
       this.killed.delete(n);
-      this.note('restart', n, `ready after ${((Date.now() - t) / 1000).toFixed(1)} s`);
+      event.detail = `ready after ${((Date.now() - event.atMs) / 1000).toFixed(1)} s`;
     }
   }
 
@@ -99,8 +99,10 @@ export class Nemesis {
     await this.sleepUntil(Math.min(untilMs, Date.now() + this.between(this.o.downMs)));
   }
 
-  private note(op: string, node: number | null, detail: string): void {
-    this.events.push({ atMs: Date.now(), op, node, detail });
+  private note(op: string, node: number | null, detail: string): NemesisEvent {
+    const e = { atMs: Date.now(), op, node, detail };
+    this.events.push(e);
+    return e;
   }
 
   private pick(xs: readonly number[]): number {
