@@ -2,11 +2,13 @@
 // that moves on to another broker when the one it asked is dead or silent, so a producer or
 // consumer whose bootstrap broker died still finds the partitions' leaders. Two standalone
 // embedded brokers play the cluster: each is node 1 of its own, so "the leader moved" shows as
-// node 1 answering at the other broker's address.
+// node 1 answering at the other broker's address. And a group member whose coordinator or
+// partition leader cannot be reached for a while keeps polling (nothing) and then reads on.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
-import { Admin, Consumer, Producer } from '../../src/client/index.js';
+import { Admin, Connection, ConnectionClosedError, ConnectionError, Consumer, Producer } from '../../src/client/index.js';
+import { ApiKey } from '../../src/protocol/messages/index.js';
 import { BrokerPool, parseBootstrap } from '../../src/client/brokers.js';
 import { startBroker, type TestBroker } from './helpers/broker-client.js';
 
@@ -123,4 +125,60 @@ describe('failover of the metadata connection', () => {
     await producer.close();
     await consumer.close();
   });
+});
+
+test('a group consumer whose coordinator and leader are unreachable for a while polls nothing, then joins and reads (poll does not throw)', async () => {
+  const tb = await startBroker({ 'group.initial.rebalance.delay.ms': 0, 'group.min.session.timeout.ms': 1000 });
+  const realOpen = BrokerPool.prototype.open;
+  const realSend = Connection.prototype.send;
+  try {
+    const bootstrap = `127.0.0.1:${tb.broker.port}`;
+    const admin = await Admin.connect({ bootstrap });
+    await admin.createTopics([{ name: 'gfo', partitions: 2 }]);
+    await admin.close();
+    const producer = await Producer.connect({ bootstrap });
+    await producer.send('gfo', [{ value: 'a', partition: 0 }, { value: 'b', partition: 1 }, { value: 'c', partition: 0 }]);
+    await producer.close();
+
+    // FindCoordinator names a broker that refuses connections (twice); the first ListOffsets of
+    // the assignment meets a connection that drops: the coordinator died, the leader moved.
+    let refusals = 2;
+    BrokerPool.prototype.open = function (this: BrokerPool, host: string, port: number) {
+      if (refusals-- > 0) return Promise.reject(new ConnectionError(`cannot connect to ${host}:${port}: refused (test)`));
+      return realOpen.call(this, host, port);
+    };
+    let drops = 1;
+    Connection.prototype.send = function (this: Connection, apiKey: number, request: unknown, options?: unknown) {
+      if (apiKey === ApiKey.ListOffsets && drops-- > 0) return Promise.reject(new ConnectionClosedError('connection dropped (test)'));
+      return (realSend as (this: Connection, k: number, r: unknown, o?: unknown) => Promise<unknown>).call(this, apiKey, request, options);
+    } as typeof Connection.prototype.send;
+
+    const assigned: number[] = [];
+    const c = await Consumer.connect({
+      bootstrap,
+      groupId: 'gfo-group',
+      autoOffsetReset: 'earliest',
+      maxWaitMs: 50,
+      group: { sessionTimeoutMs: 6000, heartbeatIntervalMs: 100 },
+      onAssigned: (p) => void assigned.push(p.length),
+    });
+    c.subscribe(['gfo']);
+    const values: string[] = [];
+    let emptyPolls = 0;
+    await until(async () => {
+      const r = await c.poll();
+      if (r.length === 0) emptyPolls++;
+      values.push(...r.map((x) => x.value!.toString()));
+      return values.length >= 3 ? true : undefined;
+    }, 15_000, 'the three records');
+    assert.deepEqual(values.sort(), ['a', 'b', 'c']);
+    assert.deepEqual(assigned, [2], 'assigned once, after the failures');
+    assert.ok(refusals < 0 && drops < 0, 'the failures happened');
+    assert.ok(emptyPolls >= 2, 'the polls during the failures returned nothing');
+    await c.close();
+  } finally {
+    BrokerPool.prototype.open = realOpen;
+    Connection.prototype.send = realSend;
+    await tb.close();
+  }
 });
