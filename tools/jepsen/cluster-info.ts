@@ -64,6 +64,14 @@ export async function brokersSeenBy(address: string): Promise<number[]> {
   }).catch(() => []);
 }
 
+/** The controller id that Metadata names (-1 and errors: null). */
+export async function metadataController(bootstrap: string): Promise<number | null> {
+  return onAnyNode(bootstrap, async (conn) => {
+    const md = await conn.send(ApiKey.Metadata, { topics: [], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+    return md.controllerId >= 0 ? md.controllerId : null;
+  }).catch(() => null);
+}
+
 /** The active KRaft controller (DescribeQuorum of __cluster_metadata), or null. */
 export async function kraftLeader(bootstrap: string): Promise<number | null> {
   return onAnyNode(bootstrap, async (conn) => {

@@ -10,7 +10,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { alive, signal, waitExit, waitFor, type ClusterDriver } from './cluster.js';
-import { brokersSeenBy, topicState } from './cluster-info.js';
+import { brokersSeenBy, metadataController } from './cluster-info.js';
 import { freePorts, spawnLogged } from './proc.js';
 
 export interface TributaryClusterOptions {
@@ -84,9 +84,8 @@ export class TributaryCluster implements ClusterDriver {
     return alive(this.brokers.get(node)?.pid ?? null);
   }
 
-  async controllerId(): Promise<number | null> {
-    const s = await topicState(this.bootstrap(), '').catch(() => null);
-    return s && s.controllerId >= 0 ? s.controllerId : null;
+  controllerId(): Promise<number | null> {
+    return metadataController(this.bootstrap());
   }
 
   async stop(): Promise<void> {
