@@ -60,7 +60,7 @@ export class Reader {
           this.next.set(r.partition, Math.max(this.next.get(r.partition) ?? 0, offset + 1));
         }
       } catch (err) {
-        this.errors.note(`${this.o.name}: ${(err as Error).name}: ${(err as Error).message}`);
+        this.errors.error(this.o.name, err);
         await this.drop();
         await new Promise((r) => setTimeout(r, 250));
       }

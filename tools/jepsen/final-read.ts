@@ -50,7 +50,7 @@ export async function finalRead(bootstrap: string, topic: string, addressOf: (no
         for (const [p, end] of ends) if ((c.position(topic, p) ?? 0n) >= BigInt(end)) next.set(p, Math.max(next.get(p) ?? 0, end));
       }
     } catch (err) {
-      errors.note(`final read: ${(err as Error).name}: ${(err as Error).message}`);
+      errors.error('final read', err);
       await new Promise((r) => setTimeout(r, 500));
     } finally {
       if (c) await Promise.race([c.close().catch(() => undefined), new Promise((r) => setTimeout(r, 2_000).unref())]);

@@ -105,7 +105,7 @@ export class ProducerLoad {
         if (this.frozen) return;
         w.endMs = Date.now();
         w.error = err.message;
-        this.errors.note(`producer: ${err.name}: ${err.message}`);
+        this.errors.error('producer', err);
       },
     );
     const tracked = p.finally(() => this.pending.delete(tracked));
