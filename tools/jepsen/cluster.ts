@@ -28,6 +28,10 @@ export interface ClusterDriver {
   /** Starts a node that is down (after kill) and waits until the running nodes list it. */
   restart(node: number): Promise<void>;
   isRunning(node: number): boolean;
+  /** The node's process id while it runs. */
+  pid(node: number): number | null;
+  /** The ports the node listens on (clients, and its controller's if it has one). */
+  listenPorts(node: number): number[];
   /** The controller's node id, as this broker kind exposes it; null when unknown. */
   controllerId(): Promise<number | null>;
   /** Every node (and etcd) stopped: SIGCONT, SIGTERM, then SIGKILL after a grace period. */

@@ -99,7 +99,13 @@ export class KafkaCluster implements ClusterDriver {
     return unsafe ? { 'min.insync.replicas': '1', 'unclean.leader.election.enable': 'true' } : { 'min.insync.replicas': '2' };
   }
 
-  private pid(node: number): number | null {
+  listenPorts(node: number): number[] {
+    const env = readFileSync(join(this.dir, 'cluster.env'), 'utf8');
+    const cport = Number(new RegExp(`^CPORT_${node}=(\\d+)$`, 'm').exec(env)?.[1] ?? 0);
+    return [this.ports[node - 1]!, ...(cport > 0 ? [cport] : [])];
+  }
+
+  pid(node: number): number | null {
     try {
       const n = Number(readFileSync(join(this.dir, `node-${node}`, 'kafka.pid'), 'utf8').trim());
       return Number.isInteger(n) && n > 0 ? n : null;

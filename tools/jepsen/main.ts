@@ -20,6 +20,7 @@ import type { ClusterDriver } from './cluster.js';
 import { KafkaCluster } from './kafka-cluster.js';
 import { FAULTS, type Fault } from './nemesis.js';
 import { passed, runReport, summary, type RunResult } from './report.js';
+import { isolationUnavailable, Partitioner } from './partition.js';
 import { historyFile, runOnce } from './run.js';
 import { TributaryCluster } from './tributary-cluster.js';
 
@@ -54,8 +55,18 @@ async function main(): Promise<number> {
   if (f.broker !== 'tributary' && f.broker !== 'kafka') throw new Error('--broker tributary|kafka is required');
   const runs = f.runs || (f.long ? 10 : 1);
   const seconds = f.seconds || (f.long ? 300 : 40);
-  const faults = f.faults === '' ? [] : (f.faults.split(',') as Fault[]);
+  let faults = f.faults === '' ? [] : (f.faults.split(',') as Fault[]);
   for (const x of faults) if (!(FAULTS as readonly string[]).includes(x)) throw new Error(`unknown fault ${x} (known: ${FAULTS.join(', ')})`);
+  const notes: string[] = [];
+  let partitioner: Partitioner | undefined;
+  if (faults.includes('isolate')) {
+    const why = await isolationUnavailable();
+    if (why) {
+      faults = faults.filter((x) => x !== 'isolate');
+      notes.push(`isolate skipped: ${why}`);
+    } else partitioner = new Partitioner();
+  }
+  for (const n of notes) say(n);
   const out = f.out || mkdtempSync(join(tmpdir(), `jepsen-${f.broker}-`));
   mkdirSync(out, { recursive: true });
   say(`${f.broker}: ${runs} run(s) of ${seconds} s; output in ${out}`);
@@ -90,7 +101,10 @@ async function main(): Promise<number> {
       injectFaults: f.injectFaults,
       groupReader: f.groupReader,
       log: say,
+      ...(partitioner ? { partitioner } : {}),
     });
+    r.notes.unshift(...notes);
+    partitioner?.cleanup();
     current = null;
     results.push(r);
     const text = runReport(r);

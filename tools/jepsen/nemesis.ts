@@ -3,13 +3,16 @@
  * - kill-leader: kill -9 the leader of a random partition; restarted after a hold.
  * - kill-controller: kill -9 the controller (the driver says which node); restarted after a hold.
  * - pause: SIGSTOP a random broker for longer than its session timeout, then SIGCONT.
+ * - isolate: cut a random broker off the network (partition.ts) for longer than its session
+ *   timeout, then heal (only with a Partitioner: the run must be in its own network namespace).
  * Every action is recorded as a NemesisEvent. heal() undoes whatever is still in effect.
  */
 import type { ClusterDriver } from './cluster.js';
 import { topicState } from './cluster-info.js';
 import type { NemesisEvent } from './history.js';
+import type { Partitioner } from './partition.js';
 
-export const FAULTS = ['kill-leader', 'kill-controller', 'pause'] as const;
+export const FAULTS = ['kill-leader', 'kill-controller', 'pause', 'isolate'] as const;
 export type Fault = (typeof FAULTS)[number];
 
 export interface NemesisOptions {
@@ -21,12 +24,15 @@ export interface NemesisOptions {
   /** How long a killed node stays down, ms. */
   downMs: readonly [number, number];
   random: () => number;
+  /** Needed for `isolate`. */
+  partitioner?: Partitioner;
 }
 
 export class Nemesis {
   readonly events: NemesisEvent[] = [];
   private readonly paused = new Set<number>();
   private readonly killed = new Set<number>();
+  private readonly isolated = new Set<number>();
 
   constructor(
     private readonly cluster: ClusterDriver,
@@ -50,6 +56,11 @@ export class Nemesis {
 
   /** Resumes paused nodes and restarts killed ones (every node not running). */
   async heal(): Promise<void> {
+    for (const n of this.isolated) {
+      await this.o.partitioner!.heal(n);
+      this.note('heal', n, 'network restored');
+    }
+    this.isolated.clear();
     for (const n of this.paused) {
       this.cluster.resume(n);
       this.note('resume', n, 'SIGCONT');
@@ -71,6 +82,18 @@ export class Nemesis {
       this.paused.add(n);
       const hold = this.cluster.sessionTimeoutMs + 2_000;
       this.note('pause', n, `SIGSTOP for ${(hold / 1000).toFixed(1)} s (session timeout ${this.cluster.sessionTimeoutMs} ms)`);
+      await this.sleepUntil(Date.now() + hold);
+      return;
+    }
+    if (fault === 'isolate') {
+      const p = this.o.partitioner;
+      const n = this.pick(this.cluster.nodeIds);
+      const pid = this.cluster.pid(n);
+      if (!p || pid === null) throw new Error(`cannot isolate node ${n}: ${p ? 'it is not running' : 'no partitioner'}`);
+      this.isolated.add(n);
+      const how = await p.isolate(n, pid, this.cluster.listenPorts(n));
+      const hold = this.cluster.sessionTimeoutMs + 4_000;
+      this.note('isolate', n, `cut off for ${(hold / 1000).toFixed(1)} s (${how})`);
       await this.sleepUntil(Date.now() + hold);
       return;
     }

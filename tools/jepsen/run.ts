@@ -13,6 +13,7 @@ import { finalRead } from './final-read.js';
 import type { History } from './history.js';
 import { injectFaults } from './inject.js';
 import { Nemesis, seededRandom, type Fault } from './nemesis.js';
+import type { Partitioner } from './partition.js';
 import { ProducerLoad } from './producers.js';
 import type { RunResult } from './report.js';
 
@@ -27,6 +28,7 @@ export interface RunOptions {
   unsafe: boolean;
   injectFaults: boolean;
   groupReader: boolean;
+  partitioner?: Partitioner;
   log: (line: string) => void;
 }
 
@@ -56,7 +58,7 @@ export async function runOnce(cluster: ClusterDriver, o: RunOptions): Promise<Ru
     const readers = [new Reader({ bootstrap, topic, partitions: o.partitions, mode: 'assign', name: 'assign-reader', pollTimeoutMs: 30_000 }, errors)];
     if (o.groupReader) readers.push(new Reader({ bootstrap, topic, partitions: o.partitions, mode: 'group', name: 'group-reader', groupId: `jepsen-${o.run}-${o.seed}`, pollTimeoutMs: 30_000 }, errors));
     for (const r of readers) r.start();
-    const nemesis = new Nemesis(cluster, { topic, partitions: o.partitions, faults: o.faults, quietMs: [2_000, 5_000], downMs: [4_000, 9_000], random });
+    const nemesis = new Nemesis(cluster, { topic, partitions: o.partitions, faults: o.faults, quietMs: [2_000, 5_000], downMs: [4_000, 9_000], random, ...(o.partitioner ? { partitioner: o.partitioner } : {}) });
 
     const startMs = Date.now();
     const endMs = startMs + o.seconds * 1000;
@@ -93,6 +95,7 @@ export async function runOnce(cluster: ClusterDriver, o: RunOptions): Promise<Ru
   } catch (err) {
     return { ...base, startupMs, history: empty, anomalies: anomalies(empty), stats: stats(empty), failure: `the run failed: ${(err as Error).stack ?? String(err)}` };
   } finally {
+    await o.partitioner?.healAll().catch((err: Error) => o.log(`healing the network failed: ${err.message}`));
     o.log('stopping the cluster');
     await cluster.stop().catch((err: Error) => o.log(`stop failed: ${err.message}`));
   }

@@ -84,6 +84,15 @@ export class TributaryCluster implements ClusterDriver {
     return alive(this.brokers.get(node)?.pid ?? null);
   }
 
+  pid(node: number): number | null {
+    const pid = this.brokers.get(node)?.pid;
+    return pid !== undefined && alive(pid) ? pid : null;
+  }
+
+  listenPorts(node: number): number[] {
+    return [this.ports[node - 1]!];
+  }
+
   controllerId(): Promise<number | null> {
     return metadataController(this.bootstrap());
   }
