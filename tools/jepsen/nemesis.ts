@@ -24,6 +24,9 @@ export interface NemesisOptions {
   /** How long a killed node stays down, ms. */
   downMs: readonly [number, number];
   random: () => number;
+  /** How much longer than the session timeout a pause or an isolation lasts. Default 2000 / 4000. */
+  pauseMarginMs?: number;
+  isolateMarginMs?: number;
   /** Needed for `isolate`. */
   partitioner?: Partitioner;
 }
@@ -80,7 +83,7 @@ export class Nemesis {
       const n = this.pick(this.cluster.nodeIds);
       this.cluster.pause(n);
       this.paused.add(n);
-      const hold = this.cluster.sessionTimeoutMs + 2_000;
+      const hold = this.cluster.sessionTimeoutMs + (this.o.pauseMarginMs ?? 2_000);
       this.note('pause', n, `SIGSTOP for ${(hold / 1000).toFixed(1)} s (session timeout ${this.cluster.sessionTimeoutMs} ms)`);
       await this.sleepUntil(Date.now() + hold);
       return;
@@ -92,7 +95,7 @@ export class Nemesis {
       if (!p || pid === null) throw new Error(`cannot isolate node ${n}: ${p ? 'it is not running' : 'no partitioner'}`);
       this.isolated.add(n);
       const how = await p.isolate(n, pid, this.cluster.listenPorts(n));
-      const hold = this.cluster.sessionTimeoutMs + 4_000;
+      const hold = this.cluster.sessionTimeoutMs + (this.o.isolateMarginMs ?? 4_000);
       this.note('isolate', n, `cut off for ${(hold / 1000).toFixed(1)} s (${how})`);
       await this.sleepUntil(Date.now() + hold);
       return;
