@@ -21,7 +21,7 @@ import { ErrorCode } from '../src/protocol/errors.js';
 import { ApiKey } from '../src/protocol/messages/index.js';
 import { encodeRecordBatchSync } from '../src/protocol/records/index.js';
 import { ZERO_UUID } from '../src/protocol/primitives/index.js';
-import type { ClusterDriver } from '../tools/jepsen/cluster.js';
+import { signal, type ClusterDriver } from '../tools/jepsen/cluster.js';
 import { createTopic, endOffsets, topicState } from '../tools/jepsen/cluster-info.js';
 import { KafkaCluster } from '../tools/jepsen/kafka-cluster.js';
 import { runCommand } from '../tools/jepsen/proc.js';
@@ -99,7 +99,10 @@ async function recovery(c: ClusterDriver, topic: string, tries: number): Promise
     const before = await topicState(c.bootstrap(), topic);
     const leader = before.leaders.get(0) ?? -1;
     if (leader < 0 || !(await produceOnce(c, leader, topic))) return { samples, error: `try ${i + 1}: no working leader before the kill` };
+    // The clock starts at the SIGKILL itself (the driver's kill also waits for the exit).
+    const pid = c.pid(leader);
     const t0 = performance.now();
+    if (pid !== null) signal(pid, 'SIGKILL');
     await c.kill(leader);
     const survivors = c.nodeIds.filter((n) => n !== leader).map((n) => c.address(n)).join(',');
     let done = false;
