@@ -137,6 +137,8 @@ test('stats: throughput over the window, the longest gap without an acknowledgem
   assert.equal(s.longestGapMs, 60); // last ack at 40, window ends at 100
   assert.equal(s.longestGapFromMs, 40);
   assert.equal(s.slowestAckMs, 10);
+  // Partition 0's acks end at 20, partition 1's at 40: partition 0 has the longest stall, 20..100.
+  assert.deepEqual([s.longestPartitionGapMs, s.longestPartitionGapFromMs, s.longestPartitionGapPartition], [80, 20, 0]);
   h.writes = [ok('a', 0, 0, 0, 5), ok('b', 0, 1, 6, 70), ok('c', 0, 2, 71, 95)];
   const t = stats(h);
   assert.equal(t.longestGapMs, 65);

@@ -47,6 +47,10 @@ export interface Stats {
   /** The longest stretch of the workload window without an acknowledgement (window edges count). */
   longestGapMs: number;
   longestGapFromMs: number;
+  /** The same for each partition alone (a partition without a leader stalls while others go on). */
+  longestPartitionGapMs: number;
+  longestPartitionGapFromMs: number;
+  longestPartitionGapPartition: number;
   /** The slowest acknowledgement, send to answer: a client that hangs shows here. */
   slowestAckMs: number;
   /** Writes that never got an answer (still pending when the run ended). */
@@ -151,16 +155,13 @@ export function anomalyCount(a: Anomalies): number {
 export function stats(h: History): Stats {
   const finalValues = new Set(h.finalReads.map((r) => r.value));
   const acked = h.writes.filter((w) => w.outcome === 'ok' && w.endMs !== null);
-  const ackTimes = acked.map((w) => w.endMs!).filter((t) => t >= h.startMs && t <= h.endMs).sort((a, b) => a - b);
-  let gap = 0;
-  let gapFrom = h.startMs;
-  let prev = h.startMs;
-  for (const t of [...ackTimes, h.endMs]) {
-    if (t - prev > gap) {
-      gap = t - prev;
-      gapFrom = prev;
-    }
-    prev = t;
+  const inWindow = acked.filter((w) => w.endMs! >= h.startMs && w.endMs! <= h.endMs);
+  const ackTimes = inWindow.map((w) => w.endMs!);
+  const overall = longestGap(ackTimes, h.startMs, h.endMs);
+  let worst = { gap: -1, from: h.startMs, partition: -1 };
+  for (let p = 0; p < h.partitions; p++) {
+    const g = longestGap(inWindow.filter((w) => w.partition === p).map((w) => w.endMs!), h.startMs, h.endMs);
+    if (g.gap > worst.gap) worst = { ...g, partition: p };
   }
   const seconds = Math.max(0.001, (h.endMs - h.startMs) / 1000);
   const indeterminate = h.writes.filter((w) => w.outcome === 'info');
@@ -173,11 +174,29 @@ export function stats(h: History): Stats {
     consumedRecords: h.reads.length,
     workloadSeconds: seconds,
     ackedPerSecond: ackTimes.length / seconds,
-    longestGapMs: gap,
-    longestGapFromMs: gapFrom - h.startMs,
+    longestGapMs: overall.gap,
+    longestGapFromMs: overall.from - h.startMs,
+    longestPartitionGapMs: Math.max(0, worst.gap),
+    longestPartitionGapFromMs: worst.from - h.startMs,
+    longestPartitionGapPartition: worst.partition,
     slowestAckMs: acked.reduce((m, w) => Math.max(m, w.endMs! - w.startMs), 0),
     unanswered: h.writes.filter((w) => w.endMs === null).length,
   };
+}
+
+/** The longest stretch of [start, end] with none of `times` in it. */
+function longestGap(times: readonly number[], start: number, end: number): { gap: number; from: number } {
+  let gap = 0;
+  let from = start;
+  let prev = start;
+  for (const t of [...times].sort((a, b) => a - b).concat(end)) {
+    if (t - prev > gap) {
+      gap = t - prev;
+      from = prev;
+    }
+    prev = t;
+  }
+  return { gap, from };
 }
 
 function byPosition(a: Position, b: Position): number {

@@ -46,7 +46,10 @@ export function runReport(r: RunResult, examples = 5): string {
     `writes: ${s.attempted} attempted, ${s.acknowledged} acknowledged (${s.ackedPerSecond.toFixed(1)}/s), ` +
       `${s.indeterminate} indeterminate (${s.indeterminateFound} of them found in the final read), ${s.unanswered} never answered`,
   );
-  out.push(`availability: longest gap without an acknowledgement ${s1(s.longestGapMs)} (from +${s1(s.longestGapFromMs)}); slowest acknowledgement ${s1(s.slowestAckMs)}`);
+  out.push(
+    `availability: longest gap without an acknowledgement ${s1(s.longestGapMs)} (from +${s1(s.longestGapFromMs)}), on one partition ${s1(s.longestPartitionGapMs)} ` +
+      `(partition ${s.longestPartitionGapPartition}, from +${s1(s.longestPartitionGapFromMs)}); slowest acknowledgement ${s1(s.slowestAckMs)}`,
+  );
   out.push(`reads: consumers saw ${s.consumedRecords} records during the run; final read ${s.finalRecords} records, ${h.finalReadComplete ? 'complete' : 'INCOMPLETE'}`);
   out.push(`anomalies: ${ANOMALY_KINDS.map((k) => `${LABEL[k].split(' (')[0]} ${r.anomalies[k].length}`).join(', ')}`);
   for (const k of ANOMALY_KINDS) {
@@ -71,10 +74,10 @@ export function summary(results: readonly RunResult[]): string {
   const ok = results.filter(passed).length;
   const total = (k: AnomalyKind): number => results.reduce((n, r) => n + r.anomalies[k].length, 0);
   const rates = results.filter((r) => !r.failure).map((r) => r.stats.ackedPerSecond);
-  const gaps = results.filter((r) => !r.failure).map((r) => r.stats.longestGapMs);
+  const gaps = results.filter((r) => !r.failure).map((r) => `${s1(r.stats.longestGapMs)} (one partition ${s1(r.stats.longestPartitionGapMs)})`);
   return [
     `== ${results.length} run(s), ${ok} passed, ${results.length - ok} failed`,
     `anomalies in all: ${ANOMALY_KINDS.map((k) => `${LABEL[k].split(' (')[0]} ${total(k)}`).join(', ')}`,
-    rates.length > 0 ? `acknowledged writes/s per run: ${rates.map((x) => x.toFixed(0)).join(', ')}; longest gaps: ${gaps.map(s1).join(', ')}` : 'no run produced figures',
+    rates.length > 0 ? `acknowledged writes/s per run: ${rates.map((x) => x.toFixed(0)).join(', ')}; longest gaps without an acknowledgement: ${gaps.join(', ')}` : 'no run produced figures',
   ].join('\n');
 }
