@@ -6,7 +6,10 @@
  *
  * --short: one run of 40 s of workload (about 60-90 s with startup), for CI. --long: 10 runs of
  * 5 minutes. Other flags: --partitions 3 --producers 2 --rate 300 (writes/s) --seed N
- * --faults kill-leader,kill-controller,pause --no-group-reader --out DIR --keep-data, and two that
+ * --faults kill-leader,kill-controller,pause,isolate (isolate needs the run's own network
+ * namespace and iptables, else it is skipped and the report says why) --session-timeout-ms 6000
+ * --no-group-reader --out DIR (default a fresh /tmp/jepsen-<broker>-*: each run's report.txt and
+ * history.json, and the cluster's data and logs when the run failed) --keep-data, and two that
  * must make it fail: --unsafe (acks=1, no idempotence, min.insync.replicas=1, unclean leader
  * election) and --inject-faults (corrupts the recorded history). Exit 0: every run passed;
  * 1: an anomaly or an incomplete final read; 2: a run could not be carried out.
