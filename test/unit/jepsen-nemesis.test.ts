@@ -1,10 +1,12 @@
 // The Jepsen nemesis (tools/jepsen/nemesis.ts) against a fake cluster driver: faults one at a
 // time, each undone before the next (killed nodes restarted, paused ones resumed), the controller
-// killed when asked, everything healed at the end; and the seeded generator repeats itself.
+// killed when asked, everything healed at the end; the seeded generator repeats itself; and the
+// isolate fault's reading of `ss` finds a broker's ports.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ClusterDriver } from '../../tools/jepsen/cluster.js';
 import { Nemesis, seededRandom, type Fault } from '../../tools/jepsen/nemesis.js';
+import { localPortsOf } from '../../tools/jepsen/partition.js';
 
 class FakeCluster implements ClusterDriver {
   readonly kind = 'tributary' as const;
@@ -99,4 +101,18 @@ test('nemesis: isolate without a partitioner is an error event, not a crash', as
   const { cluster, nemesis } = await schedule(1, ['isolate']);
   assert.deepEqual(cluster.calls, []);
   assert.ok(nemesis.events.length > 0 && nemesis.events.every((e) => e.op === 'error' && /cannot isolate/.test(e.detail)));
+});
+
+test('localPortsOf: the local ports of one process in `ss -tanpH` output, listening or connected, v4 or v6', () => {
+  const ss = [
+    'LISTEN 0      50        127.0.0.1:40977        0.0.0.0:*     users:(("java",pid=1234,fd=140))',
+    'ESTAB  0      0         127.0.0.1:52114      127.0.0.1:36733 users:(("java",pid=1234,fd=201))',
+    'ESTAB  0      0         127.0.0.1:36733      127.0.0.1:52114 users:(("java",pid=5678,fd=90))',
+    'ESTAB  0      0   [::ffff:127.0.0.1]:45000 [::ffff:127.0.0.1]:2379 users:(("node",pid=999,fd=3),("java",pid=1234,fd=7))',
+    'TIME-WAIT 0   0         127.0.0.1:33333      127.0.0.1:40977',
+    'ESTAB  0      0         127.0.0.1:41111      127.0.0.1:40977 users:(("java",pid=12345,fd=9))',
+  ].join('\n');
+  assert.deepEqual(localPortsOf(ss, 1234), [40977, 45000, 52114]);
+  assert.deepEqual(localPortsOf(ss, 5678), [36733]);
+  assert.deepEqual(localPortsOf(ss, 42), []);
 });

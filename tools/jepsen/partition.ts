@@ -35,17 +35,22 @@ async function ipt(args: string[]): Promise<void> {
   if (r.code !== 0) throw new Error(`iptables ${args.join(' ')}: ${r.output.trim()}`);
 }
 
+/** The local ports of `pid`'s sockets in `ss -tanpH` output (state, queues, local, peer, process). */
+export function localPortsOf(ssOutput: string, pid: number): number[] {
+  const ports = new Set<number>();
+  for (const line of ssOutput.split('\n')) {
+    if (!new RegExp(`[(,]pid=${pid},`).test(line)) continue;
+    const local = line.trim().split(/\s+/)[3] ?? '';
+    const port = Number(local.slice(local.lastIndexOf(':') + 1));
+    if (Number.isInteger(port) && port > 0) ports.add(port);
+  }
+  return [...ports].sort((a, b) => a - b);
+}
+
 /** Local ports of the TCP sockets `pid` has open now. */
 async function localPorts(pid: number): Promise<number[]> {
   const r = await runCommand('ss', ['-tanpH'], 10_000);
-  const ports = new Set<number>();
-  for (const line of r.output.split('\n')) {
-    if (!line.includes(`pid=${pid},`)) continue;
-    const local = line.trim().split(/\s+/)[3] ?? '';
-    const port = Number(local.slice(local.lastIndexOf(':') + 1));
-    if (port > 0) ports.add(port);
-  }
-  return [...ports];
+  return localPortsOf(r.output, pid);
 }
 
 export class Partitioner {
