@@ -160,7 +160,8 @@ function cell(fig: Figure | undefined, key: keyof Figure): string {
   return typeof v === 'number' ? (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(1)) : 'n/a';
 }
 
-async function main(argv: readonly string[]): Promise<void> {
+/** Exit code: 0 when every broker's cluster ran every workload, 1 otherwise (the table says why). */
+async function main(argv: readonly string[]): Promise<number> {
   const f = parseFlags(argv, FLAGS);
   if (!f.kafkaLibs) throw new Error('--kafka-libs is required (scripts/bench-compare.sh passes it)');
   const base = mkdtempSync(join('/tmp', 'tributary-bench-cluster-'));
@@ -203,11 +204,12 @@ async function main(argv: readonly string[]): Promise<void> {
   const file = join(f.resultsDir, `cluster-${new Date().toISOString().replace(/[:.]/g, '-')}${f.quick ? '-quick' : ''}.json`);
   writeFileSync(file, JSON.stringify({ settings: f, results: res }, null, 1) + '\n');
   say(`figures written to ${file}`);
+  return kinds.some((k) => Object.values(res[k] ?? {}).some((fig) => fig.error)) ? 1 : 0;
 }
 
 if (isEntryPoint(import.meta.url)) {
   main(process.argv.slice(2)).then(
-    () => process.exit(0),
+    (code) => process.exit(code),
     (err: Error) => {
       console.error(`bench cluster failed: ${err.stack ?? err.message}`);
       process.exit(1);
