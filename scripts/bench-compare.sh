@@ -7,6 +7,11 @@
 # markdown table (JSON copy in bench/results/). The whole run is bounded: no repeat starts that
 # would overrun --budget-s (default 2400 s for the full run, workload 1 being 5M records; 540 s
 # with --quick, which takes about 3 minutes), and a hard timeout kills it if anything hangs.
+#   scripts/bench-compare.sh --cluster [--quick] [--brokers kafka,tributary] [--recoveries N]
+# runs dist/bench/cluster.js instead: three Tributary brokers on etcd against three Kafka KRaft
+# nodes, one cluster after the other, acks=all produce throughput and p99 at RF 3 and
+# min.insync.replicas=2, and the time from kill -9 of a leader to the next acknowledged produce.
+# It holds /tmp/heavy.lock (several brokers on a shared machine) unless BENCH_NO_LOCK=1.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -14,4 +19,9 @@ if [[ ! -f dist/bench/compare.js || -n "$(find src bench -name '*.ts' -newer dis
   npx tsc -p tsconfig.json >&2
 fi
 LIBS="$(scripts/fetch-kafka.sh)"
+if [[ " $* " == *" --cluster "* ]]; then
+  cmd=(timeout --kill-after=15 "${BENCH_HARD_TIMEOUT:-1800}" node dist/bench/cluster.js --kafka-libs "$LIBS" "$@")
+  if [[ "${BENCH_NO_LOCK:-}" == 1 ]]; then exec "${cmd[@]}"; fi
+  exec flock /tmp/heavy.lock "${cmd[@]}"
+fi
 exec timeout --kill-after=15 "${BENCH_HARD_TIMEOUT:-3600}" node dist/bench/compare.js --kafka-libs "$LIBS" "$@"

@@ -30,6 +30,7 @@ const EARLIEST = -2n;
 const LATEST = -1n;
 
 export interface ConsumerOptions extends ClientConnectionOptions {
+  /** `host:port` of a broker, or several comma-separated (tried in turn, also when one dies). */
   bootstrap: string;
   /**
    * Where a position goes when it is out of range, or (in a group) when the group has no committed
@@ -85,6 +86,8 @@ export class Consumer {
   private closed = false;
   private member: GroupMember | null = null;
   private subscription: string[] = [];
+  /** In a group: the partitions the last join gave, until they are placed (a retriable failure leaves them here). */
+  private joined: TopicPartitionRef[] | null = null;
   private nextAutoCommit = 0;
 
   private constructor(
@@ -163,8 +166,18 @@ export class Consumer {
   async poll(): Promise<ConsumerRecord[]> {
     if (this.closed) throw new ClientClosedError('the consumer is closed');
     if (this.member) {
-      if (this.member.needsJoin) await this.rebalance();
-      else await this.maybeAutoCommit();
+      try {
+        if (this.member.needsJoin) await this.rebalance();
+        if (this.joined) await this.takeAssignment(this.joined);
+        else await this.maybeAutoCommit();
+      } catch (err) {
+        // The coordinator or a leader is unreachable (dead, paused, moving): the next poll goes on
+        // from where this one stopped (joins again, or places the assignment it got) on fresh metadata.
+        if (!isRetriable(err)) throw err;
+        this.metadataStale = true;
+        await new Promise((r) => setTimeout(r, Math.min(this.opts.maxWaitMs ?? 500, 100)));
+        return [];
+      }
     }
     if (this.assigned.size === 0) {
       // Nothing to fetch (yet): wait as a fetch would, so a poll loop does not spin.
@@ -191,14 +204,21 @@ export class Consumer {
     await this.pool.close();
   }
 
-  /** In a group: gives the partitions back (committing first), joins again, starts at the committed offsets. */
+  /** In a group: gives the partitions back (committing first) and joins again; takeAssignment() places what it got. */
   private async rebalance(): Promise<void> {
     const member = this.member!;
     await this.revoke();
-    const parts = await member.join();
+    this.joined = null;
+    this.joined = await member.join();
+  }
+
+  /** Starts the partitions a join gave at the committed offsets (once placed, `joined` is cleared). */
+  private async takeAssignment(parts: TopicPartitionRef[]): Promise<void> {
+    const member = this.member!;
     const committed = parts.length > 0 ? await member.committed() : new Map<string, bigint>();
     const reset = this.opts.autoOffsetReset === 'earliest' ? 'earliest' : 'latest';
     await this.place(parts.map((p) => ({ ...p, start: committed.get(keyOf(p.topic, p.partition)) ?? reset })));
+    this.joined = null;
     this.nextAutoCommit = Date.now() + (this.opts.autoCommitIntervalMs ?? 5_000);
     await this.opts.onAssigned?.(parts);
   }

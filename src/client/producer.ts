@@ -12,7 +12,8 @@
  *   InitProducerId and a sequence number per partition on every batch; a retry resends the same
  *   batch with the same sequence, so a retry after a lost acknowledgement is not written twice (the
  *   broker answers it with the original offset). A batch that fails for good resets the producer id
- *   (new id, sequences from 0), so later batches are not refused as out of order.
+ *   (new id, sequences from 0), so later batches are not refused as out of order; a batch numbered
+ *   under the given-up id that had not gone out yet is numbered afresh under the new one.
  * - Retries: retriable errors (isRetriable: NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION, a
  *   dropped connection, ...) refresh the metadata and resend, up to `retries` times,
  *   `retryBackoffMs` apart; other errors reject the records' promises with KafkaProtocolError.
@@ -30,7 +31,7 @@ const CODECS: Record<CompressionName, Compression> = { none: Compression.None, g
 export type CompressionName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
 export interface ProducerOptions extends ClientConnectionOptions {
-  /** `host:port` of a broker to learn the cluster from. */
+  /** `host:port` of a broker to learn the cluster from, or several comma-separated (tried in turn, also when one dies). */
   bootstrap: string;
   /** -1 (all replicas in sync, the default), 1 (the leader) or 0 (no acknowledgement). */
   acks?: -1 | 0 | 1;
@@ -80,7 +81,7 @@ interface PartitionQueue {
   /** Idempotent: the sequence number of the next batch. */
   nextSeq: number;
   /** Idempotent: the batch to send again as it was (same records, same sequence), after a retriable error. */
-  retryBatch: { take: Pending[]; baseSequence: number; pid?: { id: bigint; epoch: number } } | null;
+  retryBatch: { take: Pending[]; baseSequence: number; gen: number; pid?: { id: bigint; epoch: number } } | null;
 }
 
 /** One partition's batch of one request: its records and, idempotent, its first sequence number. */
@@ -88,6 +89,8 @@ interface Batch {
   q: PartitionQueue;
   take: Pending[];
   baseSequence: number;
+  /** Idempotent: the producer-id generation its sequence numbers belong to (see pidGeneration). */
+  gen: number;
   /** Idempotent: the producer id and epoch it was first sent with (a retry keeps them). */
   pid?: { id: bigint; epoch: number };
 }
@@ -149,6 +152,8 @@ export class Producer {
   private closed = false;
   private readonly idempotent: boolean;
   private producerId: Promise<{ id: bigint; epoch: number }> | null = null;
+  /** Bumped each time the producer id is given up (and every partition's sequence goes back to 0). */
+  private pidGeneration = 0;
 
   private constructor(
     private readonly pool: BrokerPool,
@@ -263,7 +268,7 @@ export class Producer {
       if (q.retryBatch) {
         const again = q.retryBatch;
         q.retryBatch = null;
-        return { q, take: again.take, baseSequence: again.baseSequence, ...(again.pid ? { pid: again.pid } : {}) };
+        return { q, take: again.take, baseSequence: again.baseSequence, gen: again.gen, ...(again.pid ? { pid: again.pid } : {}) };
       }
       // At most batchSize bytes (at least one record) per batch; the rest waits for the next request.
       let n = 0;
@@ -277,7 +282,7 @@ export class Producer {
         baseSequence = q.nextSeq;
         q.nextSeq = (q.nextSeq + take.length) % 0x80000000; // int32 sequences wrap to 0
       }
-      return { q, take, baseSequence };
+      return { q, take, baseSequence, gen: this.pidGeneration };
     });
     const byLeader = new Map<number, typeof batches>();
     for (const b of batches) {
@@ -308,7 +313,7 @@ export class Producer {
       const byTopic = new Map<string, Array<{ index: number; records: Buffer }>>();
       const ids = new Map<string, string>();
       for (const b of list) {
-        if (this.idempotent && !b.pid) b.pid = await this.initProducerId();
+        if (this.idempotent && !b.pid) await this.stampProducerId(b);
         const records = await encodeRecordBatch({
           records: b.take.map((p) => p.record),
           compression: this.codec,
@@ -349,13 +354,34 @@ export class Producer {
         this.topics.delete(r.q.topic); // fresh metadata (leader moved, topic created, ...)
         await new Promise((res) => setTimeout(res, this.backoffMs));
         // Idempotent: the same batch, same sequence (the broker drops it if the first one landed).
-        if (this.idempotent) r.q.retryBatch = { take: r.take, baseSequence: r.baseSequence, ...(r.pid ? { pid: r.pid } : {}) };
+        if (this.idempotent) r.q.retryBatch = { take: r.take, baseSequence: r.baseSequence, gen: r.gen, ...(r.pid ? { pid: r.pid } : {}) };
         else r.q.pending.unshift(...r.take);
         r.q.inFlight = false;
       } else {
         this.fail(r, r.err);
       }
     }
+  }
+
+  /**
+   * Gives a batch that has not been sent yet the current producer id. Its sequence numbers were
+   * taken when it was cut; if the id they belonged to was given up since (another batch failed for
+   * good, every sequence went back to 0), it takes the partition's next numbers under the new id.
+   * One batch per partition is in flight, so nothing else of its partition was numbered meanwhile.
+   */
+  private async stampProducerId(b: Batch): Promise<void> {
+    let gen: number;
+    let pid: { id: bigint; epoch: number };
+    do {
+      gen = this.pidGeneration;
+      pid = await this.initProducerId();
+    } while (gen !== this.pidGeneration);
+    if (b.gen !== gen) {
+      b.baseSequence = b.q.nextSeq;
+      b.q.nextSeq = (b.q.nextSeq + b.take.length) % 0x80000000;
+      b.gen = gen;
+    }
+    b.pid = pid;
   }
 
   /** The producer id and epoch (InitProducerId, once; again after a reset). */
@@ -385,6 +411,7 @@ export class Producer {
     if (this.idempotent && b.baseSequence >= 0) {
       // Its sequence numbers were never written: a new producer id, all sequences from 0.
       this.producerId = null;
+      this.pidGeneration++;
       for (const q of this.queues.values()) q.nextSeq = 0;
     }
     for (const p of b.take) p.reject(err);

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { Admin, Connection, Producer, RequestTimeoutError, murmur2, partitionForKey, type CompressionName } from '../../src/client/index.js';
+import { Admin, Connection, Producer, RequestTimeoutError, ResponseTooLargeError, murmur2, partitionForKey, type CompressionName } from '../../src/client/index.js';
+import { BrokerPool } from '../../src/client/brokers.js';
 import { ApiKey } from '../../src/protocol/messages/index.js';
 import { decodeRecordSetSync } from '../../src/protocol/records/index.js';
 import { connect, fetchRequest, startBroker, topicId, type TestBroker } from './helpers/broker-client.js';
@@ -189,6 +190,62 @@ test('Producer: idempotent by default with acks=-1; a retry after a lost acknowl
     c.destroy();
     await assert.rejects(Producer.connect({ bootstrap, acks: 1, idempotent: true }), RangeError);
   } finally {
+    Connection.prototype.send = realSend;
+    await tb.close();
+  }
+});
+
+test('Producer: a batch numbered before the producer id was given up is numbered afresh under the new id', async () => {
+  // Partition 0's batch fails for good (a new producer id, sequences from 0) while partition 1's
+  // next batch, numbered under the old id (sequence 1), waits for its connection. It must go out
+  // with the new id from sequence 0, not the new id with the old id's sequence 1.
+  const tb = await startBroker();
+  const realConnection = BrokerPool.prototype.connection;
+  const realSend = Connection.prototype.send;
+  try {
+    const bootstrap = `127.0.0.1:${tb.broker.port}`;
+    const admin = await Admin.connect({ bootstrap });
+    await admin.createTopics([{ name: 'renumber', partitions: 2 }]);
+    await admin.close();
+    const p = await Producer.connect({ bootstrap, lingerMs: 1, retries: 0 });
+    await p.send('renumber', { value: 'x', partition: 1 }); // sequence 0 of partition 1
+
+    let holdNext = false;
+    BrokerPool.prototype.connection = async function (this: BrokerPool, nodeId: number) {
+      if (holdNext) {
+        holdNext = false;
+        await new Promise((r) => setTimeout(r, 150));
+      }
+      return realConnection.call(this, nodeId);
+    };
+    Connection.prototype.send = function (this: Connection, apiKey: number, request: unknown, options?: unknown) {
+      const parts = apiKey === ApiKey.Produce ? (request as { topicData: Array<{ partitionData: Array<{ index: number }> }> }).topicData[0]!.partitionData : [];
+      if (parts.some((x) => x.index === 0)) {
+        return new Promise((_, reject) => setTimeout(() => reject(new ResponseTooLargeError('refused for good (test)')), 50));
+      }
+      return (realSend as (this: Connection, k: number, r: unknown, o?: unknown) => Promise<unknown>).call(this, apiKey, request, options);
+    } as typeof Connection.prototype.send;
+
+    const a = p.send('renumber', { value: 'a', partition: 0 });
+    await new Promise((r) => setTimeout(r, 10)); // a's request is out; y is numbered, then waits
+    holdNext = true;
+    const y = p.send('renumber', { value: 'y', partition: 1 });
+    await assert.rejects(a, ResponseTooLargeError);
+    const [my] = await y;
+    assert.equal(my!.offset, 1n);
+    BrokerPool.prototype.connection = realConnection;
+    Connection.prototype.send = realSend;
+    await p.close();
+
+    const c = await connect(tb);
+    const res = await c.send(ApiKey.Fetch, fetchRequest({ topic: 'renumber', topicId: await topicId(c, 'renumber'), partition: 1, offset: 0 }));
+    const batches = decodeRecordSetSync(res.responses[0]!.partitions[0]!.records ?? Buffer.alloc(0));
+    c.destroy();
+    assert.deepEqual(batches.map((b) => b.records.map((r) => r.value!.toString())), [['x'], ['y']]);
+    assert.notEqual(batches[1]!.header.producerId, batches[0]!.header.producerId, 'y went out under the new producer id');
+    assert.equal(batches[1]!.header.baseSequence, 0, "y is the new producer id's first batch on partition 1");
+  } finally {
+    BrokerPool.prototype.connection = realConnection;
     Connection.prototype.send = realSend;
     await tb.close();
   }
