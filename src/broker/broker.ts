@@ -89,6 +89,7 @@ export class Broker {
     const connect = clusterConnectString(config, log);
     const cluster = connect ? await ClusterNode.open(connect, config, log) : null;
     const clusterId = cluster ? cluster.clusterId : state.clusterId;
+    // A log dir of another cluster (meta.properties) refuses to open: leave etcd before failing.
     const logManager = await LogManager.open({
       logDirs: config.logDirs,
       nodeId: config.nodeId,
@@ -100,6 +101,9 @@ export class Broker {
       retentionCheckIntervalMs: config.int('log.retention.check.interval.ms'),
       replicated: cluster !== null,
       replicaHighWatermarkCheckpointIntervalMs: config.int('replica.high.watermark.checkpoint.interval.ms'),
+    }).catch(async (err: unknown) => {
+      await cluster?.close();
+      throw err;
     });
     const topics = new TopicManager(state, store, logManager, config, log, cluster ? cluster.topicBackend : null);
     await topics.openAll();

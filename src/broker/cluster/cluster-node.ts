@@ -72,7 +72,13 @@ export class ClusterNode {
       onChange: () => node?.changed(),
       onSessionLost: (err) => node?.sessionLost(err),
     });
-    const clusterId = await store.clusterId(newClusterId);
+    let clusterId: string;
+    try {
+      clusterId = await store.clusterId(newClusterId);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
     node = new ClusterNode(store, clusterId, config, log);
     log.info({ etcd: spec.endpoints, chroot: spec.prefix === '' ? '/' : `/${spec.prefix}`, clusterId }, 'joined the cluster coordination store (etcd)');
     return node;

@@ -64,7 +64,7 @@ export class EtcdClusterStore {
       await store.load();
     } catch (err) {
       client.close();
-      throw err;
+      throw new Error(`cannot read the cluster state from etcd at ${spec.endpoints.join(',')} (etcd.connect / zookeeper.connect): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
     return store;
   }
