@@ -20,7 +20,7 @@ import type { MetadataResponseTopic } from '../../protocol/messages/03-metadata.
 import type { TopicRecord } from '../metadata/store.js';
 import { topicNameProblem } from '../metadata/topic-names.js';
 import { AclResourceType, AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_RESOURCE_NAME } from '../authorization.js';
-import { authorizedOperationsFor, liveBrokers } from './common.js';
+import { authorizedOperationsFor, liveBrokers, partitionFields } from './common.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
@@ -37,18 +37,7 @@ export default defineHandler({
       name: t.name,
       topicId: t.topicId,
       isInternal: topics.isInternal(t.name),
-      partitions: Array.from({ length: t.partitions }, (_v, p) => {
-        const info = b.replicas.partition(t.name, p);
-        return {
-          errorCode: info.leader < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
-          partitionIndex: p,
-          leaderId: info.leader,
-          leaderEpoch: info.leaderEpoch,
-          replicaNodes: [...info.replicas],
-          isrNodes: [...info.isr],
-          offlineReplicas: [...info.offline],
-        };
-      }),
+      partitions: Array.from({ length: t.partitions }, (_v, p) => partitionFields(ctx, t.name, p)),
       topicAuthorizedOperations: topicOperations(t.name),
     });
     const missing = (errorCode: number, name: string | null, topicId = ZERO_UUID): MetadataResponseTopic => ({

@@ -1,3 +1,4 @@
+import { ErrorCode } from '../../protocol/errors.js';
 import type { ListenerSpec } from '../config/listeners.js';
 import type { RequestContext } from './handler.js';
 import { ANONYMOUS_PRINCIPAL, authorizedOperations, type AclResourceType } from '../authorization.js';
@@ -23,4 +24,26 @@ export function liveBrokers(ctx: RequestContext): Array<{ id: number; host: stri
   if (live) return live;
   const me = advertisedFor(ctx);
   return [{ id: b.nodeId, host: me.host, port: me.port, rack: b.config.get('broker.rack') }];
+}
+
+/** A partition as Metadata and DescribeTopicPartitions describe it (LEADER_NOT_AVAILABLE without a leader). */
+export function partitionFields(ctx: RequestContext, topic: string, partition: number): {
+  errorCode: number;
+  partitionIndex: number;
+  leaderId: number;
+  leaderEpoch: number;
+  replicaNodes: number[];
+  isrNodes: number[];
+  offlineReplicas: number[];
+} {
+  const info = ctx.broker.replicas.partition(topic, partition);
+  return {
+    errorCode: info.leader < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
+    partitionIndex: partition,
+    leaderId: info.leader,
+    leaderEpoch: info.leaderEpoch,
+    replicaNodes: [...info.replicas],
+    isrNodes: [...info.isr],
+    offlineReplicas: [...info.offline],
+  };
 }

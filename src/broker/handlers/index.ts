@@ -33,6 +33,7 @@ import alterPartition from './56-alter-partition.js';
 import describeCluster from './60-describe-cluster.js';
 import consumerGroupHeartbeat from './68-consumer-group-heartbeat.js';
 import consumerGroupDescribe from './69-consumer-group-describe.js';
+import describeTopicPartitions from './75-describe-topic-partitions.js';
 
 /** Every API this broker serves. ApiVersions advertises exactly these. */
 export const handlers: readonly Handler[] = [
@@ -70,4 +71,5 @@ export const handlers: readonly Handler[] = [
   describeCluster,
   consumerGroupHeartbeat,
   consumerGroupDescribe,
+  describeTopicPartitions,
 ] as unknown as readonly Handler[];
