@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { ApiKey } from '../../src/protocol/messages/index.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import type { Connection } from '../../src/client/connection.js';
+import type { DescribeTopicPartitionsResponse } from '../../src/protocol/messages/75-describe-topic-partitions.js';
 import { connect, createTopic, startBroker, type TestBroker } from './helpers/broker-client.js';
 
 let tb: TestBroker;
@@ -35,7 +36,7 @@ test('pages of response_partition_limit partitions, continued from next_cursor',
   const seen: string[] = [];
   let cursor: { topicName: string; partitionIndex: number } | null = null;
   for (let page = 0; page < 5; page++) {
-    const r = await conn.send(ApiKey.DescribeTopicPartitions, { topics: [{ name: 'a-topic' }, { name: 'b-topic' }], responsePartitionLimit: 2, cursor });
+    const r: DescribeTopicPartitionsResponse = await conn.send(ApiKey.DescribeTopicPartitions, { topics: [{ name: 'a-topic' }, { name: 'b-topic' }], responsePartitionLimit: 2, cursor });
     for (const t of r.topics) for (const p of t.partitions) seen.push(`${t.name}-${p.partitionIndex}`);
     assert.ok(r.topics.reduce((n, t) => n + t.partitions.length, 0) <= 2);
     cursor = r.nextCursor;

@@ -42,9 +42,9 @@ describe('kafka-topics', () => {
     assert.ok(configs.includes('segment.bytes=1073741824'), 'a broker setting (not a default) is shown, as Kafka does');
     assert.ok(!configs.some((c) => c.startsWith('min.insync.replicas=')), 'defaults are not');
     assert.deepEqual(lines.slice(1), [
-      '\tTopic: kt-one\tPartition: 0\tLeader: 1\tReplicas: 1\tIsr: 1\tElr: N/A\tLastKnownElr: N/A',
-      '\tTopic: kt-one\tPartition: 1\tLeader: 1\tReplicas: 1\tIsr: 1\tElr: N/A\tLastKnownElr: N/A',
-      '\tTopic: kt-one\tPartition: 2\tLeader: 1\tReplicas: 1\tIsr: 1\tElr: N/A\tLastKnownElr: N/A',
+      '\tTopic: kt-one\tPartition: 0\tLeader: 1\tReplicas: 1\tIsr: 1\tElr: \tLastKnownElr: ',
+      '\tTopic: kt-one\tPartition: 1\tLeader: 1\tReplicas: 1\tIsr: 1\tElr: \tLastKnownElr: ',
+      '\tTopic: kt-one\tPartition: 2\tLeader: 1\tReplicas: 1\tIsr: 1\tElr: \tLastKnownElr: ',
       '',
     ]);
     const two = await run(...B, '--describe', '--topic', 'kt-two');
