@@ -38,7 +38,7 @@
  *
  * Other key versions (share and streams groups) are reported as `unknown`.
  */
-import { Reader, Writer } from '../../protocol/primitives/index.js';
+import { Reader, Writer } from './primitives/index.js';
 
 export const OFFSET_COMMIT_KEY_VERSION = 1;
 export const GROUP_METADATA_KEY_VERSION = 2;
