@@ -68,9 +68,10 @@ function controlText(r: BatchRecord): string {
 
 function recordLine(h: BatchHeader, r: BatchRecord, o: LogDumpOptions): string {
   if (o.skipMetadata) {
-    if (!o.printData || isControl(h.attributes)) return '| ';
+    if (!o.printData || isControl(h.attributes)) return '';
     const p = o.parser(r);
-    return `| ${p.key !== undefined ? `key: ${p.key}` : ''}${p.payload !== undefined ? ` payload: ${p.payload}` : ''}`;
+    const parts = [...(p.key !== undefined ? [`key: ${p.key}`] : []), ...(p.payload !== undefined ? [`payload: ${p.payload}`] : [])];
+    return `| ${parts.join(' ')}`;
   }
   const tsType = (h.attributes & 0x08) !== 0 ? 'LogAppendTime' : 'CreateTime';
   const sequence = h.baseSequence === -1 ? -1 : incrementSequence(h.baseSequence, r.offset - h.baseOffset);
