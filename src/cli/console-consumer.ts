@@ -34,7 +34,7 @@ interface ConsoleConsumerOptions {
   formatterProperty: string[];
   property: string[];
   consumerProperty: string[];
-  consumerConfig?: string;
+  'consumer.config'?: string;
   isolationLevel: string;
   skipMessageOnError?: boolean;
 }
@@ -126,7 +126,10 @@ export async function consoleConsumerCommand(argv: readonly string[], io: Comman
     format = formatOf(keyValues([...o.property, ...o.formatterProperty], 'formatter property'));
     if (o.maxMessages !== undefined) max = positive(o.maxMessages, 'max-messages');
     if (o.timeoutMs !== undefined) idleMs = positive(o.timeoutMs, 'timeout-ms');
-    const props = await readProperties(o.consumerConfig, o.consumerProperty, 'consumer property');
+    const props = await readProperties(o['consumer.config'], o.consumerProperty, 'consumer property');
+    // group.id of --consumer.config (config/consumer.properties has one) when --group is not given
+    const group = o.group ?? props.get('group.id');
+    if (group !== undefined && o.partition !== undefined) throw new UsageError('Options group and partition cannot be specified together.');
     const isolation = props.get('isolation.level') ?? o.isolationLevel;
     if (isolation !== 'read_uncommitted' && isolation !== 'read_committed') throw new UsageError(`Invalid isolation level ${isolation}`);
     const reset = props.get('auto.offset.reset') ?? (o.fromBeginning ? 'earliest' : 'latest');
@@ -138,7 +141,7 @@ export async function consoleConsumerCommand(argv: readonly string[], io: Comman
       isolationLevel: isolation,
       autoOffsetReset: reset,
       ...(wait !== undefined ? { maxWaitMs: Number(wait) } : {}),
-      ...(o.group !== undefined ? { groupId: o.group } : {}),
+      ...(group !== undefined ? { groupId: group } : {}),
     });
     try {
       let start: StartAt = o.fromBeginning ? 'earliest' : 'latest';
@@ -148,7 +151,7 @@ export async function consoleConsumerCommand(argv: readonly string[], io: Comman
         else throw new UsageError(`The provided offset value '${o.offset}' is incorrect. Valid values are 'earliest', 'latest', or a non-negative long.`);
       }
       const topics = o.topic !== undefined ? [o.topic] : (await consumer.topics()).filter((t) => new RegExp(`^(?:${include})$`).test(t));
-      if (o.group !== undefined) {
+      if (group !== undefined) {
         for (const t of topics) await consumer.partitionsFor(t); // an unknown topic fails now, as without --group
         consumer.subscribe(topics);
         if (o.offset !== undefined) throw new UsageError('Options group and offset cannot be specified together.');
@@ -158,7 +161,7 @@ export async function consoleConsumerCommand(argv: readonly string[], io: Comman
         const parts = o.partition !== undefined ? [positive(o.partition, 'partition', true)] : await consumer.partitionsFor(topic);
         for (const partition of parts) assignment.push({ topic, partition, start });
       }
-      if (o.group === undefined) await consumer.assign(assignment);
+      if (group === undefined) await consumer.assign(assignment);
     } catch (err) {
       await consumer.close();
       throw err;

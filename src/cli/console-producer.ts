@@ -27,7 +27,7 @@ interface ConsoleProducerOptions {
   property: string[];
   readerProperty: string[];
   producerProperty: string[];
-  producerConfig?: string;
+  'producer.config'?: string;
   requestRequiredAcks: string;
   compressionCodec?: string | true;
   sync?: boolean;
@@ -129,7 +129,7 @@ export async function consoleProducerCommand(argv: readonly string[], io: Comman
     if (!o.topic) throw new UsageError('Missing required option(s) [topic]');
     if (o.property.length > 0) io.err('Warning: --property is deprecated and will be removed in a future version. Use --reader-property instead.\n');
     reader = readerConfig(keyValues([...o.property, ...o.readerProperty], 'reader property'));
-    const props = await readProperties(o.producerConfig, o.producerProperty, 'producer property');
+    const props = await readProperties(o['producer.config'], o.producerProperty, 'producer property');
     const acks = props.get('acks') ?? o.requestRequiredAcks;
     const ackValue = acks === 'all' ? -1 : Number(acks);
     if (ackValue !== -1 && ackValue !== 0 && ackValue !== 1) throw new UsageError(`Invalid acks ${acks}: -1 (all), 1 or 0`);

@@ -36,7 +36,7 @@ interface ProducerPerfOptions {
   throughput?: string;
   producerProps: string[];
   commandProperty: string[];
-  producerConfig?: string;
+  'producer.config'?: string;
   commandConfig?: string;
   bootstrapServer?: string;
 }
@@ -74,7 +74,7 @@ export async function producerPerfCommand(argv: readonly string[], io: CommandIO
     size = count(o.recordSize, 'record-size');
     throughput = count(o.throughput, 'throughput', true);
     if (o.producerProps.length > 0) io.err('Option --producer-props has been deprecated and will be removed in a future version. Use --command-property instead.\n');
-    const props = await readProperties(o.commandConfig ?? o.producerConfig, [...o.producerProps, ...o.commandProperty]);
+    const props = await readProperties(o.commandConfig ?? o['producer.config'], [...o.producerProps, ...o.commandProperty]);
     const bootstrap = o.bootstrapServer ?? props.get('bootstrap.servers');
     if (!bootstrap) throw new UsageError('bootstrap.servers must be given (--bootstrap-server or --command-property bootstrap.servers=...)');
     const acks = props.get('acks') ?? 'all';
@@ -161,7 +161,7 @@ interface ConsumerPerfOptions {
   hideHeader?: boolean;
   commandProperty: string[];
   commandConfig?: string;
-  consumerConfig?: string;
+  'consumer.config'?: string;
 }
 
 function consumerProgram(io: CommandIO): Command {
@@ -199,7 +199,7 @@ export async function consumerPerfCommand(argv: readonly string[], io: CommandIO
     if (o.messages !== undefined) io.err('Warning: --messages is deprecated. Use --num-records instead.\n');
     want = count(o.numRecords ?? o.messages, 'num-records');
     timeout = count(o.timeout, 'timeout');
-    const props = await readProperties(o.commandConfig ?? o.consumerConfig, o.commandProperty);
+    const props = await readProperties(o.commandConfig ?? o['consumer.config'], o.commandProperty);
     consumer = await Consumer.connect({
       bootstrap: firstBootstrap(o.bootstrapServer),
       clientId: props.get('client.id') ?? 'perf-consumer-client',

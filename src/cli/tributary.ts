@@ -13,6 +13,7 @@ import { consoleProducerCommand } from './console-producer.js';
 import { topicsCommand } from './topics.js';
 import { leaderElectionCommand } from './leader-election.js';
 import { reassignPartitionsCommand } from './reassign-partitions.js';
+import { dumpLogCommand } from './dump-log.js';
 
 // A closed pipe (`... --list | head`) ends the output, as it does for Kafka's tools: no stack trace.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -50,6 +51,7 @@ const tools: Array<[name: string, script: string, what: string, run: (flags: str
   ['producer-perf-test', 'kafka-producer-perf-test.sh', 'Measure producer throughput and latency', (f) => producerPerfCommand(f)],
   ['consumer-perf-test', 'kafka-consumer-perf-test.sh', 'Measure consumer throughput', (f) => consumerPerfCommand(f)],
   ['leader-election', 'kafka-leader-election.sh', 'Elect preferred or unclean partition leaders', (f) => leaderElectionCommand(f)],
+  ['dump-log', 'kafka-dump-log.sh', 'Print the contents of segment, index and snapshot files', (f) => dumpLogCommand(f)],
   ['reassign-partitions', 'kafka-reassign-partitions.sh', 'Generate, execute, verify, cancel and list partition reassignments', (f) => reassignPartitionsCommand(f)],
 ];
 for (const [name, script, what, run] of tools) {

@@ -26,7 +26,7 @@ import type { CoordinatorResult } from './runtime.js';
 import type { GroupShard } from './group-shard.js';
 import type { DescribedGroup, HeartbeatRequestData, JoinGroupRequestData, LeaveGroupResult, LeaveMember, SyncGroupRequestData } from './group-types.js';
 import { ClassicGroup, EMPTY_BYTES, Member, groupMetadataValue, type JoinGroupResult, type SyncGroupResult } from './group.js';
-import { encodeGroupMetadataKey, encodeGroupMetadataValue, type GroupMetadataValue } from './records.js';
+import { encodeGroupMetadataKey, encodeGroupMetadataValue, type GroupMetadataValue } from '../../protocol/coordinator-records.js';
 import type { StoredRecord } from './storage.js';
 
 const MAX_GENERATION = 0x7fffffff;

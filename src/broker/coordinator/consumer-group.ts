@@ -24,7 +24,7 @@ import {
   decodeConsumerGroupTargetAssignmentMemberValue,
   decodeEpochValue,
   type ConsumerGroupRecordKind,
-} from './records.js';
+} from '../../protocol/coordinator-records.js';
 
 /** topic id -> partition indexes */
 export type TopicPartitions = Map<string, Set<number>>;

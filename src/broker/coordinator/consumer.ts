@@ -50,7 +50,7 @@ import {
   encodeGroupMetadataKey,
   encodeOffsetCommitKey,
   type ConsumerGroupMemberMetadataValue,
-} from './records.js';
+} from '../../protocol/coordinator-records.js';
 
 const MAX_EPOCH = 0x7fffffff;
 

@@ -15,7 +15,7 @@ import { OffsetStore } from './offset-store.js';
 import { ClassicGroups } from './classic.js';
 import { ConsumerGroups, compileRegex } from './consumer.js';
 import { Offsets, offsetTombstone } from './offsets.js';
-import { decodeGroupMetadataValue, decodeOffsetCommitValue, decodeOffsetsKey, encodeGroupMetadataKey, type GroupMetadataValue } from './records.js';
+import { decodeGroupMetadataValue, decodeOffsetCommitValue, decodeOffsetsKey, encodeGroupMetadataKey, type GroupMetadataValue } from '../../protocol/coordinator-records.js';
 import type { StoredRecord } from './storage.js';
 
 export interface TopicInfo {

@@ -3,7 +3,7 @@
  * (decoded from the wire, version differences already folded in).
  */
 import type { Protocol } from './group.js';
-import type { TopicPartitionsRow } from './records.js';
+import type { TopicPartitionsRow } from '../../protocol/coordinator-records.js';
 
 
 export interface ConsumerGroupHeartbeatRequestData {

@@ -11,7 +11,7 @@
  * written when the generation completes (or the group empties) is what a reload sees.
  */
 import { subscribedTopics } from './consumer-protocol.js';
-import type { GroupMetadataValue } from './records.js';
+import type { GroupMetadataValue } from '../../protocol/coordinator-records.js';
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
 

@@ -1,6 +1,6 @@
 export * from './clock.js';
 export * from './hash.js';
-export * from './records.js';
+export * from '../../protocol/coordinator-records.js';
 export * from './group.js';
 export * from './storage.js';
 export * from './runtime.js';

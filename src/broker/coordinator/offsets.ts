@@ -10,7 +10,7 @@ import type { GroupShard } from './group-shard.js';
 import type { FetchedOffset, OffsetCommitRequestData, OffsetFetchResult, TopicPartitionsError } from './group-types.js';
 import type { ClassicGroup, OffsetEntry } from './group.js';
 import type { ConsumerGroup } from './consumer-group.js';
-import { encodeGroupMetadataKey, encodeOffsetCommitKey, encodeOffsetCommitValue } from './records.js';
+import { encodeGroupMetadataKey, encodeOffsetCommitKey, encodeOffsetCommitValue } from '../../protocol/coordinator-records.js';
 import type { StoredRecord } from './storage.js';
 
 export function offsetTombstone(groupId: string, topic: string, partition: number): StoredRecord {

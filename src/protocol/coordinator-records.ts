@@ -38,7 +38,7 @@
  *
  * Other key versions (share and streams groups) are reported as `unknown`.
  */
-import { Reader, Writer } from '../../protocol/primitives/index.js';
+import { Reader, Writer } from './primitives/index.js';
 
 export const OFFSET_COMMIT_KEY_VERSION = 1;
 export const GROUP_METADATA_KEY_VERSION = 2;
@@ -71,6 +71,8 @@ export interface OffsetCommitValue {
   commitTimestamp: number;
   /** Only in value v1 (explicit retention of pre-2.1 clients); -1 otherwise. */
   expireTimestamp: number;
+  /** Value v4's tagged topicId (tag 0), when the writer set it (Kafka 4.1+ does; we never do). */
+  topicId?: Buffer;
 }
 
 export interface GroupMemberRecord {
@@ -144,8 +146,15 @@ export function decodeOffsetCommitValue(buf: Buffer): OffsetCommitValue {
   const metadata = flexible ? r.readCompactString() : r.readString();
   const commitTimestamp = Number(r.readInt64());
   const expireTimestamp = version === 1 ? Number(r.readInt64()) : -1;
-  if (flexible) r.readTaggedFields();
-  return { offset, leaderEpoch, metadata, commitTimestamp, expireTimestamp };
+  let topicId: Buffer | undefined;
+  if (flexible) {
+    r.readTaggedFields((tag, sub) => {
+      if (tag !== 0) return false;
+      topicId = Buffer.from(sub.readSlice(16));
+      return true;
+    });
+  }
+  return { offset, leaderEpoch, metadata, commitTimestamp, expireTimestamp, ...(topicId ? { topicId } : {}) };
 }
 
 export function encodeGroupMetadataValue(v: GroupMetadataValue): Buffer {
