@@ -18,6 +18,7 @@ import { LogManager } from '../storage/log-manager.js';
 import { SingleNodeReplicas, type Replicas } from './replicas.js';
 import { ClusterNode, clusterConnectString } from './cluster/cluster-node.js';
 import { PeerConnections } from './network/peers.js';
+import { ReplicationThrottle } from './replication-throttle.js';
 import { decompress } from '../protocol/records/compression.js';
 
 /** A config value as the embedding API accepts it; arrays become comma-separated lists. */
@@ -164,6 +165,7 @@ export class Broker {
       replicas,
       controller: cluster ? cluster.controller : null,
       peers,
+      replicationThrottle: new ReplicationThrottle(() => config.int('leader.replication.throttled.rate'), now),
       producerIds,
       groups,
       groupConfigs,

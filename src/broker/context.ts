@@ -11,6 +11,7 @@ import type { Waits } from './waits.js';
 import type { Replicas } from './replicas.js';
 import type { Controller } from './cluster/controller.js';
 import type { Peers } from './cluster/peers.js';
+import type { ReplicationThrottle } from './replication-throttle.js';
 
 /** What the request router and the handlers know of a connection: no socket, just identity. */
 export interface ConnectionInfo {
@@ -36,6 +37,8 @@ export interface BrokerContext {
   readonly controller: Controller | null;
   /** Requests to the other brokers of the cluster (forwarding to the controller); null on a single node. */
   readonly peers: Peers | null;
+  /** leader.replication.throttled.rate for follower fetches of throttled replicas. */
+  readonly replicationThrottle: ReplicationThrottle;
   readonly producerIds: ProducerIdManager;
   /** Incremental fetch sessions (KIP-227). */
   readonly fetchSessions: FetchSessionCache;

@@ -17,6 +17,12 @@ export interface PartitionInfo {
   isr: readonly number[];
   /** Replicas on brokers that are not live. */
   offline: readonly number[];
+  /**
+   * Replicas that may still lead cleanly although outside the ISR: while a partition has no
+   * leader, the ISR it had (its members hold every acknowledged record). Kafka 4 calls these
+   * eligible leader replicas (KIP-966) and shows them so, with an empty ISR; so does this.
+   */
+  elr: readonly number[];
 }
 
 export type LeaderLookup =
@@ -96,7 +102,7 @@ export class SingleNodeReplicas implements Replicas {
   }
 
   partition(): PartitionInfo {
-    return { leader: this.nodeId, leaderEpoch: 0, replicas: [this.nodeId], isr: [this.nodeId], offline: [] };
+    return { leader: this.nodeId, leaderEpoch: 0, replicas: [this.nodeId], isr: [this.nodeId], offline: [], elr: [] };
   }
 
   leader(topic: string, partition: number, currentLeaderEpoch = -1): LeaderLookup {

@@ -35,7 +35,9 @@ export function planElection(view: ClusterView, type: number, topic: string, par
   const out = (errorCode: number, errorMessage: string | null = null, next?: PartitionState): ElectionOutcome => ({ topic, partition, errorCode, errorMessage, ...(next ? { next } : {}) });
   const replicas = view.topics.get(topic)?.replicas[partition];
   const prev = view.partition(topic, partition);
-  if (!replicas || !prev || view.deleting.has(topic)) return out(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The partition ${topic}-${partition} does not exist.`);
+  const assignment = view.topics.get(topic);
+  if (!assignment || view.deleting.has(topic)) return out(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `No such topic as ${topic}`);
+  if (!replicas || !prev) return out(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `No such partition as ${topic}-${partition}`);
   const live = (b: number): boolean => view.brokers.has(b);
   if (type === PREFERRED) {
     const preferred = replicas[0]!;

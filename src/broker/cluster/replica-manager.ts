@@ -103,12 +103,16 @@ export class ReplicaManager implements Replicas {
     const view = this.opts.view;
     const replicas = view.topics.get(topic)?.replicas[partition] ?? [];
     const s = view.partition(topic, partition);
+    const leader = s && view.brokers.has(s.leader) ? s.leader : -1;
+    // Without a leader the kept ISR is shown as Kafka 4 shows it: an empty ISR, those replicas eligible.
+    const offline = s !== undefined && s.leader < 0;
     return {
-      leader: s && view.brokers.has(s.leader) ? s.leader : -1,
+      leader,
       leaderEpoch: s?.leaderEpoch ?? -1,
       replicas,
-      isr: s?.isr ?? [],
+      isr: offline ? [] : (s?.isr ?? []),
       offline: replicas.filter((b) => !view.brokers.has(b)),
+      elr: offline ? s.isr : [],
     };
   }
 

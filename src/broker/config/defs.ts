@@ -54,14 +54,12 @@ const TOPIC_SYNONYMS: Readonly<Record<string, TopicConfigDef['synonyms']>> = {
 /** Topic keys Tributary does not act on (single node, no tiered storage, no preallocation). */
 const TOPIC_NO_EFFECT = new Set([
   'follower.replication.throttled.replicas',
-  'leader.replication.throttled.replicas',
   'local.retention.bytes',
   'local.retention.ms',
   'preallocate',
   'remote.log.copy.disable',
   'remote.log.delete.on.disable',
   'remote.storage.enable',
-  'unclean.leader.election.enable',
 ]);
 
 export const TOPIC_CONFIGS: readonly TopicConfigDef[] = KAFKA_TOPIC_KEYS.map((k) => ({
@@ -117,6 +115,7 @@ const BROKER_EFFECT = new Set([
   'group.max.size',
   'group.min.session.timeout.ms',
   'leader.imbalance.check.interval.seconds',
+  'leader.replication.throttled.rate',
   'leader.imbalance.per.broker.percentage',
   'listeners',
   'log.cleaner.delete.retention.ms',

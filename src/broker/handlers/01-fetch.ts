@@ -25,6 +25,7 @@ import type { BrokerContext } from '../context.js';
 import { FetchSession, type SessionPartition } from '../fetch-sessions.js';
 import type { Waits } from '../waits.js';
 import { defineHandler } from './handler.js';
+import { throttledReplica } from '../replication-throttle.js';
 
 const READ_COMMITTED = 1;
 const INITIAL_EPOCH = 0;
@@ -103,6 +104,15 @@ function requested(req: FetchRequest, byId: boolean, b: BrokerContext, replicaId
     }
   }
   return out;
+}
+
+/** Whether a follower's fetch of this partition falls under the leader's replication throttle. */
+function isThrottled(b: BrokerContext, t: Target, replicaId: number): boolean {
+  const topic = b.topics.get(t.topic);
+  if (!topic) return false;
+  const list = b.topics.effectiveConfig(topic).get('leader.replication.throttled.replicas');
+  const p = t.out.partitionIndex;
+  return throttledReplica(list, p, b.nodeId) && !b.replicas.partition(t.topic, p).isr.includes(replicaId);
 }
 
 function remember(session: FetchSession, t: Target): void {
@@ -184,6 +194,12 @@ export default defineHandler({
           out.records = EMPTY;
           continue;
         }
+        // A reassignment's new replica catching up, under --throttle: only as fast as the rate allows.
+        const throttled = follower && isThrottled(b, t, replicaId);
+        if (throttled && !b.replicationThrottle.allows()) {
+          out.records = EMPTY;
+          continue;
+        }
         try {
           const data = await log.read(t.fetchOffset, Math.max(room, 0), {
             maxOffset: follower ? log.logEndOffset : readCommitted ? log.lastStableOffset : log.highWatermark,
@@ -192,6 +208,7 @@ export default defineHandler({
           out.errorCode = ErrorCode.NONE;
           out.records = data;
           bytes += data.length;
+          if (throttled) b.replicationThrottle.record(data.length);
         } catch (err) {
           if (!(err instanceof StorageError)) throw err;
           out.errorCode = err.code;

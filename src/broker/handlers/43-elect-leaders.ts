@@ -42,10 +42,10 @@ export default defineHandler({
       replicaElectionResults: (req.topicPartitions ?? []).map((t) => ({
         topic: t.topic,
         partitionResult: t.partitions.map((p) => {
-          const known = p >= 0 && p < (ctx.broker.topics.get(t.topic)?.partitions ?? 0);
-          return known
-            ? { partitionId: p, errorCode: ErrorCode.ELECTION_NOT_NEEDED, errorMessage: 'Leader election not needed for topic partition.' }
-            : { partitionId: p, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The partition ${t.topic}-${p} does not exist.` };
+          const topic = ctx.broker.topics.get(t.topic);
+          if (!topic) return { partitionId: p, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `No such topic as ${t.topic}` };
+          if (p < 0 || p >= topic.partitions) return { partitionId: p, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `No such partition as ${t.topic}-${p}` };
+          return { partitionId: p, errorCode: ErrorCode.ELECTION_NOT_NEEDED, errorMessage: 'Leader election not needed for topic partition.' };
         }),
       })),
     }));

@@ -1,8 +1,9 @@
 /**
  * DescribeTopicPartitions v0 (KIP-966; Kafka 4's kafka-topics.sh --describe uses it): topics and
- * their partitions as Metadata describes them, plus the eligible leader replicas, which are
- * always empty here (Tributary has no ELR: a partition without a live ISR member stays offline
- * unless unclean election is on). Topics named, or every topic (an empty list), sorted by name,
+ * their partitions as Metadata describes them, plus the eligible leader replicas: for a
+ * partition without a leader, the ISR it had, whose members may lead again without losing
+ * anything (Tributary keeps that ISR where Kafka 4 moves it to the ELR; both show it here), and
+ * nothing otherwise (no ELR below min.insync.replicas, as KIP-966 has). Topics named, or every topic (an empty list), sorted by name,
  * paged: at most response_partition_limit partitions per answer (capped at
  * max.request.partition.size.limit), next_cursor naming where the next page starts, and a request
  * cursor to start from. An unknown topic gets UNKNOWN_TOPIC_OR_PARTITION.
@@ -52,7 +53,8 @@ export default defineHandler({
           next = { topicName: name, partitionIndex: p };
           break;
         }
-        out.partitions.push({ ...partitionFields(ctx, name, p), eligibleLeaderReplicas: [], lastKnownElr: [] });
+        const elr = [...b.replicas.partition(name, p).elr];
+        out.partitions.push({ ...partitionFields(ctx, name, p), eligibleLeaderReplicas: elr, lastKnownElr: elr });
         left--;
       }
       if (next) break;
