@@ -258,8 +258,9 @@ class Cluster:
         d = self.node_dir(n)
         os.makedirs(d, exist_ok=True)
         props = os.path.join(d, "server.properties")
-        if not os.path.exists(props):
-            shutil.copyfile(os.path.join(ROOT, "config", "server.properties"), props)
+        if not os.path.exists(props):  # config/server.properties, less its node.id: broker.id names the broker
+            with open(os.path.join(ROOT, "config", "server.properties")) as src, open(props, "w") as dst:
+                dst.writelines(line for line in src if line.split("=", 1)[0].strip() != "node.id")
         cmd = ["node", TRIBUTARY_CLI, "server-start", props,
                "--override", "broker.id=%d" % n,
                "--override", "listeners=PLAINTEXT://%s" % self.addr(n),
@@ -512,13 +513,22 @@ class Cluster:
         f = self.admin().create_topics([new], operation_timeout=20, request_timeout=25)
         f[name].result(timeout=30)
 
-        def ready():
-            for i in range(partitions):
-                p = self.partition(name, i)
-                if p is None or p.leader < 0 or p.isr != sorted(p.replicas):
+        def ready():  # in every running node's metadata (Kafka's brokers learn of a new topic one by one)
+            states = []
+            for n in self.live():
+                try:
+                    _, topics = raw_metadata(self.addr(n), [name])
+                except (OSError, ConnectionError, struct.error):
                     return None
-            return [self.partition(name, i) for i in range(partitions)]
-        return spec.poll_until(ready, "topic %s with every replica in sync" % name, deadline_s, interval=0.2)
+                parts = topics.get(name)
+                if not isinstance(parts, dict) or sorted(parts) != list(range(partitions)):
+                    return None
+                if any(p.leader < 0 or p.isr != sorted(p.replicas) for p in parts.values()):
+                    return None
+                states.append([parts[i] for i in range(partitions)])
+            return states[0] if states and all(repr(s) == repr(states[0]) for s in states) else None
+        return spec.poll_until(ready, "topic %s with every replica in sync, in every node's metadata" % name,
+                               deadline_s, interval=0.2)
 
     def high_watermark(self, topic, partition=0):
         """The partition's log end for consumers (read_committed off: the high watermark)."""
@@ -532,24 +542,35 @@ class Cluster:
 
     def committed(self, group, topic, partition=0, deadline_s=30):
         """The group's committed offset for the partition (None: none), as its coordinator (found with
-        FindCoordinator) answers OffsetFetch; polled through coordinator moves and loads."""
+        FindCoordinator) answers OffsetFetch v5; polled through coordinator moves and loads (an error,
+        of the group or the partition, is asked again)."""
         def ask():
             node = self.coordinator_of(group, deadline_s)
             body = _string(group) + struct.pack(">i", 1) + _string(topic) + struct.pack(">ii", 1, partition)
             try:
-                r = _Reader(raw_request(self.addr(node), 9, 1, body))
+                r = _Reader(raw_request(self.addr(node), 9, 5, body))
+                r.take(">i")  # throttle
+                found = None
+                for _ in range(r.take(">i")):
+                    r.string()
+                    for _ in range(r.take(">i")):
+                        idx, offset, _epoch = r.take(">iqi")
+                        r.string()
+                        err = r.take(">h")
+                        if idx == partition:
+                            found = (err, offset)
+                group_err = r.take(">h")
             except (OSError, ConnectionError, struct.error):
                 return None
-            for _ in range(r.take(">i")):
-                r.string()
-                for _ in range(r.take(">i")):
-                    idx, offset = r.take(">iq")
-                    r.string()
-                    err = r.take(">h")
-                    if idx == partition:
-                        # NOT_COORDINATOR (16), COORDINATOR_LOAD_IN_PROGRESS (14), ..._NOT_AVAILABLE (15): ask again
-                        return ("ok", offset if offset >= 0 else None) if err == 0 else None
-            raise AssertionError("OffsetFetch of %s has no partition %s-%d" % (group, topic, partition))
+            # NOT_COORDINATOR (16), COORDINATOR_LOAD_IN_PROGRESS (14), ..._NOT_AVAILABLE (15): ask again
+            # (a group-level error comes without the partitions)
+            if group_err != 0:
+                return None
+            if found is None:
+                raise AssertionError("OffsetFetch of %s has no partition %s-%d" % (group, topic, partition))
+            if found[0] != 0:
+                return None
+            return ("ok", found[1] if found[1] >= 0 else None)
         return spec.poll_until(ask, "the committed offset of %s on %s-%d" % (group, topic, partition), deadline_s,
                                interval=0.2)[1]
 
