@@ -39,7 +39,8 @@ from conftest import HERE, JAVA_JAR, VENV_KP2, VENV_KP3, require_file
 from groups import JAVA_OPTS, Member, Members, group_name, kcat_event
 from groups import produce as plain_produce
 
-pytestmark = [pytest.mark.cluster, pytest.mark.slow, pytest.mark.timeout(120)]
+# the test body is bounded; the cluster fixtures bound their own setup and teardown (starts, restarts)
+pytestmark = [pytest.mark.cluster, pytest.mark.slow, pytest.mark.timeout(75, func_only=True)]
 
 COUNT = 200
 INTERVAL_MS = 20

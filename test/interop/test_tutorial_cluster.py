@@ -24,7 +24,8 @@ import spec
 from cluster import NODES, Cluster, cluster_kind
 from conftest import ROOT, _tail
 
-pytestmark = [pytest.mark.cluster, pytest.mark.slow, pytest.mark.timeout(150)]
+# the test body is bounded; the cluster fixtures bound their own setup and teardown (starts, restarts)
+pytestmark = [pytest.mark.cluster, pytest.mark.slow, pytest.mark.timeout(90, func_only=True)]
 
 BIN = os.path.join(ROOT, "bin")
 KAFKA_LIBS = os.path.join(ROOT, ".cache", "kafka", "4.3.1", "libs")

@@ -22,7 +22,8 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 
 import spec
 
-pytestmark = [pytest.mark.cluster, pytest.mark.slow, pytest.mark.timeout(180)]
+# the test body is bounded; the cluster fixtures bound their own setup and teardown (starts, restarts)
+pytestmark = [pytest.mark.cluster, pytest.mark.slow, pytest.mark.timeout(90, func_only=True)]
 
 BATCH = 10
 OFFLINE_PRODUCE_MS = 6000  # how long the produce to the offline partition may try
