@@ -323,6 +323,23 @@ class Cluster:
         self.events.append((t, "SIGTERM node %d (exited after %.1fs)" % (n, time.monotonic() - t)))
         return t
 
+    def pause(self, n):
+        """SIGSTOP node n: it stops answering, replicating and heartbeating until resume(n)."""
+        self._signal(n, signal.SIGSTOP)
+        self.events.append((time.monotonic(), "SIGSTOP node %d" % n))
+
+    def resume(self, n):
+        self._signal(n, signal.SIGCONT)
+        self.events.append((time.monotonic(), "SIGCONT node %d" % n))
+
+    def _signal(self, n, sig):
+        if self.kind == "tributary":
+            self.procs[n].send_signal(sig)
+        else:
+            pid = self._kafka_pid(n)
+            assert pid and _pid_alive(pid), "node %d is not running" % n
+            os.kill(pid, sig)
+
     def restart(self, n, deadline_s=START_DEADLINE_S):
         """Starts node n again on its data (stopping it first if it runs); returns once every running
         node lists every running node as a broker."""
@@ -489,16 +506,27 @@ class Cluster:
         if not in_sync:
             return
 
-        def offsets_in_sync():
-            try:
-                md = self.admin().list_topics(OFFSETS_TOPIC, timeout=10)
-            except Exception:
-                return False
-            t = md.topics.get(OFFSETS_TOPIC)
-            if t is None or t.error is not None:
-                return True  # not created yet: nothing to catch up
-            return all(sorted(p.isrs) == sorted(p.replicas) and p.leader in NODES for p in t.partitions.values())
-        spec.poll_until(offsets_in_sync, "every %s replica back in sync" % OFFSETS_TOPIC, deadline_s, interval=0.25)
+        seen = []
+
+        def offsets_in_sync():  # as every node's own metadata has it
+            for n in NODES:
+                try:
+                    _, topics = raw_metadata(self.addr(n), [OFFSETS_TOPIC])
+                except (OSError, ConnectionError, struct.error) as e:
+                    seen[:] = ["node %d: %s" % (n, e)]
+                    return False
+                parts = topics.get(OFFSETS_TOPIC)
+                if not isinstance(parts, dict):
+                    continue  # not created yet (or not known to this node yet): nothing to catch up
+                bad = {i: p for i, p in parts.items() if p.isr != sorted(p.replicas) or p.leader not in NODES}
+                if bad:
+                    seen[:] = ["node %d: %s" % (n, bad)]
+                    return False
+            return True
+        try:
+            spec.poll_until(offsets_in_sync, "every %s replica back in sync" % OFFSETS_TOPIC, deadline_s, interval=0.25)
+        except AssertionError as e:
+            raise AssertionError("%s: %s\n%s" % (e, seen, self.logs(lines=15)))
 
     # -- topics --
     def create_topic(self, name, partitions=1, replication=3, assignment=None, configs=None, deadline_s=30):

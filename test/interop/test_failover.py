@@ -414,3 +414,102 @@ def run_failover(c, client):
 @pytest.mark.parametrize("client", list(CLIENTS))
 def test_failover(whole_cluster, client):
     run_failover(whole_cluster, CLIENTS[client])
+
+
+# ---- the returning leader's log ----
+
+def read_log(c, topic, end):
+    """[(offset, value)] of offsets 0..end-1, read from the partition's leader (confluent-kafka)."""
+    from confluent_kafka import Consumer, TopicPartition
+    consumer = Consumer({"bootstrap.servers": c.bootstrap_of(c.live()), "group.id": "interop-unused-" + topic,
+                         "enable.auto.commit": False, "auto.offset.reset": "error", "fetch.wait.max.ms": 200,
+                         "log_level": 0})
+    try:
+        consumer.assign([TopicPartition(topic, 0, 0)])
+        got, deadline = [], time.monotonic() + DEADLINE_S
+        while (not got or got[-1][0] < end - 1) and time.monotonic() < deadline:
+            m = consumer.poll(0.5)
+            if m is not None:
+                assert m.error() is None, m.error()
+                got.append((m.offset(), m.value().decode()))
+        return got
+    finally:
+        consumer.close()
+
+
+def test_returning_leader_truncates(whole_cluster):
+    """Divergent logs: both followers are frozen (SIGSTOP, for less than a broker session) while the
+    leader acknowledges acks=1 records alone, then the leader is killed -9 and the followers thawed.
+    The records only the dead leader had are lost (acks=1 allows it), and the new leader writes other
+    records at their offsets. The old leader, restarted, must throw away its divergent suffix (found
+    with OffsetsForLeaderEpoch) and catch up: once it is in sync and leads again (the new leader
+    killed in turn: the first in-sync replica in assignment order is elected), it serves exactly the
+    log the new leader served, record for record."""
+    from confluent_kafka import Producer
+    c = whole_cluster
+    old, s1, s2 = 1, 2, 3
+    topic = spec.topic_name("failover-truncate")
+    c.create_topic(topic, assignment=[[old, s1, s2]], configs={"min.insync.replicas": "2"})
+    acked, errors, stop = [], [], threading.Event()  # acked: (offset, value), as acknowledged
+
+    def produce():  # as fast as the leader acknowledges, acks=1
+        p = Producer({"bootstrap.servers": c.bootstrap, "acks": 1, "enable.idempotence": False, "linger.ms": 0,
+                      "message.timeout.ms": 30000, "log_level": 0})
+
+        def cb(err, m):
+            if err is None:
+                acked.append((m.offset(), m.value().decode()))
+            else:
+                errors.append(err)
+        i = 0
+        while not stop.is_set():
+            p.produce(topic, value=value(i, "r").encode(), partition=0, on_delivery=cb)
+            p.poll(0.002)  # serves delivery reports; paces the loop to the broker's answers
+            i += 1
+        p.flush(30)
+    report = ["returning leader on %s: node %d leads %s" % (c.kind, old, topic)]
+    t = threading.Thread(target=produce, daemon=True)
+    t.start()
+    try:
+        spec.poll_until(lambda: len(acked) >= 300, "300 acknowledgements", DEADLINE_S)
+        frozen = [s1, s2]
+        try:
+            for n in frozen:
+                c.pause(n)
+            alone = len(acked)
+            spec.poll_until(lambda: len(acked) >= alone + 100, "100 acknowledgements from the leader alone", 4)
+            last_alone = max(o for o, _ in acked)
+            c.kill(old)
+        finally:
+            for n in frozen:
+                c.resume(n)
+        at_kill = len(acked)
+        leader = c.wait_leader(topic, other_than=[old], deadline_s=DEADLINE_S)
+        spec.poll_until(lambda: len(acked) >= at_kill + 100, "100 more acknowledgements, from the new leader", DEADLINE_S)
+    finally:
+        stop.set()
+        t.join(60)
+    end = c.high_watermark(topic)
+    log = read_log(c, topic, end)
+    assert [o for o, _ in log] == list(range(end)), "the new leader's log has gaps"
+    served = dict(log)
+    lost = sorted(o for o, v in acked if served.get(o) != v)
+    report.append("killed node %d after %d acks=1 acknowledgements (%d while the followers were frozen, up to offset %d); "
+                  "new leader %d; log end %d; %d acknowledged records not in the new leader's log (offsets %s), "
+                  "%d delivery errors"
+                  % (old, at_kill, at_kill - alone, last_alone, leader, end, len(lost),
+                     "%d..%d" % (lost[0], lost[-1]) if lost else "-", len(errors)))
+    try:
+        assert lost, "no record only the old leader had: the logs did not diverge"
+        c.restart(old)
+        c.wait_isr(topic, 0, NODES, deadline_s=DEADLINE_S)
+        c.kill(leader)
+        new = c.wait_leader(topic, other_than=[leader], deadline_s=DEADLINE_S)
+        report.append("node %d back in sync; node %d killed; leader now %d" % (old, leader, new))
+        assert new == old, "node %d leads, not %d, the first in-sync replica in assignment order" % (new, old)
+        again = read_log(c, topic, end)
+        assert again == log, "the restarted node serves another log: first difference at %s" % next(
+            (a for a, b in zip(again, log) if a != b), "the end (%d records, not %d)" % (len(again), len(log)))
+        assert c.high_watermark(topic) == end
+    finally:
+        print("\n  ".join(report))

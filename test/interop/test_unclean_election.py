@@ -34,7 +34,7 @@ def produce(bootstrap, topic, values, timeout_ms=20000):
     results = []
     p = Producer({"bootstrap.servers": bootstrap, "acks": "all", "enable.idempotence": True, "linger.ms": 5,
                   "message.timeout.ms": timeout_ms, "request.timeout.ms": min(timeout_ms, 10000),
-                  "log_level": 3})
+                  "log_level": 0})
     for v in values:
         p.produce(topic, value=v.encode(), partition=0,
                   on_delivery=lambda err, m: results.append((m.value().decode(), m.offset() if err is None else err)))
@@ -45,7 +45,7 @@ def produce(bootstrap, topic, values, timeout_ms=20000):
 
 def read_all(bootstrap, topic, end):
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": "interop-unused-" + topic, "enable.auto.commit": False,
-                  "auto.offset.reset": "error", "fetch.wait.max.ms": 200, "log_level": 3})
+                  "auto.offset.reset": "error", "fetch.wait.max.ms": 200, "log_level": 0})
     try:
         c.assign([TopicPartition(topic, 0, 0)])
         got, deadline = [], time.monotonic() + spec.DEADLINE_S
