@@ -274,3 +274,8 @@ def run_client(cmd, timeout=90, cwd=HERE):
 def require_file(path, how):
     if not os.path.exists(path):
         pytest.fail("%s is missing: %s" % (os.path.relpath(path, ROOT), how))
+
+
+# The three-broker cluster of the failover tests (cluster.py): the session's `cluster`, and
+# `whole_cluster`, which restarts whatever a test killed.
+from cluster import cluster, whole_cluster  # noqa: E402,F401

@@ -43,7 +43,7 @@ function crash(fields) {
 out({ ev: 'start', client: `kafkajs ${VERSION}`, pid: process.pid });
 const kafka = new Kafka({
   clientId: `interop-kafkajs-${process.pid}`,
-  brokers: [opts.bootstrap],
+  brokers: opts.bootstrap.split(','),
   logLevel: logLevel.WARN,
   retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 2000 },
 });

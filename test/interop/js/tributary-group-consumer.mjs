@@ -3,7 +3,10 @@
 //   {"ev": "start"}, {"ev": "assigned"|"revoked", "parts", "owned"}, {"ev": "rec", "p", "o", "v"},
 //   {"ev": "closed"} after a graceful close (SIGTERM: commit, LeaveGroup).
 //   node tributary-group-consumer.mjs --bootstrap H:P --topic T --group G [--session-ms 6000] [--heartbeat-ms 1000]
-//        [--assignor range|roundrobin]
+//        [--assignor range|roundrobin] [--retry-retriable 1]
+// With --retry-retriable 1 an error poll() rejects with that the client marks retriable is printed
+// as {"ev": "poll-error", "err", "code", "retriable"} and the loop polls again (what an application
+// that honours the flag does); any other error ends the process, as without it.
 import { Consumer } from '../../../dist/src/index.js';
 
 const opts = { 'session-ms': '6000', 'heartbeat-ms': '1000', assignor: 'range' };
@@ -28,7 +31,16 @@ consumer.subscribe([opts.topic]);
 let stop = false;
 process.on('SIGTERM', () => (stop = true));
 while (!stop) {
-  for (const r of await consumer.poll()) out({ ev: 'rec', p: r.partition, o: Number(r.offset), v: r.value.toString() });
+  let records;
+  try {
+    records = await consumer.poll();
+  } catch (e) {
+    if (opts['retry-retriable'] !== '1' || e?.retriable !== true) throw e;
+    out({ ev: 'poll-error', err: `${e.name}: ${e.message}`, code: e.code ?? null, retriable: true });
+    await new Promise((r) => setTimeout(r, 100)); // retry backoff
+    continue;
+  }
+  for (const r of records) out({ ev: 'rec', p: r.partition, o: Number(r.offset), v: r.value.toString() });
 }
 await consumer.close();
 out({ ev: 'closed' });
