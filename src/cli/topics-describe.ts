@@ -16,6 +16,7 @@
  * --topics-with-overrides prints only the summary of topics with a non-default config. Configs are
  * listed in the order Kafka's tool lists them (that of a Java HashMap); topics in name order.
  */
+import { ZERO_UUID } from '../protocol/primitives/index.js';
 import type { Admin, ConfigEntry, PartitionDescription, PartitionReassignment, TopicDescription } from '../client/admin.js';
 import { KafkaProtocolError } from '../protocol/kafka-error.js';
 import { ErrorCode } from '../protocol/errors.js';
@@ -35,7 +36,6 @@ export function kafkaUuid(id: string): string {
   return Buffer.from(id.replace(/-/g, ''), 'hex').toString('base64url');
 }
 
-const ZERO_ID = '00000000-0000-0000-0000-000000000000';
 
 /** The replication factor as the tool reports it: during a reassignment, that of its target. */
 function replicationFactor(p: PartitionDescription, r: PartitionReassignment | undefined): number {
@@ -83,7 +83,7 @@ export async function describeTopics(admin: Admin, names: readonly string[], o: 
       if (!o.topicsWithOverrides || overridden.length > 0) {
         const first = t.partitions[0];
         const rf = first ? replicationFactor(first, moveOf(first)) : 0;
-        const id = t.topicId !== ZERO_ID ? `\tTopicId: ${kafkaUuid(t.topicId)}` : '';
+        const id = t.topicId !== ZERO_UUID ? `\tTopicId: ${kafkaUuid(t.topicId)}` : '';
         io.out(`Topic: ${t.name}${id}\tPartitionCount: ${t.partitions.length}\tReplicationFactor: ${rf}\tConfigs: ${overridden.map((e) => `${e.name}=${e.value}`).join(',')}\n`);
       }
     }

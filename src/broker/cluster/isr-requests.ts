@@ -8,6 +8,7 @@
  */
 import { ErrorCode, errorInfo } from '../../protocol/errors.js';
 import { ApiKey } from '../../protocol/messages/index.js';
+import { ZERO_UUID } from '../../protocol/primitives/index.js';
 import type { Logger } from '../logger.js';
 import type { Peers } from './peers.js';
 import type { ClusterView } from './view.js';
@@ -50,7 +51,7 @@ export class IsrRequests {
           topics: [
             {
               topicName: topic,
-              topicId: '00000000-0000-0000-0000-000000000000',
+              topicId: ZERO_UUID,
               partitions: [{ partitionIndex: partition, leaderEpoch, newIsr: isr, newIsrWithEpochs: [], leaderRecoveryState: 0, partitionEpoch }],
             },
           ],

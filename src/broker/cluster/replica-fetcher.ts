@@ -14,6 +14,7 @@
  */
 import { ErrorCode, errorInfo } from '../../protocol/errors.js';
 import { ApiKey } from '../../protocol/messages/index.js';
+import { ZERO_UUID } from '../../protocol/primitives/index.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import { truncationOffset } from '../../storage/leader-epoch-cache.js';
 import { OffsetMismatchError } from '../../storage/errors.js';
@@ -46,6 +47,17 @@ export interface FetcherSettings {
 }
 
 const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
+/** The partitions by topic, in the order they came (one request entry per topic). */
+function groupByTopic(parts: readonly FollowedPartition[]): Map<string, FollowedPartition[]> {
+  const byTopic = new Map<string, FollowedPartition[]>();
+  for (const p of parts) {
+    const list = byTopic.get(p.topic);
+    if (list) list.push(p);
+    else byTopic.set(p.topic, [p]);
+  }
+  return byTopic;
+}
 
 export class ReplicaFetcher {
   private readonly parts = new Map<string, FollowedPartition>();
@@ -127,8 +139,7 @@ export class ReplicaFetcher {
 
   /** KIP-279: ask the leader where our latest epoch ends on its side, and cut our log there. */
   private async truncate(parts: readonly FollowedPartition[]): Promise<void> {
-    const byTopic = new Map<string, FollowedPartition[]>();
-    for (const p of parts) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p]);
+    const byTopic = groupByTopic(parts);
     const res = await this.peers.send(
       this.leaderId,
       ApiKey.OffsetForLeaderEpoch,
@@ -162,8 +173,7 @@ export class ReplicaFetcher {
 
   /** One Fetch round; false when nothing came back and the round should back off. */
   private async fetch(parts: readonly FollowedPartition[]): Promise<boolean> {
-    const byTopic = new Map<string, FollowedPartition[]>();
-    for (const p of parts) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p]);
+    const byTopic = groupByTopic(parts);
     const s = this.settings;
     const res = await this.peers.send(
       this.leaderId,
@@ -180,7 +190,7 @@ export class ReplicaFetcher {
         sessionEpoch: -1,
         topics: [...byTopic].map(([topic, ps]) => ({
           topic,
-          topicId: '00000000-0000-0000-0000-000000000000',
+          topicId: ZERO_UUID,
           partitions: ps.map((p) => ({
             partition: p.partition,
             currentLeaderEpoch: p.leaderEpoch,
@@ -188,7 +198,7 @@ export class ReplicaFetcher {
             lastFetchedEpoch: -1,
             logStartOffset: BigInt(p.log.logStartOffset),
             partitionMaxBytes: s.partitionMaxBytes,
-            replicaDirectoryId: '00000000-0000-0000-0000-000000000000',
+            replicaDirectoryId: ZERO_UUID,
             highWatermark: BigInt(p.log.highWatermark),
           })),
         })),
