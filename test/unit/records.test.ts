@@ -22,6 +22,10 @@ import {
   readBatchHeader,
   recordSetSpans,
   parseControlRecordKey,
+  encodeEndTxnMarker,
+  decodeEndTxnMarker,
+  isControl,
+  isTransactional,
   type ProducerRecord,
 } from '../../src/protocol/records/index.js';
 import { DecodeError } from '../../src/protocol/primitives/errors.js';
@@ -358,4 +362,20 @@ describe('KafkaJS cross-check', () => {
 
 test('header size constant is 61', () => {
   assert.equal(BATCH_HEADER_SIZE, 61);
+});
+
+test('transaction markers: a control batch of one record, round trip', () => {
+  const buf = encodeEndTxnMarker({ producerId: 42n, producerEpoch: 3, coordinatorEpoch: 7, commit: true }, 1000);
+  const b = decodeRecordBatchSync(buf);
+  assert.equal(b.header.producerId, 42n);
+  assert.equal(b.header.producerEpoch, 3);
+  assert.equal(b.header.baseSequence, -1);
+  assert.ok(isControl(b.header.attributes) && isTransactional(b.header.attributes));
+  assert.equal(b.records.length, 1);
+  const r = b.records[0]!;
+  assert.deepEqual(decodeEndTxnMarker(r.key, r.value, b.header.producerId, b.header.producerEpoch), { producerId: 42n, producerEpoch: 3, coordinatorEpoch: 7, commit: true });
+  const abort = decodeRecordBatchSync(encodeEndTxnMarker({ producerId: 1n, producerEpoch: 0, coordinatorEpoch: 0, commit: false })).records[0]!;
+  assert.equal(decodeEndTxnMarker(abort.key, abort.value, 1n, 0).commit, false);
+  assert.throws(() => decodeEndTxnMarker(Buffer.from([0, 0, 0, 5]), abort.value, 1n, 0), /not a transaction marker/);
+  assert.throws(() => decodeEndTxnMarker(abort.key, Buffer.alloc(2), 1n, 0), /shorter than 6/);
 });
