@@ -87,7 +87,7 @@ export class ClassicGroups {
         // An empty consumer group becomes a classic group (its offsets stay): its records go first.
         let answer!: (r: JoinGroupResult | Promise<JoinGroupResult>) => void;
         return {
-          records: this.shard.consumer.deleteRecords(cg, false),
+          records: this.shard.consumer.deleteRecords(cg),
           response: new Promise<JoinGroupResult>((r) => (answer = r)),
           committed: () => {
             this.ctx.log?.info({ group: req.groupId }, 'converted an empty consumer group to a classic group');

@@ -48,7 +48,6 @@ import {
   encodeConsumerGroupTargetAssignmentMemberValue,
   encodeEpochValue,
   encodeGroupMetadataKey,
-  encodeOffsetCommitKey,
   type ConsumerGroupMemberMetadataValue,
 } from '../../protocol/coordinator-records.js';
 
@@ -497,10 +496,9 @@ export class ConsumerGroups {
     this.bumpGroupEpoch(g, records);
   }
 
-  /** Tombstones for an empty consumer group's records and its offsets (DeleteGroups, retention, conversion). */
-  deleteRecords(g: ConsumerGroup, withOffsets: boolean): StoredRecord[] {
+  /** Tombstones for an empty consumer group's records (DeleteGroups, retention, conversion); its offsets stay. */
+  deleteRecords(g: ConsumerGroup): StoredRecord[] {
     const records: StoredRecord[] = [];
-    if (withOffsets) for (const [topic, parts] of this.shard.offsets.of(g.groupId)) for (const p of parts.keys()) records.push({ key: encodeOffsetCommitKey(g.groupId, topic, p), value: null });
     for (const m of g.members.values()) this.removeMemberRecords(g, m, records);
     records.push(
       { key: encodeConsumerGroupKey(CGK.TARGET_ASSIGNMENT_METADATA, g.groupId), value: null },

@@ -8,7 +8,12 @@
  *
  *   classic.ts   JoinGroup/SyncGroup/Heartbeat/LeaveGroup (the classic protocol's state machine)
  *   consumer.ts  ConsumerGroupHeartbeat/ConsumerGroupDescribe (KIP-848)
- *   offsets.ts   OffsetCommit/OffsetFetch/OffsetDelete, retention, deleted topics
+ *   offsets.ts   OffsetCommit/TxnOffsetCommit/OffsetFetch/OffsetDelete, retention, deleted topics
+ *
+ * Transactions: TxnOffsetCommit is a transactional write of the producer (its offsets stay
+ * pending), and `completeTransaction` writes the COMMIT or ABORT marker the transaction
+ * coordinator sends for a __consumer_offsets partition (WriteTxnMarkers), whose replay makes the
+ * pending offsets the group's committed ones or drops them.
  *   group-shard.ts  a partition's groups and offsets, and `replay` (record -> state)
  *   records.ts   the records' schemas; assignors.ts the KIP-848 server-side assignors
  */
@@ -38,6 +43,8 @@ import type {
   OffsetFetchResult,
   SyncGroupRequestData,
   TopicPartitionsError,
+  TxnOffsetCommitRequestData,
+  TxnOffsetCommitVerifier,
 } from './group-types.js';
 
 export * from './group-config.js';
@@ -61,6 +68,11 @@ export interface GroupCoordinatorOptions {
    * (`load`/`unload`), never all at once. Default false (a single node leads them all).
    */
   followLeadership?: boolean;
+  /**
+   * KIP-890: checks a TxnOffsetCommit with the transaction coordinator before its write (the
+   * transaction coordinator's seam). Default: every TxnOffsetCommit goes on.
+   */
+  verifyTransaction?: TxnOffsetCommitVerifier;
 }
 
 export class GroupCoordinator {
@@ -72,9 +84,11 @@ export class GroupCoordinator {
   private ready: Promise<void> | null = null;
   private creating: Promise<void> | null = null;
   private readonly followLeadership: boolean;
+  private readonly verifyTransaction: TxnOffsetCommitVerifier;
 
   constructor(opts: GroupCoordinatorOptions) {
     this.followLeadership = opts.followLeadership ?? false;
+    this.verifyTransaction = opts.verifyTransaction ?? (() => Promise.resolve(ErrorCode.NONE));
     const cfg = { ...DEFAULT_GROUP_COORDINATOR_CONFIG, ...opts.config };
     if (cfg.consumerAssignors.length === 0) cfg.consumerAssignors = DEFAULT_GROUP_COORDINATOR_CONFIG.consumerAssignors;
     const env = { cfg, topicPartitions: opts.topicPartitions ?? (() => 0x7fffffff), topics: opts.topics ?? (() => []), checkReplay: opts.checkReplay ?? false, groupConfig: opts.groupConfig ?? (() => undefined) };
@@ -264,18 +278,56 @@ export class GroupCoordinator {
     return this.runtime.write(this.partitionFor(req.groupId), req.groupId, (s) => s.offsetOps.commit(req), all);
   }
 
-  /** Committed offsets of a group: the requested partitions, or all of them when topics is null. */
+  /**
+   * TxnOffsetCommit: after the transaction coordinator's check (KIP-890, `verifyTransaction`), the
+   * offsets are written in a transactional batch of the producer; they stay pending until
+   * `completeTransaction` commits or aborts them. A log that knows a newer producer epoch refuses
+   * the batch (INVALID_PRODUCER_EPOCH, passed on).
+   */
+  async txnOffsetCommit(req: TxnOffsetCommitRequestData): Promise<TopicPartitionsError[]> {
+    const all = (errorCode: number): TopicPartitionsError[] =>
+      req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) }));
+    if (req.groupId === '') return all(ErrorCode.INVALID_GROUP_ID);
+    const storageError = await this.ensureStorage();
+    if (storageError !== ErrorCode.NONE) return all(storageError);
+    const accessError = this.groupAccessError(req.groupId);
+    if (accessError !== ErrorCode.NONE) return all(accessError);
+    const partition = this.partitionFor(req.groupId);
+    const verified = await this.verifyTransaction({ transactionalId: req.transactionalId, producerId: req.producerId, producerEpoch: req.producerEpoch, groupId: req.groupId, partition, apiVersion: req.apiVersion });
+    // (NETWORK_EXCEPTION from the verification: older clients retry COORDINATOR_LOAD_IN_PROGRESS correctly, as Kafka answers.)
+    if (verified !== ErrorCode.NONE) return all(verified === ErrorCode.NETWORK_EXCEPTION ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : verified);
+    return this.runtime.writeTransactional(partition, req.groupId, { producerId: req.producerId, producerEpoch: req.producerEpoch }, (s) => s.offsetOps.txnCommit(req), all);
+  }
+
+  /**
+   * The transaction coordinator's marker for a __consumer_offsets partition (WriteTxnMarkers):
+   * the marker is written through the runtime and replayed, so the producer's pending offsets of
+   * that partition become committed (commit) or go (abort). Resolves to NONE, or NOT_COORDINATOR /
+   * COORDINATOR_LOAD_IN_PROGRESS / COORDINATOR_NOT_AVAILABLE as for other group writes, or the
+   * log's refusal (INVALID_PRODUCER_EPOCH for an older producer epoch, TRANSACTION_COORDINATOR_FENCED
+   * for an older coordinator epoch).
+   */
+  completeTransaction(partition: number, producerId: bigint, producerEpoch: number, coordinatorEpoch: number, commit: boolean, timeoutMs: number): Promise<number> {
+    if (this.closed) return Promise.resolve(ErrorCode.NOT_COORDINATOR);
+    return this.runtime.completeTransaction(partition, { producerId, producerEpoch, coordinatorEpoch, commit }, timeoutMs);
+  }
+
+  /**
+   * Committed offsets of a group: the requested partitions, or all of them when topics is null.
+   * `requireStable` (OffsetFetch v7+): partitions with an offset pending in an open transaction
+   * answer UNSTABLE_OFFSET_COMMIT.
+   */
   fetchOffsets(
     groupId: string,
     topics: ReadonlyArray<{ name: string; partitionIndexes: readonly number[] }> | null,
-    _requireStable = false,
+    requireStable = false,
     member: { memberId: string | null; memberEpoch: number } | null = null,
   ): OffsetFetchResult {
     const accessError = this.groupAccessError(groupId);
     if (accessError !== ErrorCode.NONE) return { errorCode: accessError, topics: [] };
     const shard = this.shardOf(groupId);
     if (!shard) return { errorCode: ErrorCode.NONE, topics: topics === null ? [] : topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE })) })) };
-    return shard.offsetOps.fetch(groupId, topics, member);
+    return shard.offsetOps.fetch(groupId, topics, member, requireStable);
   }
 
   async deleteOffsets(groupId: string, topics: ReadonlyArray<{ name: string; partitions: ReadonlyArray<{ partitionIndex: number }> }>): Promise<{ errorCode: number; topics: TopicPartitionsError[] }> {
@@ -301,7 +353,7 @@ export class GroupCoordinator {
   async onTopicsDeleted(topics: readonly string[]): Promise<number> {
     if (topics.length === 0 || this.closed) return 0;
     const writes: Array<Promise<number>> = [];
-    for (const s of this.runtime.shards()) for (const id of s.offsets.groupIds()) writes.push(this.runtime.write(s.ctx.partition, id, () => s.offsetOps.deleteTopics(id, topics), () => 0));
+    for (const s of this.runtime.shards()) for (const id of s.groupIds()) writes.push(this.runtime.write(s.ctx.partition, id, () => s.offsetOps.deleteTopics(id, topics), () => 0));
     const removed = (await Promise.all(writes)).reduce((a, b) => a + b, 0);
     if (removed > 0) this.log?.info({ topics, removed }, 'removed the committed offsets of deleted topics');
     return removed;

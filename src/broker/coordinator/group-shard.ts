@@ -1,9 +1,10 @@
 /**
  * One partition of __consumer_offsets as the group coordinator holds it (Kafka's
  * GroupCoordinatorShard): the classic groups, the consumer (KIP-848) groups and the committed
- * offsets of every group id that hashes to the partition, and `replay`, the one function from a
- * stored record to that state (run by the runtime after each successful write and while loading).
- * The protocols' operations live beside it: classic.ts, consumer.ts, offsets.ts.
+ * offsets of every group id that hashes to the partition, the offsets of open transactions
+ * (TxnOffsetCommit), and `replay` / `replayEndTransactionMarker`, the functions from a stored
+ * record or marker to that state (run by the runtime after each successful write and while
+ * loading). The protocols' operations live beside it: classic.ts, consumer.ts, offsets.ts.
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import type { CoordinatorResult, CoordinatorShard, ShardContext } from './runtime.js';
@@ -11,12 +12,12 @@ import type { GroupConfigOverrides, GroupCoordinatorConfig } from './group-confi
 import type { DescribedGroup, ListedGroup } from './group-types.js';
 import { ClassicGroup, applyGroupMetadata, groupMetadataValue } from './group.js';
 import { ConsumerGroup, applyConsumerGroupRecord, consumerGroupState, type ConsumerGroupMember } from './consumer-group.js';
-import { OffsetStore } from './offset-store.js';
+import { OffsetStore, PendingTxnOffsets } from './offset-store.js';
 import { ClassicGroups } from './classic.js';
 import { ConsumerGroups, compileRegex } from './consumer.js';
 import { Offsets, offsetTombstone } from './offsets.js';
 import { decodeGroupMetadataValue, decodeOffsetCommitValue, decodeOffsetsKey, encodeGroupMetadataKey, type GroupMetadataValue } from '../../protocol/coordinator-records.js';
-import type { StoredRecord } from './storage.js';
+import { NO_PRODUCER_ID, type RecordOrigin, type StoredRecord } from './storage.js';
 
 export interface TopicInfo {
   name: string;
@@ -44,6 +45,8 @@ export class GroupShard implements CoordinatorShard {
   readonly classicGroups = new Map<string, ClassicGroup>();
   readonly consumerGroups = new Map<string, ConsumerGroup>();
   readonly offsets = new OffsetStore();
+  /** Offsets committed in transactions not ended yet, per producer id. */
+  readonly pendingTxnOffsets = new PendingTxnOffsets();
   readonly classic = new ClassicGroups(this);
   readonly consumer = new ConsumerGroups(this);
   readonly offsetOps = new Offsets(this);
@@ -60,15 +63,21 @@ export class GroupShard implements CoordinatorShard {
   // ===========================================================================================
   // Record -> state
 
-  replay(record: StoredRecord): void {
+  replay(record: StoredRecord, origin: RecordOrigin = { offset: -1, producerId: NO_PRODUCER_ID, producerEpoch: -1 }): void {
     const now = this.ctx.clock.now();
     try {
       const key = decodeOffsetsKey(record.key);
       switch (key.type) {
         case 'offset':
-          if (record.value === null) this.offsets.delete(key.group, key.topic, key.partition);
-          else {
-            this.offsets.set(key.group, key.topic, key.partition, decodeOffsetCommitValue(record.value));
+          if (record.value === null) {
+            // A tombstone removes the committed offset and every open transaction's offset of the partition.
+            this.offsets.delete(key.group, key.topic, key.partition);
+            this.pendingTxnOffsets.clear(key.group, key.topic, key.partition);
+          } else {
+            const entry = { ...decodeOffsetCommitValue(record.value), recordOffset: origin.offset };
+            // A transactional offset stays pending until its transaction's marker.
+            if (origin.producerId === NO_PRODUCER_ID) this.offsets.set(key.group, key.topic, key.partition, entry);
+            else this.pendingTxnOffsets.add(origin.producerId, key.group, key.topic, key.partition, entry);
             // Offsets without a group (a consumer that assigns itself partitions) make an empty classic group.
             if (!this.consumerGroups.has(key.group) && !this.classicGroups.has(key.group)) this.classicGroups.set(key.group, new ClassicGroup(key.group, now));
           }
@@ -109,6 +118,20 @@ export class GroupShard implements CoordinatorShard {
       }
     } catch {
       this.unreadable++;
+    }
+  }
+
+  /**
+   * A transaction of `producerId` ended. On commit its pending offsets become the committed ones,
+   * each unless the partition's committed offset comes from a later record (a plain commit made
+   * meanwhile wins, whatever the order of replay after compaction); on abort they go.
+   */
+  replayEndTransactionMarker(producerId: bigint, commit: boolean): void {
+    const pending = this.pendingTxnOffsets.take(producerId);
+    if (!pending || !commit) return;
+    for (const [group, topic, partition, e] of pending.entries()) {
+      const existing = this.offsets.get(group, topic, partition);
+      if (existing === undefined || e.recordOffset > existing.recordOffset) this.offsets.set(group, topic, partition, e);
     }
   }
 
@@ -159,7 +182,7 @@ export class GroupShard implements CoordinatorShard {
 
   /** A classic group created by a JoinGroup that never got anywhere (nothing stored, nobody in it) is forgotten. */
   maybeDropClassicGroup(g: ClassicGroup): void {
-    if (g.is('Empty') && g.members.size === 0 && g.pendingMembers.size === 0 && !this.offsets.has(g.groupId) && g.generationId === 0 && g.stored === null && this.classicGroups.get(g.groupId) === g) {
+    if (g.is('Empty') && g.members.size === 0 && g.pendingMembers.size === 0 && !this.offsets.has(g.groupId) && !this.pendingTxnOffsets.hasGroup(g.groupId) && g.generationId === 0 && g.stored === null && this.classicGroups.get(g.groupId) === g) {
       this.classicGroups.delete(g.groupId);
     }
   }
@@ -218,20 +241,32 @@ export class GroupShard implements CoordinatorShard {
     return this.classic.describe(g);
   }
 
-  /** DeleteGroups of one group: an empty group's offsets and records become tombstones. */
+  /**
+   * DeleteGroups of one group: an empty group's offsets and records become tombstones, and so do
+   * the partitions only open transactions have offsets for (their pending offsets go with them,
+   * as in Kafka; the transactions themselves go on).
+   */
   deleteGroup(groupId: string): CoordinatorResult<number> {
     const cg = this.consumerGroups.get(groupId);
     if (cg) {
       if (cg.members.size > 0) return { records: [], response: ErrorCode.NON_EMPTY_GROUP };
-      return { records: this.consumer.deleteRecords(cg, true), response: ErrorCode.NONE };
+      return { records: [...this.offsetTombstones(groupId), ...this.consumer.deleteRecords(cg)], response: ErrorCode.NONE };
     }
     const g = this.classicGroups.get(groupId);
     if (!g || g.is('Dead')) return { records: [], response: ErrorCode.GROUP_ID_NOT_FOUND };
     if (!g.is('Empty')) return { records: [], response: ErrorCode.NON_EMPTY_GROUP };
+    return { records: [...this.offsetTombstones(groupId), { key: encodeGroupMetadataKey(groupId), value: null }], response: ErrorCode.NONE };
+  }
+
+  /**
+   * Tombstones for every offset of the group: the committed ones, and the partitions that only
+   * open transactions have offsets for (Kafka's deleteAllOffsets).
+   */
+  offsetTombstones(groupId: string): StoredRecord[] {
     const records: StoredRecord[] = [];
     for (const [topic, parts] of this.offsets.of(groupId)) for (const p of parts.keys()) records.push(offsetTombstone(groupId, topic, p));
-    records.push({ key: encodeGroupMetadataKey(groupId), value: null });
-    return { records, response: ErrorCode.NONE };
+    for (const [t, p] of this.pendingTxnOffsets.partitionsOf(groupId)) if (this.offsets.get(groupId, t, p) === undefined) records.push(offsetTombstone(groupId, t, p));
+    return records;
   }
 
   // ===========================================================================================
@@ -256,11 +291,15 @@ export class GroupShard implements CoordinatorShard {
         (v?.members ?? []).map((m) => ({ ...m, subscription: hex(m.subscription), assignment: hex(m.assignment) })),
         (m) => m.memberId,
       );
-      const never = (v === null || (v.generation === 0 && members.length === 0)) && !this.offsets.has(g.groupId);
+      const never = (v === null || (v.generation === 0 && members.length === 0)) && !this.offsets.has(g.groupId) && !this.pendingTxnOffsets.hasGroup(g.groupId);
       if (never) return []; // nothing of it was ever stored: a reload does not know it
       return [{ id: g.groupId, state, generation: v?.generation ?? 0, protocolType: v?.protocolType ?? '', protocol: v?.protocol ?? null, leader: v?.leader ?? null, members }];
     });
     const consumer = sortBy([...this.consumerGroups.values()], (g) => g.groupId).map(consumerGroupState);
-    return { offsets, classic, consumer };
+    const pending = sortBy(
+      [...this.pendingTxnOffsets.entries()].map(([pid, g, t, p, e]) => ({ pid: String(pid), g, t, p, ...e, offset: String(e.offset) })),
+      (o) => `${o.pid}\u0000${o.g}\u0000${o.t}\u0000${o.p}`,
+    );
+    return { offsets, classic, consumer, pending };
   }
 }

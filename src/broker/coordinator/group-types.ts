@@ -118,6 +118,38 @@ export interface OffsetCommitRequestData {
   apiVersion: number;
 }
 
+/** TxnOffsetCommit (API 28): offsets committed in the producer's transaction. */
+export interface TxnOffsetCommitRequestData {
+  transactionalId: string;
+  groupId: string;
+  producerId: bigint;
+  producerEpoch: number;
+  /** v3+; -1 (and an empty member id) from older versions and producers outside a group. */
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  topics: Array<{
+    name: string;
+    partitions: Array<{ partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; committedMetadata: string | null }>;
+  }>;
+  apiVersion: number;
+}
+
+/**
+ * KIP-890's check of a TxnOffsetCommit against the transaction coordinator (the transaction
+ * must be ongoing with this producer, and the offsets partition in it, or added to it for v5+):
+ * NONE to go on, else the error every partition gets. Owned by the transaction coordinator.
+ */
+export type TxnOffsetCommitVerifier = (req: {
+  transactionalId: string;
+  producerId: bigint;
+  producerEpoch: number;
+  groupId: string;
+  /** The __consumer_offsets partition the group's offsets go to. */
+  partition: number;
+  apiVersion: number;
+}) => Promise<number>;
+
 export interface TopicPartitionsError {
   name: string;
   partitions: Array<{ partitionIndex: number; errorCode: number }>;

@@ -1,10 +1,17 @@
 /**
  * Where a coordinator keeps its records: a compacted internal topic (__consumer_offsets for
- * groups, later __transaction_state). CoordinatorStorage is the seam the runtime writes and loads
- * through: the broker uses InternalTopicStorage (partition logs through the TopicManager); unit
- * tests use an in-memory one (test/unit/helpers/memory-storage.ts).
+ * groups, __transaction_state for transactions). CoordinatorStorage is the seam the runtime writes
+ * and loads through: the broker uses InternalTopicStorage (partition logs through the
+ * TopicManager); unit tests use an in-memory one (test/unit/helpers/memory-storage.ts).
+ *
+ * Transactions (the group coordinator's TxnOffsetCommit): a write may be transactional, one batch
+ * carrying the producer's id and epoch with the transactional flag (base sequence 0, as Kafka's
+ * coordinators write them), and a transaction ends with a marker (a control batch). Loading hands
+ * each record over with its offset and producer id (-1 outside a transaction) and each marker in
+ * log order, so a reload rebuilds the same pending and committed state; a transaction still open
+ * at the end of the log stays pending.
  */
-import { encodeRecordBatchSync, decodeRecordSetSync, ATTR_CONTROL } from '../../protocol/records/index.js';
+import { encodeRecordBatchSync, decodeRecordSetSync, decodeEndTxnMarker, encodeEndTxnMarker, isControl, isTransactional, type EndTxnMarker } from '../../protocol/records/index.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { TopicManager } from '../metadata/topics.js';
 import type { BrokerConfig } from '../config/config.js';
@@ -18,6 +25,24 @@ export interface StoredRecord {
   value: Buffer | null;
 }
 
+/** No producer: a record written outside any transaction. */
+export const NO_PRODUCER_ID = -1n;
+
+/** Where a record sits and who wrote it, as replay sees it. */
+export interface RecordOrigin {
+  /** The record's offset in the partition. */
+  offset: number;
+  /** The transactional producer whose batch carried it; NO_PRODUCER_ID outside a transaction. */
+  producerId: bigint;
+  producerEpoch: number;
+}
+
+/** The producer of a transactional write. */
+export interface TxnProducer {
+  producerId: bigint;
+  producerEpoch: number;
+}
+
 export interface CoordinatorStorage {
   /** Partitions of the topic (existing topic's count, else the configured one). */
   numPartitions(): number;
@@ -25,10 +50,15 @@ export interface CoordinatorStorage {
   exists(): boolean;
   /** Creates the topic when missing (first use, as Kafka does on FindCoordinator). */
   ensure(): Promise<void>;
-  /** Appends the records as one batch; resolves once the log has them (per its flush policy). */
-  append(partition: number, records: StoredRecord[], now: number): Promise<void>;
-  /** Every record of a partition, oldest first. */
-  load(partition: number, onRecord: (r: StoredRecord) => void): Promise<void>;
+  /**
+   * Appends the records as one batch (a transactional one of `txn`'s producer when given);
+   * resolves to the first record's offset once the log has them (per its flush policy).
+   */
+  append(partition: number, records: StoredRecord[], now: number, txn?: TxnProducer): Promise<number>;
+  /** Appends a transaction marker (a control batch); resolves to its offset. */
+  appendMarker(partition: number, marker: EndTxnMarker, now: number, timeoutMs?: number): Promise<number>;
+  /** Every record (and transaction marker) of a partition, oldest first. */
+  load(partition: number, onRecord: (r: StoredRecord, origin: RecordOrigin) => void, onMarker?: (m: EndTxnMarker, offset: number) => void): Promise<void>;
 }
 
 /** How an internal topic is made when first needed. */
@@ -99,12 +129,22 @@ export class InternalTopicStorage implements CoordinatorStorage {
     return this.creating;
   }
 
-  async append(partition: number, records: StoredRecord[], now: number): Promise<void> {
-    const batch = encodeRecordBatchSync({ records: records.map((r) => ({ key: r.key, value: r.value })), now });
-    await this.replicas.appendAsLeader(this.spec.name, partition, batch, { acks: -1, timeoutMs: this.spec.writeTimeoutMs, origin: 'coordinator' });
+  async append(partition: number, records: StoredRecord[], now: number, txn?: TxnProducer): Promise<number> {
+    const batch = encodeRecordBatchSync({
+      records: records.map((r) => ({ key: r.key, value: r.value })),
+      now,
+      ...(txn ? { producerId: txn.producerId, producerEpoch: txn.producerEpoch, baseSequence: 0, transactional: true } : {}),
+    });
+    const r = await this.replicas.appendAsLeader(this.spec.name, partition, batch, { acks: -1, timeoutMs: this.spec.writeTimeoutMs, origin: 'coordinator' });
+    return r.baseOffset;
   }
 
-  async load(partition: number, onRecord: (r: StoredRecord) => void): Promise<void> {
+  async appendMarker(partition: number, marker: EndTxnMarker, now: number, timeoutMs = this.spec.writeTimeoutMs): Promise<number> {
+    const r = await this.replicas.appendAsLeader(this.spec.name, partition, encodeEndTxnMarker(marker, now), { acks: -1, timeoutMs, origin: 'coordinator' });
+    return r.baseOffset;
+  }
+
+  async load(partition: number, onRecord: (r: StoredRecord, origin: RecordOrigin) => void, onMarker?: (m: EndTxnMarker, offset: number) => void): Promise<void> {
     const log = this.topics.partitionLog(this.spec.name, partition);
     if (!log) return;
     let offset = log.logStartOffset;
@@ -115,11 +155,22 @@ export class InternalTopicStorage implements CoordinatorStorage {
       const batches = decodeRecordSetSync(buf);
       if (batches.length === 0) break;
       for (const b of batches) {
-        const next = b.header.baseOffset + b.header.lastOffsetDelta + 1;
-        if ((b.header.attributes & ATTR_CONTROL) === 0) {
-          for (const r of b.records) {
-            if (r.offset < offset || r.key === null) continue;
-            onRecord({ key: r.key, value: r.value });
+        const h = b.header;
+        const next = h.baseOffset + h.lastOffsetDelta + 1;
+        const producerId = isTransactional(h.attributes) ? h.producerId : NO_PRODUCER_ID;
+        for (const r of b.records) {
+          if (r.offset < offset) continue;
+          if (isControl(h.attributes)) {
+            // A transaction marker; other control records (none today) are skipped.
+            let m: EndTxnMarker | null = null;
+            try {
+              m = decodeEndTxnMarker(r.key, r.value, h.producerId, h.producerEpoch);
+            } catch {
+              m = null;
+            }
+            if (m) onMarker?.(m, r.offset);
+          } else if (r.key !== null) {
+            onRecord({ key: r.key, value: r.value }, { offset: r.offset, producerId, producerEpoch: h.producerEpoch });
           }
         }
         offset = Math.max(offset, next);

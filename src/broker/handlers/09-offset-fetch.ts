@@ -2,8 +2,10 @@
  * OffsetFetch v0-v10. A partition without a committed offset answers -1 (leader epoch -1, empty
  * metadata). v2+: topics null means every partition the group has offsets for, and a top-level
  * error (COORDINATOR_LOAD_IN_PROGRESS while __consumer_offsets loads); v0-v1 carry that error in
- * each partition. v7+ requireStable is accepted (no transactional offsets exist yet, so nothing is
- * ever unstable). v8+ fetches for several groups at once. v9's member id and epoch only matter to
+ * each partition. v7+ requireStable: a partition with an offset pending in an open transaction
+ * (TxnOffsetCommit) answers UNSTABLE_OFFSET_COMMIT (offset -1) in its partition entry, at v7 in the
+ * top-level topics and at v8+ in the group's, as Kafka places it; the consumer retries until the
+ * transaction ends. Without it the last committed offset is answered. v8+ fetches for several groups at once. v9's member id and epoch only matter to
  * KIP-848 consumer groups (UNKNOWN_MEMBER_ID, STALE_MEMBER_EPOCH); classic groups ignore them.
  * v10 names topics by topic id, in the request and the answer: an id no topic has gets
  * UNKNOWN_TOPIC_ID for its partitions, and "all offsets" leaves out topics that no longer exist
