@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { setImmediate as tick } from 'node:timers/promises';
 import fc from 'fast-check';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import { CoordinatorRuntime, GroupCoordinator, ManualClock, type CoordinatorShard, type JoinGroupResult, type ShardContext, type StoredRecord } from '../../src/broker/coordinator/index.js';
+import { CoordinatorRuntime, GroupCoordinator, ManualClock, appendErrorCode, partitionForGroup, type CoordinatorShard, type JoinGroupResult, type RecordOrigin, type ShardContext, type StoredRecord } from '../../src/broker/coordinator/index.js';
+import { StorageError } from '../../src/storage/errors.js';
 import { MemoryStorage } from './helpers/memory-storage.js';
 
 async function settle(): Promise<void> {
@@ -18,11 +19,17 @@ async function settle(): Promise<void> {
 /** A shard whose state is a counter per key, changed only by replaying "key=value" records. */
 class CounterShard implements CoordinatorShard {
   readonly values = new Map<string, number>();
+  /** Every replay and marker, as seen (origin of records). */
+  readonly seen: string[] = [];
   loaded = false;
   unloaded = false;
   constructor(readonly ctx: ShardContext) {}
-  replay(r: StoredRecord): void {
+  replay(r: StoredRecord, origin: RecordOrigin): void {
     this.values.set(r.key.toString(), Number(r.value!.toString()));
+    this.seen.push(`${r.key}=${r.value}@${origin.offset}/${origin.producerId}`);
+  }
+  replayEndTransactionMarker(producerId: bigint, commit: boolean): void {
+    this.seen.push(`${commit ? 'commit' : 'abort'} ${producerId}`);
   }
   onLoaded(): void {
     this.loaded = true;
@@ -94,6 +101,51 @@ describe('coordinator runtime', () => {
     assert.equal(await rt.write(0, 'a', (s) => s.increment('a'), (e) => -e), -ErrorCode.NOT_COORDINATOR);
   });
 
+  test('transactional writes replay with their producer and offsets; markers replay after the writes before them; a load replays the same', async () => {
+    const { rt, storage } = counterRuntime();
+    storage.created = true;
+    await rt.load(0);
+    assert.equal(await rt.write(0, 'a', (s) => s.increment('a'), () => -1), 1);
+    assert.equal(await rt.writeTransactional(0, 'b', { producerId: 42n, producerEpoch: 3 }, (s) => ({ records: [...s.increment('b').records, ...s.increment('c').records], response: 0 }), () => -1), 0);
+    assert.equal(await rt.completeTransaction(0, { producerId: 42n, producerEpoch: 3, coordinatorEpoch: 1, commit: true }), ErrorCode.NONE);
+    assert.equal(await rt.completeTransaction(0, { producerId: 42n, producerEpoch: 2, coordinatorEpoch: 1, commit: false }), ErrorCode.INVALID_PRODUCER_EPOCH, 'the log refuses an older epoch');
+    const seen = ['a=1@0/-1', 'b=1@1/42', 'c=1@2/42', 'commit 42'];
+    assert.deepEqual(rt.shard(0)!.seen, seen);
+    assert.deepEqual(storage.transactional(0).map((e) => [e.producerId, e.producerEpoch]), [[42n, 3], [42n, 3]]);
+    const again = counterRuntime(storage);
+    await again.rt.load(0);
+    assert.deepEqual(again.rt.shard(0)!.seen, seen);
+  });
+
+  test('a marker runs once every write of the partition started before it is replayed; writes after it wait', async () => {
+    const { rt, storage } = counterRuntime();
+    storage.created = true;
+    await rt.load(0);
+    let release!: () => void;
+    storage.gate = new Promise<void>((r) => (release = r));
+    const first = [rt.write(0, 'x', (s) => s.increment('x'), () => -1), rt.writeTransactional(0, 'y', { producerId: 5n, producerEpoch: 0 }, (s) => s.increment('y'), () => -1)];
+    const markers = [rt.completeTransaction(0, { producerId: 5n, producerEpoch: 0, coordinatorEpoch: 0, commit: true }), rt.completeTransaction(0, { producerId: 6n, producerEpoch: 0, coordinatorEpoch: 0, commit: false })];
+    const later = [rt.write(0, 'x', (s) => s.increment('x'), () => -1), rt.write(0, 'z', (s) => s.increment('z'), () => -1)];
+    await settle();
+    assert.equal(storage.started, 2, 'the markers and the later writes wait');
+    storage.gate = null;
+    release();
+    assert.deepEqual(await Promise.all([...first, ...later]), [1, 1, 2, 1]);
+    assert.deepEqual(await Promise.all(markers), [ErrorCode.NONE, ErrorCode.NONE]);
+    assert.deepEqual(rt.shard(0)!.seen, ['x=1@0/-1', 'y=1@1/5', 'commit 5', 'abort 6', 'x=2@4/-1', 'z=1@5/-1']);
+  });
+
+  test("a failed append answers Kafka's coordinator error for the log's error", () => {
+    assert.equal(appendErrorCode(new Error('no code')), ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    assert.equal(appendErrorCode(new StorageError('timed out', ErrorCode.REQUEST_TIMED_OUT)), ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    assert.equal(appendErrorCode(new StorageError('isr', ErrorCode.NOT_ENOUGH_REPLICAS)), ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    assert.equal(appendErrorCode(new StorageError('moved', ErrorCode.NOT_LEADER_OR_FOLLOWER)), ErrorCode.NOT_COORDINATOR);
+    assert.equal(appendErrorCode(new StorageError('dir', ErrorCode.KAFKA_STORAGE_ERROR)), ErrorCode.NOT_COORDINATOR);
+    assert.equal(appendErrorCode(new StorageError('big', ErrorCode.RECORD_LIST_TOO_LARGE)), ErrorCode.UNKNOWN_SERVER_ERROR);
+    assert.equal(appendErrorCode(new StorageError('zombie', ErrorCode.INVALID_PRODUCER_EPOCH)), ErrorCode.INVALID_PRODUCER_EPOCH);
+    assert.equal(appendErrorCode(new StorageError('old coordinator', ErrorCode.TRANSACTION_COORDINATOR_FENCED)), ErrorCode.TRANSACTION_COORDINATOR_FENCED);
+  });
+
   test('timers are named writes: rescheduling replaces, unloading cancels', async () => {
     const { rt, storage, clock } = counterRuntime();
     storage.created = true;
@@ -138,13 +190,17 @@ type Op =
   | { k: 'join' | 'sync' | 'hb' | 'leave' | 'commit' | 'cjoin' | 'chb' | 'cleave' | 'cstatic'; g: number; m: number; p: number }
   | { k: 'standalone' | 'deleteOffsets' | 'deleteGroup'; g: number; p: number }
   | { k: 'advance'; ms: number }
-  | { k: 'expire' };
+  | { k: 'expire' }
+  | { k: 'txn'; g: number; p: number; pid: number }
+  | { k: 'end'; pid: number; commit: boolean };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ k: fc.constantFrom('join', 'join', 'sync', 'sync', 'hb', 'leave', 'commit', 'cjoin', 'cjoin', 'chb', 'chb', 'cleave', 'cstatic'), g: fc.nat(1), m: fc.nat(2), p: fc.nat(3) }),
   fc.record({ k: fc.constantFrom('standalone', 'deleteOffsets', 'deleteGroup'), g: fc.nat(1), p: fc.nat(3) }),
   fc.record({ k: fc.constant('advance' as const), ms: fc.constantFrom(0, 500, 3000, 12_000, 40_000) }),
   fc.constant({ k: 'expire' as const }),
+  fc.record({ k: fc.constant('txn' as const), g: fc.nat(3), p: fc.nat(3), pid: fc.nat(1) }),
+  fc.record({ k: fc.constant('end' as const), pid: fc.nat(1), commit: fc.boolean() }),
 );
 
 interface ClassicSlot {
@@ -261,6 +317,27 @@ class Driver {
         return undefined;
       case 'expire':
         return gc.cleanupExpiredOffsets();
+      case 'txn': {
+        // A transactional producer commits for a classic group (as a v2 client: no member) or a standalone one.
+        const groupId = op.g < 2 ? `classic-${op.g}` : `solo-${op.g - 2}`;
+        return gc.txnOffsetCommit({
+          transactionalId: `tx-${op.pid}`,
+          groupId,
+          producerId: BigInt(op.pid + 100),
+          producerEpoch: 0,
+          generationId: -1,
+          memberId: '',
+          groupInstanceId: null,
+          apiVersion: 2,
+          topics: [{ name: 'topic-a', partitions: [{ partitionIndex: op.p, committedOffset: BigInt(op.p * 100 + op.pid), committedLeaderEpoch: -1, committedMetadata: 'txn' }] }],
+        });
+      }
+      case 'end': {
+        // The transaction coordinator's markers, to every partition (a partition without its offsets ignores it).
+        const out: number[] = [];
+        for (let p = 0; p < 4; p++) out.push(await gc.completeTransaction(p, BigInt(op.pid + 100), 0, 0, op.commit, 5000));
+        return out;
+      }
     }
   }
 
@@ -308,7 +385,10 @@ describe('group coordinator on the runtime', () => {
       { k: 'chb', g: 0, m: 0, p: 1 },
       { k: 'chb', g: 0, m: 1, p: 1 },
       { k: 'standalone', g: 1, p: 2 },
+      { k: 'txn', g: 0, p: 3, pid: 0 },
+      { k: 'txn', g: 2, p: 1, pid: 0 },
       { k: 'deleteOffsets', g: 0, p: 0 },
+      { k: 'end', pid: 0, commit: true },
       { k: 'cleave', g: 0, m: 0, p: 1 },
       { k: 'deleteGroup', g: 0, p: 0 },
       { k: 'leave', g: 0, m: 1, p: 0 },
@@ -332,6 +412,12 @@ describe('group coordinator on the runtime', () => {
           hit = true;
           // Only requests that carry their own write are checked (a leave's later store is a follow-up).
           if (op.k === 'leave' || op.k === 'join' || op.k === 'advance') continue;
+          if (op.k === 'end') {
+            // Markers to several partitions: the one whose append failed answers the retriable error (the others went on).
+            assert.ok(Array.isArray(result) && result.includes(ErrorCode.COORDINATOR_NOT_AVAILABLE), `end with append ${n} failing answered ${String(result)}`);
+            failures++;
+            continue;
+          }
           const codes = JSON.stringify(result ?? null, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
           assert.ok(
             op.k === 'sync' || new RegExp(`"error[Cc]ode":(${ErrorCode.COORDINATOR_NOT_AVAILABLE})`).test(codes) || codes === String(ErrorCode.COORDINATOR_NOT_AVAILABLE),

@@ -28,6 +28,8 @@ export class MemoryStorage implements CoordinatorStorage {
   gate: Promise<void> | null = null;
   /** Appends so far (failed ones included). */
   appends = 0;
+  /** Appends called so far (those waiting at the gate included). */
+  started = 0;
   /** The append with this number (1 = the first) fails. */
   failNth = 0;
   /** Per partition and producer id: the newest producer epoch and coordinator epoch seen. */
@@ -80,6 +82,7 @@ export class MemoryStorage implements CoordinatorStorage {
   }
 
   private async before(): Promise<void> {
+    this.started++;
     if (this.gate) await this.gate;
     this.appends++;
     if (this.failAppends) throw this.failAppends;
