@@ -101,6 +101,20 @@ describe('TxnOffsetCommit against the embedded broker', () => {
     assert.deepEqual(await fetchTt('txn-unknown', 8, true), [1n, 2n]);
   });
 
+  test('v0-v1 get COORDINATOR_NOT_AVAILABLE where later versions get COORDINATOR_LOAD_IN_PROGRESS', async () => {
+    const groups = tb.broker.groups;
+    const real = groups.txnOffsetCommit.bind(groups);
+    // The coordinator answers as while __consumer_offsets loads.
+    groups.txnOffsetCommit = async (req) => req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((x) => ({ partitionIndex: x.partitionIndex, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS })) }));
+    try {
+      for (const [v, want] of [[0, ErrorCode.COORDINATOR_NOT_AVAILABLE], [1, ErrorCode.COORDINATOR_NOT_AVAILABLE], [2, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS], [5, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS]] as const) {
+        assert.deepEqual(answered(await c.send(ApiKey.TxnOffsetCommit, txnCommit('txn-loading', 6n, [['tt', 0, 1n]]), { version: v })), [['tt', 0, want]], `v${v}`);
+      }
+    } finally {
+      groups.txnOffsetCommit = real;
+    }
+  });
+
   test('v3+ member checks on a classic group (generation, member id, instance id); v0-v2 carry none', async () => {
     const join: JoinGroupRequest = {
       groupId: 'txn-members',

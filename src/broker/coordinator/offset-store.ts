@@ -84,6 +84,11 @@ export class PendingTxnOffsets {
     producers.add(producerId);
   }
 
+  /** The producer's pending offset of the partition for the group. */
+  get(producerId: bigint, groupId: string, topic: string, partition: number): StoredOffset | undefined {
+    return this.byProducer.get(producerId)?.get(groupId, topic, partition);
+  }
+
   /** True when some open transaction has an offset of this partition for the group. */
   has(groupId: string, topic: string, partition: number): boolean {
     return this.open.get(groupId)?.get(topic)?.has(partition) ?? false;

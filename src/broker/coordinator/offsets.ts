@@ -18,6 +18,9 @@ import type { ConsumerGroup } from './consumer-group.js';
 import { encodeGroupMetadataKey, encodeOffsetCommitKey, encodeOffsetCommitValue } from '../../protocol/coordinator-records.js';
 import type { StoredRecord } from './storage.js';
 
+/** JSON.stringify's replacer for bigints. */
+const big = (_k: string, v: unknown): unknown => (typeof v === 'bigint' ? String(v) : v);
+
 export function offsetTombstone(groupId: string, topic: string, partition: number): StoredRecord {
   return { key: encodeOffsetCommitKey(groupId, topic, partition), value: null };
 }
@@ -111,6 +114,7 @@ export class Offsets {
     const cfg = this.shard.env.cfg;
     const now = this.shard.ctx.clock.now();
     const records: StoredRecord[] = [];
+    const written: Array<[string, number, OffsetEntry]> = [];
     const response = req.topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((p) => {
@@ -118,10 +122,21 @@ export class Offsets {
         if (metadata.length > cfg.offsetMetadataMaxBytes) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE as number };
         const entry: OffsetEntry = { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata, commitTimestamp: now, expireTimestamp: -1 };
         records.push({ key: encodeOffsetCommitKey(req.groupId, t.name, p.partitionIndex), value: encodeOffsetCommitValue(entry) });
+        written.push([t.name, p.partitionIndex, entry]);
         return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE as number };
       }),
     }));
-    return { records, response };
+    // With checkReplay: the replayed records left exactly these offsets pending for the producer.
+    const committed = (): void => {
+      if (!this.shard.env.checkReplay) return;
+      const last = new Map(written.map(([t, p, e]) => [`${t}\u0000${p}`, { t, p, e }]));
+      for (const { t, p, e } of last.values()) {
+        const got = this.shard.pendingTxnOffsets.get(req.producerId, req.groupId, t, p);
+        const { recordOffset: _r, ...pending } = got ?? { recordOffset: -1 };
+        if (JSON.stringify(pending, big) !== JSON.stringify(e, big)) this.shard.replayMismatches.push(`TxnOffsetCommit of ${req.groupId} ${t}-${p}: computed ${JSON.stringify(e, big)}, replayed ${JSON.stringify(got ?? null, big)}`);
+      }
+    };
+    return { records, response, committed };
   }
 
   /**
