@@ -305,11 +305,13 @@ export class GroupCoordinator {
    * that partition become committed (commit) or go (abort). Resolves to NONE, or NOT_COORDINATOR /
    * COORDINATOR_LOAD_IN_PROGRESS / COORDINATOR_NOT_AVAILABLE as for other group writes, or the
    * log's refusal (INVALID_PRODUCER_EPOCH for an older producer epoch, TRANSACTION_COORDINATOR_FENCED
-   * for an older coordinator epoch).
+   * for an older coordinator epoch). `transactionVersion` is WriteTxnMarkers' (v2+), passed to the
+   * log's epoch check as Kafka 4 does. WriteTxnMarkers answers the coordinator errors as
+   * NOT_LEADER_OR_FOLLOWER (Kafka: the transaction coordinator retries those).
    */
-  completeTransaction(partition: number, producerId: bigint, producerEpoch: number, coordinatorEpoch: number, commit: boolean, timeoutMs: number): Promise<number> {
+  completeTransaction(partition: number, producerId: bigint, producerEpoch: number, coordinatorEpoch: number, commit: boolean, timeoutMs: number, transactionVersion?: number): Promise<number> {
     if (this.closed) return Promise.resolve(ErrorCode.NOT_COORDINATOR);
-    return this.runtime.completeTransaction(partition, { producerId, producerEpoch, coordinatorEpoch, commit }, timeoutMs);
+    return this.runtime.completeTransaction(partition, { producerId, producerEpoch, coordinatorEpoch, commit }, timeoutMs, transactionVersion);
   }
 
   /**

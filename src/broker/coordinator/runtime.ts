@@ -225,7 +225,7 @@ export class CoordinatorRuntime<S extends CoordinatorShard> {
    * Ends a transaction on the partition: writes the marker, then replays it. Runs after every
    * write started before it; writes started meanwhile wait for it. Resolves to NONE or the error.
    */
-  completeTransaction(partition: number, marker: EndTxnMarker, timeoutMs?: number): Promise<number> {
+  completeTransaction(partition: number, marker: EndTxnMarker, timeoutMs?: number, transactionVersion?: number): Promise<number> {
     const status = this.status(partition);
     if (status !== ErrorCode.NONE) return Promise.resolve(status);
     const p = this.partitions.get(partition)!;
@@ -235,7 +235,7 @@ export class CoordinatorRuntime<S extends CoordinatorShard> {
           resolve(p.state === 'loading' ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NOT_COORDINATOR);
           return;
         }
-        return this.opts.storage.appendMarker(p.index, marker, this.opts.clock.now(), timeoutMs).then(
+        return this.opts.storage.appendMarker(p.index, marker, this.opts.clock.now(), timeoutMs, transactionVersion).then(
           () => {
             if (p.state !== 'active') {
               resolve(ErrorCode.NOT_COORDINATOR);

@@ -55,8 +55,11 @@ export interface CoordinatorStorage {
    * resolves to the first record's offset once the log has them (per its flush policy).
    */
   append(partition: number, records: StoredRecord[], now: number, txn?: TxnProducer): Promise<number>;
-  /** Appends a transaction marker (a control batch); resolves to its offset. */
-  appendMarker(partition: number, marker: EndTxnMarker, now: number, timeoutMs?: number): Promise<number>;
+  /**
+   * Appends a transaction marker (a control batch); resolves to its offset. `transactionVersion`
+   * (WriteTxnMarkers') tells the log how to check the marker's producer epoch (2: each marker bumps it).
+   */
+  appendMarker(partition: number, marker: EndTxnMarker, now: number, timeoutMs?: number, transactionVersion?: number): Promise<number>;
   /** Every record (and transaction marker) of a partition, oldest first. */
   load(partition: number, onRecord: (r: StoredRecord, origin: RecordOrigin) => void, onMarker?: (m: EndTxnMarker, offset: number) => void): Promise<void>;
 }
@@ -139,8 +142,13 @@ export class InternalTopicStorage implements CoordinatorStorage {
     return r.baseOffset;
   }
 
-  async appendMarker(partition: number, marker: EndTxnMarker, now: number, timeoutMs = this.spec.writeTimeoutMs): Promise<number> {
-    const r = await this.replicas.appendAsLeader(this.spec.name, partition, encodeEndTxnMarker(marker, now), { acks: -1, timeoutMs, origin: 'coordinator' });
+  async appendMarker(partition: number, marker: EndTxnMarker, now: number, timeoutMs = this.spec.writeTimeoutMs, transactionVersion?: number): Promise<number> {
+    const r = await this.replicas.appendAsLeader(this.spec.name, partition, encodeEndTxnMarker(marker, now), {
+      acks: -1,
+      timeoutMs,
+      origin: 'coordinator',
+      ...(transactionVersion !== undefined ? { transactionVersion } : {}),
+    });
     return r.baseOffset;
   }
 
