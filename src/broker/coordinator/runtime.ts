@@ -15,7 +15,7 @@
  *  - Writes are serialized per key (a group id, a transactional id): an operation runs only when
  *    the key's previous operation has been stored and replayed, so it always sees the state its
  *    records will be applied to. Different keys touch disjoint state and run concurrently. An
- *    operation whose key is idle runs at once, synchronously.
+ *    operation whose key is idle runs at once, synchronously (unless a transaction marker waits).
  *  - Timers are named per partition (CoordinatorTimers); when one fires, its operation is a write
  *    of its key like any other.
  *  - Transactions (Kafka's scheduleTransactionalWriteOperation and scheduleTransactionCompletion):
