@@ -3,6 +3,7 @@
  * TransactionConfig), and the transaction.version feature this broker finalizes.
  */
 import type { BrokerConfig } from '../config/config.js';
+import type { InternalTopicSpec } from './storage.js';
 
 export interface TxnCoordinatorConfig {
   /** transactional.id.expiration.ms: an idle id (Empty, CompleteCommit, CompleteAbort) is removed after this. */
@@ -48,5 +49,29 @@ export function txnCoordinatorConfig(config: BrokerConfig): TxnCoordinatorConfig
     twoPhaseCommitEnable: config.bool('transaction.two.phase.commit.enable'),
     transactionVersion: TRANSACTION_VERSION_FINALIZED,
     markerRetryBackoffMs: DEFAULT_TXN_COORDINATOR_CONFIG.markerRetryBackoffMs,
+  };
+}
+
+/**
+ * __transaction_state's spec, from the transaction.state.log.* keys (Kafka's
+ * transactionTopicConfigs): compacted, uncompressed, min.insync.replicas from
+ * transaction.state.log.min.isr, no unclean election. A single node makes it with one replica
+ * (as it does __consumer_offsets) and min.insync.replicas 1; a cluster with
+ * transaction.state.log.replication.factor and .min.isr as configured.
+ */
+export function transactionTopicSpec(config: BrokerConfig, clustered: boolean): InternalTopicSpec {
+  const replicationFactor = clustered ? config.int('transaction.state.log.replication.factor') : 1;
+  return {
+    name: '__transaction_state',
+    partitions: config.int('transaction.state.log.num.partitions'),
+    replicationFactor,
+    writeTimeoutMs: config.int('request.timeout.ms'),
+    configs: [
+      ['cleanup.policy', 'compact'],
+      ['compression.type', 'uncompressed'],
+      ['min.insync.replicas', String(clustered ? config.int('transaction.state.log.min.isr') : 1)],
+      ['segment.bytes', String(config.int('transaction.state.log.segment.bytes'))],
+      ['unclean.leader.election.enable', 'false'],
+    ],
   };
 }
