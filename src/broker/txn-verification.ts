@@ -86,7 +86,7 @@ async function askPeer(b: BrokerContext, broker: number, req: TxnVerificationReq
         v3AndBelowProducerEpoch: 0,
         v3AndBelowTopics: [],
       },
-      { version: req.mode === 'verify' ? 4 : 5, timeoutMs: b.config.int('request.timeout.ms') },
+      { version: req.mode === 'verify' ? 4 : 5, timeoutMs: b.config.int('request.timeout.ms'), channel: 'txn-verification' },
     );
     const top = res.errorCode === ErrorCode.CLUSTER_AUTHORIZATION_FAILED ? ErrorCode.INVALID_TXN_STATE : res.errorCode;
     for (const r of res.resultsByTransaction) for (const t of r.topicResults) for (const p of t.resultsByPartition) out.set(tpKey({ topic: t.name, partition: p.partitionIndex }), top !== ErrorCode.NONE ? top : p.partitionErrorCode);

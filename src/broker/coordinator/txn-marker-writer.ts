@@ -124,7 +124,7 @@ export class BrokerMarkerWriter implements MarkerWriter {
             },
           ],
         },
-        { timeoutMs: this.deps.timeoutMs + 5_000 },
+        { timeoutMs: this.deps.timeoutMs + 5_000, channel: 'txn-markers' },
       );
       const got = new Map<string, number>();
       for (const m of res.markers) for (const t of m.topics) for (const p of t.partitions) got.set(`${t.name}\u0000${p.partitionIndex}`, p.errorCode);

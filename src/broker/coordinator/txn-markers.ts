@@ -113,6 +113,8 @@ export class MarkerDelivery {
       }
       now.partitions = now.partitions.filter((tp) => !done.has(tpKey(tp)));
       if (now.partitions.length === 0) break;
+      const failed = results.filter((r) => !done.has(tpKey(r.tp))).map((r) => `${r.tp.topic}-${r.tp.partition}: ${errorInfo(r.errorCode).name}`);
+      this.opts.log?.debug({ transactionalId: id, failed }, 'transaction markers to retry');
       await this.sleep();
     }
     // Every marker is written: store CompleteCommit/CompleteAbort (retrying while the coordinator cannot write).
