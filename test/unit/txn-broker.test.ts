@@ -72,8 +72,19 @@ test('transactions with raw requests: commit, abort, markers, verification, desc
     );
     const add = await conn.send(ApiKey.AddPartitionsToTxn, addPartitionsV3('tx-a', a, [{ name: TOPIC, partitions: [0] }]), { version: 3 });
     assert.equal(add.resultsByTopicV3AndBelow[0]!.resultsByPartition[0]!.partitionErrorCode, ErrorCode.NONE);
-    const prod = await conn.send(ApiKey.Produce, { ...produceRequest(TOPIC, 0, txnBatch(a, ['c1', 'c2']), -1), transactionalId: 'tx-a' }, { version: 9 });
+    // Only the first batch of the transaction on the partition asks the coordinator.
+    const txns = tb.broker.txns;
+    const verify = txns.verifyPartitions.bind(txns);
+    let asked = 0;
+    txns.verifyPartitions = (...args) => {
+      asked++;
+      return verify(...args);
+    };
+    const prod = await conn.send(ApiKey.Produce, { ...produceRequest(TOPIC, 0, txnBatch(a, ['c1']), -1), transactionalId: 'tx-a' }, { version: 9 });
     assert.equal(prod.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.NONE);
+    const prod2 = await conn.send(ApiKey.Produce, { ...produceRequest(TOPIC, 0, txnBatch(a, ['c2'], 1), -1), transactionalId: 'tx-a' }, { version: 9 });
+    assert.equal(prod2.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.NONE);
+    assert.equal(asked, 1);
     const described = await conn.send(ApiKey.DescribeTransactions, { transactionalIds: ['tx-a', 'nope'] });
     assert.equal(described.transactionStates[0]!.transactionState, 'Ongoing');
     assert.deepEqual(described.transactionStates[0]!.topics, [{ topic: TOPIC, partitions: [0] }]);
@@ -92,6 +103,7 @@ test('transactions with raw requests: commit, abort, markers, verification, desc
     assert.equal(rp.errorMessage, 'Partition was not added to the transaction');
     // Abort: the ABORT marker follows the aborted records.
     await conn.send(ApiKey.Produce, { ...produceRequest(TOPIC, 0, txnBatch(a, ['x1'], 2), -1), transactionalId: 'tx-a' }, { version: 9 });
+    assert.equal(asked, 3, 'the zombie and the first batch of the next transaction asked too');
     const abort = await conn.send(ApiKey.EndTxn, { transactionalId: 'tx-a', producerId: a.producerId, producerEpoch: a.producerEpoch, committed: false }, { version: 3 });
     assert.equal(abort.errorCode, ErrorCode.NONE);
     await settled(tb);
