@@ -17,6 +17,13 @@
  *    the epoch on every end and answers the new producer id and epoch, accepts a retried end of
  *    the transaction just ended (its old epoch), and an abort with nothing begun; version 0/1
  *    keeps the epoch and answers INVALID_TXN_STATE to an end that does not match the state.
+ *
+ * Kafka marks a transition as pending while its record is written and answers
+ * CONCURRENT_TRANSACTIONS meanwhile; here the runtime runs one write of an id at a time, so an
+ * operation always sees the state its record will follow, and only the marker phase
+ * (PrepareCommit/PrepareAbort) is visible to others. For the same reason a fence whose write
+ * fails leaves no trace in memory, and Kafka's hasFailedEpochFence (which stops a second fence
+ * from bumping an epoch that was bumped in memory only) has nothing to guard.
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { encodeTransactionLogKey, encodeTransactionLogValue } from '../../protocol/transaction-log.js';
