@@ -166,6 +166,13 @@ test('transactions with raw requests: commit, abort, markers, verification, desc
     const ao0 = await conn.send(ApiKey.AddOffsetsToTxn, { transactionalId: 'tx-c', producerId: c.producerId, producerEpoch: 9, groupId: 'g1' }, { version: 1 });
     assert.equal(ao0.errorCode, ErrorCode.INVALID_PRODUCER_EPOCH);
 
+    // KIP-360 over the wire: a stale epoch is PRODUCER_FENCED from v4, INVALID_PRODUCER_EPOCH below; a producer id without an epoch is INVALID_REQUEST.
+    const stale = { transactionalId: 'tx-a', transactionTimeoutMs: 60_000, producerId: a.producerId, producerEpoch: 99, enable2Pc: false, keepPreparedTxn: false };
+    assert.equal((await conn.send(ApiKey.InitProducerId, stale, { version: 4 })).errorCode, ErrorCode.PRODUCER_FENCED);
+    assert.equal((await conn.send(ApiKey.InitProducerId, stale, { version: 3 })).errorCode, ErrorCode.INVALID_PRODUCER_EPOCH);
+    assert.equal((await conn.send(ApiKey.InitProducerId, { ...stale, producerEpoch: -1 }, { version: 3 })).errorCode, ErrorCode.INVALID_REQUEST);
+    assert.equal((await conn.send(ApiKey.InitProducerId, { ...stale, producerId: -1n, producerEpoch: -1, transactionTimeoutMs: 900_001 }, { version: 3 })).errorCode, ErrorCode.INVALID_TRANSACTION_TIMEOUT);
+
     // ListTransactions.
     const listed = await conn.send(ApiKey.ListTransactions, { stateFilters: ['Ongoing'], producerIdFilters: [], durationFilter: -1n, transactionalIdPattern: null });
     assert.deepEqual(listed.transactionStates.map((s) => s.transactionalId), ['tx-c']);
