@@ -161,7 +161,7 @@ launch_node() { # launch_node <n>: in the background, its pid in node-N/kafka.pi
   local n="$1" nd; nd="$(node_dir "$n")"
   # shellcheck disable=SC2046
   nohup java $(java_opts "$n") -cp "$LIBS/*" kafka.Kafka "$nd/server.properties" \
-    >>"$nd/kafka.out" 2>&1 </dev/null &
+    >>"$nd/kafka.out" 2>&1 </dev/null 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
   echo $! >"$(pidfile "$n")"
 }
 

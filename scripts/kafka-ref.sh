@@ -107,7 +107,7 @@ while True:
     fi
     : >"$dir/server.log"
     nohup java "${java_opts[@]}" -cp "$libs/*" kafka.Kafka "$dir/server.properties" \
-      >"$dir/kafka.out" 2>&1 </dev/null &
+      >"$dir/kafka.out" 2>&1 </dev/null 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
     echo $! >"$pidfile"
     deadline=$((SECONDS + ${KAFKA_REF_TIMEOUT:-60}))
     until grep -q "Kafka Server started" "$dir/server.log" 2>/dev/null && port_open "$port"; do

@@ -14,6 +14,8 @@ import { Waits } from './waits.js';
 import { GroupCoordinator, groupCoordinatorConfig } from './coordinator/group-coordinator.js';
 import { InternalTopicStorage, offsetsTopicSpec, OFFSETS_TOPIC } from './coordinator/storage.js';
 import { systemClock, type Clock } from './coordinator/clock.js';
+import { TransactionCoordinator, TRANSACTION_STATE_TOPIC, transactionTopicSpec, txnCoordinatorConfig } from './coordinator/txn-coordinator.js';
+import { BrokerMarkerWriter } from './coordinator/txn-marker-writer.js';
 import { LogManager } from '../storage/log-manager.js';
 import { SingleNodeReplicas, type Replicas } from './replicas.js';
 import { ClusterNode, clusterConnectString } from './cluster/cluster-node.js';
@@ -60,6 +62,8 @@ export class Broker {
     readonly topics: TopicManager,
     /** The group coordinator (tests await `groups.loaded` after a restart). */
     readonly groups: GroupCoordinator,
+    /** The transaction coordinator (tests await `txns.loaded` after a restart). */
+    readonly txns: TransactionCoordinator,
     /** The requests waiting in the broker (fetch long polls); close() cancels them. */
     private readonly waits: Waits,
     private readonly advertisedList: ListenerSpec[],
@@ -135,9 +139,11 @@ export class Broker {
           // Called only once the broker has joined, after `groups` exists.
           onLeader: (topic, partition) => {
             if (topic === OFFSETS_TOPIC) void groups.load(partition);
+            if (topic === TRANSACTION_STATE_TOPIC) void txns.load(partition);
           },
           onResign: (topic, partition) => {
             if (topic === OFFSETS_TOPIC) groups.unload(partition);
+            if (topic === TRANSACTION_STATE_TOPIC) txns.unload(partition);
           },
         },
       });
@@ -155,6 +161,17 @@ export class Broker {
       followLeadership: cluster !== null,
     });
     groups.start();
+    const txns = new TransactionCoordinator({
+      storage: new InternalTopicStorage(topics, transactionTopicSpec(config, cluster !== null), replicas),
+      clock: runtime.clock ?? systemClock(now),
+      config: txnCoordinatorConfig(config),
+      log,
+      nextProducerId: () => producerIds.nextId(),
+      markers: new BrokerMarkerWriter({ nodeId: config.nodeId, replicas, topics, groups, peers, timeoutMs: config.int('request.timeout.ms'), log, now }),
+      coordinatorEpoch: (partition) => Math.max(0, replicas.partition(TRANSACTION_STATE_TOPIC, partition).leaderEpoch),
+      followLeadership: cluster !== null,
+    });
+    txns.start();
     const context: BrokerContext = {
       config,
       log,
@@ -168,6 +185,7 @@ export class Broker {
       replicationThrottle: new ReplicationThrottle(() => config.int('leader.replication.throttled.rate'), now),
       producerIds,
       groups,
+      txns,
       groupConfigs,
       fetchSessions: new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots'), now),
       authorizer: null,
@@ -187,6 +205,7 @@ export class Broker {
       if (cluster) await cluster.join(advertised[0]!, [...logManager.directoryIds.values()].sort().join(','));
     } catch (err) {
       groups.close();
+      txns.close();
       await network.close().catch(() => undefined);
       await cluster?.close();
       await peers?.close();
@@ -194,7 +213,7 @@ export class Broker {
       throw err;
     }
     log.info({ nodeId: config.nodeId, clusterId, logDirs: config.logDirs, cluster: cluster !== null }, 'broker started');
-    return new Broker(config, log, network, logManager, topics, groups, waits, advertised, cluster, peers);
+    return new Broker(config, log, network, logManager, topics, groups, txns, waits, advertised, cluster, peers);
   }
 
   /** The bound listeners (ephemeral ports resolved). */
@@ -223,6 +242,7 @@ export class Broker {
     if (this.cluster && this.peers) await this.cluster.controlledShutdown(this.peers);
     this.waits.close();
     this.groups.close();
+    this.txns.close();
     await this.network.close();
     // Leaving the cluster revokes the session: the controller moves this broker's leaderships at once.
     await this.cluster?.close();

@@ -6,6 +6,7 @@ import type { ProducerIdManager } from './producer-ids.js';
 import type { FetchSessionCache } from './fetch-sessions.js';
 import type { Logger } from './logger.js';
 import type { GroupCoordinator } from './coordinator/group-coordinator.js';
+import type { TransactionCoordinator } from './coordinator/txn-coordinator.js';
 import type { Authorizer } from './authorization.js';
 import type { Waits } from './waits.js';
 import type { Replicas } from './replicas.js';
@@ -44,6 +45,8 @@ export interface BrokerContext {
   readonly fetchSessions: FetchSessionCache;
   /** The classic consumer group coordinator (groups and committed offsets in __consumer_offsets). */
   readonly groups: GroupCoordinator;
+  /** The transaction coordinator (transactional ids in __transaction_state). */
+  readonly txns: TransactionCoordinator;
   /** Decides what a principal may do; null: no authorizer configured, everything is allowed. */
   readonly authorizer: Authorizer | null;
   /** Group configs (the GROUP config resource), persisted with the dynamic broker configs. */

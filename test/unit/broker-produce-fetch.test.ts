@@ -219,7 +219,8 @@ describe('produce and fetch', () => {
     assert.ok(v6.producerId >= 0n);
     assert.deepEqual([v6.producerEpoch, v6.ongoingTxnProducerId, v6.ongoingTxnProducerEpoch], [0, -1n, -1]);
     const txn = await c.send(ApiKey.InitProducerId, { transactionalId: 'tx', transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1, enable2Pc: true, keepPreparedTxn: false }, { version: 6 });
-    assert.equal(txn.errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE, 'no transaction coordinator yet');
+    // Enable2Pc without transaction.two.phase.commit.enable, as Kafka answers it.
+    assert.equal(txn.errorCode, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'two-phase commit is not enabled');
   });
 
   test('idempotent produce: a duplicate batch gets the original offset, a sequence gap gets OUT_OF_ORDER_SEQUENCE_NUMBER', async () => {

@@ -10,6 +10,13 @@ export interface PeerSendOptions {
   version?: number;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * A separate connection to the peer for this kind of traffic (Kafka gives the replica fetchers,
+   * the transaction marker channel and the AddPartitionsToTxn manager their own). A broker answers
+   * a connection's requests in order, so a request that waits long (a marker written with
+   * acks=-1) would otherwise hold up the follower fetches it is waiting for. Default: the shared one.
+   */
+  channel?: string;
 }
 
 export interface Peers {

@@ -13,12 +13,22 @@
  * record (a record without a key is refused with INVALID_RECORD, record_errors and Kafka's
  * error_message). They are appended as they came, with only the base offset (and the
  * LogAppendTime stamp) rewritten.
+ * Transactional batches (KIP-890): the first batch of a transaction on a partition (the log has
+ * no open transaction of the producer) is first checked with the transaction coordinator (below
+ * v12: is the partition in the transaction? transaction.partition.verification.enable) or added
+ * to the transaction (v12+, transaction version 2: the client no longer adds partitions itself).
+ * A refused batch gets INVALID_TXN_STATE ("Partition was not added to the transaction"),
+ * INVALID_PRODUCER_EPOCH, INVALID_PRODUCER_ID_MAPPING, TRANSACTION_ABORTABLE (v11+), or, while the
+ * coordinator cannot answer, NOT_ENOUGH_REPLICAS, which clients retry.
  */
 import { ErrorCode, errorInfo } from '../../protocol/errors.js';
 import type { ProduceResponsePartitionProduceResponse, ProduceResponseTopicProduceResponse } from '../../protocol/messages/00-produce.js';
 import { StorageError } from '../../storage/errors.js';
 import { validateRecords } from '../../storage/log-validator.js';
 import { defineHandler } from './handler.js';
+import { ATTR_TRANSACTIONAL, readBatchHeader, BATCH_HEADER_SIZE } from '../../protocol/records/batch-header.js';
+import { tpKey } from '../coordinator/txn-metadata.js';
+import { hasOpenTransaction, produceVerificationError, verifyInTransaction } from '../txn-verification.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -41,6 +51,32 @@ export default defineHandler({
   maxVersion: 13,
   async handle(req, ctx) {
     const b = ctx.broker;
+    const byId = ctx.apiVersion >= 13;
+    /** KIP-890: the transactional batches that would open a transaction here, checked with (or added to) the coordinator. */
+    async function verifyTransactionalBatches(): Promise<Map<string, number>> {
+      const txnId = req.transactionalId;
+      const mode = ctx.apiVersion >= 12 ? 'add' : 'verify';
+      if (txnId === null || (mode === 'verify' && !b.config.bool('transaction.partition.verification.enable'))) return new Map();
+      const partitions: Array<{ topic: string; partition: number }> = [];
+      let producer: { producerId: bigint; producerEpoch: number } | null = null;
+      for (const t of req.topicData) {
+        const name = byId ? b.topics.getById(t.topicId)?.name : t.name;
+        if (name === undefined) continue;
+        for (const p of t.partitionData) {
+          const recs = p.records;
+          if (!recs || recs.length < BATCH_HEADER_SIZE) continue;
+          const h = readBatchHeader(recs, 0);
+          if (h.magic !== 2 || (h.attributes & ATTR_TRANSACTIONAL) === 0 || h.producerId < 0n) continue;
+          const lead = b.replicas.leader(name, p.index);
+          if (!lead.ok || hasOpenTransaction(lead.log, h.producerId, h.producerEpoch)) continue;
+          producer ??= { producerId: h.producerId, producerEpoch: h.producerEpoch };
+          partitions.push({ topic: name, partition: p.index });
+        }
+      }
+      if (!producer) return new Map();
+      return verifyInTransaction(b, { transactionalId: txnId, ...producer, partitions, mode, abortableSupported: ctx.apiVersion >= 11 });
+    }
+
     if (req.acks !== 0 && req.acks !== 1 && req.acks !== -1) {
       const responses = req.topicData.map((t) => ({
         name: t.name,
@@ -50,6 +86,7 @@ export default defineHandler({
       return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
     }
 
+    const verified = await verifyTransactionalBatches();
     const produceOne = async (topic: string, index: number, records: Buffer | null): Promise<ProduceResponsePartitionProduceResponse> => {
       const t = b.topics.get(topic);
       if (!t) return partitionResult(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
@@ -73,6 +110,11 @@ export default defineHandler({
         }
         return res;
       }
+      const refused = verified.get(tpKey({ topic, partition: index }));
+      if (refused !== undefined && refused !== ErrorCode.NONE) {
+        const e = produceVerificationError(refused);
+        return partitionResult(index, e.errorCode, e.message);
+      }
       try {
         const stamp = check.logAppendTime;
         const r = await b.replicas.appendAsLeader(topic, index, records!, { acks: req.acks, timeoutMs: req.timeoutMs, ...(stamp === undefined ? {} : { logAppendTime: stamp }) });
@@ -88,7 +130,6 @@ export default defineHandler({
       }
     };
 
-    const byId = ctx.apiVersion >= 13;
     const responses: ProduceResponseTopicProduceResponse[] = await Promise.all(
       req.topicData.map(async (t) => {
         const name = byId ? b.topics.getById(t.topicId)?.name : t.name;

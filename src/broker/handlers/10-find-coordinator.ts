@@ -1,20 +1,21 @@
 /**
  * FindCoordinator v0-v6. A group's coordinator is the leader of its __consumer_offsets partition
  * (abs(javaHash(groupId)) % offsets.topic.num.partitions), as in Kafka; on a single node, this
- * broker. COORDINATOR_NOT_AVAILABLE while that partition has no leader. v4+ batches keys
- * (KIP-699): the answer goes in `coordinators`; older versions use the top-level fields.
+ * broker; a transactional id's likewise on __transaction_state. COORDINATOR_NOT_AVAILABLE while
+ * that partition has no leader. v4+ batches keys (KIP-699): the answer goes in `coordinators`;
+ * older versions use the top-level fields.
  *
- * Key types: 0 (group) -> this broker, after creating __consumer_offsets on first use as Kafka
- * does. 1 (transaction) -> COORDINATOR_NOT_AVAILABLE until the transaction coordinator exists:
- * the retriable error a Kafka cluster gives while its coordinator is not up, and consistent with
- * InitProducerId refusing transactional ids for now (pointing clients at a broker that then
- * cannot serve the transaction APIs would only move the failure). When transactions land, answer
- * this node here. 2 (share, v6) -> INVALID_REQUEST (share groups are not enabled), as Kafka does
- * with share groups off. Other types -> INVALID_REQUEST.
+ * Key types: 0 (group) -> the leader of the group's __consumer_offsets partition, after creating
+ * the topic on first use as Kafka does. 1 (transaction) -> the leader of the transactional id's
+ * __transaction_state partition (abs(javaHash(transactionalId)) %
+ * transaction.state.log.num.partitions), the topic likewise created on first use. 2 (share, v6)
+ * -> INVALID_REQUEST (share groups are not enabled), as Kafka does with share groups off. Other
+ * types -> INVALID_REQUEST.
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { liveBrokers } from './common.js';
 import { OFFSETS_TOPIC } from '../coordinator/storage.js';
+import { TRANSACTION_STATE_TOPIC } from '../coordinator/txn-coordinator.js';
 import { defineHandler, type RequestContext } from './handler.js';
 
 interface Answer {
@@ -27,7 +28,15 @@ interface Answer {
 
 async function answer(key: string, keyType: number, ctx: RequestContext): Promise<Answer> {
   const none = (errorCode: number, errorMessage: string): Answer => ({ nodeId: -1, host: '', port: -1, errorCode, errorMessage });
-  if (keyType === 1) return none(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The transaction coordinator is not available on this broker yet.');
+  if (keyType === 1) {
+    const txns = ctx.broker.txns;
+    const err = await txns.ensureStorage();
+    if (err !== ErrorCode.NONE) return none(err, 'The transaction state topic cannot be created.');
+    const leader = ctx.broker.replicas.leaderId(TRANSACTION_STATE_TOPIC, txns.partitionFor(key));
+    const l = liveBrokers(ctx).find((x) => x.id === leader);
+    if (!l) return none(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
+    return { nodeId: l.id, host: l.host, port: l.port, errorCode: ErrorCode.NONE, errorMessage: null };
+  }
   if (keyType !== 0) return none(ErrorCode.INVALID_REQUEST, keyType === 2 ? 'Share groups are not enabled.' : `Unknown coordinator key type ${keyType}.`);
   if (key === '') return none(ErrorCode.INVALID_REQUEST, 'Group id must not be empty.');
   const groups = ctx.broker.groups;

@@ -1,6 +1,7 @@
 /**
- * Connections from this broker to the others (Kafka's inter-broker channel): one per peer, made
- * on first use from the peer's registered address and reused; a failed connection is dropped and
+ * Connections from this broker to the others (Kafka's inter-broker channel): one per peer (and
+ * one more per named channel, e.g. the transaction coordinator's), made on first use from the
+ * peer's registered address and reused; a failed connection is dropped and
  * made again on the next request. Requests and responses are the Kafka protocol, through the
  * client library's Connection (versions negotiated by ApiVersions), tagged with client id
  * `broker-<id>` so a peer's logs say who asked.
@@ -15,7 +16,8 @@ export interface PeerAddress {
 }
 
 export class PeerConnections implements Peers {
-  private readonly conns = new Map<number, { address: string; conn: Promise<Connection> }>();
+  /** By broker id, then by channel ('' the shared one). */
+  private readonly conns = new Map<number, Map<string, { address: string; conn: Promise<Connection> }>>();
   private closed = false;
 
   constructor(
@@ -25,11 +27,11 @@ export class PeerConnections implements Peers {
     private readonly requestTimeoutMs: number,
   ) {}
 
-  private connection(brokerId: number, signal?: AbortSignal): Promise<Connection> {
+  private connection(brokerId: number, channel: string, signal?: AbortSignal): Promise<Connection> {
     const a = this.addressOf(brokerId);
     if (!a) return Promise.reject(new Error(`broker ${brokerId} is not registered`));
     const address = `${a.host}:${a.port}`;
-    const known = this.conns.get(brokerId);
+    const known = this.conns.get(brokerId)?.get(channel);
     if (known && known.address === address) return known.conn;
     if (known) this.forget(brokerId);
     const conn = Connection.connect({
@@ -41,16 +43,18 @@ export class PeerConnections implements Peers {
       ...(signal ? { signal } : {}),
     });
     const entry = { address, conn };
-    this.conns.set(brokerId, entry);
+    let channels = this.conns.get(brokerId);
+    if (!channels) this.conns.set(brokerId, (channels = new Map()));
+    channels.set(channel, entry);
     conn.catch(() => {
-      if (this.conns.get(brokerId) === entry) this.conns.delete(brokerId);
+      if (this.conns.get(brokerId)?.get(channel) === entry) this.conns.get(brokerId)!.delete(channel);
     });
     return conn;
   }
 
   async send<K extends ApiKeyNumber>(brokerId: number, apiKey: K, request: RequestOf<K>, opts: PeerSendOptions = {}): Promise<ResponseOf<K>> {
     if (this.closed) throw new Error('broker is shutting down');
-    const conn = await this.connection(brokerId, opts.signal);
+    const conn = await this.connection(brokerId, opts.channel ?? '', opts.signal);
     try {
       return await conn.send(apiKey, request, { ...(opts.version !== undefined ? { version: opts.version } : {}), ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
     } catch (err) {
@@ -61,10 +65,10 @@ export class PeerConnections implements Peers {
   }
 
   forget(brokerId: number): void {
-    const known = this.conns.get(brokerId);
-    if (!known) return;
+    const channels = this.conns.get(brokerId);
+    if (!channels) return;
     this.conns.delete(brokerId);
-    known.conn.then((c) => c.close(), () => undefined).catch(() => undefined);
+    for (const known of channels.values()) known.conn.then((c) => c.close(), () => undefined).catch(() => undefined);
   }
 
   async close(): Promise<void> {
