@@ -22,6 +22,7 @@ import { ClusterNode, clusterConnectString } from './cluster/cluster-node.js';
 import { PeerConnections } from './network/peers.js';
 import { ReplicationThrottle } from './replication-throttle.js';
 import { decompress } from '../protocol/records/compression.js';
+import { verifyTxnOffsetCommit } from './txn-verification.js';
 
 /** A config value as the embedding API accepts it; arrays become comma-separated lists. */
 export type BrokerOptionValue = string | number | boolean | readonly string[];
@@ -159,6 +160,8 @@ export class Broker {
       topics: () => topics.list().map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions, internal: topics.isInternal(t.name) })),
       groupConfig: (groupId) => groupConfigs.coordinatorOverrides(groupId),
       followLeadership: cluster !== null,
+      // Called for requests only, once `context` below exists.
+      verifyTransaction: (r) => verifyTxnOffsetCommit(context, r),
     });
     groups.start();
     const txns = new TransactionCoordinator({

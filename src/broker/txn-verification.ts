@@ -18,6 +18,7 @@
 import { ErrorCode, errorInfo } from '../protocol/errors.js';
 import type { BrokerContext } from './context.js';
 import { TRANSACTION_STATE_TOPIC } from './coordinator/txn-coordinator.js';
+import { OFFSETS_TOPIC } from './coordinator/storage.js';
 import { tpKey, type TopicPartition } from './coordinator/txn-metadata.js';
 import type { PartitionLog } from '../storage/partition-log.js';
 
@@ -115,4 +116,26 @@ export function produceVerificationError(code: number): { errorCode: number; mes
     default:
       return { errorCode: code, message: null };
   }
+}
+
+/**
+ * KIP-890 for TxnOffsetCommit (the group coordinator's `verifyTransaction`): v5+ (transaction
+ * version 2, whose clients send no AddOffsetsToTxn) adds the group's `__consumer_offsets`
+ * partition to the transaction, so it gets a marker; v4 verifies it is there; older versions
+ * verify too, without TRANSACTION_ABORTABLE, which they do not know.
+ */
+export async function verifyTxnOffsetCommit(
+  b: BrokerContext,
+  req: { transactionalId: string; producerId: bigint; producerEpoch: number; partition: number; apiVersion: number },
+): Promise<number> {
+  const tp = { topic: OFFSETS_TOPIC, partition: req.partition };
+  const codes = await verifyInTransaction(b, {
+    transactionalId: req.transactionalId,
+    producerId: req.producerId,
+    producerEpoch: req.producerEpoch,
+    partitions: [tp],
+    mode: req.apiVersion >= 5 ? 'add' : 'verify',
+    abortableSupported: req.apiVersion >= 4,
+  });
+  return codes.get(tpKey(tp)) ?? ErrorCode.NONE;
 }

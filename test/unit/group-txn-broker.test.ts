@@ -42,6 +42,9 @@ describe('TxnOffsetCommit against the embedded broker', () => {
     tb = await startBroker({ 'group.initial.rebalance.delay.ms': 0, 'offsets.topic.num.partitions': OFFSETS_PARTITIONS, 'group.min.session.timeout.ms': 1000 });
     c = await connect(tb, { requestTimeoutMs: 20_000 });
     await createTopic(c, 'tt', 2);
+    // These tests drive the group side with made-up producers, so the check with the transaction
+    // coordinator (KIP-890) is replaced; the last test runs real transactions with it.
+    tb.broker.groups.verifyTransaction = () => Promise.resolve(ErrorCode.NONE);
   });
   after(async () => {
     await c.close();
@@ -177,5 +180,40 @@ describe('TxnOffsetCommit against the embedded broker', () => {
     await tb.broker.groups.loaded;
     c = await connect(tb, { requestTimeoutMs: 20_000 });
     assert.deepEqual(await fetchTt(groupId, 8, true), [100n, 555n], 'a reload replays the marker');
+  });
+
+  test('with real transactions: v3 needs AddOffsetsToTxn (KIP-890 verify), v5 adds the partition itself; EndTxn commits the offsets', async () => {
+    // A restarted broker has the check the broker wires in (the fake was set on the first one only).
+    await c.close();
+    await tb.restart();
+    await tb.broker.groups.loaded;
+    c = await connect(tb, { requestTimeoutMs: 20_000 });
+    for (const [v, id] of [[3, 'tx-real-v3'], [5, 'tx-real-v5']] as const) {
+      const groupId = `txn-real-v${v}`;
+      const init = await c.send(ApiKey.InitProducerId, { transactionalId: id, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1, enable2Pc: false, keepPreparedTxn: false }, { version: 5 });
+      assert.equal(init.errorCode, 0);
+      const over = { transactionalId: id, producerEpoch: init.producerEpoch };
+      const commit = (): Promise<TxnOffsetCommitResponse> => c.send(ApiKey.TxnOffsetCommit, txnCommit(groupId, init.producerId, [['tt', 0, 40n], ['tt', 1, 41n]], over), { version: v });
+      if (v < 5) {
+        // Not in the transaction yet: refused, nothing pending.
+        const refused = answered(await commit());
+        assert.ok(refused.every(([, , code]) => code !== 0), `v${v} without AddOffsetsToTxn: ${JSON.stringify(refused)}`);
+        assert.deepEqual(await fetchTt(groupId, 8, true), [-1n, -1n]);
+        const ao = await c.send(ApiKey.AddOffsetsToTxn, { transactionalId: id, producerId: init.producerId, producerEpoch: init.producerEpoch, groupId }, { version: 3 });
+        assert.equal(ao.errorCode, 0);
+      }
+      assert.deepEqual(answered(await commit()), [['tt', 0, 0], ['tt', 1, 0]], `v${v}`);
+      assert.deepEqual(await fetchTt(groupId, 8, true), ['unstable', 'unstable']);
+      const end = await c.send(ApiKey.EndTxn, { transactionalId: id, producerId: init.producerId, producerEpoch: init.producerEpoch, committed: true }, { version: v < 5 ? 4 : 5 });
+      assert.equal(end.errorCode, 0);
+      // The marker reaches the group's partition after EndTxn's answer: poll with a deadline.
+      const deadline = Date.now() + 10_000;
+      let seen = await fetchTt(groupId, 8, true);
+      while (seen[0] !== 40n && Date.now() < deadline) {
+        await new Promise<void>((r) => setImmediate(r));
+        seen = await fetchTt(groupId, 8, true);
+      }
+      assert.deepEqual(seen, [40n, 41n]);
+    }
   });
 });

@@ -84,7 +84,12 @@ export class GroupCoordinator {
   private ready: Promise<void> | null = null;
   private creating: Promise<void> | null = null;
   private readonly followLeadership: boolean;
-  private readonly verifyTransaction: TxnOffsetCommitVerifier;
+  /**
+   * KIP-890's check of a TxnOffsetCommit with the transaction coordinator (the broker wires
+   * txn-verification.ts here). Public so a test of the group side alone, with made-up producers,
+   * can replace it.
+   */
+  verifyTransaction: TxnOffsetCommitVerifier;
 
   constructor(opts: GroupCoordinatorOptions) {
     this.followLeadership = opts.followLeadership ?? false;
