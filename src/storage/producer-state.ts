@@ -134,6 +134,8 @@ export function decodeProducerSnapshot(buf: Buffer): ProducerStateEntry[] {
   return out;
 }
 
+const NO_ABORTS: readonly AbortedTxn[] = Object.freeze([]);
+
 /**
  * A staged set of producer updates for one append: batches are checked against the committed
  * state plus the earlier batches of the same append, and committed only after the write succeeds.
@@ -188,15 +190,14 @@ export class ProducerAppend {
    * The append is written: its producer states and transaction changes take effect. Returns the
    * aborted transactions it completed, for the active segment's transaction index.
    */
-  commit(endOffset: number): AbortedTxn[] {
+  commit(endOffset: number): readonly AbortedTxn[] {
     if (this.staged) for (const e of this.staged.values()) this.psm.putEntry(e);
     this.psm.mapEndOffset = Math.max(this.psm.mapEndOffset, endOffset);
+    if (!this.events) return NO_ABORTS; // the common case: no transaction started or ended
     const aborted: AbortedTxn[] = [];
-    if (this.events) {
-      for (const ev of this.events) {
-        const a = this.psm.applyTxnEvent(ev);
-        if (a) aborted.push(a);
-      }
+    for (const ev of this.events) {
+      const a = this.psm.applyTxnEvent(ev);
+      if (a) aborted.push(a);
     }
     return aborted;
   }

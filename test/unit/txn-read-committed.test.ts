@@ -2,15 +2,15 @@
 // and lists the aborted transactions of what it returns; a consumer that filters as Kafka's do
 // never sees an aborted record, a record of an open transaction or a control record, while
 // read_uncommitted sees every record; long polls wake when the LSO moves; ListOffsets honours the
-// isolation level; DescribeProducers; and a transaction left open across a restart holds the LSO
-// until the coordinator aborts it at its timeout.
+// isolation level; DescribeProducers; a transaction left open across a restart holds the LSO
+// until the coordinator aborts it at its timeout; our client never returns a control record.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { ApiKey } from '../../src/protocol/messages/index.js';
 import type { FetchResponsePartitionData } from '../../src/protocol/messages/01-fetch.js';
 import { ATTR_CONTROL, ATTR_TRANSACTIONAL, decodeRecordSetSync, parseControlRecordKey } from '../../src/protocol/records/index.js';
-import type { Connection } from '../../src/client/index.js';
+import { Consumer, type Connection } from '../../src/client/index.js';
 import { batch, connect, createTopic, deadline, fetchRequest, listOffsetsRequest, produceRequest, startBroker, LATEST } from './helpers/broker-client.js';
 
 const TOPIC = 'rc';
@@ -177,6 +177,22 @@ test('read_committed: LSO, aborted transactions, long polls, ListOffsets, Descri
       ],
     );
     assert.deepEqual(consumerView(p, 0, true), ['b1', 'n1', 'n2']);
+
+    // Our client (read_uncommitted) returns every data record and never a control record; its
+    // position moves past the markers to the log end.
+    const consumer = await Consumer.connect({ bootstrap: tb.broker.bootstrap });
+    try {
+      await consumer.assign([{ topic: TOPIC, partition: 0, start: 'earliest' }]);
+      const values: string[] = [];
+      const stop = Date.now() + 10_000;
+      while ((consumer.position(TOPIC, 0) ?? 0n) < 9n) {
+        assert.ok(Date.now() < stop, `the client reached the log end (at ${consumer.position(TOPIC, 0)})`);
+        for (const r of await consumer.poll()) values.push(r.value!.toString());
+      }
+      assert.deepEqual(values, ['a1', 'a2', 'b1', 'n1', 'c1', 'n2']);
+    } finally {
+      await consumer.close();
+    }
   } finally {
     conn.close();
     await tb.close();
