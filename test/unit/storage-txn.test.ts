@@ -319,3 +319,67 @@ describe('restarts', () => {
     assert.deepEqual(await txnIndexFiles(dir), after);
   });
 });
+
+describe('random transactions against a model', () => {
+  test('LSO and aborted transactions as the model says, live and after every kind of recovery', async () => {
+    let s = 12345;
+    const rnd = (n: number): number => {
+      s = (s * 1103515245 + 12345) % 2147483648;
+      return s % n;
+    };
+    for (let round = 0; round < 6; round++) {
+      const dir = await fresh();
+      const cfg = { segmentBytes: 250 + rnd(400) };
+      const log = await Log.open(dir, { topic: 't', partition: 0, config: cfg });
+      const open = new Map<bigint, number>(); // producer -> first offset of its open transaction
+      const expected: AbortedTxn[] = [];
+      for (let i = 0; i < 120; i++) {
+        const pid = BigInt(100 + round * 10 + rnd(4));
+        const op = rnd(10);
+        if (op < 5) {
+          const r = await log.append(txnBatch(pid, 1 + rnd(3)));
+          if (!open.has(pid)) open.set(pid, r.baseOffset);
+        } else if (op < 7) {
+          await log.append(plain(`x${i}`));
+        } else {
+          const commit = op === 7;
+          const r = await log.append(marker(pid, commit), coord);
+          const first = open.get(pid);
+          if (first !== undefined) {
+            open.delete(pid);
+            if (!commit) {
+              let lso = r.baseOffset + 1;
+              for (const [p, f] of open) if (p !== pid && f < lso) lso = f;
+              expected.push({ producerId: pid, firstOffset: first, lastOffset: r.baseOffset, lastStableOffset: lso });
+            }
+          }
+        }
+        const lso = open.size === 0 ? log.highWatermark : Math.min(...open.values());
+        assert.equal(log.lastStableOffset, lso, `round ${round} op ${i}`);
+      }
+      assert.deepEqual(allAborted(log), expected);
+      const end = log.logEndOffset;
+      const lso = log.lastStableOffset;
+      // Fetch's view: every aborted transaction overlapping a range, whatever the range.
+      for (let k = 0; k < 20; k++) {
+        const from = rnd(end);
+        const to = from + 1 + rnd(end - from);
+        assert.deepEqual(
+          log.abortedTransactions(from, to),
+          expected.filter((t) => t.lastOffset >= from && t.firstOffset < to),
+          `aborted in [${from}, ${to})`,
+        );
+      }
+      // kill -9 with a recovery point in the middle; then without snapshots or indexes at all.
+      const mid = log.segments[Math.floor(log.segments.length / 2)]!.baseOffset;
+      const again = await Log.open(dir, { topic: 't', partition: 0, config: cfg, recoveryPoint: mid });
+      assert.deepEqual([allAborted(again), again.lastStableOffset, again.logEndOffset], [expected, lso, end]);
+      await again.close();
+      for (const n of await readdir(dir)) if (n.endsWith('.snapshot') || n.endsWith('.txnindex')) await rm(join(dir, n));
+      const bare = await Log.open(dir, { topic: 't', partition: 0, config: cfg, recoveryPoint: 0 });
+      assert.deepEqual([allAborted(bare), bare.lastStableOffset, bare.logEndOffset], [expected, lso, end]);
+      await bare.close();
+      await log.close().catch(() => undefined);
+    }
+  });
+});
