@@ -395,13 +395,15 @@ export class ProducerStateManager {
   }
 
   /**
-   * The log start offset moved up (DeleteRecords / retention): producers whose last data is below
-   * it go (not those with an open transaction), and completed transactions whose marker is.
+   * The log start offset moved up (DeleteRecords / retention): producers whose last data batch is
+   * below it go (not those with an open transaction, nor those whose latest act was a marker: a
+   * marker of a new epoch leaves no batch, and forgetting the producer would forget its epoch,
+   * which fences its zombies), and completed transactions whose marker is.
    */
   truncateHead(logStartOffset: number): void {
     for (const [pid, e] of this.producers) {
       const last = e.batches[e.batches.length - 1];
-      if (e.currentTxnFirstOffset < 0 && (!last || last.lastOffset < logStartOffset)) this.producers.delete(pid);
+      if (e.currentTxnFirstOffset < 0 && last && last.lastOffset < logStartOffset) this.producers.delete(pid);
     }
     for (const [first, last] of this.unreplicated) if (last < logStartOffset) this.unreplicated.delete(first);
     if (this.mapEndOffset < logStartOffset) this.mapEndOffset = logStartOffset;

@@ -383,3 +383,21 @@ describe('random transactions against a model', () => {
     }
   });
 });
+
+describe('producers across restarts', () => {
+  test('a producer whose last act was a marker of a new epoch (no batch left) keeps its epoch across a restart', async () => {
+    const dir = await fresh();
+    const log = await Log.open(dir, { topic: 't', partition: 0 });
+    await log.append(txnBatch(40n));
+    await log.append(marker(40n, true, 1), coord); // transaction version 2: the marker bumps the epoch
+    assert.deepEqual(log.producers().map((p) => [p.producerId, p.producerEpoch, p.batches.length]), [[40n, 1, 0]]);
+    await log.close();
+    for (const clean of [true, false]) {
+      const re = await Log.open(dir, { topic: 't', partition: 0, hadCleanShutdown: clean });
+      assert.deepEqual(re.producers().map((p) => [p.producerId, p.producerEpoch, p.coordinatorEpoch]), [[40n, 1, 3]]);
+      // A zombie of the old epoch is refused.
+      await assert.rejects(re.append(encodeRecordBatchSync({ records: [{ value: Buffer.from('z') }], producerId: 40n, producerEpoch: 0, baseSequence: 1, transactional: true })), /epoch 0 is older/);
+      await re.close();
+    }
+  });
+});
