@@ -28,6 +28,8 @@ export {
   type BatchMetadata,
   type ProducerStateEntry,
   type ProducerCheck,
+  type CompletedTxn,
+  type TxnMarker,
 } from './producer-state.js';
 export { LogManager, parsePartitionDirName, deleteDirName, type LogManagerOptions, type TopicPartitionKey } from './log-manager.js';
 export * from './checkpoint.js';
@@ -35,3 +37,13 @@ export * from './leader-epoch-cache.js';
 export * from './meta-properties.js';
 export { offsetFileName } from './files.js';
 export { recordTimestamps, type Decompress, type RecordTimestamp } from './record-scan.js';
+export {
+  TxnIndex,
+  TxnIndexCorruptError,
+  decodeTxnIndex,
+  encodeAbortedTxns,
+  ABORTED_TXN_SIZE,
+  type AbortedTxn,
+  type DecodedTxnIndex,
+  type TxnSearch,
+} from './txn-index.js';

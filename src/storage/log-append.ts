@@ -4,14 +4,31 @@
  * follower's copies of its leader's batches. Both roll segments, update producer state and leader
  * epochs, and tell the log how far it now reaches.
  */
+import { isControl } from '../protocol/records/batch-header.js';
+import { readEndTxnMarker } from '../protocol/records/control.js';
 import type { LogConfig } from './config.js';
 import { LogClosedError, ProducerStateError } from './errors.js';
 import { stampLeaderEpoch, type LogEpochs } from './log-epochs.js';
 import { checkFollowerRecords } from './log-follower.js';
 import { analyzeAppend, assignOffset, writeAssignedHeaders, type AppendBatch } from './log-validator.js';
 import type { AppendOptions, AppendResult } from './partition-log.js';
-import type { ProducerStateManager } from './producer-state.js';
+import type { ProducerAppend, ProducerStateManager } from './producer-state.js';
 import type { AppendedBatch, LogSegment } from './segment.js';
+
+/** A batch's producer state update; a control batch with its marker (commit or abort). */
+function applyToStage(stage: ProducerAppend, records: Buffer, b: AppendBatch): void {
+  stage.apply(b.h, isControl(b.h.attributes) ? readEndTxnMarker(records, b.at) : undefined);
+}
+
+/**
+ * The written append's producer state takes effect; the aborted transactions it completed go to
+ * the active segment's transaction index (the segment the write went to) before anyone hears of
+ * the new log end, so a read_committed fetch never sees the marker without its entry.
+ */
+function commitStage(log: AppendHost['log'], stage: ProducerAppend, end: number): void {
+  const aborted = stage.commit(end);
+  if (aborted.length > 0) log.activeSegment.txnIndex.append(aborted);
+}
 
 /** At most this many bytes are coalesced into one write. */
 export const MAX_GROUP_BYTES = 8 * 1024 * 1024;
@@ -103,8 +120,17 @@ export async function appendGroup(host: AppendHost, group: readonly AppendTask[]
       if (epochsChanged) await host.epochs().truncateFromEnd(log.logEndOffset).catch(() => undefined);
       return;
     }
-    st.commit(end);
+    let indexError: unknown;
+    try {
+      commitStage(log, st, end);
+    } catch (e) {
+      indexError = e;
+    }
     host.advanceTo(end);
+    if (indexError !== undefined) {
+      for (const p of toWrite) p.task.reject(indexError);
+      return;
+    }
     const flushTo = log.logEndOffset - log.recoveryPoint >= cfg.flushMessages ? log.logEndOffset : undefined;
     for (const p of toWrite) p.task.resolve(flushTo !== undefined && p.records ? { result: p.result, flushTo } : { result: p.result });
   };
@@ -134,7 +160,7 @@ export async function appendGroup(host: AppendHost, group: readonly AppendTask[]
           }
         }
         o = assignOffset(b, o, stamp);
-        pa.apply(b.h);
+        applyToStage(pa, records, b);
         if (b.h.maxTimestamp > maxTimestamp) maxTimestamp = b.h.maxTimestamp;
         appended.push({ lastOffset: o - 1, maxTimestamp: b.h.maxTimestamp, size: b.h.size });
       }
@@ -237,7 +263,7 @@ async function writeFollowerChunk(host: AppendHost, records: Buffer, chunk: read
   const appended: AppendedBatch[] = [];
   let epochsChanged = false;
   for (const b of chunk) {
-    stage.apply(b.h);
+    applyToStage(stage, records, b);
     appended.push({ lastOffset: b.h.baseOffset + b.h.lastOffsetDelta, maxTimestamp: b.h.maxTimestamp, size: b.h.size });
     if (host.epochs().assign(b.h.partitionLeaderEpoch, b.h.baseOffset)) epochsChanged = true;
   }
@@ -250,7 +276,10 @@ async function writeFollowerChunk(host: AppendHost, records: Buffer, chunk: read
     throw e;
   }
   const end = last.h.baseOffset + last.h.lastOffsetDelta + 1;
-  stage.commit(end);
-  host.advanceTo(end);
+  try {
+    commitStage(log, stage, end);
+  } finally {
+    host.advanceTo(end);
+  }
 }
 

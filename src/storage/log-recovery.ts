@@ -1,7 +1,10 @@
 /**
  * Opening a partition's log dir (Kafka's LogLoader): leftovers removed, segments opened, those
  * after the recovery point (or with bad indexes) recovered, everything after a corrupt batch
- * dropped; then the producer state rebuilt from the newest snapshot and the batch headers after it.
+ * dropped; then the producer state rebuilt from the newest snapshot and the batch headers after it,
+ * and with it the transaction indexes of the recovered segments (Kafka rebuilds them in
+ * LogSegment.recover from the producer state at the segment's start: here one replay from the
+ * newest snapshot at or below the first recovered segment gives the same entries).
  */
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,6 +15,7 @@ import {
   LOG_SUFFIX,
   SWAP_SUFFIX,
   TIME_INDEX_SUFFIX,
+  TXN_INDEX_SUFFIX,
   parseOffsetFileName,
 } from './files.js';
 import type { ProducerStateManager } from './producer-state.js';
@@ -51,17 +55,24 @@ async function segmentBases(dir: string): Promise<number[]> {
   const baseSet = new Set(bases);
   for (const name of names) {
     // An index without its .log is a leftover (Kafka deletes those too).
-    const b = parseOffsetFileName(name, INDEX_SUFFIX) ?? parseOffsetFileName(name, TIME_INDEX_SUFFIX);
+    const b = parseOffsetFileName(name, INDEX_SUFFIX) ?? parseOffsetFileName(name, TIME_INDEX_SUFFIX) ?? parseOffsetFileName(name, TXN_INDEX_SUFFIX);
     if (b !== undefined && !baseSet.has(b)) await rm(join(dir, name), { force: true });
   }
   return bases.sort((a, b) => a - b);
+}
+
+/** The segments loadSegments opened, and where transaction indexes must be rebuilt. */
+export interface LoadedSegments {
+  segments: LogSegment[];
+  /** The base offset of the first recovered segment (its and every later transaction index is rebuilt), if any. */
+  rebuildTxnFrom: number | undefined;
 }
 
 /**
  * Opens (or creates) the segments of `dir`, recovering those that need it, and returns them in
  * order, each knowing its next offset (the last one's is the log end offset). Counts in `info`.
  */
-export async function loadSegments(dir: string, opts: LoadOptions, segOpts: SegmentOptions, info: LogRecoveryInfo): Promise<LogSegment[]> {
+export async function loadSegments(dir: string, opts: LoadOptions, segOpts: SegmentOptions, info: LogRecoveryInfo): Promise<LoadedSegments> {
   const segs: LogSegment[] = [];
   const indexesOk: boolean[] = [];
   for (const b of await segmentBases(dir)) {
@@ -102,22 +113,35 @@ export async function loadSegments(dir: string, opts: LoadOptions, segOpts: Segm
   const last = segs[segs.length - 1]!;
   if (!recovered[segs.length - 1]) await last.loadTail();
   for (let i = 0; i < segs.length - 1; i++) segs[i]!.nextOffset = segs[i + 1]!.baseOffset;
-  return segs;
+  const first = recovered.findIndex((r, i) => r && i < segs.length);
+  return { segments: segs, rebuildTxnFrom: first >= 0 ? segs[first]!.baseOffset : undefined };
 }
 
-/** Producer state: the newest snapshot at or below the log end, then the batch headers after it. */
+/**
+ * Producer state: the newest snapshot at or below the log end, then the batch headers after it.
+ * With `rebuildTxnFrom`, the transaction indexes of the segments from that offset on are rebuilt
+ * too: the replay starts at the newest snapshot at or below it (later ones are deleted, and one at
+ * the log end is taken again) and every abort marker from it on gets its entry back.
+ */
 export async function rebuildProducerState(
   psm: ProducerStateManager,
   segs: readonly LogSegment[],
   logStartOffset: number,
   logEndOffset: number,
   info: LogRecoveryInfo,
+  rebuildTxnFrom?: number,
 ): Promise<void> {
-  const from = await psm.loadLatestSnapshot(logEndOffset, logStartOffset);
+  const rebuild = rebuildTxnFrom !== undefined && rebuildTxnFrom < logEndOffset ? rebuildTxnFrom : undefined;
+  const from = await psm.loadLatestSnapshot(rebuild ?? logEndOffset, logStartOffset);
   info.producerStateFrom = from;
+  if (rebuild !== undefined) for (const s of segs) if (s.baseOffset >= rebuild) await s.txnIndex.reset();
   if (from < logEndOffset) {
     for (let i = segmentIndexOf(segs, from); i < segs.length; i++) {
-      await segs[i]!.scanHeaders(from, (h) => psm.replay(h));
+      const seg = segs[i]!;
+      await seg.scanHeaders(from, (h, _pos, m) => {
+        const aborted = psm.replay(h, m);
+        if (aborted && rebuild !== undefined && aborted.lastOffset >= rebuild) seg.txnIndex.append([aborted]);
+      });
     }
     psm.mapEndOffset = logEndOffset;
     await psm.takeSnapshot(false);

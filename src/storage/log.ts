@@ -24,6 +24,8 @@ import type {
 import { ProducerStateManager, type ProducerStateEntry } from './producer-state.js';
 import type { Decompress } from './record-scan.js';
 import { LogSegment, type SegmentOptions } from './segment.js';
+import { segmentIndexOf } from './segment-lookup.js';
+import type { AbortedTxn } from './txn-index.js';
 
 export type { LogRecoveryInfo } from './log-recovery.js';
 
@@ -87,6 +89,9 @@ export class Log implements PartitionLog {
   private draining = false;
   private closed = false;
   private readonly appends = new OffsetSignal();
+  /** The last stable offset, announced when it changes (read_committed long polls). */
+  private readonly stable = new OffsetSignal();
+  private stableSeen = -1;
   private readonly background = new Set<Promise<unknown>>();
   private readonly flusher: GroupFlusher;
   private readonly deletes = new DelayedDeletes((p) => this.track(p));
@@ -112,6 +117,8 @@ export class Log implements PartitionLog {
     this.psm = new ProducerStateManager(dir);
     this.hw = new HighWatermark(opts.replicated === true, 0);
     this.afterTruncation = opts.afterTruncation;
+    // First listener: the LSO is announced before anyone hears of the high watermark that moved it.
+    this.hw.signal.on(() => this.checkStable());
     this.lastFlushTime = this.now();
     this.flusher = new GroupFlusher({
       dir,
@@ -144,9 +151,23 @@ export class Log implements PartitionLog {
   get replicated(): boolean {
     return this.hw.replicated;
   }
+  /**
+   * Kafka's lastStableOffset: the first offset of the earliest transaction that is open, or whose
+   * marker is not below the high watermark yet (at least the log start offset); else, and never
+   * above it, the high watermark.
+   */
   get lastStableOffset(): number {
-    const fu = this.psm.firstUnstableOffset();
-    return fu === undefined ? this.hw.value : Math.min(fu, this.hw.value);
+    const hw = this.hw.value;
+    const fu = this.psm.firstUnstableOffset(hw);
+    return fu === undefined ? hw : Math.min(Math.max(fu, this.lso), hw);
+  }
+
+  /** Announces the last stable offset when it changed. */
+  private checkStable(): void {
+    const s = this.lastStableOffset;
+    if (s === this.stableSeen) return;
+    this.stableSeen = s;
+    this.stable.emit(s);
   }
   get latestEpoch(): number {
     return this.epochs.latestEpoch;
@@ -202,7 +223,8 @@ export class Log implements PartitionLog {
     const info = this.recoveryInfo;
     const clean = opts.hadCleanShutdown === true;
     const recoveryPoint = opts.recoveryPoint ?? 0;
-    const segs = await loadSegments(this.dir, { recoveryPoint, logStartOffset: opts.logStartOffset ?? 0, clean }, this.segOpts(), info);
+    const loaded = await loadSegments(this.dir, { recoveryPoint, logStartOffset: opts.logStartOffset ?? 0, clean }, this.segOpts(), info);
+    const segs = loaded.segments;
     this.segs = segs;
     this.leo = segs[segs.length - 1]!.nextOffset;
 
@@ -212,10 +234,11 @@ export class Log implements PartitionLog {
       await this.resetTo(this.lso, true);
     }
     this.rp = clean ? this.leo : Math.min(recoveryPoint, this.leo);
-    await rebuildProducerState(this.psm, this.segs, this.lso, this.leo, info);
+    await rebuildProducerState(this.psm, this.segs, this.lso, this.leo, info, loaded.rebuildTxnFrom);
     this.epochs = await LogEpochs.load(this.dir, this.segs, this.lso, this.leo);
     const hw = this.hw.replicated ? Math.min(Math.max(opts.highWatermark ?? this.lso, this.lso), this.leo) : this.leo;
     this.hw.reset(hw);
+    this.stableSeen = this.lastStableOffset;
   }
 
   /** Every segment goes and the log restarts empty at `offset` (segment and producer state only). */
@@ -394,6 +417,27 @@ export class Log implements PartitionLog {
     return this.hw.signal.waitFor(offset, () => this.hw.value, signal);
   }
 
+  onLastStable(listener: HighWatermarkListener): () => void {
+    return this.stable.on(listener);
+  }
+
+  /**
+   * Kafka's collectAbortedTransactions for a read_committed fetch: the aborted transactions that
+   * overlap [fetchOffset, upperBoundOffset), from the transaction indexes of the segment holding
+   * fetchOffset and the later ones, until an entry's LSO reaches the upper bound.
+   */
+  abortedTransactions(fetchOffset: number, upperBoundOffset: number): AbortedTxn[] {
+    const segs = this.segs;
+    const out: AbortedTxn[] = [];
+    if (upperBoundOffset <= fetchOffset) return out;
+    for (let i = segmentIndexOf(segs, fetchOffset); i < segs.length; i++) {
+      const r = segs[i]!.txnIndex.collect(fetchOffset, upperBoundOffset);
+      for (const t of r.aborted) out.push(t);
+      if (r.complete) break;
+    }
+    return out;
+  }
+
   endOffsetForEpoch(epoch: number): EpochEndOffset {
     return this.epochs.endOffsetFor(epoch, this.leo);
   }
@@ -420,6 +464,7 @@ export class Log implements PartitionLog {
       // The recovery code rebuilds producer state: newest snapshot at or below the end (later ones deleted), then replay.
       await rebuildProducerState(this.psm, this.segs, this.lso, plan.end, { ...this.recoveryInfo });
       await this.epochs.truncateFromEnd(plan.end);
+      this.checkStable();
       await this.afterTruncation?.();
     });
   }
@@ -435,6 +480,7 @@ export class Log implements PartitionLog {
   private async restartAt(offset: number): Promise<void> {
     await this.resetTo(offset, false);
     this.hw.reset(offset);
+    this.checkStable();
     await this.epochs.clear();
     await this.afterTruncation?.();
   }
@@ -518,6 +564,7 @@ export class Log implements PartitionLog {
   private async moveLogStart(offset: number): Promise<void> {
     this.lso = offset;
     this.psm.truncateHead(offset);
+    this.checkStable();
     await this.epochs.truncateFromStart(offset);
   }
 
@@ -543,6 +590,7 @@ export class Log implements PartitionLog {
   private endSignals(): void {
     this.appends.end(this.leo);
     this.hw.signal.end(this.hw.value);
+    this.stable.end(this.stableSeen);
   }
 
   /** Closes without flushing or snapshotting (for deletion). */

@@ -1,6 +1,7 @@
 import type { LogConfig } from './config.js';
 import type { EpochEndOffset } from './leader-epoch-cache.js';
 import type { ProducerStateEntry } from './producer-state.js';
+import type { AbortedTxn } from './txn-index.js';
 
 /** ListOffsets special timestamps. */
 export const LATEST_TIMESTAMP = -1n;
@@ -76,7 +77,10 @@ export interface PartitionLog {
    * Replicated: moved by setHighWatermark only; lowered only by truncation.
    */
   readonly highWatermark: number;
-  /** First offset of the earliest open transaction, else the high watermark; never above it. */
+  /**
+   * First offset of the earliest transaction that is open or whose marker is not below the high
+   * watermark yet (at least the log start offset), else the high watermark; never above it.
+   */
   readonly lastStableOffset: number;
   /** The latest leader epoch in the leader epoch cache, -1 when none. */
   readonly latestEpoch: number;
@@ -151,6 +155,13 @@ export interface PartitionLog {
   onHighWatermark(listener: HighWatermarkListener): () => void;
   /** Resolves once highWatermark > offset (or immediately), or when the signal aborts or the log closes. */
   waitForHighWatermark(offset: number, signal?: AbortSignal): Promise<void>;
+  /** Subscribes to changes of the last stable offset (read_committed long polls); returns the unsubscribe function. */
+  onLastStable(listener: HighWatermarkListener): () => void;
+  /**
+   * The aborted transactions overlapping [fetchOffset, upperBoundOffset), from the transaction
+   * indexes (Kafka's collectAbortedTransactions): what a read_committed Fetch answers with.
+   */
+  abortedTransactions(fetchOffset: number, upperBoundOffset: number): AbortedTxn[];
   /**
    * OffsetsForLeaderEpoch: the largest epoch <= `epoch` this log knows and where it ends (the
    * start of the next epoch, or the log end offset for the latest); -1, -1 when unknown.

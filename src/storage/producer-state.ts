@@ -4,6 +4,7 @@ import { crc32c } from '../protocol/primitives/crc32c.js';
 import { isControl, isTransactional, type BatchHeader } from '../protocol/records/batch-header.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { SNAPSHOT_SUFFIX, offsetFileName, parseOffsetFileName, fsyncDir } from './files.js';
+import type { AbortedTxn } from './txn-index.js';
 
 /** Kafka's ProducerStateEntry.NUM_BATCHES_TO_RETAIN. */
 export const NUM_BATCHES_TO_RETAIN = 5;
@@ -29,6 +30,24 @@ export interface ProducerStateEntry {
   currentTxnFirstOffset: number;
   lastTimestamp: bigint;
 }
+
+/** What a control batch says (its EndTxnMarker); undefined when it could not be read. */
+export interface TxnMarker {
+  commit: boolean;
+  coordinatorEpoch: number;
+}
+
+/** A transaction whose marker was just appended (Kafka's CompletedTxn). */
+export interface CompletedTxn {
+  producerId: bigint;
+  firstOffset: number;
+  /** The marker's offset. */
+  lastOffset: number;
+  aborted: boolean;
+}
+
+/** What an append did to transactions, in log order: applied to the manager when it commits. */
+type TxnEvent = { kind: 'start'; producerId: bigint; firstOffset: number } | { kind: 'end'; txn: CompletedTxn };
 
 export type ProducerCheck =
   | { kind: 'ok' }
@@ -115,6 +134,8 @@ export function decodeProducerSnapshot(buf: Buffer): ProducerStateEntry[] {
   return out;
 }
 
+const NO_ABORTS: readonly AbortedTxn[] = Object.freeze([]);
+
 /**
  * A staged set of producer updates for one append: batches are checked against the committed
  * state plus the earlier batches of the same append, and committed only after the write succeeds.
@@ -122,6 +143,8 @@ export function decodeProducerSnapshot(buf: Buffer): ProducerStateEntry[] {
 export class ProducerAppend {
   /** Created on the first idempotent batch: appends without producer ids allocate no Map. */
   private staged: Map<bigint, ProducerStateEntry> | undefined;
+  /** Transactions started and ended by this stage, in log order. */
+  private events: TxnEvent[] | undefined;
   constructor(
     private readonly psm: ProducerStateManager,
     private readonly parent?: ProducerAppend,
@@ -138,6 +161,7 @@ export class ProducerAppend {
 
   /** Moves this stage's updates into `target` (normally the parent). */
   mergeInto(target: ProducerAppend): void {
+    if (this.events) (target.events ??= []).push(...this.events);
     if (!this.staged) return;
     const into = (target.staged ??= new Map());
     for (const [k, v] of this.staged) into.set(k, v);
@@ -149,18 +173,33 @@ export class ProducerAppend {
     return checkAgainst(this.entry(h.producerId), h);
   }
 
-  /** Records a batch whose offsets are assigned (h.baseOffset is final). */
-  apply(h: BatchHeader): void {
+  /**
+   * Records a batch whose offsets are assigned (h.baseOffset is final); `marker` is what a
+   * control batch says.
+   */
+  apply(h: BatchHeader, marker?: TxnMarker): void {
     if (h.producerId < 0n) return;
     const cur = this.entry(h.producerId);
     const e = cur ? cloneEntry(cur) : newEntry(h.producerId);
-    applyBatch(e, h);
+    const ev = applyBatch(e, h, marker);
+    if (ev) (this.events ??= []).push(ev);
     (this.staged ??= new Map()).set(h.producerId, e);
   }
 
-  commit(endOffset: number): void {
+  /**
+   * The append is written: its producer states and transaction changes take effect. Returns the
+   * aborted transactions it completed, for the active segment's transaction index.
+   */
+  commit(endOffset: number): readonly AbortedTxn[] {
     if (this.staged) for (const e of this.staged.values()) this.psm.putEntry(e);
     this.psm.mapEndOffset = Math.max(this.psm.mapEndOffset, endOffset);
+    if (!this.events) return NO_ABORTS; // the common case: no transaction started or ended
+    const aborted: AbortedTxn[] = [];
+    for (const ev of this.events) {
+      const a = this.psm.applyTxnEvent(ev);
+      if (a) aborted.push(a);
+    }
+    return aborted;
   }
 }
 
@@ -209,7 +248,13 @@ function checkAgainst(e: ProducerStateEntry | undefined, h: BatchHeader): Produc
   return { kind: 'ok' };
 }
 
-function applyBatch(e: ProducerStateEntry, h: BatchHeader): void {
+/**
+ * Kafka's ProducerAppendInfo.append for one batch: the entry follows it; returns the transaction
+ * it started or ended. A marker ends the producer's open transaction (Kafka emits a CompletedTxn
+ * only when one was open: an empty transaction's marker changes nothing else). A marker whose
+ * record could not be read (undefined) counts as an abort: the safe side for read_committed.
+ */
+function applyBatch(e: ProducerStateEntry, h: BatchHeader, marker?: TxnMarker): TxnEvent | undefined {
   const firstOffset = h.baseOffset;
   const lastOffset = h.baseOffset + h.lastOffsetDelta;
   if (h.producerEpoch !== e.producerEpoch) {
@@ -217,12 +262,20 @@ function applyBatch(e: ProducerStateEntry, h: BatchHeader): void {
     e.batches = [];
   }
   if (isControl(h.attributes)) {
-    // End transaction marker: the transaction is over (commit or abort needs the record; seam).
+    let ev: TxnEvent | undefined;
+    if (e.currentTxnFirstOffset >= 0) {
+      ev = { kind: 'end', txn: { producerId: e.producerId, firstOffset: e.currentTxnFirstOffset, lastOffset: firstOffset, aborted: marker ? !marker.commit : true } };
+    }
     e.currentTxnFirstOffset = -1;
+    if (marker) e.coordinatorEpoch = marker.coordinatorEpoch;
     e.lastTimestamp = h.maxTimestamp;
-    return;
+    return ev;
   }
-  if (isTransactional(h.attributes) && e.currentTxnFirstOffset < 0) e.currentTxnFirstOffset = firstOffset;
+  let ev: TxnEvent | undefined;
+  if (isTransactional(h.attributes) && e.currentTxnFirstOffset < 0) {
+    e.currentTxnFirstOffset = firstOffset;
+    ev = { kind: 'start', producerId: e.producerId, firstOffset };
+  }
   e.batches.push({
     firstSeq: h.baseSequence,
     lastSeq: incrementSequence(h.baseSequence, h.lastOffsetDelta),
@@ -232,14 +285,23 @@ function applyBatch(e: ProducerStateEntry, h: BatchHeader): void {
   });
   if (e.batches.length > NUM_BATCHES_TO_RETAIN) e.batches.shift();
   e.lastTimestamp = h.maxTimestamp;
+  return ev;
 }
 
 /**
  * Kafka's ProducerStateManager for one partition: idempotent-producer sequence state, persisted in
- * `<offset>.snapshot` files in the partition directory.
+ * `<offset>.snapshot` files in the partition directory, and the transactions that hold the last
+ * stable offset back. As in Kafka there are two kinds: ongoing ones (no marker yet; they are the
+ * producers' currentTxnFirstOffset, so the snapshot carries them), and completed ones whose marker
+ * is not below the high watermark yet ("unreplicated": a reader must not pass their first offset
+ * before the marker is committed). Both are keyed by first offset.
  */
 export class ProducerStateManager {
   private readonly producers = new Map<bigint, ProducerStateEntry>();
+  /** Ongoing transactions: first offset -> producer id. */
+  private readonly ongoing = new Map<number, bigint>();
+  /** Completed transactions whose marker may not be replicated yet: first offset -> marker offset. */
+  private readonly unreplicated = new Map<number, number>();
   /** The log offset up to which the state reflects the log (exclusive). */
   mapEndOffset = 0;
 
@@ -268,38 +330,89 @@ export class ProducerStateManager {
     return new ProducerAppend(this);
   }
 
-  /** Replays a batch read from the log (recovery, rebuild). No checks, as Kafka's replication origin. */
-  replay(h: BatchHeader): void {
+  /**
+   * Replays a batch read from the log (recovery, rebuild). No checks, as Kafka's replication
+   * origin. Returns the aborted transaction its marker completed, with the LSO of that moment.
+   */
+  replay(h: BatchHeader, marker?: TxnMarker): AbortedTxn | undefined {
     const end = h.baseOffset + h.lastOffsetDelta + 1;
+    let aborted: AbortedTxn | undefined;
     if (h.producerId >= 0n) {
       const cur = this.producers.get(h.producerId);
       const e = cur ?? newEntry(h.producerId);
-      applyBatch(e, h);
+      const ev = applyBatch(e, h, marker);
       this.producers.set(h.producerId, e);
+      if (ev) aborted = this.applyTxnEvent(ev);
     }
     if (end > this.mapEndOffset) this.mapEndOffset = end;
+    return aborted;
   }
 
-  /** The first offset of the earliest open transaction (LSO seam); undefined when none. */
-  firstUnstableOffset(): number | undefined {
-    let min: number | undefined;
-    for (const e of this.producers.values()) {
-      if (e.currentTxnFirstOffset >= 0 && (min === undefined || e.currentTxnFirstOffset < min)) min = e.currentTxnFirstOffset;
+  /**
+   * A transaction starts, or its marker was appended (Kafka's update + completeTxn): an ended one
+   * moves from ongoing to unreplicated. For an abort, returns its transaction index entry, whose
+   * LSO is Kafka's lastStableOffset(completedTxn): the first offset of the earliest transaction
+   * still open of another producer, else the offset after the marker.
+   */
+  applyTxnEvent(ev: TxnEvent): AbortedTxn | undefined {
+    if (ev.kind === 'start') {
+      this.ongoing.set(ev.firstOffset, ev.producerId);
+      return undefined;
     }
+    const t = ev.txn;
+    let lso = t.lastOffset + 1;
+    for (const [first, pid] of this.ongoing) if (pid !== t.producerId && first < lso) lso = first;
+    this.ongoing.delete(t.firstOffset);
+    this.unreplicated.set(t.firstOffset, t.lastOffset);
+    return t.aborted ? { producerId: t.producerId, firstOffset: t.firstOffset, lastOffset: t.lastOffset, lastStableOffset: lso } : undefined;
+  }
+
+  /**
+   * Kafka's firstUnstableOffset: the first offset of the earliest transaction that is ongoing, or
+   * completed with its marker at or above `highWatermark` (those below it are forgotten: Kafka's
+   * onHighWatermarkUpdated). Undefined when there is none.
+   */
+  firstUnstableOffset(highWatermark: number): number | undefined {
+    let min: number | undefined;
+    for (const [first, last] of this.unreplicated) {
+      if (last < highWatermark) this.unreplicated.delete(first);
+      else if (min === undefined || first < min) min = first;
+    }
+    for (const first of this.ongoing.keys()) if (min === undefined || first < min) min = first;
     return min;
   }
 
-  /** Forgets producers whose last data is below the log start offset (DeleteRecords / retention). */
+  /** Kafka's firstUndecidedOffset: the first offset of the earliest ongoing transaction. */
+  firstUndecidedOffset(): number | undefined {
+    let min: number | undefined;
+    for (const first of this.ongoing.keys()) if (min === undefined || first < min) min = first;
+    return min;
+  }
+
+  /** Ongoing transactions, by first offset (tests, tools). */
+  ongoingTransactions(): Array<{ producerId: bigint; firstOffset: number }> {
+    return [...this.ongoing].map(([firstOffset, producerId]) => ({ producerId, firstOffset })).sort((a, b) => a.firstOffset - b.firstOffset);
+  }
+
+  /**
+   * The log start offset moved up (DeleteRecords / retention): producers whose last data batch is
+   * below it go (not those with an open transaction, nor those whose latest act was a marker: a
+   * marker of a new epoch leaves no batch, and forgetting the producer would forget its epoch,
+   * which fences its zombies), and completed transactions whose marker is.
+   */
   truncateHead(logStartOffset: number): void {
     for (const [pid, e] of this.producers) {
       const last = e.batches[e.batches.length - 1];
-      if (e.currentTxnFirstOffset < 0 && (!last || last.lastOffset < logStartOffset)) this.producers.delete(pid);
+      if (e.currentTxnFirstOffset < 0 && last && last.lastOffset < logStartOffset) this.producers.delete(pid);
     }
+    for (const [first, last] of this.unreplicated) if (last < logStartOffset) this.unreplicated.delete(first);
     if (this.mapEndOffset < logStartOffset) this.mapEndOffset = logStartOffset;
   }
 
   clear(offset: number): void {
     this.producers.clear();
+    this.ongoing.clear();
+    this.unreplicated.clear();
     this.mapEndOffset = offset;
   }
 
@@ -336,7 +449,7 @@ export class ProducerStateManager {
    * log from there), or `fallback` when no snapshot was usable.
    */
   async loadLatestSnapshot(maxOffset: number, fallback: number): Promise<number> {
-    this.producers.clear();
+    this.clear(fallback);
     const offsets = await this.snapshotOffsets();
     for (let i = offsets.length - 1; i >= 0; i--) {
       const off = offsets[i]!;
@@ -347,7 +460,10 @@ export class ProducerStateManager {
       }
       try {
         const entries = decodeProducerSnapshot(await readFile(path));
-        for (const e of entries) this.producers.set(e.producerId, e);
+        for (const e of entries) {
+          this.producers.set(e.producerId, e);
+          if (e.currentTxnFirstOffset >= 0) this.ongoing.set(e.currentTxnFirstOffset, e.producerId);
+        }
         this.mapEndOffset = off;
         return off;
       } catch {

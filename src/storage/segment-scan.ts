@@ -4,7 +4,8 @@
  * measuring the whole batches of a read.
  */
 import type { FileHandle } from 'node:fs/promises';
-import { BATCH_HEADER_SIZE, LOG_OVERHEAD, OFF, readBatchHeader, type BatchHeader } from '../protocol/records/batch-header.js';
+import { BATCH_HEADER_SIZE, LOG_OVERHEAD, OFF, isControl, readBatchHeader, type BatchHeader } from '../protocol/records/batch-header.js';
+import { readEndTxnMarker, type EndTxnMarker } from '../protocol/records/control.js';
 import { readAt } from './files.js';
 
 const SCAN_CHUNK = 64 * 1024;
@@ -87,14 +88,15 @@ export async function findBatchByTimestamp(
 
 /**
  * Walks batch headers from file position `pos` to `limit` (no CRC check), calling `onBatch` for
- * each whose last offset >= fromOffset.
+ * each whose last offset >= fromOffset; a control batch comes with its transaction marker (read
+ * from its record), undefined when it has none that can be read.
  */
 export async function scanHeaders(
   fh: FileHandle,
   pos: number,
   limit: number,
   fromOffset: number,
-  onBatch: (h: BatchHeader, position: number) => void,
+  onBatch: (h: BatchHeader, position: number, marker?: EndTxnMarker) => void,
 ): Promise<void> {
   while (pos + BATCH_HEADER_SIZE <= limit) {
     const len = Math.min(RECOVER_CHUNK, limit - pos);
@@ -103,7 +105,14 @@ export async function scanHeaders(
     while (at + BATCH_HEADER_SIZE <= chunk.length) {
       const h = readBatchHeader(chunk, at);
       if (h.size < BATCH_HEADER_SIZE) return;
-      if (h.baseOffset + h.lastOffsetDelta >= fromOffset) onBatch(h, pos + at);
+      if (h.baseOffset + h.lastOffsetDelta >= fromOffset) {
+        if (isControl(h.attributes) && pos + at + h.size <= limit) {
+          const bytes = at + h.size <= chunk.length ? chunk : await readAt(fh, pos + at, h.size);
+          onBatch(h, pos + at, readEndTxnMarker(bytes, bytes === chunk ? at : 0));
+        } else {
+          onBatch(h, pos + at);
+        }
+      }
       at += h.size;
     }
     if (at === 0) return;

@@ -6,6 +6,7 @@ import {
   INDEX_SUFFIX,
   LOG_SUFFIX,
   TIME_INDEX_SUFFIX,
+  TXN_INDEX_SUFFIX,
   offsetFileName,
   readAt,
   writevAt,
@@ -23,6 +24,8 @@ import {
   type BatchLocation,
 } from './segment-scan.js';
 import { SegmentTail } from './segment-tail.js';
+import { TxnIndex } from './txn-index.js';
+import type { EndTxnMarker } from '../protocol/records/control.js';
 
 export { wholeBatchesLength, type BatchLocation } from './segment-scan.js';
 
@@ -51,12 +54,15 @@ export interface SegmentOptions {
 }
 
 /**
- * One segment: `<base>.log`, `<base>.index`, `<base>.timeindex` (Kafka's LogSegment).
- * `size` is the committed size: bytes past it are never read.
+ * One segment: `<base>.log`, `<base>.index`, `<base>.timeindex`, and `<base>.txnindex` once it
+ * holds an aborted transaction's marker (Kafka's LogSegment). `size` is the committed size: bytes
+ * past it are never read.
  */
 export class LogSegment {
   readonly offsetIndex: OffsetIndex;
   readonly timeIndex: TimeIndex;
+  /** Aborted transactions whose marker is in this segment (txn-index.ts). */
+  readonly txnIndex: TxnIndex;
   /** Committed bytes in the .log. */
   size = 0;
   /** Next offset after the last batch; only tracked exactly for the active segment. */
@@ -91,6 +97,7 @@ export class LogSegment {
   ) {
     this.offsetIndex = new OffsetIndex(join(dir, offsetFileName(baseOffset, INDEX_SUFFIX)), baseOffset, opts.segmentIndexBytes);
     this.timeIndex = new TimeIndex(join(dir, offsetFileName(baseOffset, TIME_INDEX_SUFFIX)), baseOffset, opts.segmentIndexBytes);
+    this.txnIndex = new TxnIndex(join(dir, offsetFileName(baseOffset, TXN_INDEX_SUFFIX)), baseOffset);
     this.nextOffset = baseOffset;
     this.offsetOfMaxTimestampSoFar = baseOffset;
     this.created = opts.now();
@@ -119,6 +126,7 @@ export class LogSegment {
     const seg = new LogSegment(dir, baseOffset, fh, opts);
     seg.offsetIndex.reset();
     seg.timeIndex.reset();
+    await seg.txnIndex.reset(); // a stale file of an earlier segment at this offset
     await seg.offsetIndex.persist();
     await seg.timeIndex.persist();
     return seg;
@@ -126,7 +134,8 @@ export class LogSegment {
 
   /**
    * Opens existing files. Loads the indexes; `indexesOk` is false when one is missing or fails the
-   * sanity check, in which case the caller must `recover()` (rebuild) the segment.
+   * sanity check (a transaction index: torn or corrupt), in which case the caller must `recover()`
+   * the segment and rebuild its transaction index from producer state.
    */
   static async open(dir: string, baseOffset: number, opts: SegmentOptions): Promise<{ segment: LogSegment; indexesOk: boolean }> {
     const fh = await open(join(dir, offsetFileName(baseOffset, LOG_SUFFIX)), 'r+');
@@ -134,7 +143,8 @@ export class LogSegment {
     seg.size = (await fh.stat()).size;
     const okOffset = (await seg.offsetIndex.load()) && seg.offsetIndex.validFor(Math.max(seg.size, 1));
     const okTime = await seg.timeIndex.load();
-    const indexesOk = okOffset && okTime && seg.timeIndex.lastEntry.offset >= baseOffset;
+    const okTxn = await seg.txnIndex.load();
+    const indexesOk = okOffset && okTime && okTxn && seg.timeIndex.lastEntry.offset >= baseOffset;
     if (indexesOk) {
       const last = seg.timeIndex.lastEntry;
       seg.maxTimestampSoFar = last.timestamp;
@@ -240,6 +250,7 @@ export class LogSegment {
     if (this.closed) return;
     await this.fh.datasync();
     await this.persistIndexes(true);
+    this.txnIndex.flush();
   }
 
   /** Kafka's onBecomeInactiveSegment: final time index entry, indexes written at their used size. */
@@ -252,6 +263,8 @@ export class LogSegment {
   private async closeIndexFiles(): Promise<void> {
     await this.offsetIndex.closeFile();
     await this.timeIndex.closeFile();
+    this.txnIndex.flush();
+    this.txnIndex.close();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -388,7 +401,7 @@ export class LogSegment {
    * Walks batch headers from `fromOffset` to the end (no CRC check), calling `onBatch` for each.
    * Used after a clean load to find the active segment's next offset, and to rebuild producer state.
    */
-  scanHeaders(fromOffset: number, onBatch: (h: BatchHeader, position: number) => void): Promise<void> {
+  scanHeaders(fromOffset: number, onBatch: (h: BatchHeader, position: number, marker?: EndTxnMarker) => void): Promise<void> {
     return scanHeaders(this.fh, this.offsetIndex.lookup(fromOffset).position, this.size, fromOffset, onBatch);
   }
 
@@ -418,14 +431,16 @@ export class LogSegment {
 
   /**
    * Kafka's LogSegment.recover: validates every batch (header sanity, CRC, monotonic offsets that
-   * fit the segment), rebuilds both indexes, and truncates the .log at the first invalid batch.
-   * Returns the number of bytes truncated. `onBatch` sees each valid batch (producer state).
+   * fit the segment), rebuilds the offset and time indexes, and truncates the .log at the first
+   * invalid batch. Returns the number of bytes truncated. `onBatch` sees each valid batch. The
+   * transaction index is emptied: the log's recovery rebuilds it from producer state.
    */
   async recover(onBatch?: (h: BatchHeader) => void): Promise<number> {
     this.tail.drop();
     this.readEndOffset.fill(-1);
     this.offsetIndex.reset();
     this.timeIndex.reset();
+    await this.txnIndex.reset();
     this.maxTimestampSoFar = -1n;
     this.offsetOfMaxTimestampSoFar = this.baseOffset;
     this.firstBatchTimestamp = undefined;
@@ -470,6 +485,7 @@ export class LogSegment {
     // Index entries point at batch last offsets: those of the kept batches are all below `end`.
     this.offsetIndex.truncateToOffset(end);
     this.timeIndex.truncateToOffset(end);
+    this.txnIndex.truncateTo(end);
     await this.fh.truncate(loc.position);
     this.size = loc.position;
     this.nextOffset = end;
@@ -508,6 +524,7 @@ export class LogSegment {
     await this.idle();
     this.closed = true;
     this.tail.drop();
+    this.txnIndex.close();
     await this.fh.close();
   }
 
@@ -526,6 +543,8 @@ export class LogSegment {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       }
     }
+    const txnPath = this.txnIndex.path + DELETED_SUFFIX;
+    if (await this.txnIndex.renameTo(txnPath)) renamed.push(txnPath);
     this.closed = true;
     this.tail.drop();
     return async () => {

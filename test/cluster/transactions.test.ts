@@ -3,7 +3,7 @@
 // transactional produce with the coordinator (AddPartitionsToTxn v4 through the peers) and take
 // its markers (WriteTxnMarkers); when the coordinator's broker stops mid-transaction, the new
 // leader of its partition loads the open transaction, and a new producer of the id fences it: the
-// abort reaches every partition.
+// abort reaches every partition, and every replica indexes the aborted transaction alike.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Admin, Connection } from '../../src/client/index.js';
@@ -153,5 +153,18 @@ describe('transactions in a cluster', () => {
     for (const p of [0, 1]) await eventually(async () => (await logOf(ls2[p]!, p)).join() === `a${p},COMMIT,b${p},ABORT`, `the ABORT marker on partition ${p}`);
     const d = await (await conn(fresh.coordinator)).send(ApiKey.DescribeTransactions, { transactionalIds: ['tx-a'] });
     assert.equal(d.transactionStates[0]!.transactionState, 'Empty');
+
+    // Every live replica, followers included, indexes the aborted transaction at the same place,
+    // and once the marker is replicated the LSO is the high watermark again.
+    for (const p of [0, 1]) {
+      await eventually(async () => {
+        const views = [...cluster.brokers.values()].map((b) => {
+          const log = b.topics.partitionLog(TOPIC, p);
+          return log ? JSON.stringify([log.abortedTransactions(0, log.logEndOffset), log.highWatermark, log.lastStableOffset], (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)) : undefined;
+        });
+        const expected = JSON.stringify([[{ producerId: String(a.producerId), firstOffset: 2, lastOffset: 3, lastStableOffset: 4 }], 4, 4]);
+        return views.length === 2 && views.every((v) => v === expected) ? true : undefined;
+      }, `the aborted transaction indexed on every replica of partition ${p}`);
+    }
   });
 });

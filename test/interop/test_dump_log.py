@@ -6,8 +6,9 @@ every .log, .index, .timeindex and .snapshot file with each flag set, and requir
 and stderr, byte for byte. Nothing is ignored: the files are read offline, so Kafka's output has
 nothing nondeterministic in it. The data: three keyed records per codec (none, gzip, snappy, lz4,
 zstd), records with headers, an idempotent producer, a consumer group's commits in
-__consumer_offsets and, on Kafka's broker, a transactional producer (control records, and
-__transaction_state for --transaction-log-decoder).
+__consumer_offsets, kafka-python 3 transactions committed and aborted (control records, a
+.txnindex, the open transactions in .snapshot files) and, on Kafka's broker, a transactional
+producer (__transaction_state for --transaction-log-decoder).
 """
 import glob
 import os
@@ -19,7 +20,7 @@ import tempfile
 
 import pytest
 
-from conftest import KAFKA_REF, ROOT, TRIBUTARY_CLI
+from conftest import KAFKA_REF, ROOT, TRIBUTARY_CLI, VENV_KP3
 
 BIN = os.path.join(ROOT, "bin")
 LIBS = os.path.join(ROOT, ".cache", "kafka", "4.3.1", "libs")
@@ -39,6 +40,24 @@ def tool(name, *args, stdin=None):
     return res
 
 
+TXN_SAMPLE = """
+import sys
+from kafka import KafkaProducer
+p = KafkaProducer(bootstrap_servers=sys.argv[1], transactional_id="dump-tx")
+p.init_transactions()
+for values, commit in ((["c1", "c2"], True), (["a1", "a2", "a3"], False), (["c3"], True), (["a4"], False)):
+    p.begin_transaction()
+    for v in values:
+        p.send("t-txn-abort", v.encode())
+    p.flush()
+    if commit:
+        p.commit_transaction()
+    else:
+        p.abort_transaction()
+p.close()
+"""
+
+
 def produce_sample(bootstrap):
     b = ["--bootstrap-server", bootstrap]
     for t in ["t-none", "t-gzip", "t-snappy", "t-lz4", "t-zstd", "t-headers", "t-idem"]:
@@ -52,6 +71,9 @@ def produce_sample(bootstrap):
          stdin="x\ny\nz\n")
     tool("kafka-console-consumer.sh", *b, "--topic", "t-none", "--group", "g1", "--from-beginning",
          "--max-messages", "3")
+    tool("kafka-topics.sh", *b, "--create", "--topic", "t-txn-abort", "--partitions", "1", "--replication-factor", "1")
+    res = subprocess.run([VENV_KP3, "-c", TXN_SAMPLE, bootstrap], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
 
 
 def segment_files(data):
@@ -111,6 +133,7 @@ def tributary_data():
 
 
 def test_dump_log_matches_kafka_on_tributary_files(tributary_data):
+    assert glob.glob(os.path.join(tributary_data, "t-txn-abort-0", "*.txnindex")), "the aborts made a .txnindex"
     compare_all(tributary_data)
 
 

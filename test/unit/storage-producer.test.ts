@@ -162,8 +162,10 @@ describe('idempotent producer state', () => {
     const log = await Log.open(dir, { topic: 'p', partition: 0, config: { segmentBytes: 400 } });
     for (let i = 0; i < 12; i++) await log.append(idem(i));
     assert.ok(log.numberOfSegments > 2);
-    // No close: reopen as after kill -9 (recovery point 0, no marker).
-    const re = await Log.open(dir, { topic: 'p', partition: 0, config: { segmentBytes: 400 }, recoveryPoint: 0 });
+    // No close: reopen as after kill -9 (no marker) with a recovery point in the second segment:
+    // the replay starts at the roll snapshot at or below the first recovered segment.
+    const rp = log.segments[1]!.baseOffset;
+    const re = await Log.open(dir, { topic: 'p', partition: 0, config: { segmentBytes: 400 }, recoveryPoint: rp });
     const from = re.recoveryInfo.producerStateFrom;
     assert.ok(from > 0 && from < 12, 'started from a roll snapshot, replayed the rest');
     // Known: the snapshot's last batch (from - 1) and every batch replayed after it (last 5 kept).

@@ -7,8 +7,10 @@
  * makes progress). Records are bytes read from the segment files, never decoded.
  * Fetch sessions (KIP-227, v7+): epoch 0 opens a session (answered with all partitions and the
  * session id), later epochs send only changes and get only partitions with news, epoch -1 is a
- * sessionless full fetch. See ../fetch-sessions.ts. isolation_level is accepted: read_committed
- * reads below the last stable offset.
+ * sessionless full fetch. See ../fetch-sessions.ts. read_committed (isolation_level 1) reads
+ * below the last stable offset, answers with the aborted transactions overlapping the batches
+ * returned (Kafka's collectAbortedTransactions, from the segments' .txnindex; an empty list when
+ * no records are returned), and its long poll wakes when the LSO moves.
  * Only the partition's leader serves it (NOT_LEADER_OR_FOLLOWER elsewhere, FENCED_LEADER_EPOCH /
  * UNKNOWN_LEADER_EPOCH when current_leader_epoch is not ours, KIP-320). Consumers read up to the
  * high watermark and are woken when it moves; a follower (replica_id, or v15+'s replica_state,
@@ -19,6 +21,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import { ZERO_UUID } from '../../protocol/primitives/index.js';
 import type { FetchRequest, FetchResponse, FetchResponseFetchableTopicResponse, FetchResponsePartitionData } from '../../protocol/messages/01-fetch.js';
 import { StorageError } from '../../storage/errors.js';
+import { nextOffsetAfterWholeBatches, wholeBatchesLength } from '../../storage/segment-scan.js';
 import type { PartitionLog } from '../../storage/partition-log.js';
 import { releaseReadBuffer } from '../../storage/read-buffers.js';
 import type { BrokerContext } from '../context.js';
@@ -60,7 +63,10 @@ interface Target {
   out: FetchResponsePartitionData;
   /** The session's entry, when the request belongs to a session. */
   sp?: SessionPartition;
-  /** The log end offset when last read: an append after it must wake the long poll. */
+  /**
+   * What the long poll waits to see move, as last read: the log end (followers), the last stable
+   * offset (read_committed) or the high watermark.
+   */
   seenEnd: number;
 }
 
@@ -182,9 +188,10 @@ export default defineHandler({
       for (const t of readable) {
         const log = t.log!;
         const out = t.out;
-        t.seenEnd = follower ? log.logEndOffset : log.highWatermark;
+        const lastStable = log.lastStableOffset;
+        t.seenEnd = follower ? log.logEndOffset : readCommitted ? lastStable : log.highWatermark;
         out.highWatermark = BigInt(log.highWatermark);
-        out.lastStableOffset = BigInt(log.lastStableOffset);
+        out.lastStableOffset = BigInt(lastStable);
         out.logStartOffset = BigInt(log.logStartOffset);
         out.abortedTransactions = readCommitted ? [] : null;
         const room = Math.min(t.maxBytes, req.maxBytes - bytes);
@@ -202,11 +209,12 @@ export default defineHandler({
         }
         try {
           const data = await log.read(t.fetchOffset, Math.max(room, 0), {
-            maxOffset: follower ? log.logEndOffset : readCommitted ? log.lastStableOffset : log.highWatermark,
+            maxOffset: follower ? log.logEndOffset : readCommitted ? lastStable : log.highWatermark,
             minOneMessage: bytes === 0,
           });
           out.errorCode = ErrorCode.NONE;
           out.records = data;
+          if (readCommitted && data.length > 0) out.abortedTransactions = abortedIn(log, t.fetchOffset, data);
           bytes += data.length;
           if (throttled) b.replicationThrottle.record(data.length);
         } catch (err) {
@@ -228,7 +236,7 @@ export default defineHandler({
     while (state.bytes < req.minBytes && !state.errors && readable.length > 0 && !b.waits.closed) {
       const left = deadline - b.now();
       if (left <= 0) break;
-      const appended = await waitForAnyAppend(readable, left, b.waits, follower);
+      const appended = await waitForAnyAppend(readable, left, b.waits, follower, readCommitted);
       if (!appended) break;
       state = await collect();
     }
@@ -266,10 +274,11 @@ export default defineHandler({
 
 /**
  * Resolves true when any of the targets' logs has news for the fetcher (a consumer: the high
- * watermark moved; a follower: an append), false on timeout or shutdown. Whichever comes first
+ * watermark moved, or under read_committed the last stable offset; a follower: an append), false
+ * on timeout or shutdown. Whichever comes first
  * removes every trace of the wait: timer, listeners, registration.
  */
-function waitForAnyAppend(targets: readonly Target[], timeoutMs: number, waits: Waits, follower: boolean): Promise<boolean> {
+function waitForAnyAppend(targets: readonly Target[], timeoutMs: number, waits: Waits, follower: boolean, readCommitted: boolean): Promise<boolean> {
   return new Promise<boolean>((resolve) => {
     const unsubscribe: Array<() => void> = [];
     let done = false;
@@ -287,9 +296,24 @@ function waitForAnyAppend(targets: readonly Target[], timeoutMs: number, waits: 
     for (const t of targets) {
       if (seen.has(t.log!)) continue;
       seen.add(t.log!);
-      unsubscribe.push(follower ? t.log!.onAppend(() => finish(true)) : t.log!.onHighWatermark(() => finish(true)));
+      const log = t.log!;
+      unsubscribe.push(follower ? log.onAppend(() => finish(true)) : readCommitted ? log.onLastStable(() => finish(true)) : log.onHighWatermark(() => finish(true)));
     }
     // News that came between the last read and the subscription must not be missed.
-    if (targets.some((t) => (follower ? t.log!.logEndOffset : t.log!.highWatermark) !== t.seenEnd)) finish(true);
+    const now = (log: PartitionLog): number => (follower ? log.logEndOffset : readCommitted ? log.lastStableOffset : log.highWatermark);
+    if (targets.some((t) => now(t.log!) !== t.seenEnd)) finish(true);
   });
+}
+
+/**
+ * The aborted transactions a read_committed consumer needs for `data` (whole batches from
+ * fetchOffset): those overlapping the offsets it holds. Kafka bounds the search by an offset index
+ * entry at or past the data's end, so it may list a few more; the consumer only uses those whose
+ * batches it meets.
+ */
+function abortedIn(log: PartitionLog, fetchOffset: number, data: Buffer): Array<{ producerId: bigint; firstOffset: bigint }> {
+  wholeBatchesLength(data);
+  const end = nextOffsetAfterWholeBatches();
+  if (end <= fetchOffset) return [];
+  return log.abortedTransactions(fetchOffset, end).map((t) => ({ producerId: t.producerId, firstOffset: BigInt(t.firstOffset) }));
 }

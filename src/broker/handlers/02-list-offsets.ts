@@ -1,10 +1,12 @@
 /**
  * ListOffsets v0-v11. Timestamps: -1 latest (the high watermark, or the last stable offset under
- * read_committed), -2 earliest, -3 the record with the largest timestamp (KIP-734), -4 earliest
+ * read_committed, v2+), -2 earliest, -3 the record with the largest timestamp (KIP-734), -4 earliest
  * local (= earliest here), -5 latest tiered and -6 earliest pending upload (v11, KIP-1023): without
  * tiered storage both are offset -1, as Kafka answers them for a topic without remote storage. Any
  * time >= 0: the first
- * offset whose timestamp is at or after it. v0 (kept for kafka-python 2.x, although Kafka 4
+ * offset whose timestamp is at or after it; a time or -3 finds nothing at or past the last
+ * fetchable offset (the high watermark, the last stable offset under read_committed: Kafka's
+ * lastFetchableOffset). v0 (kept for kafka-python 2.x, although Kafka 4
  * dropped it) answers with an array of at most max_num_offsets offsets.
  */
 import { ErrorCode } from '../../protocol/errors.js';
@@ -51,8 +53,10 @@ export default defineHandler({
           return res;
         } else {
           found = await log.offsetForTimestamp(timestamp);
-          // Only committed records count: nothing at or past the high watermark (followers may not have it yet).
-          if (found && (timestamp >= 0n || timestamp === MAX_TIMESTAMP) && found.offset >= log.highWatermark) found = null;
+          // Only what the client could fetch counts: nothing at or past the high watermark (followers
+          // may not have it yet), or under read_committed the last stable offset.
+          const lastFetchable = req.isolationLevel === READ_COMMITTED ? log.lastStableOffset : log.highWatermark;
+          if (found && (timestamp >= 0n || timestamp === MAX_TIMESTAMP) && found.offset >= lastFetchable) found = null;
         }
         if (ctx.apiVersion === 0) {
           if (found) res.oldStyleOffsets = maxNumOffsets > 0 ? [BigInt(found.offset)] : [];

@@ -36,6 +36,7 @@ import listPartitionReassignments from './46-list-partition-reassignments.js';
 import offsetDelete from './47-offset-delete.js';
 import alterPartition from './56-alter-partition.js';
 import describeCluster from './60-describe-cluster.js';
+import describeProducers from './61-describe-producers.js';
 import describeTransactions from './65-describe-transactions.js';
 import listTransactions from './66-list-transactions.js';
 import consumerGroupHeartbeat from './68-consumer-group-heartbeat.js';
@@ -81,6 +82,7 @@ export const handlers: readonly Handler[] = [
   offsetDelete,
   alterPartition,
   describeCluster,
+  describeProducers,
   describeTransactions,
   listTransactions,
   consumerGroupHeartbeat,

@@ -6,7 +6,7 @@
  *   key   version int16 (0) | type int16 (0 ABORT, 1 COMMIT)
  *   value version int16 (0) | coordinatorEpoch int32
  */
-import { encodeRecordBatchSync, parseControlRecordKey, CONTROL_ABORT, CONTROL_COMMIT } from './batch.js';
+import { decodeRecordBatchSync, encodeRecordBatchSync, parseControlRecordKey, CONTROL_ABORT, CONTROL_COMMIT } from './batch.js';
 import { CorruptRecordError } from './errors.js';
 
 export interface EndTxnMarker {
@@ -42,4 +42,18 @@ export function decodeEndTxnMarker(key: Buffer | null, value: Buffer | null, pro
   if (k.type !== CONTROL_ABORT && k.type !== CONTROL_COMMIT) throw new CorruptRecordError(`control record type ${k.type} is not a transaction marker`, 0);
   if (value === null || value.length < 6) throw new CorruptRecordError('transaction marker value shorter than 6 bytes', 0);
   return { producerId, producerEpoch, coordinatorEpoch: value.readInt32BE(2), commit: k.type === CONTROL_COMMIT };
+}
+
+/**
+ * The marker of the control batch at `at` in `buf` (its first record), undefined when the batch
+ * holds no readable transaction marker. No CRC check: the caller's bytes are already checked.
+ */
+export function readEndTxnMarker(buf: Buffer, at: number): EndTxnMarker | undefined {
+  try {
+    const b = decodeRecordBatchSync(buf, at, { verifyCrc: false });
+    const r = b.records[0];
+    return r ? decodeEndTxnMarker(r.key, r.value, b.header.producerId, b.header.producerEpoch) : undefined;
+  } catch {
+    return undefined;
+  }
 }
