@@ -339,26 +339,9 @@ export class Consumer {
           this.metadataStale = true;
           continue;
         }
-        if (!p.records || p.records.length === 0) continue;
-        const filter = this.isolationLevel === 'read_committed' ? new AbortedTransactionFilter(p.abortedTransactions) : null;
-        for await (const batch of decodeRecordSet(p.records)) {
-          const h = batch.header;
-          const last = BigInt(h.baseOffset) + BigInt(h.lastOffsetDelta);
-          const kept = filter ? filter.keep(h, batch.records[0]?.key ?? null) : !isControl(h.attributes);
-          if (!kept) {
-            // A control batch, or a batch of an aborted transaction: nothing to return, read on after it.
-            if (last >= a.position) a.position = last + 1n;
-            continue;
-          }
-          for (const r of batch.records) {
-            const offset = BigInt(r.offset);
-            if (offset < a.position) continue;
-            out.push({ topic, partition: a.partition, offset, timestamp: r.timestamp, timestampType: batch.timestampType, key: r.key, value: r.value, headers: r.headers.map((x) => ({ key: x.key, value: x.value })) });
-            a.position = offset + 1n;
-          }
-          // Compacted-away offsets at the batch's end: continue after the batch.
-          if (last >= a.position) a.position = last + 1n;
-        }
+        const got = await decodeFetchedPartition(topic, a.partition, a.position, p, this.isolationLevel === 'read_committed');
+        for (const r of got.records) out.push(r);
+        a.position = got.position;
       }
     }
     return out;
@@ -405,4 +388,41 @@ export class Consumer {
     }
     this.metadataStale = false;
   }
+}
+
+/**
+ * The records of one partition of a Fetch response from `position` on, and the position after
+ * them: control batches (transaction markers) are skipped, records below the position (a batch
+ * that starts earlier) dropped, and with `readCommitted` the batches of aborted transactions too
+ * (AbortedTransactionFilter over the response's aborted_transactions).
+ */
+export async function decodeFetchedPartition(
+  topic: string,
+  partition: number,
+  position: bigint,
+  p: { records: Buffer | null; abortedTransactions: ReadonlyArray<{ producerId: bigint; firstOffset: bigint }> | null },
+  readCommitted: boolean,
+): Promise<{ records: ConsumerRecord[]; position: bigint }> {
+  const out: ConsumerRecord[] = [];
+  if (!p.records || p.records.length === 0) return { records: out, position };
+  const filter = readCommitted ? new AbortedTransactionFilter(p.abortedTransactions) : null;
+  for await (const batch of decodeRecordSet(p.records)) {
+    const h = batch.header;
+    const last = BigInt(h.baseOffset) + BigInt(h.lastOffsetDelta);
+    const kept = filter ? filter.keep(h, batch.records[0]?.key ?? null) : !isControl(h.attributes);
+    if (!kept) {
+      // A control batch, or a batch of an aborted transaction: nothing to return, read on after it.
+      if (last >= position) position = last + 1n;
+      continue;
+    }
+    for (const r of batch.records) {
+      const offset = BigInt(r.offset);
+      if (offset < position) continue;
+      out.push({ topic, partition, offset, timestamp: r.timestamp, timestampType: batch.timestampType, key: r.key, value: r.value, headers: r.headers.map((x) => ({ key: x.key, value: x.value })) });
+      position = offset + 1n;
+    }
+    // Compacted-away offsets at the batch's end: continue after the batch.
+    if (last >= position) position = last + 1n;
+  }
+  return { records: out, position };
 }
