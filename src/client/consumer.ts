@@ -130,6 +130,11 @@ export class Consumer {
     this.member.needsJoin = true;
   }
 
+  /** Whether a group consumer commits positions by itself (autoCommit, default true). */
+  get autoCommitEnabled(): boolean {
+    return this.opts.autoCommit ?? true;
+  }
+
   /** 'read_committed' or 'read_uncommitted' (the default). */
   get isolationLevel(): 'read_uncommitted' | 'read_committed' {
     return this.opts.isolationLevel ?? 'read_uncommitted';

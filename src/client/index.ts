@@ -10,3 +10,4 @@ export * from './consumer.js';
 export * from './consumer-protocol.js';
 export { AbortedTransactionFilter, type AbortedTransaction } from './read-committed.js';
 export type { GroupMetadata, TransactionState } from './transaction-manager.js';
+export * from './exactly-once.js';

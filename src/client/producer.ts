@@ -352,13 +352,20 @@ export class Producer {
   // -------------------------------------------------------------------------------------------
 
   private async enqueue(topic: string, record: OutgoingRecord): Promise<RecordMetadata> {
-    const info = await this.topicInfo(topic);
+    let info: TopicInfo;
+    try {
+      info = await this.topicInfo(topic);
+    } catch (err) {
+      // In a transaction a record that cannot even be queued still dooms it (as in the Java client).
+      throw this.txn ? this.txn.batchFailed(err as Error) : err;
+    }
     let partition = record.partition;
     if (partition === undefined) {
       const key = record.key;
       partition = key == null ? this.stickyPartition(topic, info) : partitionForKey(typeof key === 'string' ? Buffer.from(key) : key, info.partitions);
     } else if (!Number.isInteger(partition) || partition < 0 || partition >= info.partitions) {
-      throw new KafkaProtocolError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${topic} has no partition ${partition}`);
+      const err = new KafkaProtocolError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${topic} has no partition ${partition}`);
+      throw this.txn ? this.txn.batchFailed(err) : err;
     }
     const k = `${topic}\u0000${partition}`;
     let q = this.queues.get(k);
