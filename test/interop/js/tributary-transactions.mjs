@@ -134,5 +134,20 @@ if (opts.scenario === 'commit-abort') {
   }
   await p.close();
 }
+if (opts.scenario === 'hold') {
+  // An open transaction for the tools to look at: prints its ids, holds it until stdin closes, aborts it.
+  const topic = `${prefix}-hold`;
+  await createTopics([[topic, 2]]);
+  const p = await Producer.connect({ bootstrap, transactionalId: `${prefix}-hold`, transactionTimeoutMs: 300_000, ...tv });
+  await p.initTransactions();
+  p.beginTransaction();
+  await p.send(topic, [{ value: 'x', partition: 1 }, { value: 'y', partition: 1 }]);
+  await p.flush();
+  process.stdout.write(JSON.stringify({ topic, transactionalId: `${prefix}-hold`, producerId: String(p.producerIdAndEpoch.id), epoch: p.producerIdAndEpoch.epoch }) + '\n');
+  process.stdin.resume();
+  await new Promise((r) => process.stdin.on('end', r));
+  await p.abortTransaction().catch(() => undefined);
+  await p.close();
+}
 await admin.close();
 process.stdout.write(JSON.stringify(result, (_k, v) => (typeof v === 'bigint' ? String(v) : v)) + '\n');
