@@ -14,6 +14,7 @@ import { topicsCommand } from './topics.js';
 import { leaderElectionCommand } from './leader-election.js';
 import { reassignPartitionsCommand } from './reassign-partitions.js';
 import { dumpLogCommand } from './dump-log.js';
+import { transactionsCommand } from './transactions.js';
 
 // A closed pipe (`... --list | head`) ends the output, as it does for Kafka's tools: no stack trace.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -52,6 +53,7 @@ const tools: Array<[name: string, script: string, what: string, run: (flags: str
   ['consumer-perf-test', 'kafka-consumer-perf-test.sh', 'Measure consumer throughput', (f) => consumerPerfCommand(f)],
   ['leader-election', 'kafka-leader-election.sh', 'Elect preferred or unclean partition leaders', (f) => leaderElectionCommand(f)],
   ['dump-log', 'kafka-dump-log.sh', 'Print the contents of segment, index and snapshot files', (f) => dumpLogCommand(f)],
+  ['transactions', 'kafka-transactions.sh', 'List, describe and abort transactions, describe producers, find hanging transactions', (f) => transactionsCommand(f)],
   ['reassign-partitions', 'kafka-reassign-partitions.sh', 'Generate, execute, verify, cancel and list partition reassignments', (f) => reassignPartitionsCommand(f)],
 ];
 for (const [name, script, what, run] of tools) {

@@ -130,6 +130,7 @@ export class Connection {
   private readonly abandoned = new Set<number>();
   private nextId = 1;
   private versions: Map<number, VersionRange> | null = null;
+  private features = new Map<string, number>();
   private closeError: Error | null = null;
   private resolveClosed!: () => void;
   /** Resolves once the socket is closed, for whatever reason. */
@@ -243,6 +244,15 @@ export class Connection {
   /** The broker's advertised ranges by API key, or null when versions were not negotiated. */
   get apiVersions(): ReadonlyMap<number, VersionRange> | null {
     return this.versions;
+  }
+
+  /**
+   * The broker's finalized features (ApiVersions v3+), by name: the max version level finalized
+   * (`transaction.version`, `metadata.version`, `group.version`, ...). Empty without negotiation or
+   * from an older broker.
+   */
+  get finalizedFeatures(): ReadonlyMap<string, number> {
+    return this.features;
   }
 
   /**
@@ -367,6 +377,7 @@ export class Connection {
       throw new KafkaProtocolError(res.errorCode, `ApiVersions to ${this.address} failed`);
     }
     this.versions = new Map(res.apiKeys.map((k) => [k.apiKey, { minVersion: k.minVersion, maxVersion: k.maxVersion }]));
+    this.features = new Map(res.finalizedFeatures.map((f) => [f.name, f.maxVersionLevel]));
   }
 
   private request<T>(

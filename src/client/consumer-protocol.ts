@@ -128,16 +128,28 @@ export function assign(
 const BY_NAME_MAX = 9;
 
 /** A group's committed offsets (all topics), through OffsetFetch at the version `conn` speaks (at most v9). */
-export async function fetchCommitted(conn: Connection, groupId: string): Promise<Array<TopicPartitionRef & { offset: bigint; metadata: string | null }>> {
+export async function fetchCommitted(
+  conn: Connection,
+  groupId: string,
+  requireStable = false,
+  partitions: readonly TopicPartitionRef[] | null = null,
+): Promise<Array<TopicPartitionRef & { offset: bigint; metadata: string | null }>> {
   const version = Math.min(conn.versionFor(ApiKey.OffsetFetch), BY_NAME_MAX);
   const v8 = version >= 8;
+  // Named partitions (a partition whose only offset is pending in a transaction is listed only so).
+  let named: Array<{ name: string; partitionIndexes: number[] }> | null = null;
+  if (partitions) {
+    const byTopic = new Map<string, number[]>();
+    for (const p of partitions) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
+    named = [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes }));
+  }
   const res = await conn.send(
     ApiKey.OffsetFetch,
     {
       groupId: v8 ? '' : groupId,
-      topics: v8 ? [] : null,
-      groups: v8 ? [{ groupId, memberId: null, memberEpoch: -1, topics: null }] : [],
-      requireStable: false,
+      topics: v8 ? [] : named,
+      groups: v8 ? [{ groupId, memberId: null, memberEpoch: -1, topics: named?.map((t) => ({ name: t.name, topicId: ZERO_UUID, partitionIndexes: t.partitionIndexes })) ?? null }] : [],
+      requireStable,
     },
     { version },
   );
@@ -145,6 +157,9 @@ export async function fetchCommitted(conn: Connection, groupId: string): Promise
   if (errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(errorCode, `committed offsets of group ${groupId}`);
   const topics = v8 ? (res.groups[0]?.topics ?? []) : res.topics;
   const out: Array<TopicPartitionRef & { offset: bigint; metadata: string | null }> = [];
+  // requireStable (KIP-447, a read_committed consumer): a partition with offsets of a transaction
+  // still open answers UNSTABLE_OFFSET_COMMIT (retriable: ask again once the transaction ends).
+  for (const t of topics) for (const p of t.partitions) if (p.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(p.errorCode, `committed offset of ${t.name}-${p.partitionIndex} in group ${groupId}`);
   for (const t of topics) for (const p of t.partitions) if (p.committedOffset >= 0n) out.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.metadata });
   return out.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
 }
@@ -178,20 +193,20 @@ export async function commitOffsets(
 }
 
 /**
- * The coordinator of a group (FindCoordinator, batched from v4), retrying retriable answers
+ * The coordinator of a group, or with keyType 1 of a transactional id (FindCoordinator, batched from v4), retrying retriable answers
  * (isRetriable: what Kafka answers while it creates or loads __consumer_offsets,
  * COORDINATOR_NOT_AVAILABLE, COORDINATOR_LOAD_IN_PROGRESS, NOT_COORDINATOR) every 100 ms for up to
  * `waitMs`.
  */
-export async function findCoordinator(conn: Connection, groupId: string, waitMs = 30_000): Promise<{ nodeId: number; host: string; port: number }> {
+export async function findCoordinator(conn: Connection, groupId: string, waitMs = 30_000, keyType: 0 | 1 = 0): Promise<{ nodeId: number; host: string; port: number }> {
   const deadline = Date.now() + waitMs;
   const v4 = conn.versionFor(ApiKey.FindCoordinator) >= 4;
   for (;;) {
-    const res = await conn.send(ApiKey.FindCoordinator, { key: v4 ? '' : groupId, keyType: 0, coordinatorKeys: v4 ? [groupId] : [] });
+    const res = await conn.send(ApiKey.FindCoordinator, { key: v4 ? '' : groupId, keyType, coordinatorKeys: v4 ? [groupId] : [] });
     const c = v4 ? res.coordinators[0] : { nodeId: res.nodeId, host: res.host, port: res.port, errorCode: res.errorCode, errorMessage: res.errorMessage };
     const code = c?.errorCode ?? ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (c && code === ErrorCode.NONE) return { nodeId: c.nodeId, host: c.host, port: c.port };
-    if (!isRetriable(code) || Date.now() >= deadline) throw new KafkaProtocolError(code, `the coordinator of group ${groupId}${c?.errorMessage ? `: ${c.errorMessage}` : ''}`);
+    if (!isRetriable(code) || Date.now() >= deadline) throw new KafkaProtocolError(code, `the coordinator of ${keyType === 1 ? 'transactional id' : 'group'} ${groupId}${c?.errorMessage ? `: ${c.errorMessage}` : ''}`);
     await new Promise((r) => setTimeout(r, 100)); // retry.backoff.ms
   }
 }

@@ -13,6 +13,11 @@
  *   records decoded and decompressed here, in offset order per partition; control batches
  *   (transaction markers) are skipped, and records below the position (a batch that starts
  *   earlier) are dropped.
+ * - isolationLevel 'read_committed': fetches stop at the last stable offset, and the records of
+ *   aborted transactions are dropped (read-committed.ts, from the response's aborted_transactions);
+ *   a group's committed offsets are read with requireStable (KIP-447), so a partition whose offsets
+ *   are part of an open transaction waits for its end. groupMetadata() is what a transactional
+ *   producer's sendOffsetsToTransaction() takes.
  * - OFFSET_OUT_OF_RANGE moves the position per `autoOffsetReset` ('earliest' or 'latest'), or
  *   rejects with 'none'. Retriable errors (isRetriable: NOT_LEADER_OR_FOLLOWER, connection
  *   failures, ...) refresh the metadata and are retried by the next poll; others reject poll().
@@ -26,6 +31,8 @@ import { BrokerPool, type ClientConnectionOptions } from './brokers.js';
 import type { TopicPartitionRef } from './consumer-protocol.js';
 import { ClientClosedError, IllegalStateError, isRetriable } from './errors.js';
 import { GroupMember, type GroupOptions } from './group-member.js';
+import { AbortedTransactionFilter } from './read-committed.js';
+import type { GroupMetadata } from './transaction-manager.js';
 const EARLIEST = -2n;
 const LATEST = -1n;
 
@@ -123,6 +130,41 @@ export class Consumer {
     this.member.needsJoin = true;
   }
 
+  /** Whether a group consumer commits positions by itself (autoCommit, default true). */
+  get autoCommitEnabled(): boolean {
+    return this.opts.autoCommit ?? true;
+  }
+
+  /** 'read_committed' or 'read_uncommitted' (the default). */
+  get isolationLevel(): 'read_uncommitted' | 'read_committed' {
+    return this.opts.isolationLevel ?? 'read_uncommitted';
+  }
+
+  /**
+   * In a group: who this member is in which generation, for a transactional producer's
+   * sendOffsetsToTransaction() (the group coordinator refuses offsets of a member that is no longer
+   * in that generation). Read it after poll(): a rebalance changes it.
+   */
+  groupMetadata(): GroupMetadata {
+    if (!this.member) throw new IllegalStateError('groupMetadata() needs a group (subscribe)');
+    return { groupId: this.member.groupId, generationId: this.member.generationId, memberId: this.member.memberId, groupInstanceId: this.member.groupInstanceId };
+  }
+
+  /** In a group: whether the group asked this member to rejoin (a rebalance is under way); the next poll() rejoins. */
+  get rebalancePending(): boolean {
+    return this.member?.needsJoin ?? false;
+  }
+
+  /** In a group: the group's committed offsets of these partitions (read_committed: stable ones only, KIP-447). */
+  async committed(partitions: readonly TopicPartitionRef[]): Promise<Map<string, bigint>> {
+    if (!this.member) throw new IllegalStateError('committed() needs a group (subscribe)');
+    const all = await this.member.committed(this.isolationLevel === 'read_committed', partitions);
+    return new Map(partitions.flatMap((p) => {
+      const o = all.get(keyOf(p.topic, p.partition));
+      return o === undefined ? [] : [[keyOf(p.topic, p.partition), o] as const];
+    }));
+  }
+
   /** The partitions this consumer reads now. */
   assignment(): TopicPartitionRef[] {
     return [...this.assigned.values()].map((a) => ({ topic: a.topic, partition: a.partition }));
@@ -215,7 +257,7 @@ export class Consumer {
   /** Starts the partitions a join gave at the committed offsets (once placed, `joined` is cleared). */
   private async takeAssignment(parts: TopicPartitionRef[]): Promise<void> {
     const member = this.member!;
-    const committed = parts.length > 0 ? await member.committed() : new Map<string, bigint>();
+    const committed = parts.length > 0 ? await member.committed(this.isolationLevel === 'read_committed', parts) : new Map<string, bigint>();
     const reset = this.opts.autoOffsetReset === 'earliest' ? 'earliest' : 'latest';
     await this.place(parts.map((p) => ({ ...p, start: committed.get(keyOf(p.topic, p.partition)) ?? reset })));
     this.joined = null;
@@ -302,23 +344,9 @@ export class Consumer {
           this.metadataStale = true;
           continue;
         }
-        if (!p.records || p.records.length === 0) continue;
-        for await (const batch of decodeRecordSet(p.records)) {
-          const h = batch.header;
-          const last = BigInt(h.baseOffset) + BigInt(h.lastOffsetDelta);
-          if (isControl(h.attributes)) {
-            if (last >= a.position) a.position = last + 1n;
-            continue;
-          }
-          for (const r of batch.records) {
-            const offset = BigInt(r.offset);
-            if (offset < a.position) continue;
-            out.push({ topic, partition: a.partition, offset, timestamp: r.timestamp, timestampType: batch.timestampType, key: r.key, value: r.value, headers: r.headers.map((x) => ({ key: x.key, value: x.value })) });
-            a.position = offset + 1n;
-          }
-          // Compacted-away offsets at the batch's end: continue after the batch.
-          if (last >= a.position) a.position = last + 1n;
-        }
+        const got = await decodeFetchedPartition(topic, a.partition, a.position, p, this.isolationLevel === 'read_committed');
+        for (const r of got.records) out.push(r);
+        a.position = got.position;
       }
     }
     return out;
@@ -365,4 +393,41 @@ export class Consumer {
     }
     this.metadataStale = false;
   }
+}
+
+/**
+ * The records of one partition of a Fetch response from `position` on, and the position after
+ * them: control batches (transaction markers) are skipped, records below the position (a batch
+ * that starts earlier) dropped, and with `readCommitted` the batches of aborted transactions too
+ * (AbortedTransactionFilter over the response's aborted_transactions).
+ */
+export async function decodeFetchedPartition(
+  topic: string,
+  partition: number,
+  position: bigint,
+  p: { records: Buffer | null; abortedTransactions: ReadonlyArray<{ producerId: bigint; firstOffset: bigint }> | null },
+  readCommitted: boolean,
+): Promise<{ records: ConsumerRecord[]; position: bigint }> {
+  const out: ConsumerRecord[] = [];
+  if (!p.records || p.records.length === 0) return { records: out, position };
+  const filter = readCommitted ? new AbortedTransactionFilter(p.abortedTransactions) : null;
+  for await (const batch of decodeRecordSet(p.records)) {
+    const h = batch.header;
+    const last = BigInt(h.baseOffset) + BigInt(h.lastOffsetDelta);
+    const kept = filter ? filter.keep(h, batch.records[0]?.key ?? null) : !isControl(h.attributes);
+    if (!kept) {
+      // A control batch, or a batch of an aborted transaction: nothing to return, read on after it.
+      if (last >= position) position = last + 1n;
+      continue;
+    }
+    for (const r of batch.records) {
+      const offset = BigInt(r.offset);
+      if (offset < position) continue;
+      out.push({ topic, partition, offset, timestamp: r.timestamp, timestampType: batch.timestampType, key: r.key, value: r.value, headers: r.headers.map((x) => ({ key: x.key, value: x.value })) });
+      position = offset + 1n;
+    }
+    // Compacted-away offsets at the batch's end: continue after the batch.
+    if (last >= position) position = last + 1n;
+  }
+  return { records: out, position };
 }

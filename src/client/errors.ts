@@ -17,6 +17,10 @@ export const ClientErrorCode = {
   PROTOCOL: 'TRIBUTARY_PROTOCOL',
   CLIENT_CLOSED: 'TRIBUTARY_CLIENT_CLOSED',
   ILLEGAL_STATE: 'TRIBUTARY_ILLEGAL_STATE',
+  PRODUCER_FENCED: 'TRIBUTARY_PRODUCER_FENCED',
+  TRANSACTION_FATAL: 'TRIBUTARY_TRANSACTION_FATAL',
+  TRANSACTION_ABORTABLE: 'TRIBUTARY_TRANSACTION_ABORTABLE',
+  TRANSACTION_ABORTED: 'TRIBUTARY_TRANSACTION_ABORTED',
 } as const;
 export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
 
@@ -103,6 +107,60 @@ export class ClientClosedError extends ClientError {
 export class IllegalStateError extends ClientError {
   override readonly name = 'IllegalStateError';
   readonly code = ClientErrorCode.ILLEGAL_STATE;
+  readonly errorName = null;
+  readonly retriable = false;
+}
+
+/**
+ * A transactional producer hit an error it cannot recover from (as the Java client's fatal state):
+ * TRANSACTIONAL_ID_AUTHORIZATION_FAILED, INVALID_TXN_STATE, an unexpected answer of the
+ * coordinator, ... Every later call of the producer rejects with it; close the producer. `cause`
+ * is the broker's error (a KafkaProtocolError) where there is one.
+ */
+export class TransactionFatalError extends ClientError {
+  override readonly name: string = 'TransactionFatalError';
+  readonly code: ClientErrorCode = ClientErrorCode.TRANSACTION_FATAL;
+  readonly errorName: ErrorName | null;
+  readonly retriable = false;
+  constructor(message: string, errorName: ErrorName | null = null, options?: ErrorOptions) {
+    super(message, options);
+    this.errorName = errorName;
+  }
+}
+
+/**
+ * Another producer with the same transactionalId started (InitProducerId gave it a newer epoch):
+ * this one is a zombie. PRODUCER_FENCED, or INVALID_PRODUCER_EPOCH on a transactional producer.
+ * Fatal: close the producer (a new one may take over with initTransactions()).
+ */
+export class ProducerFencedError extends TransactionFatalError {
+  override readonly name = 'ProducerFencedError';
+  override readonly code = ClientErrorCode.PRODUCER_FENCED;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'PRODUCER_FENCED', options);
+  }
+}
+
+/**
+ * The current transaction cannot commit (a record that could not be written, a rejected offset
+ * commit, TRANSACTION_ABORTABLE, ...): abortTransaction() and go on with a new one. `cause` is the
+ * first error that put the transaction in this state.
+ */
+export class TransactionAbortableError extends ClientError {
+  override readonly name = 'TransactionAbortableError';
+  readonly code = ClientErrorCode.TRANSACTION_ABORTABLE;
+  readonly errorName: ErrorName | null;
+  readonly retriable = false;
+  constructor(message: string, errorName: ErrorName | null = null, options?: ErrorOptions) {
+    super(message, options);
+    this.errorName = errorName;
+  }
+}
+
+/** A record of a transaction that was aborted before the record was sent: it was never written. */
+export class TransactionAbortedError extends ClientError {
+  override readonly name = 'TransactionAbortedError';
+  readonly code = ClientErrorCode.TRANSACTION_ABORTED;
   readonly errorName = null;
   readonly retriable = false;
 }

@@ -59,6 +59,9 @@ export class GroupMember {
   private readonly heartbeatIntervalMs: number;
   private readonly assignor: AssignorName;
   private readonly instanceId: string | null;
+  get groupInstanceId(): string | null {
+    return this.instanceId;
+  }
 
   constructor(
     private readonly pool: BrokerPool,
@@ -129,9 +132,9 @@ export class GroupMember {
     }
   }
 
-  /** The group's committed offsets. */
-  async committed(): Promise<Map<string, bigint>> {
-    const all = await fetchCommitted(await this.coordinator(), this.groupId);
+  /** The group's committed offsets (requireStable: UNSTABLE_OFFSET_COMMIT while a transaction holds some, KIP-447). */
+  async committed(requireStable = false, partitions: readonly TopicPartitionRef[] | null = null): Promise<Map<string, bigint>> {
+    const all = await fetchCommitted(await this.coordinator(), this.groupId, requireStable, partitions);
     return new Map(all.map((c) => [`${c.topic}\u0000${c.partition}`, c.offset]));
   }
 

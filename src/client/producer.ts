@@ -18,6 +18,12 @@
  *   dropped connection, ...) refresh the metadata and resend, up to `retries` times,
  *   `retryBackoffMs` apart; other errors reject the records' promises with KafkaProtocolError.
  * - acks: -1 (all, the default), 1 or 0 (no answer: offsets are -1).
+ * - Transactions (`transactionalId`): initTransactions(), then beginTransaction(), send(),
+ *   sendOffsetsToTransaction(), commitTransaction() or abortTransaction(), as the Java producer;
+ *   the protocol and its errors are in transaction-manager.ts. Records go out only inside a
+ *   transaction; commit flushes first; abort drops what was not sent yet (those records reject with
+ *   TransactionAbortedError). A batch that fails for good does not reset the producer id: it makes
+ *   the transaction abortable (or, fenced, the producer unusable).
  */
 import { ErrorCode } from '../protocol/errors.js';
 import { KafkaProtocolError } from '../protocol/kafka-error.js';
@@ -25,7 +31,9 @@ import { ApiKey } from '../protocol/messages/index.js';
 import { Compression, encodeRecordBatch, type ProducerRecord } from '../protocol/records/index.js';
 import { ZERO_UUID } from '../protocol/primitives/index.js';
 import { BrokerPool, type ClientConnectionOptions } from './brokers.js';
-import { ClientClosedError, isRetriable } from './errors.js';
+import type { TopicPartitionRef } from './consumer-protocol.js';
+import { ClientClosedError, IllegalStateError, isRetriable, TransactionAbortedError } from './errors.js';
+import { TransactionManager, type GroupMetadata, type TransactionState } from './transaction-manager.js';
 const CODECS: Record<CompressionName, Compression> = { none: Compression.None, gzip: Compression.Gzip, snappy: Compression.Snappy, lz4: Compression.Lz4, zstd: Compression.Zstd };
 
 export type CompressionName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
@@ -47,6 +55,20 @@ export interface ProducerOptions extends ClientConnectionOptions {
   /** Producer id and sequence numbers, so retries never duplicate. Default true with acks=-1 (needs it). */
   idempotent?: boolean;
   retryBackoffMs?: number;
+  /**
+   * Makes the producer transactional (implies idempotent, acks=-1): the id that fences older
+   * producers with the same id and ties their transactions together across restarts.
+   */
+  transactionalId?: string;
+  /** The coordinator aborts a transaction open longer than this. Default 60000 (Java's). */
+  transactionTimeoutMs?: number;
+  /**
+   * The transaction protocol: 2 (KIP-890: no AddPartitionsToTxn, an epoch bump on every commit),
+   * 1 (the old one), or unset: 2 when the broker finalizes transaction.version >= 2, else 1.
+   */
+  transactionVersion?: 1 | 2;
+  /** How long a transactional call keeps retrying a coordinator that is not available. Default 60000. */
+  maxBlockMs?: number;
 }
 
 /** A record to send; `partition` overrides the partitioner. */
@@ -154,6 +176,10 @@ export class Producer {
   private producerId: Promise<{ id: bigint; epoch: number }> | null = null;
   /** Bumped each time the producer id is given up (and every partition's sequence goes back to 0). */
   private pidGeneration = 0;
+  /** Transactional producers only. */
+  private readonly txn: TransactionManager | null;
+  /** Set while abortTransaction() drops what was not sent: nothing new goes out, no retries. */
+  private dropping = false;
 
   private constructor(
     private readonly pool: BrokerPool,
@@ -167,12 +193,27 @@ export class Producer {
     this.retries = opts.retries ?? 5;
     this.backoffMs = opts.retryBackoffMs ?? 100;
     this.idempotent = opts.idempotent ?? this.acks === -1; // connect() refused idempotent without acks=-1
+    this.txn =
+      opts.transactionalId === undefined
+        ? null
+        : new TransactionManager(pool, {
+            transactionalId: opts.transactionalId,
+            transactionTimeoutMs: opts.transactionTimeoutMs ?? 60_000,
+            transactionVersion: opts.transactionVersion,
+            retryBackoffMs: this.backoffMs,
+            maxBlockMs: opts.maxBlockMs ?? 60_000,
+          });
   }
 
   static async connect(opts: ProducerOptions): Promise<Producer> {
     if (opts.compression !== undefined && !(opts.compression in CODECS)) throw new RangeError(`unknown compression ${String(opts.compression)}`);
     if (opts.idempotent === true && (opts.acks ?? -1) !== -1) throw new RangeError('an idempotent producer needs acks=-1 (all)');
-    const { bootstrap, acks: _a, compression: _c, lingerMs: _l, batchSize: _s, ackTimeoutMs: _t, retries: _r, retryBackoffMs: _rb, idempotent: _i, ...conn } = opts;
+    if (opts.transactionalId !== undefined) {
+      if (opts.transactionalId === '') throw new RangeError('transactionalId must not be empty');
+      if (opts.idempotent === false || (opts.acks ?? -1) !== -1) throw new RangeError('a transactional producer is idempotent, with acks=-1 (all)');
+    }
+    if (opts.transactionVersion !== undefined && opts.transactionVersion !== 1 && opts.transactionVersion !== 2) throw new RangeError(`transactionVersion is 1 or 2, not ${String(opts.transactionVersion)}`);
+    const { bootstrap, acks: _a, compression: _c, lingerMs: _l, batchSize: _s, ackTimeoutMs: _t, retries: _r, retryBackoffMs: _rb, idempotent: _i, transactionalId: _x, transactionTimeoutMs: _xt, transactionVersion: _xv, maxBlockMs: _mb, ...conn } = opts;
     return new Producer(await BrokerPool.connect(bootstrap, { clientId: 'tributary-producer', ...conn }), opts);
   }
 
@@ -180,7 +221,113 @@ export class Producer {
   send(topic: string, records: OutgoingRecord | readonly OutgoingRecord[]): Promise<RecordMetadata[]> {
     const list = Array.isArray(records) ? (records as readonly OutgoingRecord[]) : [records as OutgoingRecord];
     if (this.closed) return Promise.reject(new ClientClosedError('the producer is closed'));
+    try {
+      this.txn?.assertCanSend();
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
     return Promise.all(list.map((r) => this.enqueue(topic, r)));
+  }
+
+  /**
+   * Transactional: finds the transactional id's coordinator and gets a producer id and epoch
+   * (InitProducerId), which fences any older producer of the id and aborts what it left open.
+   * Once, before the first transaction.
+   */
+  async initTransactions(): Promise<void> {
+    const txn = this.transactional('initTransactions()');
+    await txn.init();
+    this.adoptProducerId();
+  }
+
+  /** Transactional: opens a transaction (no request: the coordinator learns of it with its first partition). */
+  beginTransaction(): void {
+    this.transactional('beginTransaction()').begin();
+  }
+
+  /**
+   * Transactional: commits consumed offsets with the transaction (they become the group's committed
+   * offsets only if it commits). `offsets` are the next offsets to read, as commit() takes them;
+   * `group` is the consumer's groupMetadata(), so a consumer that left the group is fenced.
+   */
+  async sendOffsetsToTransaction(offsets: ReadonlyArray<TopicPartitionRef & { offset: bigint; metadata?: string | null }>, group: GroupMetadata): Promise<void> {
+    await this.transactional('sendOffsetsToTransaction()').sendOffsets(offsets, group);
+  }
+
+  /**
+   * Transactional: sends everything pending, then commits (EndTxn). Rejects with
+   * TransactionAbortableError when a record or the offsets could not be written (abort then), with
+   * ProducerFencedError when another producer took the id over.
+   */
+  async commitTransaction(): Promise<void> {
+    const txn = this.transactional('commitTransaction()');
+    txn.assertCanCommit();
+    await this.flush();
+    if (await txn.end(true)) this.adoptProducerId();
+  }
+
+  /**
+   * Transactional: aborts the open transaction (also after an abortable error). Records not sent
+   * yet are dropped (their send() rejects with TransactionAbortedError); records in flight are
+   * waited for, then the coordinator writes the ABORT markers.
+   */
+  async abortTransaction(): Promise<void> {
+    const txn = this.transactional('abortTransaction()');
+    txn.assertCanAbort();
+    this.dropping = true;
+    try {
+      for (;;) {
+        this.dropUnsent(txn);
+        if (this.inflight.size === 0) break;
+        await Promise.race([...this.inflight]);
+      }
+    } finally {
+      this.dropping = false;
+    }
+    if (await txn.end(false)) this.adoptProducerId();
+  }
+
+  /** Transactional: where the transaction stands (`ready`, `inTransaction`, `abortableError`, `fatalError`, ...). */
+  get transactionState(): TransactionState | null {
+    return this.txn?.state ?? null;
+  }
+
+  /** Transactional: the producer id and epoch in use (changes with every transaction under transaction version 2). */
+  get producerIdAndEpoch(): { id: bigint; epoch: number } | null {
+    return this.txn ? { ...this.txn.pid } : null;
+  }
+
+  /** Transactional: whether transaction version 2 (KIP-890) is in use, after initTransactions(). */
+  get transactionVersion(): 1 | 2 | null {
+    return this.txn && this.txn.state !== 'uninitialized' ? (this.txn.tv2 ? 2 : 1) : null;
+  }
+
+  private transactional(what: string): TransactionManager {
+    if (this.closed) throw new ClientClosedError('the producer is closed');
+    if (!this.txn) throw new IllegalStateError(`${what} needs the transactionalId option`);
+    return this.txn;
+  }
+
+  /** Rejects the records that were not sent (queued or waiting for a retry); a dropped retry leaves a sequence gap. */
+  private dropUnsent(txn: TransactionManager): void {
+    for (const q of this.queues.values()) {
+      const dropped = q.pending.splice(0);
+      q.bytes = 0;
+      if (q.retryBatch) {
+        dropped.push(...q.retryBatch.take);
+        q.retryBatch = null;
+        txn.requireBump();
+      }
+      for (const p of dropped) p.reject(new TransactionAbortedError(`the transaction was aborted before this record to ${q.topic}-${q.partition} was sent`));
+    }
+  }
+
+  /** The transaction manager's producer id and epoch are now the producer's: every sequence starts at 0. */
+  private adoptProducerId(): void {
+    const pid = { ...this.txn!.pid };
+    this.producerId = Promise.resolve(pid);
+    this.pidGeneration++;
+    for (const q of this.queues.values()) q.nextSeq = 0;
   }
 
   /** Sends everything pending now and waits for the answers. */
@@ -198,19 +345,27 @@ export class Producer {
     await this.flush();
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    await this.txn?.close();
     await this.pool.close();
   }
 
   // -------------------------------------------------------------------------------------------
 
   private async enqueue(topic: string, record: OutgoingRecord): Promise<RecordMetadata> {
-    const info = await this.topicInfo(topic);
+    let info: TopicInfo;
+    try {
+      info = await this.topicInfo(topic);
+    } catch (err) {
+      // In a transaction a record that cannot even be queued still dooms it (as in the Java client).
+      throw this.txn ? this.txn.batchFailed(err as Error) : err;
+    }
     let partition = record.partition;
     if (partition === undefined) {
       const key = record.key;
       partition = key == null ? this.stickyPartition(topic, info) : partitionForKey(typeof key === 'string' ? Buffer.from(key) : key, info.partitions);
     } else if (!Number.isInteger(partition) || partition < 0 || partition >= info.partitions) {
-      throw new KafkaProtocolError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${topic} has no partition ${partition}`);
+      const err = new KafkaProtocolError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${topic} has no partition ${partition}`);
+      throw this.txn ? this.txn.batchFailed(err) : err;
     }
     const k = `${topic}\u0000${partition}`;
     let q = this.queues.get(k);
@@ -251,7 +406,7 @@ export class Producer {
       else waiting = true;
     }
     if (waiting) this.schedule();
-    if (ready.length === 0) return;
+    if (ready.length === 0 || this.dropping) return;
     for (const q of ready) q.inFlight = true;
     // sendReady settles every batch it takes (success or failure); a bug there must not become an
     // unhandled rejection that ends the process.
@@ -312,12 +467,15 @@ export class Producer {
       const conn = await this.pool.connection(leader);
       const byTopic = new Map<string, Array<{ index: number; records: Buffer }>>();
       const ids = new Map<string, string>();
+      // Transaction version 1: the partitions join the transaction before their first batch.
+      if (this.txn) await this.txn.addPartitions(list.map((b) => ({ topic: b.q.topic, partition: b.q.partition })));
       for (const b of list) {
         if (this.idempotent && !b.pid) await this.stampProducerId(b);
         const records = await encodeRecordBatch({
           records: b.take.map((p) => p.record),
           compression: this.codec,
           ...(b.pid ? { producerId: b.pid.id, producerEpoch: b.pid.epoch, baseSequence: b.baseSequence } : {}),
+          ...(this.txn ? { transactional: true } : {}),
         });
         ids.set(b.q.topic, (await this.topicInfo(b.q.topic)).id);
         const t = byTopic.get(b.q.topic) ?? [];
@@ -325,13 +483,15 @@ export class Producer {
         byTopic.set(b.q.topic, t);
       }
       const request = {
-        transactionalId: null,
+        transactionalId: this.txn ? this.txn.transactionalId : null,
         acks: this.acks,
         timeoutMs: this.ackTimeoutMs,
         topicData: [...byTopic].map(([name, partitionData]) => ({ name, topicId: ids.get(name) ?? ZERO_UUID, partitionData })),
       };
       // v13 names topics by id: without an id (a broker that gave none) stay below it.
-      const version = [...ids.values()].includes(ZERO_UUID) ? Math.min(conn.versionFor(ApiKey.Produce), 12) : undefined;
+      // Transaction version 1 stays below v12 (v12+ tells the broker the client adds no partitions).
+      const cap = Math.min([...ids.values()].includes(ZERO_UUID) ? 12 : Infinity, this.txn?.produceVersionCap ?? Infinity);
+      const version = cap < Infinity ? Math.min(conn.versionFor(ApiKey.Produce), cap) : undefined;
       const res = await conn.send(ApiKey.Produce, request, version === undefined ? {} : { version });
       if (res === undefined) {
         for (const b of list) this.succeed(b, -1n);
@@ -349,7 +509,7 @@ export class Producer {
       for (const b of list) retry.push({ ...b, err: err as Error });
     }
     for (const r of retry) {
-      if (isRetriable(r.err) && r.q.attempts < this.retries && !this.closed) {
+      if (isRetriable(r.err) && r.q.attempts < this.retries && !this.closed && !this.dropping) {
         r.q.attempts++;
         this.topics.delete(r.q.topic); // fresh metadata (leader moved, topic created, ...)
         await new Promise((res) => setTimeout(res, this.backoffMs));
@@ -386,6 +546,7 @@ export class Producer {
 
   /** The producer id and epoch (InitProducerId, once; again after a reset). */
   private initProducerId(): Promise<{ id: bigint; epoch: number }> {
+    if (this.txn) return this.producerId ?? Promise.reject(new IllegalStateError('a transactional producer needs initTransactions() first'));
     if (!this.producerId) {
       const p = (async () => {
         const conn = await this.pool.bootstrapConnection();
@@ -408,7 +569,10 @@ export class Producer {
   private fail(b: Batch, err: Error): void {
     b.q.attempts = 0;
     b.q.inFlight = false;
-    if (this.idempotent && b.baseSequence >= 0) {
+    if (this.txn) {
+      // In a transaction the producer id stays: the transaction is to be aborted (or the producer is fenced).
+      err = this.txn.batchFailed(err);
+    } else if (this.idempotent && b.baseSequence >= 0) {
       // Its sequence numbers were never written: a new producer id, all sequences from 0.
       this.producerId = null;
       this.pidGeneration++;
