@@ -28,24 +28,20 @@ def txn_client(bootstrap, scenario):
     return dict(re.findall(r"(\S+)=(\S+)", line))
 
 
-@pytest.mark.groups
 def test_commit(bootstrap):
     assert txn_client(bootstrap, "commit")["records"] == "12"
 
 
-@pytest.mark.groups
 def test_abort(bootstrap):
     got = txn_client(bootstrap, "abort")
     assert (got["read_committed"], got["read_uncommitted"]) == ("4", "10")
 
 
-@pytest.mark.groups
 def test_markers_never_returned(bootstrap):
     got = txn_client(bootstrap, "markers")
     assert (got["read_committed"], got["read_uncommitted"]) == ("6", "9")
 
 
-@pytest.mark.groups
 def test_fenced_zombie(bootstrap):
     got = txn_client(bootstrap, "fence")
     # as against Kafka 4.3.1 (transaction.version 2): the partition refuses the zombie's produce with
@@ -55,8 +51,6 @@ def test_fenced_zombie(bootstrap):
     assert got["zombie-commit"] == "InvalidProducerEpochException", got
 
 
-@pytest.mark.groups
-@pytest.mark.slow
 def test_transaction_timeout(bootstrap):
     got = txn_client(bootstrap, "timeout")
     # as against Kafka 4.3.1: EndTxn(commit) from the producer whose transaction the coordinator
