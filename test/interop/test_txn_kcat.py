@@ -38,8 +38,15 @@ def test_read_committed(bootstrap):
         aborted = [(5 + i, "ab-%d" % i) for i in range(4)]
         still_open = [(13 + i, "open-%d" % i) for i in range(2)]
         # the COMMIT at 12 may still be on its way: read_committed ends at the LSO, 13 once it is in
-        spec.poll_until(lambda: consume(bootstrap, topic, "read_committed") == committed,
-                        "kcat's read_committed to return the committed records")
+        last = []
+
+        def read_committed_is_committed():
+            last[:] = consume(bootstrap, topic, "read_committed")
+            return last == committed
+        try:
+            spec.poll_until(read_committed_is_committed, "kcat's read_committed to return the committed records")
+        except AssertionError as e:
+            raise AssertionError("%s; kcat returned %r" % (e, last)) from None
         assert consume(bootstrap, topic, "read_uncommitted") == sorted(committed + aborted + still_open)
         p.abort_transaction(T)
     finally:
