@@ -48,12 +48,15 @@ def _tail(path, n=40):
 
 # Broker settings both brokers get in the interop suite: KIP-848 (group.protocol=consumer) sessions
 # default to 45 s with a 45 s floor; the group tests lower them so a crashed member's partitions move
-# within seconds. A broker ignores keys it does not know.
+# within seconds. The transaction coordinator looks for timed-out transactions every second instead of
+# every 10 s, so the transaction-timeout tests (test_txn_*.py) see the abort within a few seconds. A
+# broker ignores keys it does not know.
 BROKER_OVERRIDES = (
     "group.consumer.session.timeout.ms=10000",
     "group.consumer.min.session.timeout.ms=6000",
     "group.consumer.heartbeat.interval.ms=1000",
     "group.consumer.min.heartbeat.interval.ms=1000",
+    "transaction.abort.timed.out.transaction.cleanup.interval.ms=1000",
 )
 
 

@@ -157,11 +157,17 @@ export function initProducerId(shard: TxnShard, req: InitRequest, env: OpEnv): C
 /**
  * PrepareEpochFence then PrepareAbort, in one record (Kafka's fence followed by the coordinator's
  * own EndTxn abort): InitProducerId over an open transaction, and transactions past their
- * timeout. The abort is of the server's transaction version.
+ * timeout. The abort is of the server's transaction version. With transaction version 2 the
+ * abort's own epoch bump is the fence: the epoch goes up once, as Apache Kafka 4.3.1 writes it
+ * (PrepareAbort and the ABORT markers at epoch + 1, so a producer whose transaction timed out
+ * and that then commits is answered INVALID_TXN_STATE, a retry of the ended transaction, not
+ * PRODUCER_FENCED); versions 0/1 keep the epoch on an end, so the fence bumps it.
  */
 export function fenceAndAbort<R>(shard: TxnShard, m: TxnMetadata, env: OpEnv, response: R): CoordinatorResult<R> | null {
-  const fenced = prepareFenceProducerEpoch(m);
-  const r = endTransaction({ ...m, producerEpoch: fenced.producerEpoch, lastProducerEpoch: NO_PRODUCER_EPOCH }, fenced.producerId, fenced.producerEpoch, false, false, env.serverTransactionVersion, true, env);
+  const fenced = supportsEpochBump(env.serverTransactionVersion)
+    ? { ...m, lastProducerEpoch: NO_PRODUCER_EPOCH }
+    : { ...m, producerEpoch: prepareFenceProducerEpoch(m).producerEpoch, lastProducerEpoch: NO_PRODUCER_EPOCH };
+  const r = endTransaction(fenced, fenced.producerId, fenced.producerEpoch, false, false, env.serverTransactionVersion, true, env);
   if (r.kind !== 'transit') return null;
   return store(shard, r.transit, env, response, (stored) => env.startMarkers(shard, stored));
 }
