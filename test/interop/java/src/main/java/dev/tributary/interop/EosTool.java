@@ -40,7 +40,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * <pre>
  *   EosTool input    --bootstrap B --topic T --count N [--rate 500] [--first 0]
  *   EosTool pipeline --bootstrap B --input T --output T --group G --transactional-id X [--max-poll-records 20]
- *                    [--transaction-timeout-ms 10000]
+ *                    [--transaction-timeout-ms 10000] [--txn-pause-ms 50]
  *   EosTool dump     --bootstrap B --topic T [--isolation read_committed] [--timeout-ms 60000]
  * </pre>
  * <b>input</b>: an idempotent producer (acks=all) sends records key "in-n", value "v-n", n from --first,
@@ -51,7 +51,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * consumer in group G, a transactional producer; each poll is one transaction that writes, for
  * every input record, key = the input's key, value = value + "|out", headers in = "P:O" (the input
  * position), txn = "X@pid-start/n" (the transaction) and txn-size = the transaction's record count, then
- * commits the input offsets with sendOffsetsToTransaction(offsets, consumer.groupMetadata()). After
+ * commits the input offsets with sendOffsetsToTransaction(offsets, consumer.groupMetadata()). Halfway
+ * through the sends it flushes, prints {"ev":"open","txn":"...","sent":k} and pauses --txn-pause-ms, so
+ * that a kill can find a transaction open with records in the log. After
  * each commit: {"ev":"commit","txn":"...","size":k,"offsets":{"P":next,...}}. An abortable error
  * aborts and rewinds to the committed offsets ({"ev":"abort",...}); a fatal one (fenced, ...) exits 3.
  * SIGTERM ends it between transactions (exit 0).
@@ -63,6 +65,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public final class EosTool {
     static final PrintStream OUT = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+
+    /** Set by the SIGTERM shutdown hook of the pipeline. */
+    static final AtomicBoolean STOPPING = new AtomicBoolean(false);
 
     static synchronized void out(String json) {
         OUT.println(json);
@@ -90,7 +95,11 @@ public final class EosTool {
         for (int i = 1; i + 1 < args.length; i += 2) o.put(args[i].replaceFirst("^--", ""), args[i + 1]);
         switch (args[0]) {
             case "input" -> input(o);
-            case "pipeline" -> System.exit(pipeline(o));
+            case "pipeline" -> {
+                int code = pipeline(o);
+                // System.exit while the shutdown hook runs (SIGTERM) would wait for it forever.
+                if (!STOPPING.get()) System.exit(code);
+            }
             case "dump" -> System.exit(dump(o));
             default -> throw new IllegalArgumentException("unknown subcommand " + args[0]);
         }
@@ -147,6 +156,7 @@ public final class EosTool {
 
     static int pipeline(Map<String, String> o) throws Exception {
         String input = need(o, "input"), output = need(o, "output"), txnId = need(o, "transactional-id");
+        long pauseMs = Long.parseLong(o.getOrDefault("txn-pause-ms", "50"));
         String instance = txnId + "@" + ProcessHandle.current().pid() + "-" + System.currentTimeMillis();
         Properties cp = new Properties();
         cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, need(o, "bootstrap"));
@@ -156,6 +166,9 @@ public final class EosTool {
         cp.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         cp.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         cp.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.parseInt(o.getOrDefault("max-poll-records", "20")));
+        // A fetch waits up to 200 ms for 4 KB, so that a transaction holds several records.
+        cp.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 4096);
+        cp.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 200);
         cp.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10000);
         cp.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 1000);
         cp.put(ConsumerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 500);
@@ -171,7 +184,7 @@ public final class EosTool {
         pp.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         pp.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
 
-        AtomicBoolean stopping = new AtomicBoolean(false);
+        AtomicBoolean stopping = STOPPING;
         KafkaConsumer<String, String> consumer = new KafkaConsumer<>(cp);
         KafkaProducer<String, String> producer = new KafkaProducer<>(pp);
         Thread main = Thread.currentThread();
@@ -212,7 +225,15 @@ public final class EosTool {
                 Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
                 try {
                     producer.beginTransaction();
+                    int sent = 0;
                     for (ConsumerRecord<String, String> r : recs) {
+                        // Halfway, a pause with the transaction open and part of it sent: a kill
+                        // then leaves a transaction for the coordinator to abort.
+                        if (sent++ == recs.count() / 2 && pauseMs > 0) {
+                            producer.flush();
+                            out("{\"ev\":\"open\",\"txn\":" + q(tag) + ",\"sent\":" + (sent - 1) + "}");
+                            Thread.sleep(pauseMs);
+                        }
                         ProducerRecord<String, String> pr = new ProducerRecord<>(output, r.key(), r.value() + "|out");
                         pr.headers().add("in", (r.partition() + ":" + r.offset()).getBytes(StandardCharsets.UTF_8));
                         pr.headers().add("txn", tag.getBytes(StandardCharsets.UTF_8));
