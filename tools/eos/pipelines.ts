@@ -4,6 +4,7 @@
  * (a fatal error, a crash) is restarted after a pause, and that is recorded. The input offsets the
  * pipelines report committed tell the driver how far the committed output has got.
  */
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EosEvent } from './history.js';
 import { spawnEosTool, type JavaEvent, type JavaProcess } from './java.js';
@@ -80,6 +81,7 @@ export class Pipelines {
   }
 
   private onEvent(slot: number, e: JavaEvent): void {
+    appendFileSync(join(this.o.dir, `pipeline-${slot}.events`), JSON.stringify(e) + '\n');
     if (e.ev === 'open') {
       this.openWaiters.get(slot)?.();
       this.openWaiters.delete(slot);

@@ -36,10 +36,14 @@ async function listOffsets(conn: Connection, topic: string, partitions: number, 
     topics: [{ name: topic, partitions: Array.from({ length: partitions }, (_, partitionIndex) => ({ partitionIndex, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 })) }],
     timeoutMs: 10_000,
   });
-  return res.topics[0]!.partitions.map((p) => {
+  // By partition index: a broker need not answer in the order asked (Kafka does not).
+  const out = Array.from({ length: partitions }, () => -1);
+  for (const p of res.topics[0]!.partitions) {
     if (p.errorCode !== ErrorCode.NONE) throw new Error(`ListOffsets ${topic}-${p.partitionIndex}: ${errorInfo(p.errorCode).name}`);
-    return Number(p.offset);
-  });
+    out[p.partitionIndex] = Number(p.offset);
+  }
+  if (out.includes(-1)) throw new Error(`ListOffsets ${topic}: no answer for some partitions`);
+  return out;
 }
 
 export async function readRawLog(bootstrap: string, topic: string, timeoutMs: number): Promise<RawRead> {

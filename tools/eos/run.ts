@@ -33,6 +33,8 @@ export interface EosRunOptions {
   pipelines: number;
   partitions: number;
   maxPollRecords: number;
+  /** The pipelines' transaction.timeout.ms. */
+  transactionTimeoutMs: number;
   /** Pause between faults, ms: [min, max). */
   quietMs: [number, number];
   drainMs: number;
@@ -120,7 +122,7 @@ export async function runEos(broker: EosBroker, o: EosRunOptions): Promise<EosRu
       conn.destroy();
     }
     const count = Math.round(o.rate * o.seconds);
-    notes.push(`input: ${count} records at ${o.rate}/s over ${o.partitions} partitions; ${o.pipelines} pipeline process(es), max.poll.records ${o.maxPollRecords} (one transaction per poll)`);
+    notes.push(`input: ${count} records at ${o.rate}/s over ${o.partitions} partitions; ${o.pipelines} pipeline process(es), max.poll.records ${o.maxPollRecords} (one transaction per poll), transaction.timeout.ms ${o.transactionTimeoutMs}`);
     pipelines = new Pipelines({
       root: o.root,
       dir: o.dir,
@@ -130,7 +132,7 @@ export async function runEos(broker: EosBroker, o: EosRunOptions): Promise<EosRu
       group: 'eos-group',
       slots: o.pipelines,
       maxPollRecords: o.maxPollRecords,
-      transactionTimeoutMs: 10_000,
+      transactionTimeoutMs: o.transactionTimeoutMs,
       log: o.log,
       event,
     });
