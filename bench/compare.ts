@@ -642,7 +642,8 @@ async function runBroker(kind: Kind, rep: number): Promise<Results> {
       if (unsupportedTxn) return unsupportedTxn;
       const pconn = await Connection.connect(b.bootstrap, { clientId: 'bench-ctp-input', requestTimeoutMs: 60_000 });
       try {
-        await produce(pconn, { topic: topics.ctpIn.name, partitions: 1, records: NCTP, recordSize: 100, batchBytes: 65_536, acks: -1, compression: 'none', inFlight: 5 });
+        // 16 KB batches: a fetched batch, and so a transaction, holds about 150 records.
+        await produce(pconn, { topic: topics.ctpIn.name, partitions: 1, records: NCTP, recordSize: 100, batchBytes: 16_384, acks: -1, compression: 'none', inFlight: 5 });
       } finally {
         await pconn.close();
       }

@@ -1,7 +1,7 @@
 /**
  * The transactional consume-transform-produce loop of bench:compare: reads `records` records of an
  * input topic as a read_committed group member, and for each fetched batch runs one transaction
- * (up to 16 KB of input: about 150 records of 100 B) that writes value + "|out" for every record to the output topic and commits the batch's input
+ * (a fetched batch: bench:compare writes the input in 16 KB batches, about 150 records of 100 B) that writes value + "|out" for every record to the output topic and commits the batch's input
  * offsets with it (sendOffsets). Measures records/s over the loop and the latency of every commit
  * call (p50/p99).
  *
