@@ -21,6 +21,7 @@ import { join, resolve } from 'node:path';
 import { Connection } from '../src/client/connection.js';
 import { randomKafkaUuid } from '../src/storage/meta-properties.js';
 import { ApiKey, apis } from '../src/protocol/messages/index.js';
+import { ctpLoop, kafkajsCtpClient } from './txn-loop.js';
 import { consume, endToEndLatency, ensureTopic, isEntryPoint, median, parseFlags, procStats, produce, recordsInTopic, here, type ProcStats } from './lib.js';
 
 const root = resolve(here, '../..');
@@ -32,6 +33,9 @@ const FLAGS = {
   recordsExtra: 0,
   records1k: 0,
   e2eRecords: 0,
+  txnRecords: 0,
+  ctpRecords: 0,
+  transactionDurationMs: 100,
   warmupRecords: 0,
   kafkaLibs: '',
   kafkaHeap: '-Xmx1G -Xms1G',
@@ -56,6 +60,9 @@ let N1: number;
 let NX: number;
 let N2: number;
 let NE2E: number;
+/** The transactional workloads: ProducerPerformance's records, and the Node loop's. */
+let NTXN: number;
+let NCTP: number;
 let NWARM: number;
 let REPEATS: number;
 let TOOL_TIMEOUT_MS: number;
@@ -80,6 +87,8 @@ function configure(argv: readonly string[]): void {
   NX = flags.recordsExtra || (quick ? 200_000 : 1_000_000);
   N2 = flags.records1k || (quick ? 20_000 : 200_000);
   NE2E = flags.e2eRecords || (quick ? 1_000 : 10_000);
+  NTXN = flags.txnRecords || (quick ? 100_000 : 1_000_000);
+  NCTP = flags.ctpRecords || (quick ? 20_000 : 200_000);
   NWARM = flags.warmupRecords || (quick ? 50_000 : 200_000);
   REPEATS = flags.repeats || (quick ? 1 : 3);
   TOOL_TIMEOUT_MS = quick ? 90_000 : 300_000;
@@ -345,6 +354,8 @@ interface Figure {
   p99Ms?: number;
   p999Ms?: number;
   brokerCpuS?: number;
+  /** Records per transaction (the transactional loop). */
+  recordsPerTxn?: number;
   records?: number;
   verified?: boolean;
   /** Why there is no figure. */
@@ -356,7 +367,7 @@ type Results = Record<string, Figure>;
 const PERF_LINE =
   /(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99\.9th/;
 
-async function producerPerf(b: RunningBroker, topic: string, records: number, size: number, props: string[]): Promise<Figure> {
+async function producerPerf(b: RunningBroker, topic: string, records: number, size: number, props: string[], toolArgs: string[] = []): Promise<Figure> {
   const before = b.stats();
   const r = await javaTool('org.apache.kafka.tools.ProducerPerformance', [
     '--bootstrap-server',
@@ -369,6 +380,7 @@ async function producerPerf(b: RunningBroker, topic: string, records: number, si
     String(size),
     '--throughput',
     '-1',
+    ...toolArgs,
     '--command-property',
     ...props,
   ]);
@@ -492,6 +504,7 @@ function describe(f: Figure): string {
   if (f.mbPerSec !== undefined) parts.push(`${f.mbPerSec.toFixed(1)} MB/s`);
   if (f.avgMs !== undefined) parts.push(`avg ${f.avgMs.toFixed(1)} ms`);
   if (f.p50Ms !== undefined) parts.push(`p50 ${f.p50Ms} p99 ${f.p99Ms} p99.9 ${f.p999Ms ?? '-'} ms`);
+  if (f.recordsPerTxn !== undefined) parts.push(`${f.recordsPerTxn.toFixed(0)} records per transaction`);
   if (f.brokerCpuS !== undefined) parts.push(`broker CPU ${f.brokerCpuS.toFixed(2)} s`);
   if (f.verified !== undefined) parts.push(f.verified ? 'count verified' : 'COUNT MISMATCH');
   return parts.join(', ');
@@ -523,6 +536,9 @@ async function runBroker(kind: Kind, rep: number): Promise<Results> {
       e2e: await ensureTopic(conn, 'e2e', 1),
       nodeE2e: await ensureTopic(conn, 'node-e2e', 1),
       node: await ensureTopic(conn, 'node-p100', 1),
+      txn: await ensureTopic(conn, 'txn-p100', 1),
+      ctpIn: await ensureTopic(conn, 'ctp-in', 1),
+      ctpOut: await ensureTopic(conn, 'ctp-out', 1),
     };
     const common = ['linger.ms=5', 'batch.size=65536'];
     await guarded('warm-up', () => producerPerf(b, topics.warm.name, NWARM, 100, ['acks=1', ...common]));
@@ -608,6 +624,33 @@ async function runBroker(kind: Kind, rep: number): Promise<Results> {
         pc.destroy();
         cc.destroy();
       }
+    });
+    // Transactions. ProducerPerformance commits every --transaction-duration-ms; its latencies are
+    // per record, so commit latency comes from the Node loop, which times every commit call. The
+    // topics' offsets include the markers, so these counts are the tools' own.
+    const unsupportedTxn = unadvertised(conn, [ApiKey.InitProducerId, ApiKey.AddPartitionsToTxn, ApiKey.AddOffsetsToTxn, ApiKey.EndTxn, ApiKey.TxnOffsetCommit]);
+    res.txnProduce = await guarded(`produce 100 B, transactional (${flags.transactionDurationMs} ms transactions)`, async () =>
+      unsupportedTxn ??
+      producerPerf(b, topics.txn.name, NTXN, 100, ['acks=all', ...common, 'compression.type=none'], [
+        '--transactional-id',
+        `bench-txn-${rep}`,
+        '--transaction-duration-ms',
+        String(flags.transactionDurationMs),
+      ]),
+    );
+    res.nodeCtp = await guarded('consume-transform-produce (KafkaJS transactions)', async () => {
+      if (unsupportedTxn) return unsupportedTxn;
+      const pconn = await Connection.connect(b.bootstrap, { clientId: 'bench-ctp-input', requestTimeoutMs: 60_000 });
+      try {
+        // 16 KB batches: a fetched batch, and so a transaction, holds about 150 records.
+        await produce(pconn, { topic: topics.ctpIn.name, partitions: 1, records: NCTP, recordSize: 100, batchBytes: 16_384, acks: -1, compression: 'none', inFlight: 5 });
+      } finally {
+        await pconn.close();
+      }
+      const before = b.stats();
+      const o = { bootstrap: b.bootstrap, input: topics.ctpIn.name, output: topics.ctpOut.name, group: `bench-ctp-${rep}`, transactionalId: `bench-ctp-${rep}`, records: NCTP, timeoutMs: TOOL_TIMEOUT_MS };
+      const r = await ctpLoop(kafkajsCtpClient(o), o);
+      return { records: r.records, recordsPerSec: r.recordsPerSec, p50Ms: Number(r.commitP50Ms.toFixed(1)), p99Ms: Number(r.commitP99Ms.toFixed(1)), recordsPerTxn: r.records / r.transactions, brokerCpuS: cpuS(before, b.stats()) };
     });
   } catch (err) {
     say(`${kind}: run aborted: ${(err as Error).message}`);
@@ -698,6 +741,16 @@ function rows(): Array<{ key: string; label: string; fields: Field[] }> {
     },
     { key: 'e2e', label: `4. end-to-end latency, ${NE2E} x 100 B (EndToEndLatency)`, fields: LATENCY },
     { key: 'nodeE2e', label: `4b. end-to-end latency, ${NE2E} x 100 B (Node client: produce acks=1, long-poll fetch)`, fields: LATENCY },
+    {
+      key: 'txnProduce',
+      label: `6. produce ${NTXN / 1e3}k x 100 B, 1 partition, transactional, a commit every ${flags.transactionDurationMs} ms (ProducerPerformance)`,
+      fields: [RECORDS_S, MB_S, ['avgMs', 'avg latency ms', 'lower'], P99, CPU],
+    },
+    {
+      key: 'nodeCtp',
+      label: `6b. consume-transform-produce ${NCTP / 1e3}k x 100 B, a transaction per fetched batch with its offsets (KafkaJS)`,
+      fields: [RECORDS_S, ['p50Ms', 'commit p50 ms', 'lower'], ['p99Ms', 'commit p99 ms', 'lower'], ['recordsPerTxn', 'records per transaction', 'higher'], CPU],
+    },
     { key: 'rssEnd', label: '5. peak RSS (VmHWM) over the whole run', fields: [['mbPerSec', 'MB', 'lower']] },
     { key: 'cpuTotal', label: 'broker CPU time over the whole run', fields: [['brokerCpuS', 's', 'lower']] },
   ];
@@ -772,7 +825,8 @@ async function main(): Promise<void> {
   out.push('');
   out.push(
     `ratio produce-100B=${r('produce100.recordsPerSec')} produce-1KB=${r('produce1k.recordsPerSec')} consume=${r('consume.recordsPerSec')} ` +
-      `e2e-p99=${r('e2e.p99Ms')} rss=${r('rssW1.mbPerSec')} startup=${r('startup.avgMs')} consume-node=${r('nodeConsume.recordsPerSec')} e2e-p99-node=${r('nodeE2e.p99Ms')}`,
+      `e2e-p99=${r('e2e.p99Ms')} rss=${r('rssW1.mbPerSec')} startup=${r('startup.avgMs')} consume-node=${r('nodeConsume.recordsPerSec')} e2e-p99-node=${r('nodeE2e.p99Ms')} ` +
+      `txn-produce=${r('txnProduce.recordsPerSec')} ctp=${r('nodeCtp.recordsPerSec')} ctp-commit-p99=${r('nodeCtp.p99Ms')}`,
   );
   console.log(out.join('\n'));
 
@@ -781,7 +835,7 @@ async function main(): Promise<void> {
   writeFileSync(
     file,
     JSON.stringify(
-      { machine: m, settings: { quick, N1, NX, N2, NE2E, NWARM, REPEATS, kafkaHeap: flags.kafkaHeap, toolHeap: flags.toolHeap, tmpfs: flags.tmpfs }, runs: all, ratios },
+      { machine: m, settings: { quick, N1, NX, N2, NE2E, NTXN, NCTP, transactionDurationMs: flags.transactionDurationMs, NWARM, REPEATS, kafkaHeap: flags.kafkaHeap, toolHeap: flags.toolHeap, tmpfs: flags.tmpfs }, runs: all, ratios },
       null,
       1,
     ) + '\n',
