@@ -4,7 +4,7 @@
  * follower's copies of its leader's batches. Both roll segments, update producer state and leader
  * epochs, and tell the log how far it now reaches.
  */
-import type { LogConfig } from './config.js';
+import { effectiveSegmentMs, type LogConfig } from './config.js';
 import { LogClosedError, ProducerStateError } from './errors.js';
 import { stampLeaderEpoch, type LogEpochs } from './log-epochs.js';
 import { checkFollowerRecords } from './log-follower.js';
@@ -146,7 +146,7 @@ export async function appendGroup(host: AppendHost, group: readonly AppendTask[]
       const lastOffset = o - 1;
       const rollParams = {
         segmentBytes: cfg.segmentBytes,
-        segmentMs: cfg.segmentMs,
+        segmentMs: effectiveSegmentMs(cfg),
         appendBytes: records.length,
         maxTimestamp,
         lastOffset,
@@ -206,7 +206,7 @@ export async function appendFollower(host: AppendHost, records: Buffer): Promise
   for (const b of checked.batches) {
     const roll = {
       segmentBytes: cfg.segmentBytes,
-      segmentMs: cfg.segmentMs,
+      segmentMs: effectiveSegmentMs(cfg),
       appendBytes: b.h.size,
       maxTimestamp: b.h.maxTimestamp,
       lastOffset: b.h.baseOffset + b.h.lastOffsetDelta,
