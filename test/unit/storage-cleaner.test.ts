@@ -138,6 +138,31 @@ describe('log cleaner', () => {
     await lm.close();
   });
 
+  test('the offset map is bounded by log.cleaner.dedupe.buffer.size (24 bytes a key, 90% used): a cleaning stops where it fills, the next goes on', async () => {
+    const dir = await fresh();
+    const clock = { now: T0 };
+    // 100 slots: at most 90 keys per cleaning.
+    const lm = await openManager(dir, clock, { dedupeBufferSize: 24 * 100 });
+    const log = await lm.getOrCreateLog('map', 0, { config: COMPACT });
+    for (let round = 0; round < 2; round++) {
+      for (let k = 0; k < 200; k += 10) await appendKV(log, Array.from({ length: 10 }, (_, i) => ({ key: `k${k + i}`, value: `r${round}` })), clock);
+    }
+    clock.now += 8 * 24 * 3600_000;
+    await appendKV(log, [{ key: 'filler', value: 'f' }], clock);
+    assert.equal(await lm.cleaner.cleanFilthiest(), true);
+    const first = lm.cleaner.reports.at(-1)!;
+    assert.equal(first.stats.mapSlots, 100);
+    assert.ok(first.stats.mapEntries <= 90 && first.stats.mapEntries > 0);
+    assert.ok(first.endOffset < log.activeSegment.baseOffset, `stopped at ${first.endOffset}`);
+    let rounds = 1;
+    while (await lm.cleaner.cleanFilthiest()) rounds++;
+    assert.ok(rounds >= 5, `${rounds} cleanings`);
+    const recs = await readAll(log);
+    assert.equal(recs.length, 201);
+    assert.ok(recs.every((r) => r.key === 'filler' || r.value === 'r1'));
+    await lm.close();
+  });
+
   test('a corrupt segment makes the cleaner skip that partition and go on with the others', async () => {
     const dir = await fresh();
     const clock = { now: T0 };

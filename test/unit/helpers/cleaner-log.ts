@@ -70,7 +70,7 @@ export interface ReadRecord {
   value: string | null;
 }
 
-/** Every record from the log start to the end, following gaps. */
+/** Every data record from the log start to the end, following gaps (markers left out). */
 export async function readAll(log: Log, from = log.logStartOffset): Promise<ReadRecord[]> {
   const out: ReadRecord[] = [];
   let offset = from;
@@ -79,7 +79,9 @@ export async function readAll(log: Log, from = log.logStartOffset): Promise<Read
     if (buf.length === 0) break;
     const batches = decodeRecordSetSync(buf);
     for (const b of batches) {
-      for (const r of b.records) if (r.offset >= offset) out.push({ offset: r.offset, key: r.key?.toString() ?? null, value: r.value?.toString() ?? null });
+      // Transaction markers are not data.
+      if ((b.header.attributes & 0x20) === 0)
+        for (const r of b.records) if (r.offset >= offset) out.push({ offset: r.offset, key: r.key?.toString() ?? null, value: r.value?.toString() ?? null });
       offset = Math.max(offset, b.header.baseOffset + b.header.lastOffsetDelta + 1);
     }
   }
