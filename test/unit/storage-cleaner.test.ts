@@ -163,6 +163,28 @@ describe('log cleaner', () => {
     await lm.close();
   });
 
+  test('cleanup.policy=compact,delete: cleaned, and retention.ms deletes the old segments as well', async () => {
+    const dir = await fresh();
+    // Segments with no record left are timed by their file's modification time (kept from the
+    // replaced segment, as Kafka keeps it): this clock ends past the real one.
+    const clock = { now: Date.now() - 8 * 24 * 3600_000 };
+    const lm = await openManager(dir, clock, { topicConfig: () => ({ ...COMPACT, cleanupDelete: true, retentionMs: 3600_000 }) });
+    const log = await lm.getOrCreateLog('cd', 0, { config: { ...COMPACT, cleanupDelete: true, retentionMs: 3600_000 } });
+    for (let i = 0; i < 100; i++) await appendKV(log, [{ key: `k${i % 20}`, value: `old${i}`.padEnd(200, '.') }], clock);
+    clock.now += 2 * 3600_000;
+    for (let i = 0; i < 100; i++) await appendKV(log, [{ key: `k${i % 20}`, value: `new${i}`.padEnd(200, '.') }], clock);
+    clock.now += 8 * 24 * 3600_000;
+    await appendKV(log, [{ key: 'z', value: 'roll' }], clock);
+    assert.equal(await lm.cleaner.cleanFilthiest(), true);
+    // Only the new values are the latest: the cleaner leaves nothing of the old ones...
+    assert.ok((await readAll(log)).every((r) => !r.value!.startsWith('old')));
+    // ...and retention drops segments whose newest record is past retention.ms.
+    assert.ok((await log.deleteOldSegments()) > 0);
+    assert.ok(log.logStartOffset > 0);
+    assert.deepEqual([...latest(await readAll(log)).keys()], ['z']);
+    await lm.close();
+  });
+
   test('a corrupt segment makes the cleaner skip that partition and go on with the others', async () => {
     const dir = await fresh();
     const clock = { now: T0 };
