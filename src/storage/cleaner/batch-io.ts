@@ -25,8 +25,18 @@ export interface ReadBatch {
   position: number;
 }
 
-/** The batches of `path` below byte `size`, in order. */
-export async function* readBatches(path: string, size: number, ioBufferSize: number, checkCrc = true): AsyncGenerator<ReadBatch> {
+/** Where a segment's batches must lie: offsets in [baseOffset, nextOffset). */
+export interface SegmentBounds {
+  baseOffset: number;
+  nextOffset: number;
+}
+
+/**
+ * The batches of `path` below byte `size`, in order. A batch whose offsets fall outside the
+ * segment's bounds, or go backwards, is corruption too.
+ */
+export async function* readBatches(path: string, size: number, ioBufferSize: number, bounds: SegmentBounds, checkCrc = true): AsyncGenerator<ReadBatch> {
+  let prevLast = bounds.baseOffset - 1;
   const fh = await open(path, 'r');
   try {
     let pos = 0;
@@ -42,6 +52,11 @@ export async function* readBatches(path: string, size: number, ioBufferSize: num
         const header = readBatchHeader(chunk, at);
         if (header.magic !== 2) throw new CorruptSegmentError(path, pos + at, `magic ${header.magic}`);
         if (checkCrc && !batchCrcValid(chunk, at, len)) throw new CorruptSegmentError(path, pos + at, 'CRC mismatch');
+        const last = header.baseOffset + header.lastOffsetDelta;
+        if (header.baseOffset <= prevLast || header.lastOffsetDelta < 0 || last >= bounds.nextOffset || header.recordCount < 0) {
+          throw new CorruptSegmentError(path, pos + at, `batch offsets ${header.baseOffset}..${last} out of order or outside [${bounds.baseOffset}, ${bounds.nextOffset})`);
+        }
+        prevLast = last;
         yield { header, bytes: chunk.subarray(at, at + len), position: pos + at };
         at += len;
       }

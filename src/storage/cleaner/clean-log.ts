@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { OFF, isControl } from '../../protocol/records/batch-header.js';
 import { CLEANED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX, fsyncDir, offsetFileName } from '../files.js';
 import { OffsetIndex, TimeIndex } from '../indexes.js';
-import { controlTypeOf, readBatches } from './batch-io.js';
+import { CorruptSegmentError, controlTypeOf, readBatches } from './batch-io.js';
 import { filterBatch, type FilterContext } from './batch-filter.js';
 import { decodeKeys } from './keys.js';
 import type { CleanedGroup, CleanJob, CleanResult, CleanStats, SegmentRef } from './job.js';
@@ -28,10 +28,23 @@ export class CleaningAbortedError extends Error {
   }
 }
 
+/**
+ * A batch whose records cannot be decoded, or rebuilt (a timestamp or offset delta out of range),
+ * makes its segment corrupt for the cleaner; the record decoders' own typed errors pass as they are.
+ */
+function asCorrupt<T>(path: string, position: number, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof RangeError) throw new CorruptSegmentError(path, position, e.message);
+    throw e;
+  }
+}
+
 async function findAborted(job: CleanJob): Promise<AbortedTxn[]> {
   const c = new AbortedTxnCollector();
   for (const s of job.segments) {
-    for await (const b of readBatches(s.path, s.size, job.ioBufferSize, false)) {
+    for await (const b of readBatches(s.path, s.size, job.ioBufferSize, s, false)) {
       c.onBatch(b.header, isControl(b.header.attributes) ? controlTypeOf(b) : undefined);
     }
   }
@@ -48,7 +61,7 @@ async function buildOffsetMap(job: CleanJob, map: OffsetMap, aborted: AbortedTxn
   for (const s of job.segments) {
     if (s.nextOffset <= start) continue;
     if (s.baseOffset >= end) break;
-    for await (const b of readBatches(s.path, s.size, job.ioBufferSize)) {
+    for await (const b of readBatches(s.path, s.size, job.ioBufferSize, s)) {
       const h = b.header;
       const last = h.baseOffset + h.lastOffsetDelta;
       if (last >= end) return;
@@ -60,7 +73,7 @@ async function buildOffsetMap(job: CleanJob, map: OffsetMap, aborted: AbortedTxn
           if (map.size === 0) throw new Error(`log.cleaner.dedupe.buffer.size holds ${maxEntries} keys, too few for a batch of ${h.recordCount} records`);
           return; // full: the map ends with the previous batch
         }
-        for (const r of decodeKeys(b.bytes, h.baseOffset, h.attributes, h.recordCount)) {
+        for (const r of asCorrupt(s.path, b.position, () => decodeKeys(b.bytes, h.baseOffset, h.attributes, h.recordCount))) {
           if (r.offset >= start) map.put(r.key, r.offset);
         }
       }
@@ -246,10 +259,10 @@ export async function cleanLog(job: CleanJob, hooks: CleanHooks = {}): Promise<C
       await w.openFiles();
       txn.retainedAborted = [];
       for (const s of group) {
-        for await (const b of readBatches(s.path, s.size, job.ioBufferSize)) {
+        for await (const b of readBatches(s.path, s.size, job.ioBufferSize, s)) {
           if (hooks.aborted?.()) throw new CleaningAbortedError();
           stats.bytesRead += b.header.size;
-          const r = filterBatch(b, ctx);
+          const r = asCorrupt(s.path, b.position, () => filterBatch(b, ctx));
           stats.recordsRead += r.recordsRead;
           stats.recordsKept += r.recordsKept;
           if (r.bytes) {

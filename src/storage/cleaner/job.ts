@@ -10,7 +10,7 @@ export interface SegmentRef {
   path: string;
   /** Committed bytes (nothing past them is read). */
   size: number;
-  /** The next segment's base offset (the log end for the last one). */
+  /** The next segment's base offset (unbounded for the last, active one). */
   nextOffset: number;
   /** Entries in its offset and time indexes (for grouping, as Kafka). */
   indexBytes: number;

@@ -213,7 +213,8 @@ export class LogCleaner {
         baseOffset: s.baseOffset,
         path: s.logPath,
         size: s.size,
-        nextOffset: last ? log.logEndOffset : segs[i + 1]!.baseOffset,
+        // The active segment grows meanwhile: no upper bound for its batches.
+        nextOffset: last ? Number.MAX_SAFE_INTEGER : segs[i + 1]!.baseOffset,
         indexBytes: s.offsetIndex.sizeInBytes,
         timeIndexBytes: s.timeIndex.sizeInBytes,
         mtimeMs,
