@@ -101,7 +101,11 @@ describe('log cleaner in the broker', () => {
     await c.close();
     await tb.restart();
     c = await connect(tb);
-    const f = await c.send(ApiKey.OffsetFetch, { groupId: 'compacted-group', topics: [{ name: 'gt', partitionIndexes: [0] }], groups: [], requireStable: false }, { version: 7 });
-    assert.equal(f.topics[0]!.partitions[0]!.committedOffset, 8000n);
+    // The coordinator reloads __consumer_offsets after the restart (COORDINATOR_LOAD_IN_PROGRESS meanwhile).
+    const committed = await until('the reloaded group offsets', async () => {
+      const f = await c.send(ApiKey.OffsetFetch, { groupId: 'compacted-group', topics: [{ name: 'gt', partitionIndexes: [0] }], groups: [], requireStable: false }, { version: 7 });
+      return f.errorCode === 0 && f.topics.length === 1 ? f.topics[0]!.partitions[0]!.committedOffset : undefined;
+    });
+    assert.equal(committed, 8000n);
   });
 });
