@@ -66,7 +66,7 @@ async function apply(op: Op, log: Log, model: Model, clock: { now: number }, cle
   let n = 0;
   switch (op.kind) {
     case 'put': {
-      const recs = op.keys.map((k, i) => ({ key: `k${k}`, value: op.tombstone[i] ? null : `v${clock.now}-${n++}-${'x'.repeat(k * 40)}` }));
+      const recs = op.keys.map((k, i) => ({ key: `k${k}`, value: op.tombstone[i] ? null : `v${clock.now}-${n++}-${'x'.repeat(k * 20)}` }));
       const pid = op.producer === null ? undefined : BigInt(100 + op.producer);
       const r = await log.append(
         encodeRecordBatchSync({ records: recs, now: clock.now, ...(pid !== undefined ? { producerId: pid, producerEpoch: 0, baseSequence: model.seq[op.producer!]! } : {}) }),
