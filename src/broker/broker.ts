@@ -107,6 +107,15 @@ export class Broker {
       retentionCheckIntervalMs: config.int('log.retention.check.interval.ms'),
       replicated: cluster !== null,
       replicaHighWatermarkCheckpointIntervalMs: config.int('replica.high.watermark.checkpoint.interval.ms'),
+      cleaner: {
+        enabled: config.bool('log.cleaner.enable'),
+        threads: config.int('log.cleaner.threads'),
+        dedupeBufferSize: config.int('log.cleaner.dedupe.buffer.size'),
+        ioBufferSize: config.int('log.cleaner.io.buffer.size'),
+        loadFactor: Number(config.get('log.cleaner.io.buffer.load.factor') ?? '0.9'),
+        backoffMs: config.int('log.cleaner.backoff.ms'),
+      },
+      logger: { info: (m) => log.info(m), warn: (m) => log.warn(m) },
     }).catch(async (err: unknown) => {
       await cluster?.close();
       throw err;

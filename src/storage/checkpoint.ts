@@ -58,3 +58,6 @@ export async function readOffsetCheckpoint(path: string): Promise<TopicPartition
   }
   return parseOffsetCheckpoint(text);
 }
+
+/** Kafka's cleaner-offset-checkpoint: per compacted log, the first offset the cleaner has not cleaned (same format). */
+export const CLEANER_OFFSET_CHECKPOINT = 'cleaner-offset-checkpoint';

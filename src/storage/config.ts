@@ -41,6 +41,14 @@ export interface LogConfig {
   maxMessageBytes: number;
   /** file.delete.delay.ms (60000): how long a deleted segment's files linger as *.deleted. */
   fileDeleteDelayMs: number;
+  /** delete.retention.ms / log.cleaner.delete.retention.ms (1 day): how long the cleaner keeps tombstones and markers after it first kept them. */
+  deleteRetentionMs: number;
+  /** min.compaction.lag.ms / log.cleaner.min.compaction.lag.ms (0): records younger than this are not compacted. */
+  minCompactionLagMs: number;
+  /** max.compaction.lag.ms / log.cleaner.max.compaction.lag.ms (never): a dirty record older than this makes the log cleanable whatever its ratio. */
+  maxCompactionLagMs: number;
+  /** min.cleanable.dirty.ratio / log.cleaner.min.cleanable.ratio (0.5): the dirty share of the log above which it is cleaned. */
+  minCleanableRatio: number;
 }
 
 export const NEVER = Number.MAX_SAFE_INTEGER;
@@ -61,6 +69,10 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   messageTimestampAfterMaxMs: 3600000,
   maxMessageBytes: 1048588,
   fileDeleteDelayMs: 60000,
+  deleteRetentionMs: 86400000,
+  minCompactionLagMs: 0,
+  maxCompactionLagMs: Number.MAX_SAFE_INTEGER,
+  minCleanableRatio: 0.5,
 });
 
 /** Topic-level config key -> LogConfig field. */
@@ -79,7 +91,19 @@ export const TOPIC_CONFIG_KEYS: Readonly<Record<string, keyof LogConfig>> = Obje
   'message.timestamp.after.max.ms': 'messageTimestampAfterMaxMs',
   'max.message.bytes': 'maxMessageBytes',
   'file.delete.delay.ms': 'fileDeleteDelayMs',
+  'delete.retention.ms': 'deleteRetentionMs',
+  'min.compaction.lag.ms': 'minCompactionLagMs',
+  'max.compaction.lag.ms': 'maxCompactionLagMs',
+  'min.cleanable.dirty.ratio': 'minCleanableRatio',
 });
+
+/**
+ * Kafka's LogConfig.maxSegmentMs: a compacted log rolls its active segment by max.compaction.lag.ms
+ * too, so its records can be cleaned in time.
+ */
+export function effectiveSegmentMs(cfg: Readonly<LogConfig>): number {
+  return cfg.compact && cfg.maxCompactionLagMs > 0 ? Math.min(cfg.maxCompactionLagMs, cfg.segmentMs) : cfg.segmentMs;
+}
 
 
 function toNumber(key: string, v: string | number): number {
@@ -99,6 +123,10 @@ function setField(out: Partial<LogConfig>, key: string, field: keyof LogConfig, 
     for (const x of policies) if (x !== 'delete' && x !== 'compact') throw new Error(`invalid value for ${key}: ${String(v)}`);
     out.cleanupDelete = policies.includes('delete');
     out.compact = policies.includes('compact');
+  } else if (field === 'minCleanableRatio') {
+    const n = typeof v === 'number' ? v : Number(String(v).trim());
+    if (!Number.isFinite(n) || n < 0 || n > 1) throw new Error(`invalid value for ${key}: ${String(v)}`);
+    out.minCleanableRatio = n;
   } else {
     (out as Record<string, number>)[field] = toNumber(key, v);
   }

@@ -6,7 +6,7 @@
  */
 import { isControl } from '../protocol/records/batch-header.js';
 import { readEndTxnMarker } from '../protocol/records/control.js';
-import type { LogConfig } from './config.js';
+import { effectiveSegmentMs, type LogConfig } from './config.js';
 import { LogClosedError, ProducerStateError } from './errors.js';
 import { stampLeaderEpoch, type LogEpochs } from './log-epochs.js';
 import { checkFollowerRecords } from './log-follower.js';
@@ -172,7 +172,7 @@ export async function appendGroup(host: AppendHost, group: readonly AppendTask[]
       const lastOffset = o - 1;
       const rollParams = {
         segmentBytes: cfg.segmentBytes,
-        segmentMs: cfg.segmentMs,
+        segmentMs: effectiveSegmentMs(cfg),
         appendBytes: records.length,
         maxTimestamp,
         lastOffset,
@@ -232,7 +232,7 @@ export async function appendFollower(host: AppendHost, records: Buffer): Promise
   for (const b of checked.batches) {
     const roll = {
       segmentBytes: cfg.segmentBytes,
-      segmentMs: cfg.segmentMs,
+      segmentMs: effectiveSegmentMs(cfg),
       appendBytes: b.h.size,
       maxTimestamp: b.h.maxTimestamp,
       lastOffset: b.h.baseOffset + b.h.lastOffsetDelta,

@@ -16,6 +16,7 @@ import { fsyncDir, writeFileAtomic } from './files.js';
 import { Log, type LogOpenOptions } from './log.js';
 import { META_PROPERTIES, randomKafkaUuid, readMetaProperties, writeMetaProperties } from './meta-properties.js';
 import type { Decompress } from './record-scan.js';
+import { LogCleaner, type CleanerConfig, type CleanerLogger } from './cleaner/log-cleaner.js';
 
 export interface LogManagerOptions {
   /** log.dirs */
@@ -48,6 +49,10 @@ export interface LogManagerOptions {
   replicated?: boolean;
   /** replica.high.watermark.checkpoint.interval.ms (5000): how often replication-offset-checkpoint is written. 0 disables the timer. */
   replicaHighWatermarkCheckpointIntervalMs?: number;
+  /** The log cleaner's settings (log.cleaner.*); on by default, as in Kafka. */
+  cleaner?: Partial<CleanerConfig> & { inline?: boolean };
+  /** Where the cleaner reports what it did. */
+  logger?: CleanerLogger;
 }
 
 export interface TopicPartitionKey {
@@ -127,6 +132,8 @@ export class LogManager {
   readonly directoryIds = new Map<string, string>();
   /** Dirs that had a clean shutdown marker at startup. */
   readonly cleanShutdownDirs = new Set<string>();
+  /** The log cleaner of compacted logs (cleaner/log-cleaner.ts). */
+  cleaner!: LogCleaner;
 
   private constructor(private readonly opts: LogManagerOptions) {
     if (opts.logDirs.length === 0) throw new Error('log.dirs is empty');
@@ -157,6 +164,19 @@ export class LogManager {
     if (flushMs > 0) this.every(flushMs, () => this.flushByTime());
     const retentionMs = this.opts.retentionCheckIntervalMs ?? 300_000;
     if (retentionMs > 0) this.every(retentionMs, async () => void (await this.deleteOldSegments()));
+    const { inline, ...cleanerConfig } = this.opts.cleaner ?? {};
+    this.cleaner = new LogCleaner(
+      {
+        logs: () => this.allLogs(),
+        logDirOf: (l) => this.logDirOf(l.topic, l.partition),
+        logDirs: this.logDirs,
+        now: this.now,
+        ...(this.opts.logger ? { logger: this.opts.logger } : {}),
+        ...(inline ? { inline } : {}),
+      },
+      cleanerConfig,
+    );
+    await this.cleaner.start();
   }
 
   private every(ms: number, fn: () => Promise<void>): void {
@@ -410,10 +430,12 @@ export class LogManager {
     if (this.closed) return;
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
+    await this.cleaner.stop();
     await Promise.all([...this.background]);
     await Promise.all(this.allLogs().map((l) => l.close()));
     for (const dir of this.logDirs) {
       await this.checkpointDir(dir);
+      await this.cleaner.writeCheckpoint(dir);
       await writeFile(join(dir, CLEAN_SHUTDOWN_FILE), JSON.stringify({ version: 0, brokerEpoch: -1 }));
       await fsyncDir(dir);
     }

@@ -18,6 +18,7 @@ import {
   TXN_INDEX_SUFFIX,
   parseOffsetFileName,
 } from './files.js';
+import { recoverSwapFiles } from './cleaner/swap.js';
 import type { ProducerStateManager } from './producer-state.js';
 import { LogSegment, type SegmentOptions } from './segment.js';
 import { segmentIndexOf } from './segment-lookup.js';
@@ -29,6 +30,8 @@ export interface LogRecoveryInfo {
   rebuiltIndexes: number;
   deletedSegments: number;
   producerStateFrom: number;
+  /** Cleaner swaps (`.swap` files) a crash interrupted, completed at open. */
+  completedSwaps?: number;
 }
 
 export interface LoadOptions {
@@ -41,7 +44,9 @@ export interface LoadOptions {
 }
 
 /** Removes what a crash can leave behind; returns the base offsets of the .log files, in order. */
-async function segmentBases(dir: string): Promise<number[]> {
+async function segmentBases(dir: string, info: LogRecoveryInfo): Promise<number[]> {
+  const swaps = await recoverSwapFiles(dir);
+  if (swaps > 0) info.completedSwaps = (info.completedSwaps ?? 0) + swaps;
   const names = await readdir(dir);
   const bases: number[] = [];
   for (const name of names) {
@@ -75,7 +80,7 @@ export interface LoadedSegments {
 export async function loadSegments(dir: string, opts: LoadOptions, segOpts: SegmentOptions, info: LogRecoveryInfo): Promise<LoadedSegments> {
   const segs: LogSegment[] = [];
   const indexesOk: boolean[] = [];
-  for (const b of await segmentBases(dir)) {
+  for (const b of await segmentBases(dir, info)) {
     const { segment, indexesOk: ok } = await LogSegment.open(dir, b, segOpts);
     segs.push(segment);
     indexesOk.push(ok);

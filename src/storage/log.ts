@@ -26,6 +26,8 @@ import type { Decompress } from './record-scan.js';
 import { LogSegment, type SegmentOptions } from './segment.js';
 import { segmentIndexOf } from './segment-lookup.js';
 import type { AbortedTxn } from './txn-index.js';
+import type { CleanedGroup } from './cleaner/job.js';
+import { discardCleaned, finishSwap, markSwap, retireTxnIndex } from './cleaner/swap.js';
 
 export type { LogRecoveryInfo } from './log-recovery.js';
 
@@ -88,6 +90,8 @@ export class Log implements PartitionLog {
   private readonly tasks: Task[] = [];
   private draining = false;
   private closed = false;
+  /** Bumped whenever segments leave or change other than by appends and rolls (cleaner swaps check it). */
+  private gen = 0;
   private readonly appends = new OffsetSignal();
   /** The last stable offset, announced when it changes (read_committed long polls). */
   private readonly stable = new OffsetSignal();
@@ -194,6 +198,10 @@ export class Log implements PartitionLog {
   get activeSegment(): LogSegment {
     return this.segs[this.segs.length - 1]!;
   }
+  /** Changes when segments are deleted, truncated or replaced: a cleaning planned before does not apply. */
+  get generation(): number {
+    return this.gen;
+  }
   get producerStateManager(): ProducerStateManager {
     return this.psm;
   }
@@ -243,6 +251,7 @@ export class Log implements PartitionLog {
 
   /** Every segment goes and the log restarts empty at `offset` (segment and producer state only). */
   private async resetTo(offset: number, deleteNow: boolean): Promise<void> {
+    this.gen++;
     const finishes: Array<() => Promise<void>> = [];
     for (const seg of this.segs) finishes.push(await seg.markDeleted());
     this.segs = [await LogSegment.create(this.dir, offset, this.segOpts())];
@@ -456,6 +465,7 @@ export class Log implements PartitionLog {
       const plan = await planTruncation(this.segs, this.lso, this.leo, offset);
       if (plan.kind === 'none') return;
       if (plan.kind === 'restart') return this.restartAt(plan.offset);
+      this.gen++;
       this.segs = await cutSegments(this.segs, plan, offset, (seg) => this.retire(seg));
       this.leo = plan.end;
       this.rp = Math.min(this.rp, plan.end);
@@ -513,10 +523,61 @@ export class Log implements PartitionLog {
     let n = 0;
     while (n < segs.length - 1 && segs[n + 1]!.baseOffset <= offset) n++;
     if (n === 0) return 0;
+    this.gen++;
     this.segs = segs.slice(n);
     for (const seg of segs.slice(0, n)) await this.retire(seg);
     await this.psm.deleteSnapshotsBefore(this.segs[0]!.baseOffset);
     return n;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Log cleaner (src/storage/cleaner/)
+
+  /**
+   * Swaps cleaned segments in (cleaner/swap.ts), inside the writer queue. Each group replaces the
+   * consecutive segments it names, offsets unchanged. When the log changed since the cleaning was
+   * planned (`generation`), or closed, nothing is swapped, the cleaned files are deleted, and the
+   * answer is false.
+   */
+  replaceCleaned(groups: readonly CleanedGroup[], generation: number): Promise<boolean> {
+    return this.enqueue(async () => {
+      if (this.closed || generation !== this.gen || !this.holdsGroups(groups)) {
+        await discardCleaned(groups);
+        return false;
+      }
+      this.gen++;
+      for (const g of groups) {
+        const swapFiles = await markSwap(this.dir, g);
+        const first = this.segs.findIndex((s) => s.baseOffset === g.replaces[0]);
+        const old = this.segs.slice(first, first + g.replaces.length);
+        for (const seg of old) {
+          await this.retire(seg);
+          await retireTxnIndex(this.dir, seg.baseOffset);
+        }
+        await finishSwap(this.dir, swapFiles);
+        const { segment, indexesOk } = await LogSegment.open(this.dir, g.baseOffset, this.segOpts());
+        if (!indexesOk) await segment.recover();
+        const next = this.segs[first + g.replaces.length]!;
+        segment.nextOffset = next.baseOffset;
+        segment.firstBatchTimestamp = undefined;
+        await segment.loadFirstBatchTimestamp();
+        const segs = [...this.segs];
+        segs.splice(first, g.replaces.length, segment);
+        this.segs = segs;
+      }
+      this.flusher.invalidate();
+      return true;
+    });
+  }
+
+  /** Every group's segments are still in the log, consecutive, and none is the active one. */
+  private holdsGroups(groups: readonly CleanedGroup[]): boolean {
+    for (const g of groups) {
+      const first = this.segs.findIndex((s) => s.baseOffset === g.replaces[0]);
+      if (first < 0 || first + g.replaces.length >= this.segs.length) return false;
+      for (let i = 0; i < g.replaces.length; i++) if (this.segs[first + i]!.baseOffset !== g.replaces[i]) return false;
+    }
+    return true;
   }
 
   // ---------------------------------------------------------------------------------------------
