@@ -46,6 +46,8 @@ export interface LogManagerOptions {
    * high watermark is the log end offset).
    */
   replicated?: boolean;
+  /** Called for each log found on disk once it is open (its recoveryInfo says what loading found and did). */
+  onLogLoaded?: (log: Log) => void;
   /** replica.high.watermark.checkpoint.interval.ms (5000): how often replication-offset-checkpoint is written. 0 disables the timer. */
   replicaHighWatermarkCheckpointIntervalMs?: number;
 }
@@ -237,6 +239,7 @@ export class LogManager {
         ...(hws.has(k) ? { highWatermark: hws.get(k)! } : {}),
       });
       this.logs.set(k, { log, dir });
+      this.opts.onLogLoaded?.(log);
     });
   }
 
