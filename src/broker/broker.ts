@@ -23,6 +23,7 @@ import { PeerConnections } from './network/peers.js';
 import { ReplicationThrottle } from './replication-throttle.js';
 import { decompress } from '../protocol/records/compression.js';
 import { verifyTxnOffsetCommit } from './txn-verification.js';
+import { reportRecovery } from './recovery-report.js';
 
 /** A config value as the embedding API accepts it; arrays become comma-separated lists. */
 export type BrokerOptionValue = string | number | boolean | readonly string[];
@@ -116,6 +117,7 @@ export class Broker {
         backoffMs: config.int('log.cleaner.backoff.ms'),
       },
       logger: { info: (m) => log.info(m), warn: (m) => log.warn(m) },
+      onLogLoaded: (l) => reportRecovery(log, l),
     }).catch(async (err: unknown) => {
       await cluster?.close();
       throw err;

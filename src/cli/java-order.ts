@@ -31,3 +31,18 @@ export function javaHashMapOrder<T>(items: readonly T[], key: (t: T) => string, 
   };
   return items.map((t, i) => ({ t, i, b: bucket(t) })).sort((x, y) => x.b - y.b || x.i - y.i).map((x) => x.t);
 }
+
+/** Java's TopicPartition.hashCode. */
+export function javaTopicPartitionHash(topic: string, partition: number): number {
+  return (Math.imul(31, 31 + partition) + javaStringHash(topic)) | 0;
+}
+
+/** As javaHashMapOrder, for keys whose Java hashCode is `hash` (Integer: the value; TopicPartition: javaTopicPartitionHash). */
+export function javaHashMapOrderByHash<T>(items: readonly T[], hash: (t: T) => number, total = items.length): T[] {
+  const cap = javaHashMapCapacity(total);
+  const bucket = (t: T): number => {
+    const h = hash(t);
+    return (h ^ (h >>> 16)) & (cap - 1);
+  };
+  return items.map((t, i) => ({ t, i, b: bucket(t) })).sort((x, y) => x.b - y.b || x.i - y.i).map((x) => x.t);
+}

@@ -15,6 +15,9 @@ import { leaderElectionCommand } from './leader-election.js';
 import { reassignPartitionsCommand } from './reassign-partitions.js';
 import { dumpLogCommand } from './dump-log.js';
 import { transactionsCommand } from './transactions.js';
+import { logDirsCommand } from './log-dirs.js';
+import { deleteRecordsCommand } from './delete-records.js';
+import { getOffsetsCommand } from './get-offsets.js';
 
 // A closed pipe (`... --list | head`) ends the output, as it does for Kafka's tools: no stack trace.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -54,6 +57,9 @@ const tools: Array<[name: string, script: string, what: string, run: (flags: str
   ['leader-election', 'kafka-leader-election.sh', 'Elect preferred or unclean partition leaders', (f) => leaderElectionCommand(f)],
   ['dump-log', 'kafka-dump-log.sh', 'Print the contents of segment, index and snapshot files', (f) => dumpLogCommand(f)],
   ['transactions', 'kafka-transactions.sh', 'List, describe and abort transactions, describe producers, find hanging transactions', (f) => transactionsCommand(f)],
+  ['log-dirs', 'kafka-log-dirs.sh', 'Describe the log directories of brokers: sizes and lags of their replicas', (f) => logDirsCommand(f)],
+  ['delete-records', 'kafka-delete-records.sh', 'Delete the records of partitions below given offsets', (f) => deleteRecordsCommand(f)],
+  ['get-offsets', 'kafka-get-offsets.sh', 'Print the offsets of partitions at a time (latest, earliest, max-timestamp or a timestamp)', (f) => getOffsetsCommand(f)],
   ['reassign-partitions', 'kafka-reassign-partitions.sh', 'Generate, execute, verify, cancel and list partition reassignments', (f) => reassignPartitionsCommand(f)],
 ];
 for (const [name, script, what, run] of tools) {

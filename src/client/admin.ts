@@ -52,6 +52,8 @@ export type { AbortTransactionSpec, ListTransactionsFilters, ProducerState, Tran
 export interface HangingTransaction extends TopicPartitionRef {
   producer: ProducerState;
 }
+import { deleteRecordsOn, describeAllLogDirs, listOffsetsOn, type LogDirDescription, type PartitionResult } from './admin-records.js';
+export type { LogDirDescription, PartitionResult, ReplicaInfo } from './admin-records.js';
 const RESOURCE_TYPE = { topic: 2, broker: 4, group: 32 } as const;
 // The names of the Java AdminClient's ConfigEntry.ConfigSource (the protocol's TOPIC_CONFIG is DYNAMIC_TOPIC_CONFIG there).
 const CONFIG_SOURCES = ['UNKNOWN', 'DYNAMIC_TOPIC_CONFIG', 'DYNAMIC_BROKER_CONFIG', 'DYNAMIC_DEFAULT_BROKER_CONFIG', 'STATIC_BROKER_CONFIG', 'DEFAULT_CONFIG', 'DYNAMIC_BROKER_LOGGER_CONFIG', 'DYNAMIC_CLIENT_METRICS_CONFIG', 'DYNAMIC_GROUP_CONFIG'] as const;
@@ -531,6 +533,57 @@ export class Admin {
     }
     check('listOffsets', failed);
     return out;
+  }
+
+  /** Every log directory of each of these brokers (DescribeLogDirs), by broker id; brokers not in the cluster are left out. */
+  async describeLogDirs(brokers: readonly number[]): Promise<Map<number, LogDirDescription[]>> {
+    const cluster = await this.describeCluster();
+    const out = new Map<number, LogDirDescription[]>();
+    for (const b of cluster.brokers) {
+      if (!brokers.includes(b.nodeId)) continue;
+      out.set(b.nodeId, await describeAllLogDirs(await this.brokerConnection(b.nodeId, b.host, b.port)));
+    }
+    return out;
+  }
+
+  /**
+   * Sends `call` for each partition to its leader, grouped by leader; a partition with no known
+   * leader answers UNKNOWN_TOPIC_OR_PARTITION (LEADER_NOT_AVAILABLE when it has none now).
+   */
+  private async perLeader<S extends TopicPartitionRef, T>(
+    specs: readonly S[],
+    call: (conn: Connection, mine: readonly S[]) => Promise<Array<PartitionResult<T>>>,
+  ): Promise<Array<PartitionResult<T>>> {
+    const md = await this.metadata([...new Set(specs.map((s) => s.topic))]);
+    const leaders = new Map<string, number>();
+    for (const t of md.topics) for (const p of t.partitions) leaders.set(`${t.name}\u0000${p.partitionIndex}`, p.leaderId);
+    const hosts = new Map(md.brokers.map((b) => [b.nodeId, b]));
+    const byLeader = new Map<number, S[]>();
+    const out: Array<PartitionResult<T>> = [];
+    for (const s of specs) {
+      const leader = leaders.get(`${s.topic}\u0000${s.partition}`);
+      if (leader === undefined || !hosts.has(leader)) {
+        const code = leader === undefined ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.LEADER_NOT_AVAILABLE;
+        out.push({ topic: s.topic, partition: s.partition, value: null, error: new KafkaProtocolError(code) });
+        continue;
+      }
+      byLeader.set(leader, [...(byLeader.get(leader) ?? []), s]);
+    }
+    for (const [leader, mine] of byLeader) {
+      const b = hosts.get(leader)!;
+      out.push(...(await call(await this.brokerConnection(b.nodeId, b.host, b.port), mine)));
+    }
+    return out;
+  }
+
+  /** DeleteRecords: each partition's log start moves up to its offset (-1: the high watermark); the new low watermark, or the partition's error. */
+  deleteRecords(specs: ReadonlyArray<TopicPartitionRef & { offset: bigint }>): Promise<Array<PartitionResult<bigint>>> {
+    return this.perLeader(specs, (c, mine) => deleteRecordsOn(c, mine, this.timeoutMs));
+  }
+
+  /** ListOffsets at one timestamp (-1 latest, -2 earliest, -3 max-timestamp, or ms), per partition: the offset (-1: none), or its error. */
+  listOffsetsAt(parts: readonly TopicPartitionRef[], timestamp: bigint): Promise<Array<PartitionResult<bigint>>> {
+    return this.perLeader(parts, (c, mine) => listOffsetsOn(c, mine, timestamp, this.timeoutMs));
   }
 
   /** A connection to a broker: the bootstrap one when it is that broker, else one of its own (kept). */

@@ -80,3 +80,23 @@ export class OffsetMismatchError extends StorageError {
     super(`batch ${batchIndex} spans offsets ${baseOffset}..${lastOffset}, expected it to start at ${expectedOffset}`, ErrorCode.UNKNOWN_SERVER_ERROR);
   }
 }
+
+/**
+ * A write or fsync of a log's files failed (a full disk, an I/O error): KAFKA_STORAGE_ERROR, with
+ * Kafka's message. The append it belonged to left nothing visible; later appends try again.
+ */
+export class StorageIoError extends StorageError {
+  override name = 'StorageIoError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ErrorCode.KAFKA_STORAGE_ERROR);
+    if (options?.cause !== undefined) this.cause = options.cause;
+  }
+}
+
+/** An error from the file system as the StorageError a handler answers with; StorageErrors pass through. */
+export function asStorageError(e: unknown, topic: string, partition: number, dir: string): unknown {
+  if (e instanceof StorageError) return e;
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code !== 'string') return e;
+  return new StorageIoError(`Error while appending records to ${topic}-${partition} in dir ${dir}: ${(e as Error).message}`, { cause: e });
+}

@@ -1,6 +1,7 @@
 import { write, writev, read, writeSync, writevSync } from 'node:fs';
 import { open, rename, rm, readdir, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { hookedSync, writeFault, type StorageFileKind } from './io-hooks.js';
 
 /** Kafka's file names: the offset zero-padded to 20 digits. */
 export function offsetFileName(offset: number | bigint, suffix: string): string {
@@ -55,8 +56,32 @@ export async function writeAt(fh: FileHandle, buf: Buffer, position: number): Pr
   while (done < buf.length) done += await pwriteRaw(fh.fd, buf, done, buf.length - done, position + done);
 }
 
+/**
+ * The first `n` bytes of `bufs` (a write the fault seam cuts short): written for real, as a full
+ * disk writes what fits before it fails.
+ */
+function firstBytes(bufs: readonly Buffer[], n: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (const b of bufs) {
+    if (n <= 0) break;
+    out.push(b.length <= n ? b : b.subarray(0, n));
+    n -= b.length;
+  }
+  return out;
+}
+
 /** Writes the buffers back to back at `position` with one writev (looping on short writes). */
-export async function writevAt(fh: FileHandle, bufs: Buffer[], position: number): Promise<void> {
+export async function writevAt(fh: FileHandle, bufs: Buffer[], position: number, kind: StorageFileKind = 'log'): Promise<void> {
+  const fault = writeFault(kind, bufs.reduce((n, b) => n + b.length, 0));
+  if (fault) {
+    const part = firstBytes(bufs, fault.writeFirst ?? 0);
+    if (part.length > 0) await writevAtRaw(fh, part, position);
+    throw fault.error;
+  }
+  return writevAtRaw(fh, bufs, position);
+}
+
+async function writevAtRaw(fh: FileHandle, bufs: Buffer[], position: number): Promise<void> {
   if (bufs.length === 1) return writeAt(fh, bufs[0]!, position);
   let total = 0;
   for (const b of bufs) total += b.length;
@@ -79,9 +104,19 @@ export async function writevAt(fh: FileHandle, bufs: Buffer[], position: number)
  * Synchronous writev at `position` (looping on short writes): for small appends a page-cache copy
  * on the main thread is cheaper than a round trip through libuv's thread pool.
  */
-export function writevAtSync(fd: number, bufs: Buffer[], position: number): void {
+export function writevAtSync(fd: number, bufs: Buffer[], position: number, kind: StorageFileKind = 'log'): void {
   let total = 0;
   for (const b of bufs) total += b.length;
+  const fault = writeFault(kind, total);
+  if (fault) {
+    const part = firstBytes(bufs, fault.writeFirst ?? 0);
+    if (part.length > 0) writevAtSyncRaw(fd, part, position, part.reduce((n, b) => n + b.length, 0));
+    throw fault.error;
+  }
+  writevAtSyncRaw(fd, bufs, position, total);
+}
+
+function writevAtSyncRaw(fd: number, bufs: Buffer[], position: number, total: number): void {
   let done = bufs.length === 1 ? writeSync(fd, bufs[0]!, 0, total, position) : writevSync(fd, bufs, position);
   if (done === total) return;
   let at = 0;
@@ -95,12 +130,24 @@ export function writevAtSync(fd: number, bufs: Buffer[], position: number): void
   }
 }
 
+/** A whole file's contents through the fault seam (a fault writes the part it allows, then fails). */
+export async function writeWhole(fh: FileHandle, data: Buffer | string, kind: StorageFileKind, path: string): Promise<void> {
+  const buf = typeof data === 'string' ? Buffer.from(data) : data;
+  const fault = writeFault(kind, buf.length, path);
+  if (fault) {
+    if ((fault.writeFirst ?? 0) > 0) await fh.write(buf, 0, Math.min(buf.length, fault.writeFirst!), 0);
+    throw fault.error;
+  }
+  await fh.writeFile(buf);
+}
+
 /** fsyncs a directory so renames and creations inside it are durable. */
 export async function fsyncDir(dir: string): Promise<void> {
   let fh: FileHandle | undefined;
   try {
     fh = await open(dir, 'r');
-    await fh.sync();
+    const h = fh;
+    await hookedSync('dir', dir, () => h.sync());
   } catch {
     // Some filesystems refuse fsync on directories; Kafka ignores that too.
   } finally {
@@ -113,11 +160,14 @@ export async function writeFileAtomic(path: string, data: Buffer | string): Prom
   const tmp = path + '.tmp';
   const fh = await open(tmp, 'w');
   try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
+    await writeWhole(fh, data, 'checkpoint', tmp);
+    await hookedSync('checkpoint', tmp, () => fh.sync());
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw e;
   }
+  await fh.close();
   await rename(tmp, path);
   await fsyncDir(dirname(path));
 }

@@ -1,7 +1,8 @@
 export * from './config.js';
 export * from './errors.js';
 export * from './partition-log.js';
-export { Log, type LogOpenOptions, type LogRecoveryInfo } from './log.js';
+export { Log, type LogOpenOptions, type LogRecoveryInfo, type RecoveryEvent } from './log.js';
+export { setStorageIoHooks, ioError, type StorageIoHooks, type StorageIoFault, type StorageFileKind } from './io-hooks.js';
 export {
   validateRecords,
   noKeyMessage,

@@ -1,5 +1,6 @@
 import { writeSync } from 'node:fs';
 import { open, readFile, rm, type FileHandle } from 'node:fs/promises';
+import { hookedSync, writeFault } from './io-hooks.js';
 
 /**
  * Kafka's sparse segment indexes, kept in memory as the exact bytes of the file and written to disk
@@ -50,23 +51,36 @@ abstract class SparseIndex {
     return this.count++ * this.entrySize;
   }
 
-  /** Loads the file's bytes. Returns false when the file is missing or fails the sanity check. */
+  /** Why the latest load() refused the file (for the log line saying it is rebuilt). */
+  loadProblem: string | undefined;
+
+  /** Loads the file's bytes. Returns false (and says why in loadProblem) when the file is missing or fails the sanity check. */
   async load(): Promise<boolean> {
+    this.loadProblem = undefined;
     let data: Buffer;
     try {
       data = await readFile(this.path);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      this.loadProblem = 'missing';
+      return false;
     }
-    if (data.length % this.entrySize !== 0) return false;
+    if (data.length % this.entrySize !== 0) {
+      this.loadProblem = `size ${data.length} is not a multiple of ${this.entrySize} (a torn write)`;
+      return false;
+    }
     const n = data.length / this.entrySize;
-    if (n > this.maxEntries) return false;
+    if (n > this.maxEntries) {
+      this.loadProblem = `${n} entries, more than the ${this.maxEntries} it can hold`;
+      return false;
+    }
     this.buf = Buffer.allocUnsafe(Math.max(data.length, this.entrySize * 64));
     data.copy(this.buf);
     this.count = n;
     this.persisted = n;
-    return this.sane();
+    if (this.sane()) return true;
+    this.loadProblem = 'entries out of order (garbled)';
+    return false;
   }
 
   /** Entries must be non-decreasing; subclasses check their own columns. */
@@ -131,10 +145,16 @@ abstract class SparseIndex {
     try {
       // A few hundred bytes at most between persists: a synchronous page-cache write.
       if (to > from) {
+        const fault = writeFault('index', to - from, this.path);
+        const end = fault ? from + Math.min(fault.writeFirst ?? 0, to - from) : to;
         let done = 0;
-        while (done < to - from) done += writeSync(fh.fd, this.buf, from + done, to - from - done, from + done);
+        while (done < end - from) done += writeSync(fh.fd, this.buf, from + done, end - from - done, from + done);
+        if (fault) throw fault.error;
       }
-      if (sync) await fh.datasync();
+      if (sync) {
+        const h = fh;
+        await hookedSync('index', this.path, () => h.datasync());
+      }
     } finally {
       if (this.keepOpen && !this.fh) this.fh = fh;
       else if (!this.keepOpen) {

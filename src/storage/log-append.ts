@@ -7,7 +7,7 @@
 import { isControl } from '../protocol/records/batch-header.js';
 import { readEndTxnMarker } from '../protocol/records/control.js';
 import { effectiveSegmentMs, type LogConfig } from './config.js';
-import { LogClosedError, ProducerStateError } from './errors.js';
+import { asStorageError, LogClosedError, ProducerStateError } from './errors.js';
 import { stampLeaderEpoch, type LogEpochs } from './log-epochs.js';
 import { checkFollowerRecords } from './log-follower.js';
 import { analyzeAppend, assignOffset, writeAssignedHeaders, type AppendBatch } from './log-validator.js';
@@ -50,6 +50,7 @@ export interface AppendHost {
   readonly log: {
     readonly topic: string;
     readonly partition: number;
+    readonly dir: string;
     readonly config: Readonly<LogConfig>;
     readonly logStartOffset: number;
     readonly logEndOffset: number;
@@ -115,7 +116,8 @@ export async function appendGroup(host: AppendHost, group: readonly AppendTask[]
       if (epochsChanged) await host.epochs().write();
       if (bufs.length > 0) await log.activeSegment.append(bufs, batches);
     } catch (e) {
-      for (const p of toWrite) p.task.reject(e);
+      const err = asStorageError(e, log.topic, log.partition, log.dir);
+      for (const p of toWrite) p.task.reject(err);
       next = log.logEndOffset;
       if (epochsChanged) await host.epochs().truncateFromEnd(log.logEndOffset).catch(() => undefined);
       return;
@@ -205,7 +207,7 @@ export async function appendGroup(host: AppendHost, group: readonly AppendTask[]
       pendingBytes += records.length;
       next = o;
     } catch (e) {
-      task.reject(e);
+      task.reject(asStorageError(e, log.topic, log.partition, log.dir));
     }
   }
   if (pending.length > 0) await writePending();
@@ -273,7 +275,7 @@ async function writeFollowerChunk(host: AppendHost, records: Buffer, chunk: read
     await log.activeSegment.append(records.subarray(chunk[0]!.at, last.at + last.h.size), appended);
   } catch (e) {
     if (epochsChanged) await host.epochs().truncateFromEnd(log.logEndOffset).catch(() => undefined);
-    throw e;
+    throw asStorageError(e, log.topic, log.partition, log.dir);
   }
   const end = last.h.baseOffset + last.h.lastOffsetDelta + 1;
   try {

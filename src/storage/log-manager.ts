@@ -47,6 +47,8 @@ export interface LogManagerOptions {
    * high watermark is the log end offset).
    */
   replicated?: boolean;
+  /** Called for each log found on disk once it is open (its recoveryInfo says what loading found and did). */
+  onLogLoaded?: (log: Log) => void;
   /** replica.high.watermark.checkpoint.interval.ms (5000): how often replication-offset-checkpoint is written. 0 disables the timer. */
   replicaHighWatermarkCheckpointIntervalMs?: number;
   /** The log cleaner's settings (log.cleaner.*); on by default, as in Kafka. */
@@ -257,6 +259,7 @@ export class LogManager {
         ...(hws.has(k) ? { highWatermark: hws.get(k)! } : {}),
       });
       this.logs.set(k, { log, dir });
+      this.opts.onLogLoaded?.(log);
     });
   }
 

@@ -23,6 +23,13 @@ import type { ProducerStateManager } from './producer-state.js';
 import { LogSegment, type SegmentOptions } from './segment.js';
 import { segmentIndexOf } from './segment-lookup.js';
 
+/** Something loading found wrong with a file, and what it did about it (the broker logs each). */
+export interface RecoveryEvent {
+  file: string;
+  action: 'truncated' | 'rebuilt' | 'deleted' | 'removed';
+  reason: string;
+}
+
 /** What open() found and did, for logs and tests. */
 export interface LogRecoveryInfo {
   recoveredSegments: number;
@@ -32,6 +39,7 @@ export interface LogRecoveryInfo {
   producerStateFrom: number;
   /** Cleaner swaps (`.swap` files) a crash interrupted, completed at open. */
   completedSwaps?: number;
+  events: RecoveryEvent[];
 }
 
 export interface LoadOptions {
@@ -52,6 +60,7 @@ async function segmentBases(dir: string, info: LogRecoveryInfo): Promise<number[
   for (const name of names) {
     if (name.endsWith(DELETED_SUFFIX) || name.endsWith(CLEANED_SUFFIX) || name.endsWith(SWAP_SUFFIX) || name.endsWith('.tmp')) {
       await rm(join(dir, name), { force: true });
+      info.events.push({ file: join(dir, name), action: 'removed', reason: 'left over by an operation a stop interrupted' });
       continue;
     }
     const b = parseOffsetFileName(name, LOG_SUFFIX);
@@ -61,7 +70,10 @@ async function segmentBases(dir: string, info: LogRecoveryInfo): Promise<number[
   for (const name of names) {
     // An index without its .log is a leftover (Kafka deletes those too).
     const b = parseOffsetFileName(name, INDEX_SUFFIX) ?? parseOffsetFileName(name, TIME_INDEX_SUFFIX) ?? parseOffsetFileName(name, TXN_INDEX_SUFFIX);
-    if (b !== undefined && !baseSet.has(b)) await rm(join(dir, name), { force: true });
+    if (b !== undefined && !baseSet.has(b)) {
+      await rm(join(dir, name), { force: true });
+      info.events.push({ file: join(dir, name), action: 'removed', reason: 'an index without its .log' });
+    }
   }
   return bases.sort((a, b) => a - b);
 }
@@ -81,9 +93,10 @@ export async function loadSegments(dir: string, opts: LoadOptions, segOpts: Segm
   const segs: LogSegment[] = [];
   const indexesOk: boolean[] = [];
   for (const b of await segmentBases(dir, info)) {
-    const { segment, indexesOk: ok } = await LogSegment.open(dir, b, segOpts);
+    const { segment, indexesOk: ok, indexProblems } = await LogSegment.open(dir, b, segOpts);
     segs.push(segment);
     indexesOk.push(ok);
+    for (const p of indexProblems) info.events.push({ file: p.file, action: 'rebuilt', reason: `${p.reason}: rebuilt from the .log` });
   }
   if (segs.length === 0) {
     segs.push(await LogSegment.create(dir, opts.logStartOffset, segOpts));
@@ -101,6 +114,13 @@ export async function loadSegments(dir: string, opts: LoadOptions, segOpts: Segm
       if (i >= firstToRecover) info.recoveredSegments++;
       if (!indexesOk[i]) info.rebuiltIndexes++;
       info.truncatedBytes += truncated;
+      if (truncated > 0) {
+        info.events.push({
+          file: seg.logPath,
+          action: 'truncated',
+          reason: `${truncated} bytes of invalid or incomplete data from position ${seg.size} (offset ${seg.nextOffset}) cut off`,
+        });
+      }
       if (truncated > 0 && i >= firstToRecover) {
         cut = i;
         break;
@@ -110,13 +130,33 @@ export async function loadSegments(dir: string, opts: LoadOptions, segOpts: Segm
   if (cut >= 0) {
     // Everything after a corrupt batch is unreliable: drop the later segments (Kafka does so).
     for (const seg of segs.splice(cut + 1)) {
+      const path = seg.logPath;
       const finish = await seg.markDeleted();
       await finish();
       info.deletedSegments++;
+      info.events.push({ file: path, action: 'deleted', reason: `it follows the corrupt data of ${segs[cut]!.logPath}` });
     }
   }
   const last = segs[segs.length - 1]!;
-  if (!recovered[segs.length - 1]) await last.loadTail();
+  if (!recovered[segs.length - 1]) {
+    // A clean load trusts the files, but reads the active segment's tail anyway: a tail torn or
+    // garbled after the broker stopped would otherwise be served (or appended after).
+    const problem = await last.loadTail();
+    if (problem !== undefined) {
+      const truncated = await last.recover();
+      info.recoveredSegments++;
+      info.rebuiltIndexes++;
+      info.truncatedBytes += truncated;
+      info.events.push({
+        file: last.logPath,
+        action: truncated > 0 ? 'truncated' : 'rebuilt',
+        reason:
+          truncated > 0
+            ? `${problem}: ${truncated} bytes from position ${last.size} (offset ${last.nextOffset}) cut off, indexes rebuilt`
+            : `${problem}: its indexes were rebuilt from the .log`,
+      });
+    }
+  }
   for (let i = 0; i < segs.length - 1; i++) segs[i]!.nextOffset = segs[i + 1]!.baseOffset;
   const first = recovered.findIndex((r, i) => r && i < segs.length);
   return { segments: segs, rebuildTxnFrom: first >= 0 ? segs[first]!.baseOffset : undefined };
@@ -137,7 +177,9 @@ export async function rebuildProducerState(
   rebuildTxnFrom?: number,
 ): Promise<void> {
   const rebuild = rebuildTxnFrom !== undefined && rebuildTxnFrom < logEndOffset ? rebuildTxnFrom : undefined;
-  const from = await psm.loadLatestSnapshot(rebuild ?? logEndOffset, logStartOffset);
+  const from = await psm.loadLatestSnapshot(rebuild ?? logEndOffset, logStartOffset, (file, reason) =>
+    info.events.push({ file, action: 'deleted', reason: `${reason}: producer state rebuilt from the log` }),
+  );
   info.producerStateFrom = from;
   if (rebuild !== undefined) for (const s of segs) if (s.baseOffset >= rebuild) await s.txnIndex.reset();
   if (from < logEndOffset) {

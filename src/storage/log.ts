@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { resolveLogConfig, type LogConfig } from './config.js';
 import { DelayedDeletes } from './delayed-deletes.js';
-import { LogClosedError, OffsetOutOfRangeError } from './errors.js';
+import { asStorageError, LogClosedError, OffsetOutOfRangeError } from './errors.js';
 import { HighWatermark } from './high-watermark.js';
 import type { EpochEndOffset, EpochEntry } from './leader-epoch-cache.js';
 import { appendFollower, appendGroup, MAX_GROUP_BYTES, type AppendHost, type AppendOutcome, type AppendTask } from './log-append.js';
@@ -29,7 +29,7 @@ import type { AbortedTxn } from './txn-index.js';
 import type { CleanedGroup } from './cleaner/job.js';
 import { discardCleaned, finishSwap, markSwap, retireTxnIndex } from './cleaner/swap.js';
 
-export type { LogRecoveryInfo } from './log-recovery.js';
+export type { LogRecoveryInfo, RecoveryEvent } from './log-recovery.js';
 
 export interface LogOpenOptions {
   topic: string;
@@ -107,7 +107,7 @@ export class Log implements PartitionLog {
     roll: (newBase) => this.roll(newBase),
     advanceTo: (end) => this.advanceTo(end),
   };
-  recoveryInfo: LogRecoveryInfo = { recoveredSegments: 0, truncatedBytes: 0, rebuiltIndexes: 0, deletedSegments: 0, producerStateFrom: 0 };
+  recoveryInfo: LogRecoveryInfo = { recoveredSegments: 0, truncatedBytes: 0, rebuiltIndexes: 0, deletedSegments: 0, producerStateFrom: 0, events: [] };
 
   private constructor(
     readonly dir: string,
@@ -286,9 +286,21 @@ export class Log implements PartitionLog {
       this.tasks.push({ kind: 'append', records, opts, resolve, reject });
       this.kick();
     }).then(async (r) => {
-      if (r.flushTo !== undefined) await this.flushUpTo(r.flushTo);
+      if (r.flushTo !== undefined) await this.flushForAck(r.flushTo);
       return r.result;
     });
+  }
+
+  /**
+   * The flush an append's acknowledgement waits for (flush.messages): a failed fsync fails the
+   * append with KAFKA_STORAGE_ERROR, as the records may not be durable.
+   */
+  private async flushForAck(offset: number): Promise<void> {
+    try {
+      await this.flushUpTo(offset);
+    } catch (e) {
+      throw asStorageError(e, this.topic, this.partition, this.dir);
+    }
   }
 
   private kick(): void {
@@ -343,7 +355,7 @@ export class Log implements PartitionLog {
   /** A follower's copy of its leader's batches, through the writer queue (log-append.ts). */
   appendAsFollower(records: Buffer): Promise<AppendResult> {
     return this.enqueue(() => appendFollower(this.host, records)).then(async (r) => {
-      if (r.flushTo !== undefined) await this.flushUpTo(r.flushTo);
+      if (r.flushTo !== undefined) await this.flushForAck(r.flushTo);
       return r.result;
     });
   }
@@ -472,7 +484,7 @@ export class Log implements PartitionLog {
       this.hw.truncated(plan.end);
       this.flusher.invalidate();
       // The recovery code rebuilds producer state: newest snapshot at or below the end (later ones deleted), then replay.
-      await rebuildProducerState(this.psm, this.segs, this.lso, plan.end, { ...this.recoveryInfo });
+      await rebuildProducerState(this.psm, this.segs, this.lso, plan.end, { ...this.recoveryInfo, events: [] });
       await this.epochs.truncateFromEnd(plan.end);
       this.checkStable();
       await this.afterTruncation?.();

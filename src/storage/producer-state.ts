@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { crc32c } from '../protocol/primitives/crc32c.js';
 import { isControl, isTransactional, type BatchHeader } from '../protocol/records/batch-header.js';
 import { ErrorCode } from '../protocol/errors.js';
-import { SNAPSHOT_SUFFIX, offsetFileName, parseOffsetFileName, fsyncDir } from './files.js';
+import { SNAPSHOT_SUFFIX, offsetFileName, parseOffsetFileName, fsyncDir, writeWhole } from './files.js';
+import { hookedSync } from './io-hooks.js';
 import type { AbortedTxn } from './txn-index.js';
 
 /** Kafka's ProducerStateEntry.NUM_BATCHES_TO_RETAIN. */
@@ -434,11 +435,15 @@ export class ProducerStateManager {
     const path = join(this.dir, offsetFileName(offset, SNAPSHOT_SUFFIX));
     const fh = await open(path, 'w');
     try {
-      await fh.writeFile(encodeProducerSnapshot(this.producers.values()));
-      if (sync) await fh.sync();
-    } finally {
-      await fh.close();
+      await writeWhole(fh, encodeProducerSnapshot(this.producers.values()), 'snapshot', path);
+      if (sync) await hookedSync('snapshot', path, () => fh.sync());
+    } catch (e) {
+      // A snapshot cut short (a full disk) must not be left for the next start to trip over.
+      await fh.close().catch(() => undefined);
+      await rm(path, { force: true }).catch(() => undefined);
+      throw e;
     }
+    await fh.close();
     if (sync) await fsyncDir(this.dir);
     return offset;
   }
@@ -448,7 +453,7 @@ export class ProducerStateManager {
    * describe truncated data), corrupt ones too. Returns the offset the state reflects (replay the
    * log from there), or `fallback` when no snapshot was usable.
    */
-  async loadLatestSnapshot(maxOffset: number, fallback: number): Promise<number> {
+  async loadLatestSnapshot(maxOffset: number, fallback: number, onCorrupt?: (file: string, reason: string) => void): Promise<number> {
     this.clear(fallback);
     const offsets = await this.snapshotOffsets();
     for (let i = offsets.length - 1; i >= 0; i--) {
@@ -466,8 +471,9 @@ export class ProducerStateManager {
         }
         this.mapEndOffset = off;
         return off;
-      } catch {
+      } catch (e) {
         await rm(path, { force: true });
+        onCorrupt?.(path, (e as Error).message);
       }
     }
     this.mapEndOffset = fallback;

@@ -13,6 +13,7 @@ import {
   writevAtSync,
 } from './files.js';
 import { OffsetIndex, TimeIndex, type TimestampOffset } from './indexes.js';
+import { hookedSync } from './io-hooks.js';
 import { readBuffer, releaseReadBuffer } from './read-buffers.js';
 import { scanForRecovery } from './segment-recovery.js';
 import {
@@ -137,20 +138,36 @@ export class LogSegment {
    * sanity check (a transaction index: torn or corrupt), in which case the caller must `recover()`
    * the segment and rebuild its transaction index from producer state.
    */
-  static async open(dir: string, baseOffset: number, opts: SegmentOptions): Promise<{ segment: LogSegment; indexesOk: boolean }> {
+  static async open(
+    dir: string,
+    baseOffset: number,
+    opts: SegmentOptions,
+  ): Promise<{ segment: LogSegment; indexesOk: boolean; indexProblems: Array<{ file: string; reason: string }> }> {
     const fh = await open(join(dir, offsetFileName(baseOffset, LOG_SUFFIX)), 'r+');
     const seg = new LogSegment(dir, baseOffset, fh, opts);
     seg.size = (await fh.stat()).size;
-    const okOffset = (await seg.offsetIndex.load()) && seg.offsetIndex.validFor(Math.max(seg.size, 1));
-    const okTime = await seg.timeIndex.load();
+    const indexProblems: Array<{ file: string; reason: string }> = [];
+    let okOffset = await seg.offsetIndex.load();
+    if (!okOffset) indexProblems.push({ file: seg.offsetIndex.path, reason: seg.offsetIndex.loadProblem ?? 'unreadable' });
+    else if (!seg.offsetIndex.validFor(Math.max(seg.size, 1))) {
+      okOffset = false;
+      indexProblems.push({ file: seg.offsetIndex.path, reason: `an entry points past the end of the .log (${seg.size} bytes)` });
+    }
+    let okTime = await seg.timeIndex.load();
+    if (!okTime) indexProblems.push({ file: seg.timeIndex.path, reason: seg.timeIndex.loadProblem ?? 'unreadable' });
+    else if (seg.timeIndex.lastEntry.offset < baseOffset) {
+      okTime = false;
+      indexProblems.push({ file: seg.timeIndex.path, reason: `its last offset is below the base offset ${baseOffset}` });
+    }
     const okTxn = await seg.txnIndex.load();
-    const indexesOk = okOffset && okTime && okTxn && seg.timeIndex.lastEntry.offset >= baseOffset;
+    if (!okTxn) indexProblems.push({ file: seg.txnIndex.path, reason: 'a torn or corrupt aborted-transaction index' });
+    const indexesOk = okOffset && okTime && okTxn;
     if (indexesOk) {
       const last = seg.timeIndex.lastEntry;
       seg.maxTimestampSoFar = last.timestamp;
       seg.offsetOfMaxTimestampSoFar = last.offset;
     }
-    return { segment: seg, indexesOk };
+    return { segment: seg, indexesOk, indexProblems };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -248,7 +265,7 @@ export class LogSegment {
   /** fsyncs the .log and writes + fsyncs the indexes. */
   async flush(): Promise<void> {
     if (this.closed) return;
-    await this.fh.datasync();
+    await hookedSync('log', this.logPath, () => this.fh.datasync());
     await this.persistIndexes(true);
     this.txnIndex.flush();
   }
@@ -405,25 +422,50 @@ export class LogSegment {
     return scanHeaders(this.fh, this.offsetIndex.lookup(fromOffset).position, this.size, fromOffset, onBatch);
   }
 
-  /** After a clean load: sets nextOffset and the segment.ms base from the tail of the .log. */
-  async loadTail(): Promise<void> {
+  /**
+   * After a clean load: sets nextOffset and the segment.ms base from the tail of the .log (the
+   * batch headers after the last offset index entry). Returns why the tail cannot be trusted (the
+   * caller then recovers the segment), or undefined: the last index entry must name the batch at
+   * its position, the headers must end exactly at the end of the file (a torn or garbled tail does
+   * not), and no time index entry may lie past the last batch.
+   */
+  async loadTail(): Promise<string | undefined> {
     await this.loadFirstBatchTimestamp();
     let next = this.baseOffset;
     let maxTs = this.maxTimestampSoFar;
     let maxTsOff = this.offsetOfMaxTimestampSoFar;
-    await this.scanHeaders(this.offsetIndex.lastEntry.offset, (h) => {
+    const entry = this.offsetIndex.lastEntry;
+    let end = entry.position;
+    let first = true;
+    let problem: string | undefined;
+    await scanHeaders(this.fh, entry.position, this.size, -1, (h, position) => {
       const last = h.baseOffset + h.lastOffsetDelta;
+      if (first && this.offsetIndex.entries > 0 && last !== entry.offset) {
+        problem ??= `the last .index entry (offset ${entry.offset}) points at a batch ending at ${last}`;
+      }
+      first = false;
+      if (h.magic !== 2 || h.lastOffsetDelta < 0 || h.baseOffset < next || position + h.size > this.size) {
+        problem ??= `an incomplete or invalid batch at position ${position}`;
+        return;
+      }
+      if (problem !== undefined) return;
+      end = position + h.size;
       next = last + 1;
       if (h.maxTimestamp > maxTs) {
         maxTs = h.maxTimestamp;
         maxTsOff = last;
       }
     });
+    if (problem === undefined && end !== this.size) problem = `${this.size - end} bytes after the last whole batch`;
+    if (problem === undefined && this.timeIndex.entries > 0 && this.timeIndex.lastEntry.offset >= Math.max(next, this.nextOffset) && this.size > 0) {
+      problem = `the .timeindex names offset ${this.timeIndex.lastEntry.offset}, past the last batch`;
+    }
     this.nextOffset = Math.max(next, this.nextOffset);
     this.maxTimestampSoFar = maxTs;
     this.offsetOfMaxTimestampSoFar = maxTsOff;
     // As Kafka: a reloaded segment counts bytes for the next index entry from zero.
     this.bytesSinceLastIndexEntry = 0;
+    return problem;
   }
 
   // ---------------------------------------------------------------------------------------------

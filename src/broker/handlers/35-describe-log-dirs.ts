@@ -1,7 +1,8 @@
 /**
  * DescribeLogDirs v0-v5 (kafka-log-dirs.sh, kafka-reassign-partitions.sh --generate): this
  * broker's log dirs, and in each the partitions it holds with their size in bytes and offset lag
- * (0: no future replicas here, so nothing lags). Topics null: every partition. v4+ adds the
+ * (Kafka's for a current replica: how far its log end is below the high watermark, never below 0;
+ * this broker keeps no future replicas, so isFuture is always false). Topics null: every partition. v4+ adds the
  * dir's total and usable bytes (statfs); v5's is_cordoned is always false.
  */
 import { statfs } from 'node:fs/promises';
@@ -24,7 +25,7 @@ export default defineHandler({
         if (wanted && !wanted.has(`${log.topic}\u0000${log.partition}`)) continue;
         let t = topics.get(log.topic);
         if (!t) topics.set(log.topic, (t = { name: log.topic, partitions: [] }));
-        t.partitions.push({ partitionIndex: log.partition, partitionSize: BigInt(log.size), offsetLag: 0n, isFutureKey: false });
+        t.partitions.push({ partitionIndex: log.partition, partitionSize: BigInt(log.size), offsetLag: BigInt(Math.max(log.highWatermark - log.logEndOffset, 0)), isFutureKey: false });
       }
       let totalBytes = -1n;
       let usableBytes = -1n;
