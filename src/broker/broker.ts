@@ -24,7 +24,7 @@ import { ReplicationThrottle } from './replication-throttle.js';
 import { decompress } from '../protocol/records/compression.js';
 import { verifyTxnOffsetCommit } from './txn-verification.js';
 import { ScramCredentialStore } from './security/scram-store.js';
-import { listenerSetups, tlsReloads } from './security/listener-setup.js';
+import { listenerSetups, tlsReloads } from './network/listener-setup.js';
 
 /** A config value as the embedding API accepts it; arrays become comma-separated lists. */
 export type BrokerOptionValue = string | number | boolean | readonly string[];

@@ -1,10 +1,10 @@
 import type { BrokerConfig } from './config/config.js';
 import type { GroupConfigs } from './config/group-configs.js';
 import type { TopicManager } from './metadata/topics.js';
-import type { ListenerSpec, SecurityProtocol } from './config/listeners.js';
+import type { ConfigReader, ListenerSpec, SecurityProtocol } from './config/listeners.js';
 import type { SaslSession } from './security/sasl/session.js';
 import type { ScramCredentialStore } from './security/scram-store.js';
-import type { ConfigReader } from './security/tls-config.js';
+
 import type { ProducerIdManager } from './producer-ids.js';
 import type { FetchSessionCache } from './fetch-sessions.js';
 import type { Logger } from './logger.js';

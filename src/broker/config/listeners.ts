@@ -5,6 +5,12 @@ export interface ListenerSpec {
   port: number;
 }
 
+/** Read access to configs (the broker's, or as a pending change would make them). */
+export interface ConfigReader {
+  get(key: string): string | null;
+  isSet(key: string): boolean;
+}
+
 export type SecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
 const PROTOCOLS: ReadonlySet<string> = new Set(['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL']);
 

@@ -3,7 +3,7 @@
  * (never salts or keys). No users named (null or empty): every user that has one.
  */
 import { ErrorCode } from '../../protocol/errors.js';
-import type { ScramMechanism } from '../security/sasl/scram-formatter.js';
+import type { ScramMechanism } from '../../protocol/sasl/scram-math.js';
 import { defineHandler } from './handler.js';
 
 const MECHANISM_CODE: Record<ScramMechanism, number> = { 'SCRAM-SHA-256': 1, 'SCRAM-SHA-512': 2 };

@@ -6,7 +6,7 @@
  * with any bad alteration gets its error and none of its alterations is applied.
  */
 import { ErrorCode } from '../../protocol/errors.js';
-import { credentialFromSalted, hashLength, MAX_ITERATIONS, MIN_ITERATIONS, type ScramCredential, type ScramMechanism } from '../security/sasl/scram-formatter.js';
+import { credentialFromSalted, hashLength, MAX_ITERATIONS, MIN_ITERATIONS, type ScramCredential, type ScramMechanism } from '../../protocol/sasl/scram-math.js';
 import { defineHandler } from './handler.js';
 
 const MECHANISMS: Record<number, ScramMechanism> = { 1: 'SCRAM-SHA-256', 2: 'SCRAM-SHA-512' };

@@ -4,7 +4,7 @@ import { X509Certificate } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ANONYMOUS, Connection, type ConnectionLimits, type FrameHandler, type ListenerRuntime } from './connection.js';
 import type { ListenerSpec } from '../config/listeners.js';
-import type { ListenerTls } from '../security/tls-config.js';
+import type { ListenerTls } from './tls-config.js';
 import { mapPrincipal, rfc2253, type MappingRule } from '../security/principal-mapping.js';
 
 /** One listener to open: where, its protocol and SASL settings, and TLS for SSL and SASL_SSL. */
@@ -35,6 +35,7 @@ export class NetworkServer {
       const accept = (socket: Socket, principal: string): void => {
         const conn = new Connection(this.nextId++, socket, l.runtime, principal, this.limits, this.handle, this.log, (c) => this.connections.delete(c));
         this.connections.add(conn);
+        this.log.debug({ conn: conn.id, listener: l.name, remote: `${conn.remoteAddress}:${conn.remotePort}`, principal }, 'connection accepted');
       };
       let server: Server;
       if (l.tls) {

@@ -3,7 +3,7 @@
  * salt, StoredKey, ServerKey and iterations per user and mechanism, never the password. Kept in
  * the metadata file (tributary-metadata.json, `scramCredentials`), so they survive restarts.
  */
-import type { ScramCredential, ScramMechanism } from './sasl/scram-formatter.js';
+import type { ScramCredential, ScramMechanism } from '../../protocol/sasl/scram-math.js';
 
 /** As stored in JSON: base64 fields. */
 export interface StoredScramCredential {

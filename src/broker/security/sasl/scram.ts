@@ -9,18 +9,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { AuthenticationError, IllegalSaslStateError, type SaslServer } from './mechanism.js';
-import { hash, hmac, safeEqual, xor, hashLength, type ScramCredential, type ScramMechanism } from './scram-formatter.js';
+import { decodeSaslName, SaslNameError, hash, hmac, safeEqual, xor, hashLength, type ScramCredential, type ScramMechanism } from '../../../protocol/sasl/scram-math.js';
 
 const PRINTABLE = /^[\x21-\x2b\x2d-\x7e]+$/;
 
-/** RFC 5802 saslname: `=2C` is ',' and `=3D` is '='; any other '=' is invalid. */
-export function decodeSaslName(s: string): string {
-  if (/=(?!2C|3D)/.test(s)) throw new IllegalSaslStateError('Invalid username encoding');
-  return s.replace(/=2C/g, ',').replace(/=3D/g, '=');
-}
-export function encodeSaslName(s: string): string {
-  return s.replace(/=/g, '=3D').replace(/,/g, '=2C');
-}
 
 function attributes(msg: string): Array<[string, string]> {
   return msg.split(',').map((part) => {
@@ -43,6 +35,8 @@ export class ScramServer implements SaslServer {
   constructor(
     private readonly mechanism: ScramMechanism,
     private readonly lookup: (user: string, mechanism: ScramMechanism) => ScramCredential | undefined,
+    /** The server's part of the nonce (tests fix it to replay RFC 7677's example). */
+    private readonly serverNonce: () => string = () => randomBytes(24).toString('base64url'),
   ) {}
 
   evaluate(token: Buffer): { response: Buffer; done: boolean; user?: string } {
@@ -52,6 +46,7 @@ export class ScramServer implements SaslServer {
       throw new IllegalSaslStateError(`Unexpected SCRAM message in state ${this.state}`);
     } catch (err) {
       this.state = 'failed';
+      if (err instanceof SaslNameError) throw new IllegalSaslStateError(err.message);
       throw err;
     }
   }
@@ -78,7 +73,7 @@ export class ScramServer implements SaslServer {
     }
     this.credential = this.lookup(this.user, this.mechanism);
     if (!this.credential) throw new AuthenticationError('Authentication failed: Invalid user credentials');
-    this.nonce = clientNonce + randomBytes(24).toString('base64url');
+    this.nonce = clientNonce + this.serverNonce();
     this.serverFirst = `r=${this.nonce},s=${this.credential.salt.toString('base64')},i=${this.credential.iterations}`;
     this.state = 'final';
     return { response: Buffer.from(this.serverFirst, 'utf8'), done: false };

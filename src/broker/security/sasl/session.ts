@@ -9,7 +9,7 @@
 import { PlainServer } from './plain.js';
 import { ScramServer } from './scram.js';
 import { AuthenticationError, type SaslServer } from './mechanism.js';
-import { SCRAM_MECHANISMS, type ScramCredential, type ScramMechanism } from './scram-formatter.js';
+import { SCRAM_MECHANISMS, type ScramCredential, type ScramMechanism } from '../../../protocol/sasl/scram-math.js';
 
 export const SUPPORTED_MECHANISMS: readonly string[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
 

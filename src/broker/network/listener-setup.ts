@@ -6,14 +6,14 @@
  * listener.name.<l>.ssl.keystore.location and the like).
  */
 import type { BrokerConfig } from '../config/config.js';
-import { listenerValue, parseProtocolMap, securityProtocolOf, type ListenerSpec } from '../config/listeners.js';
-import type { ListenerSetup } from '../network/server.js';
+import { listenerValue, parseProtocolMap, type ConfigReader, securityProtocolOf, type ListenerSpec } from '../config/listeners.js';
+import type { ListenerSetup } from './server.js';
 import type { Logger } from '../logger.js';
-import { parseMappingRules } from './principal-mapping.js';
-import { listenerTls, type ConfigReader, type ListenerTls } from './tls-config.js';
-import { parseJaasConfig, plainUsers } from './sasl/jaas.js';
-import { SUPPORTED_MECHANISMS, type SaslListenerConfig } from './sasl/session.js';
-import type { ScramCredentialStore } from './scram-store.js';
+import { parseMappingRules } from '../security/principal-mapping.js';
+import { listenerTls, type ListenerTls } from './tls-config.js';
+import { parseJaasConfig, plainUsers } from '../security/sasl/jaas.js';
+import { SUPPORTED_MECHANISMS, type SaslListenerConfig } from '../security/sasl/session.js';
+import type { ScramCredentialStore } from '../security/scram-store.js';
 
 export function listenerSetups(config: BrokerConfig, listeners: readonly ListenerSpec[], scram: ScramCredentialStore, log: Logger): ListenerSetup[] {
   const map = parseProtocolMap(config.list('listener.security.protocol.map'));

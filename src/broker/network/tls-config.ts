@@ -7,12 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { SecureContextOptions, TlsOptions } from 'node:tls';
-import { listenerValue } from '../config/listeners.js';
-
-export interface ConfigReader {
-  get(key: string): string | null;
-  isSet(key: string): boolean;
-}
+import { listenerValue, type ConfigReader } from '../config/listeners.js';
 
 export type ClientAuth = 'required' | 'requested' | 'none';
 

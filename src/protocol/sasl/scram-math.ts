@@ -59,3 +59,15 @@ export function xor(a: Buffer, b: Buffer): Buffer {
 export function safeEqual(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
+
+/** A saslname with an '=' that is not =2C or =3D. */
+export class SaslNameError extends Error {}
+
+/** RFC 5802 saslname: `=2C` is ',' and `=3D` is '='; any other '=' is invalid. */
+export function decodeSaslName(s: string): string {
+  if (/=(?!2C|3D)/.test(s)) throw new SaslNameError('Invalid username encoding');
+  return s.replace(/=2C/g, ',').replace(/=3D/g, '=');
+}
+export function encodeSaslName(s: string): string {
+  return s.replace(/=/g, '=3D').replace(/,/g, '=2C');
+}
