@@ -81,7 +81,7 @@ export class Connection implements ConnectionInfo {
       // sasl.server.max.receive.size bounds every frame before authentication (CVE-2022-34917).
       maxFrameBytes: listener.sasl ? Math.min(listener.sasl.maxReceiveSize, limits.maxRequestBytes) : limits.maxRequestBytes,
       onFrame: (frame) => this.queue.push(frame),
-      onBadSize: (size) => this.close(`request size ${size} is outside 0..${limits.maxRequestBytes} (socket.request.max.bytes)`),
+      onBadSize: (size) => this.close(`request size ${size} is outside 0..${this.frames.maxFrameBytes} (${this.sasl && !this.sasl.authenticated ? 'sasl.server.max.receive.size before authentication' : 'socket.request.max.bytes'})`),
     });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
