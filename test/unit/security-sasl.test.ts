@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { ScramServer } from '../../src/broker/security/sasl/scram.js';
 import { PlainServer } from '../../src/broker/security/sasl/plain.js';
 import { AuthenticationError } from '../../src/broker/security/sasl/mechanism.js';
-import { parseJaasConfig, plainUsers } from '../../src/broker/security/sasl/jaas.js';
+import { parseJaasConfig, plainUsers } from '../../src/util/jaas.js';
 import { SaslSession } from '../../src/broker/security/sasl/session.js';
 import { newCredential, saltedPassword, credentialFromSalted, type ScramCredential } from '../../src/protocol/sasl/scram-math.js';
 import { ScramClient } from '../../src/client/sasl.js';

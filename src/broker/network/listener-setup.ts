@@ -11,7 +11,7 @@ import type { ListenerSetup } from './server.js';
 import type { Logger } from '../logger.js';
 import { parseMappingRules } from '../security/principal-mapping.js';
 import { listenerTls, type ListenerTls } from './tls-config.js';
-import { parseJaasConfig, plainUsers } from '../security/sasl/jaas.js';
+import { parseJaasConfig, plainUsers } from '../../util/jaas.js';
 import { SUPPORTED_MECHANISMS, type SaslListenerConfig } from '../security/sasl/session.js';
 import type { ScramCredentialStore } from '../security/scram-store.js';
 
