@@ -20,6 +20,7 @@ export async function evaluateSaslToken(conn: ConnectionInfo, token: Buffer, bro
     broker.log.info({ conn: conn.id, remote: `${conn.remoteAddress}:${conn.remotePort}`, listener: conn.listenerName, mechanism: sasl.mechanism, reason: err.message }, 'SASL authentication failed');
     const delay = sasl.config.failedAuthenticationDelayMs;
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-    return { ok: false, message: err.message };
+    const message = err.generic ? `Authentication failed during authentication due to invalid credentials with SASL mechanism ${sasl.mechanism}` : err.message;
+    return { ok: false, message };
   }
 }

@@ -4,7 +4,18 @@ export interface SaslServer {
   evaluate(token: Buffer): { response: Buffer; done: boolean; user?: string };
 }
 
-/** A login that failed: the message goes to the client and the log, never a secret. */
-export class AuthenticationError extends Error {}
+/**
+ * A login that failed: the message goes to the log, never a secret. The client gets it too,
+ * unless `generic`: then, as Kafka answers a SaslException of the mechanism, only "Authentication
+ * failed during authentication due to invalid credentials with SASL mechanism <m>".
+ */
+export class AuthenticationError extends Error {
+  constructor(
+    message: string,
+    readonly generic = false,
+  ) {
+    super(message);
+  }
+}
 /** A token that breaks the mechanism's syntax (SASL_AUTHENTICATION_FAILED for the client too). */
 export class IllegalSaslStateError extends AuthenticationError {}

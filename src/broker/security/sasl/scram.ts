@@ -36,7 +36,7 @@ export class ScramServer implements SaslServer {
     private readonly mechanism: ScramMechanism,
     private readonly lookup: (user: string, mechanism: ScramMechanism) => ScramCredential | undefined,
     /** The server's part of the nonce (tests fix it to replay RFC 7677's example). */
-    private readonly serverNonce: () => string = () => randomBytes(24).toString('base64url'),
+    private readonly serverNonce: () => string = () => randomBytes(20).toString('hex'),
   ) {}
 
   evaluate(token: Buffer): { response: Buffer; done: boolean; user?: string } {
@@ -85,15 +85,15 @@ export class ScramServer implements SaslServer {
     if (attrs.length < 3 || attrs[0]![0] !== 'c' || attrs[1]![0] !== 'r' || attrs[attrs.length - 1]![0] !== 'p' || proofAt < 0) {
       throw new IllegalSaslStateError('Invalid SCRAM client final message');
     }
-    if (attrs[1]![1] !== this.nonce) throw new AuthenticationError('Invalid client nonce in the final client message.');
-    if (Buffer.from(attrs[0]![1], 'base64').toString('latin1') !== this.gs2Header) throw new AuthenticationError('Invalid channel binding in the final client message.');
+    if (attrs[1]![1] !== this.nonce) throw new AuthenticationError('Invalid client nonce in the final client message.', true);
+    if (Buffer.from(attrs[0]![1], 'base64').toString('latin1') !== this.gs2Header) throw new AuthenticationError('Invalid channel binding in the final client message.', true);
     const proof = Buffer.from(attrs[attrs.length - 1]![1], 'base64');
     const cred = this.credential!;
-    if (proof.length !== hashLength(this.mechanism)) throw new AuthenticationError('Authentication failed: Invalid client credentials');
+    if (proof.length !== hashLength(this.mechanism)) throw new AuthenticationError('Invalid client credentials', true);
     const authMessage = `${this.clientFirstBare},${this.serverFirst},${msg.slice(0, proofAt)}`;
     const clientSignature = hmac(this.mechanism, cred.storedKey, authMessage);
     const computedStoredKey = hash(this.mechanism, xor(proof, clientSignature));
-    if (!safeEqual(computedStoredKey, cred.storedKey)) throw new AuthenticationError('Authentication failed: Invalid client credentials');
+    if (!safeEqual(computedStoredKey, cred.storedKey)) throw new AuthenticationError('Invalid client credentials', true);
     const serverSignature = hmac(this.mechanism, cred.serverKey, authMessage);
     this.state = 'done';
     return { response: Buffer.from(`v=${serverSignature.toString('base64')}`, 'utf8'), done: true, user: this.user };
