@@ -2,6 +2,8 @@
 # Starts or stops a real single-node KRaft Apache Kafka broker (the reference for the interop suite).
 #   scripts/kafka-ref.sh start <dir> <port> [key=value ...]   extra server.properties lines
 #   scripts/kafka-ref.sh stop  <dir>
+# KAFKA_REF_EXTRA_LISTENERS (",NAME://127.0.0.1:P,...") and KAFKA_REF_EXTRA_PROTOCOLS
+# (",NAME:SASL_SSL,...") add listeners (also advertised) and their security protocols.
 # The broker listens on 127.0.0.1:<port> (its controller on a free loopback port), keeps its data,
 # config and logs in <dir>, and its pid in <dir>/kafka.pid. `start` returns once the broker has
 # logged that it started and accepts TCP connections, or fails after KAFKA_REF_TIMEOUT seconds (60).
@@ -57,11 +59,11 @@ case "$cmd" in
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$cport
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport${KAFKA_REF_EXTRA_LISTENERS:-}
+advertised.listeners=PLAINTEXT://127.0.0.1:$port${KAFKA_REF_EXTRA_LISTENERS:-}
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT${KAFKA_REF_EXTRA_PROTOCOLS:-}
 log.dirs=$dir/data
 num.partitions=1
 default.replication.factor=1

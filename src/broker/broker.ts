@@ -24,6 +24,8 @@ import { ReplicationThrottle } from './replication-throttle.js';
 import { decompress } from '../protocol/records/compression.js';
 import { verifyTxnOffsetCommit } from './txn-verification.js';
 import { reportRecovery } from './recovery-report.js';
+import { ScramCredentialStore } from './security/scram-store.js';
+import { listenerSetups, tlsReloads } from './network/listener-setup.js';
 
 /** A config value as the embedding API accepts it; arrays become comma-separated lists. */
 export type BrokerOptionValue = string | number | boolean | readonly string[];
@@ -162,6 +164,9 @@ export class Broker {
     }
     const replicas: Replicas = cluster ? cluster.replicas : new SingleNodeReplicas(config.nodeId, topics);
     const groupConfigs = new GroupConfigs(state, store, config);
+    const scram = new ScramCredentialStore((state.scramCredentials ??= {}), () => store.save(state));
+    const setups = listenerSetups(config, listeners, scram, log);
+    const tlsListeners = setups.filter((s) => s.tls !== null).map((s) => s.name);
     const groups = new GroupCoordinator({
       storage: new InternalTopicStorage(topics, offsetsTopicSpec(config, cluster !== null), replicas),
       clock: runtime.clock ?? systemClock(now),
@@ -201,6 +206,14 @@ export class Broker {
       groups,
       txns,
       groupConfigs,
+      scram,
+      tlsConfigChange: (reader, changed) => {
+        const reloads = tlsReloads(reader, changed, tlsListeners);
+        if (typeof reloads === 'string') return reloads;
+        return () => {
+          for (const r of reloads) if (network.reloadTls(r.listener, r.tls)) log.info({ listener: r.listener }, 'TLS certificates reloaded');
+        };
+      },
       fetchSessions: new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots'), now),
       authorizer: null,
       supportedVersions: () => router.supportedVersions(),
@@ -214,7 +227,7 @@ export class Broker {
       log,
     );
     try {
-      await network.listen(listeners);
+      await network.listen(setups);
       advertised.push(...resolveAdvertised(config, network.bound));
       if (cluster) await cluster.join(advertised[0]!, [...logManager.directoryIds.values()].sort().join(','));
     } catch (err) {

@@ -1,7 +1,10 @@
 import type { BrokerConfig } from './config/config.js';
 import type { GroupConfigs } from './config/group-configs.js';
 import type { TopicManager } from './metadata/topics.js';
-import type { ListenerSpec } from './config/listeners.js';
+import type { ConfigReader, ListenerSpec, SecurityProtocol } from './config/listeners.js';
+import type { SaslSession } from './security/sasl/session.js';
+import type { ScramCredentialStore } from './security/scram-store.js';
+
 import type { ProducerIdManager } from './producer-ids.js';
 import type { FetchSessionCache } from './fetch-sessions.js';
 import type { Logger } from './logger.js';
@@ -21,6 +24,16 @@ export interface ConnectionInfo {
   readonly remotePort: number;
   readonly listenerName: string;
   readonly localPort: number;
+  /** The listener's security protocol (listener.security.protocol.map). */
+  readonly securityProtocol: SecurityProtocol;
+  /**
+   * Who is on the other end, as Kafka's KafkaPrincipal string: `User:ANONYMOUS` before or
+   * without authentication, `User:<name>` after a SASL login or from a client certificate.
+   * What the authorizer decides on.
+   */
+  readonly principal: string;
+  /** The SASL login state on a SASL listener; null elsewhere. */
+  readonly sasl: SaslSession | null;
 }
 
 /** Everything a handler may use: the broker's state, never its sockets. */
@@ -49,6 +62,13 @@ export interface BrokerContext {
   readonly txns: TransactionCoordinator;
   /** Decides what a principal may do; null: no authorizer configured, everything is allowed. */
   readonly authorizer: Authorizer | null;
+  /** Users' SCRAM credentials (salted), persisted in the metadata store. */
+  readonly scram: ScramCredentialStore;
+  /**
+   * Dynamic configs of TLS listeners changed (listener.name.<l>.ssl.*): a function that swaps in
+   * the new certificates, or why they cannot be used. `reader` shows the configs as they would be.
+   */
+  tlsConfigChange(reader: ConfigReader, changed: readonly string[]): (() => void) | string;
   /** Group configs (the GROUP config resource), persisted with the dynamic broker configs. */
   readonly groupConfigs: GroupConfigs;
   /** The API version ranges of the registered handlers (ApiVersions). */

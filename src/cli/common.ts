@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { Command, CommanderError, type OptionValues } from 'commander';
 import { parseProperties } from '../util/properties.js';
 import { Admin } from '../client/admin.js';
+import { securityOptions } from './security-props.js';
 
 export interface CommandIO {
   out(s: string): void;
@@ -52,16 +53,17 @@ export async function readProperties(file: string | undefined, inline: readonly 
 /**
  * An Admin on the first of --bootstrap-server's brokers that accepts a connection (each tried in
  * turn, as the Java clients do). --command-config is a properties file of client settings;
- * client.id and request.timeout.ms are honoured, others ignored.
+ * client.id, request.timeout.ms and the security settings (security-props.ts) are honoured, others ignored.
  */
 export async function connectAdmin(bootstrapServer: string, commandConfig: string | undefined, defaultClientId: string): Promise<Admin> {
   const props = await readProperties(commandConfig);
   const timeout = props.get('request.timeout.ms');
+  const security = await securityOptions(props);
   const servers = bootstrapServer.split(',').map((s) => s.trim()).filter((s) => s !== '');
   let last: unknown = new UsageError('--bootstrap-server names no broker');
   for (const bootstrap of servers) {
     try {
-      return await Admin.connect({ bootstrap, clientId: props.get('client.id') ?? defaultClientId, ...(timeout ? { requestTimeoutMs: Number(timeout) } : {}) });
+      return await Admin.connect({ bootstrap, clientId: props.get('client.id') ?? defaultClientId, ...(timeout ? { requestTimeoutMs: Number(timeout) } : {}), ...security });
     } catch (err) {
       last = err;
     }

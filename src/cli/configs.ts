@@ -2,8 +2,8 @@
  * `tributary configs` / `bin/kafka-configs.sh`: Kafka's kafka-configs.sh (ConfigCommand) for topic,
  * broker and group configs, with its flags, output and exit codes, on the Admin client.
  *
- *   --describe --entity-type topics|brokers|groups [--entity-name N | --entity-default] [--all]
- *   --alter    --entity-type topics|brokers|groups (--entity-name N | --entity-default)
+ *   --describe --entity-type topics|brokers|groups|users [--entity-name N | --entity-default] [--all]
+ *   --alter    --entity-type topics|brokers|groups|users (--entity-name N | --entity-default)
  *              [--add-config 'k1=v1,k2=[a,b]'] [--add-config-file F] [--delete-config 'k1,k2']
  *   shortcuts: --topic T (topics T), --broker N (brokers N), --broker-defaults (brokers, default),
  *              --group G (groups G)
@@ -13,11 +13,14 @@
  * is "doesn't exist and doesn't have dynamic config" (exit 0); a failed call prints "Error while
  * executing config command with args '...'" on stderr and exits 1. Groups have no default entity.
  * Without --entity-name, groups are the groups that exist (Kafka also lists groups that only have
- * configs, with ListConfigResources, which Tributary does not serve yet). Quotas (users, clients,
- * ips) and client-metrics are not supported.
+ * configs, with ListConfigResources, which Tributary does not serve yet). Users: SCRAM
+ * credentials (configs-users.ts: --add-config 'SCRAM-SHA-256=[iterations=8192,password=p]',
+ * --delete-config SCRAM-SHA-256, --describe). Quotas (of users, clients, ips) and client-metrics
+ * are not supported.
  */
 import type { Command } from 'commander';
 import { AdminError, type Admin, type AlterConfigOp, type ConfigEntry, type ConfigResource, type ConfigSourceName } from '../client/admin.js';
+import { alterUser, describeUsers } from './configs-users.js';
 import { connectAdmin, parseFlags, processIO, readProperties, toolCommand, usageFailure, UsageError, type CommandIO } from './common.js';
 
 interface ConfigsOptions {
@@ -40,7 +43,7 @@ interface ConfigsOptions {
 
 
 /** The entity a command is about: a topic, a broker, the brokers' cluster-wide default, or a group. */
-type Entity = { type: 'topics'; name: string | null } | { type: 'brokers'; name: string | null; isDefault: boolean } | { type: 'groups'; name: string | null };
+type Entity = { type: 'users'; name: string | null } | { type: 'topics'; name: string | null } | { type: 'brokers'; name: string | null; isDefault: boolean } | { type: 'groups'; name: string | null };
 
 function program(io: CommandIO): Command {
   return toolCommand('kafka-configs', 'Add, remove or describe topic, broker and group configs.', io)
@@ -48,7 +51,7 @@ function program(io: CommandIO): Command {
     .option('--command-config <String: command config property file>', 'Property file containing configs to be passed to Admin Client (client.id, request.timeout.ms).')
     .option('--describe', 'List configs for the given entity.')
     .option('--alter', 'Alter the configuration for the entity.')
-    .option('--entity-type <String>', 'Type of entity (topics/brokers/groups).')
+    .option('--entity-type <String>', 'Type of entity (topics/brokers/groups/users; users: SCRAM credentials).')
     .option('--entity-name <String>', 'Name of entity (topic name/broker id/group name).')
     .option('--entity-default', 'Default entity name for brokers (applies to every broker of the cluster).')
     .option('--topic <String: topic>', 'The topic\'s name; shortcut for --entity-type topics --entity-name <topic>.')
@@ -117,11 +120,15 @@ function entityOf(o: ConfigsOptions): Entity {
     if (o.entityName !== undefined && !/^\d+$/.test(o.entityName)) throw new UsageError(`The entity name for brokers must be a valid integer broker id, but it is: ${o.entityName}`);
     return { type: 'brokers', name: o.entityName ?? null, isDefault: o.entityDefault === true };
   }
+  if (o.entityType === 'users') {
+    if (o.entityDefault) throw new UsageError('--entity-default is not supported for users (user quotas are not supported)');
+    return { type: 'users', name: o.entityName ?? null };
+  }
   if (o.entityType === 'groups') {
     if (o.entityDefault) throw new UsageError(`--entity-default must not be specified with --${o.alter ? 'alter' : 'describe'} of groups`);
     return { type: 'groups', name: o.entityName ?? null };
   }
-  throw new UsageError(`Invalid entity type ${o.entityType}, the entity type must be one of topics, brokers, groups (quotas, users, clients, ips and client-metrics are not supported)`);
+  throw new UsageError(`Invalid entity type ${o.entityType}, the entity type must be one of topics, brokers, groups, users (quotas, clients, ips and client-metrics are not supported)`);
 }
 
 /** Kafka's --add-config syntax: k=v pairs split on commas, except inside [ ] (list values). */
@@ -155,6 +162,7 @@ async function alter(admin: Admin, entity: Entity, o: ConfigsOptions, io: Comman
   const deletes = (o.deleteConfig ?? '').split(',').map((k) => k.trim()).filter((k) => k !== '');
   const both = deletes.filter((k) => adds.some(([a]) => a === k));
   if (both.length > 0) throw new Error(`Invalid alter config: a config cannot be both added and deleted: ${both.join(',')}`);
+  if (entity.type === 'users') return alterUser(admin, entity.name!, adds, deletes, io);
   const ops: AlterConfigOp[] = [...adds.map(([name, value]) => ({ name, value })), ...deletes.map((name) => ({ name, op: 'delete' as const }))];
   await admin.incrementalAlterConfigs(resourceOf(entity, entity.name), ops);
   if (entity.type === 'topics') io.out(`Completed updating config for topic ${entity.name}.\n`);
@@ -164,12 +172,13 @@ async function alter(admin: Admin, entity: Entity, o: ConfigsOptions, io: Comman
 }
 
 function resourceOf(entity: Entity, name: string | null): ConfigResource {
-  if (entity.type === 'topics') return { type: 'topic', name: name! };
+  if (entity.type === 'topics' || entity.type === 'users') return { type: 'topic', name: name! };
   if (entity.type === 'groups') return { type: 'group', name: name! };
   return { type: 'broker', name: entity.isDefault ? '' : name! };
 }
 
 async function describe(admin: Admin, entity: Entity, all: boolean, io: CommandIO): Promise<void> {
+  if (entity.type === 'users') return describeUsers(admin, entity.name, io);
   if (entity.type === 'topics') {
     const names = entity.name !== null ? [entity.name] : await admin.listTopics({ includeInternal: true });
     if (entity.name !== null && !(await admin.listTopics({ includeInternal: true })).includes(entity.name)) {

@@ -17,6 +17,7 @@
  * SIGTERM end it the same way.
  */
 import type { Command } from 'commander';
+import { securityOptions } from './security-props.js';
 import { Consumer, type ConsumerRecord, type StartAt } from '../client/consumer.js';
 import { collect, firstBootstrap, keyValues, parseFlags, processIO, readProperties, toolCommand, usageFailure, UsageError, type CommandIO } from './common.js';
 
@@ -138,6 +139,7 @@ export async function consoleConsumerCommand(argv: readonly string[], io: Comman
     consumer = await Consumer.connect({
       bootstrap: firstBootstrap(o.bootstrapServer),
       clientId: props.get('client.id') ?? 'console-consumer',
+      ...(await securityOptions(props)),
       isolationLevel: isolation,
       autoOffsetReset: reset,
       ...(wait !== undefined ? { maxWaitMs: Number(wait) } : {}),

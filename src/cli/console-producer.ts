@@ -15,6 +15,7 @@
  * ("Error when sending message to topic T ..."), as Kafka's callback does, and the exit code is 1.
  */
 import { createInterface } from 'node:readline';
+import { securityOptions } from './security-props.js';
 import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { Producer, type CompressionName, type OutgoingRecord } from '../client/producer.js';
@@ -149,6 +150,7 @@ export async function consoleProducerCommand(argv: readonly string[], io: Comman
     producer = await Producer.connect({
       bootstrap: firstBootstrap(bootstrap),
       clientId: props.get('client.id') ?? 'console-producer',
+      ...(await securityOptions(props)),
       acks: ackValue,
       compression: codec as CompressionName,
       lingerMs: sync ? 0 : (num(props.get('linger.ms') ?? o.timeout) ?? 1000),

@@ -14,6 +14,7 @@
  *   the time the group took to assign partitions, and the rates over the fetching time alone.
  */
 import type { Command } from 'commander';
+import { securityOptions } from './security-props.js';
 import { Consumer } from '../client/consumer.js';
 import { Producer, type CompressionName } from '../client/producer.js';
 import { collect, firstBootstrap, Outstanding, parseFlags, processIO, readProperties, toolCommand, usageFailure, UsageError, type CommandIO } from './common.js';
@@ -84,6 +85,7 @@ export async function producerPerfCommand(argv: readonly string[], io: CommandIO
     producer = await Producer.connect({
       bootstrap: firstBootstrap(bootstrap),
       clientId: props.get('client.id') ?? 'perf-producer-client',
+      ...(await securityOptions(props)),
       acks: ackValue,
       compression: (props.get('compression.type') ?? 'none') as CompressionName,
       ...(num('linger.ms') !== undefined ? { lingerMs: num('linger.ms')! } : {}),
@@ -203,6 +205,7 @@ export async function consumerPerfCommand(argv: readonly string[], io: CommandIO
     consumer = await Consumer.connect({
       bootstrap: firstBootstrap(o.bootstrapServer),
       clientId: props.get('client.id') ?? 'perf-consumer-client',
+      ...(await securityOptions(props)),
       groupId: o.group ?? `perf-consumer-${Math.floor(Math.random() * 100_000)}`,
       autoOffsetReset: o.fromLatest ? 'latest' : 'earliest',
       ...(props.has('fetch.max.wait.ms') ? { maxWaitMs: Number(props.get('fetch.max.wait.ms')) } : {}),

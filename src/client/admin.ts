@@ -20,6 +20,7 @@ import { ApiKey } from '../protocol/messages/index.js';
 import { ZERO_UUID } from '../protocol/primitives/index.js';
 import { commitOffsets, decodeAssignment, fetchCommitted, findCoordinator, type TopicPartitionRef } from './consumer-protocol.js';
 import { Connection, parseHostPort, type ConnectionOptions } from './connection.js';
+import { alterUserScram, describeUserScram, type ScramAlteration, type UserScramCredentials } from './admin-scram.js';
 import { ConnectionError, ConnectionTimeoutError } from './errors.js';
 import {
   alterPartitionReassignments,
@@ -491,6 +492,18 @@ export class Admin {
   }
 
   /** Deletes groups (they must be empty). Rejects with AdminError if any failed (NON_EMPTY_GROUP, ...). */
+  /** The SCRAM mechanisms and iterations of users (all users with credentials when `users` is omitted). */
+  async describeUserScramCredentials(users?: readonly string[]): Promise<UserScramCredentials[]> {
+    const { described, outcomes } = await describeUserScram(this.conn, users ?? null);
+    check('describeUserScramCredentials', outcomes);
+    return described;
+  }
+
+  /** Adds, replaces or deletes users' SCRAM credentials (the password is salted here, never sent). */
+  async alterUserScramCredentials(alterations: readonly ScramAlteration[]): Promise<void> {
+    check('alterUserScramCredentials', await alterUserScram(this.conn, alterations));
+  }
+
   async deleteGroups(groupIds: readonly string[]): Promise<void> {
     const outcomes: Outcome[] = [];
     for (const groupId of groupIds) {

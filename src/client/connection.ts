@@ -4,7 +4,9 @@
  * consumer and admin clients build on this; each keeps its own connections so a fetch long poll
  * never delays metadata or produce traffic.
  */
-import { connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import { saslClient, type SaslOptions } from './sasl.js';
 import { Reader, Writer } from '../protocol/primitives/index.js';
 import { FrameDecoder } from '../protocol/framing.js';
 import {
@@ -60,6 +62,14 @@ export interface ConnectionOptions {
   clientSoftwareVersion?: string;
   /** Aborts the connection attempt. */
   signal?: AbortSignal;
+  /**
+   * TLS (security.protocol SSL or SASL_SSL): node:tls options such as `ca`, `cert`, `key`,
+   * `passphrase`. The broker's certificate is verified, host name included, unless
+   * `rejectUnauthorized: false` or a `checkServerIdentity` of your own says otherwise.
+   */
+  ssl?: TlsConnectionOptions | true;
+  /** A SASL login after ApiVersions (SASL_PLAINTEXT, or SASL_SSL with `ssl`). */
+  sasl?: SaslOptions;
 }
 
 export interface SendOptions {
@@ -124,7 +134,7 @@ export function parseHostPort(s: string): { host: string; port: number } {
 
 export class Connection {
   private readonly socket: Socket;
-  private readonly opts: Required<Omit<ConnectionOptions, 'signal'>>;
+  private readonly opts: Required<Omit<ConnectionOptions, 'signal' | 'ssl' | 'sasl'>>;
   private readonly pending = new Map<number, Pending>();
   /** Correlation ids whose caller gave up (timeout, abort): a late answer is dropped quietly. */
   private readonly abandoned = new Set<number>();
@@ -138,7 +148,7 @@ export class Connection {
 
   private readonly frames: FrameDecoder;
 
-  private constructor(socket: Socket, opts: Required<Omit<ConnectionOptions, 'signal'>>) {
+  private constructor(socket: Socket, opts: Required<Omit<ConnectionOptions, 'signal' | 'ssl' | 'sasl'>>) {
     this.socket = socket;
     this.opts = opts;
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
@@ -173,7 +183,7 @@ export class Connection {
    */
   static async connect(target: ConnectionOptions | string, more: Partial<ConnectionOptions> = {}): Promise<Connection> {
     const given: ConnectionOptions = typeof target === 'string' ? { ...parseHostPort(target), ...more } : { ...target, ...more };
-    const opts: Required<Omit<ConnectionOptions, 'signal'>> = {
+    const opts: Required<Omit<ConnectionOptions, 'signal' | 'ssl' | 'sasl'>> = {
       host: given.host,
       port: given.port,
       clientId: given.clientId === undefined ? DEFAULTS.clientId : given.clientId,
@@ -189,12 +199,16 @@ export class Connection {
     const signal = given.signal;
     if (signal?.aborted) throw new RequestAbortedError(`connecting to ${address} aborted`, { cause: signal.reason });
 
-    const socket = netConnect({ host: opts.host, port: opts.port });
+    const ssl = given.ssl === true ? {} : given.ssl;
+    const socket: Socket = ssl
+      ? tlsConnect({ ...ssl, host: opts.host, port: opts.port, ...(isIP(opts.host) === 0 && ssl.servername === undefined ? { servername: opts.host } : {}) })
+      : netConnect({ host: opts.host, port: opts.port });
+    const connectEvent = ssl ? 'secureConnect' : 'connect';
     await new Promise<void>((resolve, reject) => {
       const done = (err?: Error): void => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
-        socket.off('connect', onConnect);
+        socket.off(connectEvent, onConnect);
         socket.off('error', onError);
         if (err) {
           socket.destroy();
@@ -208,7 +222,7 @@ export class Connection {
         () => done(new ConnectionTimeoutError(`connecting to ${address} timed out after ${opts.connectTimeoutMs} ms`)),
         opts.connectTimeoutMs,
       );
-      socket.once('connect', onConnect);
+      socket.once(connectEvent, onConnect);
       socket.once('error', onError);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
@@ -225,7 +239,30 @@ export class Connection {
         throw err;
       }
     }
+    if (given.sasl) {
+      try {
+        await conn.authenticate(given.sasl, Math.max(1, deadline - Date.now()), signal);
+      } catch (err) {
+        conn.destroy();
+        throw err;
+      }
+    }
     return conn;
+  }
+
+  /** A SASL login: SaslHandshake v1, then SaslAuthenticate until the mechanism is done. */
+  private async authenticate(o: SaslOptions, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
+    const hs = await this.send(ApiKey.SaslHandshake, { mechanism: o.mechanism }, { version: 1, timeoutMs, ...(signal ? { signal } : {}) });
+    if (hs.errorCode !== ErrorCode.NONE) {
+      throw new KafkaProtocolError(hs.errorCode, `SASL mechanism ${o.mechanism} refused by ${this.address} (enabled: ${hs.mechanisms.join(', ') || 'none'})`);
+    }
+    const client = saslClient(o);
+    let token: Buffer | null = client.first();
+    while (token !== null) {
+      const r = await this.send(ApiKey.SaslAuthenticate, { authBytes: token }, { timeoutMs, ...(signal ? { signal } : {}) });
+      if (r.errorCode !== ErrorCode.NONE) throw new KafkaProtocolError(r.errorCode, `SASL ${o.mechanism} login to ${this.address} failed: ${r.errorMessage ?? 'no reason given'}`);
+      token = client.next(r.authBytes);
+    }
   }
 
   get address(): string {

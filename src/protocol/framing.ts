@@ -16,7 +16,8 @@ export interface FrameDecoderOptions {
 }
 
 export class FrameDecoder {
-  private readonly maxFrameBytes: number;
+  /** May change between frames (a SASL listener's limit is lower before authentication). */
+  maxFrameBytes: number;
   private readonly minFrameBytes: number;
   private readonly onFrame: (frame: Buffer) => void;
   private readonly onBadSize: (size: number) => void;

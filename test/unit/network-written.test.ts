@@ -23,7 +23,7 @@ test('written runs after a slow reader has taken the whole response, not when it
   const { logger } = capturingLogger();
   let serverConn: Connection | undefined;
   const server = createServer((s: Socket) => {
-    serverConn = new Connection(1, s, 'PLAINTEXT', { maxRequestBytes: 1024, maxQueuedRequests: 16 }, (): FrameResult => {
+    serverConn = new Connection(1, s, { name: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', sasl: null }, 'User:ANONYMOUS', { maxRequestBytes: 1024, maxQueuedRequests: 16 }, (): FrameResult => {
       handled();
       return {
         kind: 'respond',

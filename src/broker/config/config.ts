@@ -47,7 +47,8 @@ export class BrokerConfig {
   constructor(values: Iterable<[string, string]>) {
     for (const [rawKey, raw] of values) {
       const key = configKey(rawKey);
-      const def = BROKER_CONFIG_BY_NAME.get(key) ?? topicConfigDef(key);
+      const listenerBase = /^listener\.name\.[^.]+\.(?:(?:plain|scram-sha-256|scram-sha-512|oauthbearer|gssapi)\.)?(.+)$/.exec(key)?.[1];
+      const def = BROKER_CONFIG_BY_NAME.get(key) ?? topicConfigDef(key) ?? (listenerBase !== undefined ? BROKER_CONFIG_BY_NAME.get(listenerBase) : undefined);
       if (!def) {
         this.warnings.push(`Unknown configuration key ${key} is ignored`);
         this.staticValues.set(key, raw);

@@ -235,9 +235,26 @@ export function brokerScope(name: string): DynamicScope {
 export async function setBrokerDynamic(b: BrokerContext, config: BrokerConfig, next: ReadonlyMap<string, string>, validateOnly: boolean, scope: DynamicScope = 'broker'): Promise<ResourceResult> {
   const problem = dynamicBrokerProblem(config, scope, next);
   if (problem) return invalidRequest(problem.message);
+  // New certificates of a TLS listener are loaded (and checked) before anything is applied.
+  const before = new Map(config.dynamicEntries(scope));
+  const changed = [...new Set([...before.keys(), ...next.keys()])].filter((k) => before.get(k) !== next.get(k));
+  const scopeSource = scope === 'broker' ? ConfigSource.DYNAMIC_BROKER_CONFIG : ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG;
+  // The configs as they will be: this layer replaced by `next`, the other layers as they are.
+  const reader = {
+    get: (k: string): string | null => {
+      const layers = config.layers(k).filter((l) => l.source !== scopeSource);
+      if (next.has(k)) layers.push({ value: next.get(k)!, source: scopeSource });
+      layers.sort((x, y) => x.source - y.source);
+      return layers[0]?.value ?? (config.layers(k).length === 0 ? config.get(k) : null);
+    },
+    isSet: (k: string): boolean => next.has(k) || config.layers(k).some((l) => l.source !== scopeSource && l.source !== ConfigSource.DEFAULT_CONFIG),
+  };
+  const reload = changed.length > 0 ? b.tlsConfigChange(reader, changed) : null;
+  if (typeof reload === 'string') return invalidRequest(reload);
   if (validateOnly) return OK;
   for (const [name] of config.dynamicEntries(scope)) if (!next.has(name)) config.setDynamic(name, null, scope);
   for (const [name, value] of next) config.setDynamic(name, value, scope);
+  reload?.();
   await b.topics.brokerConfigChanged();
   return OK;
 }

@@ -11,6 +11,8 @@ export interface RequestContext {
   readonly broker: BrokerContext;
   /** Ask the network layer to close this connection after this request (acks=0 produce errors). */
   requestClose(reason: string): void;
+  /** Send the response, then close the connection (a failed SASL login, as Kafka does). */
+  closeAfterResponse(reason: string): void;
   /**
    * Runs `fn` once the socket no longer needs the response's buffers: after it has taken the
    * response, or at once when there is none. Not run when the connection closes first. The fetch

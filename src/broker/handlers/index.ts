@@ -37,6 +37,10 @@ import offsetDelete from './47-offset-delete.js';
 import alterPartition from './56-alter-partition.js';
 import describeCluster from './60-describe-cluster.js';
 import describeProducers from './61-describe-producers.js';
+import saslHandshake from './17-sasl-handshake.js';
+import saslAuthenticate from './36-sasl-authenticate.js';
+import describeUserScramCredentials from './50-describe-user-scram-credentials.js';
+import alterUserScramCredentials from './51-alter-user-scram-credentials.js';
 import describeTransactions from './65-describe-transactions.js';
 import listTransactions from './66-list-transactions.js';
 import consumerGroupHeartbeat from './68-consumer-group-heartbeat.js';
@@ -83,6 +87,10 @@ export const handlers: readonly Handler[] = [
   alterPartition,
   describeCluster,
   describeProducers,
+  saslHandshake,
+  saslAuthenticate,
+  describeUserScramCredentials,
+  alterUserScramCredentials,
   describeTransactions,
   listTransactions,
   consumerGroupHeartbeat,

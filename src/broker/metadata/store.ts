@@ -1,3 +1,4 @@
+import type { ScramCredentialsState } from '../security/scram-store.js';
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -30,6 +31,8 @@ export interface ClusterState {
   groupConfigs: Record<string, Record<string, string>>;
   /** Producer ids below this are reserved (handed out or about to be). */
   producerIdsReservedUpTo: number;
+  /** Users' SCRAM credentials: salt, StoredKey, ServerKey, iterations (base64), never passwords. */
+  scramCredentials?: ScramCredentialsState;
 }
 
 /**
@@ -70,6 +73,7 @@ export class FileMetadataStore implements MetadataStore {
         brokerDefaultConfigs: parsed.brokerDefaultConfigs ?? {},
         groupConfigs: parsed.groupConfigs ?? {},
         producerIdsReservedUpTo: parsed.producerIdsReservedUpTo ?? 0,
+        scramCredentials: parsed.scramCredentials ?? {},
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;

@@ -2,6 +2,18 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { FrameDecoder } from '../../protocol/framing.js';
 import type { ConnectionInfo } from '../context.js';
+import type { SecurityProtocol } from '../config/listeners.js';
+import { SaslSession, type SaslListenerConfig } from '../security/sasl/session.js';
+
+export const ANONYMOUS = 'User:ANONYMOUS';
+
+/** What a connection knows of its listener. */
+export interface ListenerRuntime {
+  name: string;
+  securityProtocol: SecurityProtocol;
+  /** SASL listeners: what logins need. */
+  sasl: SaslListenerConfig | null;
+}
 
 const PRODUCE_API_KEY = 0;
 /** Produce requests of one connection handled at once (a Java producer keeps 5 in flight). */
@@ -9,7 +21,7 @@ const MAX_PIPELINED = 16;
 
 /** The router's answer to one frame: bytes to send (in order), nothing (acks=0), or close. */
 /** respond: the response frame's chunks, and what to run once the socket has taken them (see RequestContext.afterResponse). */
-export type FrameResult = { kind: 'respond'; chunks: Buffer[]; written?: () => void } | { kind: 'none' } | { kind: 'close'; reason: string };
+export type FrameResult = { kind: 'respond'; chunks: Buffer[]; written?: () => void; closeAfter?: string } | { kind: 'none' } | { kind: 'close'; reason: string };
 
 export type FrameHandler = (frame: Buffer, conn: ConnectionInfo) => Promise<FrameResult> | FrameResult;
 
@@ -29,6 +41,10 @@ export class Connection implements ConnectionInfo {
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly localPort: number;
+  readonly listenerName: string;
+  readonly securityProtocol: SecurityProtocol;
+  principal: string;
+  readonly sasl: SaslSession | null;
   private readonly frames: FrameDecoder;
   private readonly queue: Buffer[] = [];
   /** Answers of started requests, in request order. */
@@ -42,7 +58,8 @@ export class Connection implements ConnectionInfo {
   constructor(
     readonly id: number,
     private readonly socket: Socket,
-    readonly listenerName: string,
+    listener: ListenerRuntime,
+    principal: string,
     private readonly limits: ConnectionLimits,
     private readonly handle: FrameHandler,
     private readonly log: Logger,
@@ -51,10 +68,20 @@ export class Connection implements ConnectionInfo {
     this.remoteAddress = socket.remoteAddress ?? '?';
     this.remotePort = socket.remotePort ?? 0;
     this.localPort = socket.localPort ?? 0;
+    this.listenerName = listener.name;
+    this.securityProtocol = listener.securityProtocol;
+    this.principal = principal;
+    this.sasl = listener.sasl
+      ? new SaslSession(listener.sasl, (user) => {
+          this.principal = `User:${user}`;
+          this.frames.maxFrameBytes = limits.maxRequestBytes;
+        })
+      : null;
     this.frames = new FrameDecoder({
-      maxFrameBytes: limits.maxRequestBytes,
+      // sasl.server.max.receive.size bounds every frame before authentication (CVE-2022-34917).
+      maxFrameBytes: listener.sasl ? Math.min(listener.sasl.maxReceiveSize, limits.maxRequestBytes) : limits.maxRequestBytes,
       onFrame: (frame) => this.queue.push(frame),
-      onBadSize: (size) => this.close(`request size ${size} is outside 0..${limits.maxRequestBytes} (socket.request.max.bytes)`),
+      onBadSize: (size) => this.close(`request size ${size} is outside 0..${this.frames.maxFrameBytes} (${this.sasl && !this.sasl.authenticated ? 'sasl.server.max.receive.size before authentication' : 'socket.request.max.bytes'})`),
     });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -126,6 +153,10 @@ export class Connection implements ConnectionInfo {
         }
         if (result.kind === 'respond') {
           this.write(result.chunks, result.written);
+          if (result.closeAfter !== undefined) {
+            this.close(result.closeAfter);
+            return;
+          }
           // Backpressure: a client that does not read its answers must not make us buffer them
           // without bound. Handle its next request once the socket has drained (Kafka likewise
           // mutes a channel until its response is sent).

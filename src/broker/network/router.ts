@@ -7,6 +7,10 @@ import { apiVersionsResponse } from '../handlers/18-api-versions.js';
 import type { BrokerContext, ConnectionInfo } from '../context.js';
 import type { FrameResult } from './connection.js';
 import type { Logger } from '../logger.js';
+import { evaluateSaslToken } from '../security/sasl/evaluate.js';
+
+/** The APIs a SASL listener answers before authentication. */
+const SASL_APIS: ReadonlySet<number> = new Set([ApiKey.ApiVersions, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate]);
 
 /**
  * Turns a request frame into a response frame: header, version check, body decoding, handler,
@@ -39,6 +43,8 @@ export class Router {
   }
 
   handleFrame = async (frame: Buffer, conn: ConnectionInfo): Promise<FrameResult> => {
+    const sasl = conn.sasl;
+    if (sasl && sasl.state === 'raw') return this.rawSaslToken(frame, conn);
     if (frame.length < 8) return { kind: 'close', reason: `request frame of ${frame.length} bytes is shorter than a request header` };
     const apiKey = frame.readInt16BE(0);
     const apiVersion = frame.readInt16BE(2);
@@ -46,6 +52,11 @@ export class Router {
     const handler = this.handlers.get(apiKey);
     const codec = apis.get(apiKey);
     if (!handler || !codec) return { kind: 'close', reason: `unsupported API key ${apiKey}` };
+    if (sasl && !SASL_APIS.has(apiKey)) {
+      // Kafka's SaslServerAuthenticator: nothing but ApiVersions and the SASL APIs before a login.
+      if (!sasl.authenticated) return { kind: 'close', reason: `${codec.name} request before SASL authentication` };
+      if (sasl.expired(this.broker.now())) return { kind: 'close', reason: 'SASL session expired without re-authentication (connections.max.reauth.ms)' };
+    }
 
     if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
       if (apiKey === ApiKey.ApiVersions) return this.apiVersionsFallback(correlationId);
@@ -68,6 +79,7 @@ export class Router {
     }
 
     let closeReason: string | undefined;
+    let closeAfter: string | undefined;
     let after: Array<() => void> | undefined;
     const ctx: RequestContext = {
       apiKey,
@@ -78,6 +90,9 @@ export class Router {
       broker: this.broker,
       requestClose: (reason) => {
         closeReason = reason;
+      },
+      closeAfterResponse: (reason) => {
+        closeAfter = reason;
       },
       afterResponse: (fn) => {
         (after ??= []).push(fn);
@@ -93,10 +108,16 @@ export class Router {
     encodeResponseHeader(w, { correlationId }, responseHeaderVersion(apiKey, apiVersion));
     codec.encodeResponse(w, response, apiVersion);
     const chunks = w.toChunks();
-    if (!after) return { kind: 'respond', chunks };
     const fns = after;
-    return { kind: 'respond', chunks, written: () => fns.forEach((fn) => fn()) };
+    return { kind: 'respond', chunks, ...(fns ? { written: () => fns.forEach((fn) => fn()) } : {}), ...(closeAfter !== undefined ? { closeAfter } : {}) };
   };
+
+  /** A token of the unframed exchange (after SaslHandshake v0): answered with the raw response token. */
+  private async rawSaslToken(frame: Buffer, conn: ConnectionInfo): Promise<FrameResult> {
+    const result = await evaluateSaslToken(conn, frame, this.broker);
+    if (!result.ok) return { kind: 'close', reason: `SASL authentication failed: ${result.message}` };
+    return { kind: 'respond', chunks: [result.response] };
+  }
 
   private apiVersionsFallback(correlationId: number): FrameResult {
     const w = new Writer(256);

@@ -1,11 +1,24 @@
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
+import { X509Certificate } from 'node:crypto';
 import type { Logger } from 'pino';
-import { Connection, type ConnectionLimits, type FrameHandler } from './connection.js';
+import { ANONYMOUS, Connection, type ConnectionLimits, type FrameHandler, type ListenerRuntime } from './connection.js';
 import type { ListenerSpec } from '../config/listeners.js';
+import type { ListenerTls } from './tls-config.js';
+import { mapPrincipal, rfc2253, type MappingRule } from '../security/principal-mapping.js';
+
+/** One listener to open: where, its protocol and SASL settings, and TLS for SSL and SASL_SSL. */
+export interface ListenerSetup extends ListenerSpec {
+  runtime: ListenerRuntime;
+  tls: ListenerTls | null;
+  /** ssl.principal.mapping.rules of the listener (SSL listeners: the principal of a client certificate). */
+  principalRules: readonly MappingRule[];
+}
 
 /** The socket side of the broker: listens, frames, and hands frames to the router. */
 export class NetworkServer {
   private readonly servers: Server[] = [];
+  private readonly tlsServers = new Map<string, TlsServer>();
   private readonly connections = new Set<Connection>();
   private nextId = 1;
   /** The bound address of each listener, in the order given (port 0 becomes the real port). */
@@ -17,12 +30,29 @@ export class NetworkServer {
     private readonly log: Logger,
   ) {}
 
-  async listen(listeners: readonly ListenerSpec[]): Promise<void> {
+  async listen(listeners: readonly ListenerSetup[]): Promise<void> {
     for (const l of listeners) {
-      const server = createServer((socket) => {
-        const conn = new Connection(this.nextId++, socket, l.name, this.limits, this.handle, this.log, (c) => this.connections.delete(c));
+      const accept = (socket: Socket, principal: string): void => {
+        const conn = new Connection(this.nextId++, socket, l.runtime, principal, this.limits, this.handle, this.log, (c) => this.connections.delete(c));
         this.connections.add(conn);
-      });
+        this.log.debug({ conn: conn.id, listener: l.name, remote: `${conn.remoteAddress}:${conn.remotePort}`, principal }, 'connection accepted');
+      };
+      let server: Server;
+      if (l.tls) {
+        const tlsServer = createTlsServer(l.tls.server, (socket) => {
+          const principal = this.tlsPrincipal(socket, l);
+          if (principal === null) {
+            socket.destroy();
+            return;
+          }
+          accept(socket, principal);
+        });
+        tlsServer.on('tlsClientError', (err) => this.log.info({ listener: l.name, err: err.message }, 'TLS handshake failed'));
+        this.tlsServers.set(l.name, tlsServer);
+        server = tlsServer;
+      } else {
+        server = createServer((socket) => accept(socket, ANONYMOUS));
+      }
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         const host = l.host === '' ? undefined : l.host;
@@ -34,10 +64,40 @@ export class NetworkServer {
       server.on('error', (err) => this.log.error({ err }, 'listener error'));
       const addr = server.address();
       const port = typeof addr === 'object' && addr ? addr.port : l.port;
-      this.bound.push({ ...l, port });
+      this.bound.push({ name: l.name, host: l.host, port });
       this.servers.push(server);
-      this.log.info({ listener: `${l.name}://${l.host}:${port}` }, 'listening');
+      this.log.info({ listener: `${l.name}://${l.host}:${port}`, securityProtocol: l.runtime.securityProtocol }, 'listening');
     }
+  }
+
+  /**
+   * The principal of a TLS connection: on an SSL listener, from the client certificate's subject
+   * through ssl.principal.mapping.rules (ANONYMOUS without one); on SASL_SSL, ANONYMOUS until the
+   * login. Null: refuse the connection (a certificate that does not verify, or no rule matches).
+   */
+  private tlsPrincipal(socket: TLSSocket, l: ListenerSetup): string | null {
+    const raw = socket.getPeerCertificate(false)?.raw;
+    if (!raw || raw.length === 0) return ANONYMOUS;
+    if (!socket.authorized) {
+      this.log.info({ listener: l.name, remote: socket.remoteAddress, reason: String(socket.authorizationError) }, 'client certificate refused');
+      return null;
+    }
+    if (l.runtime.securityProtocol !== 'SSL') return ANONYMOUS;
+    const dn = rfc2253(new X509Certificate(raw).subject);
+    const name = mapPrincipal(l.principalRules, dn);
+    if (name === null) {
+      this.log.info({ listener: l.name, dn }, 'no ssl.principal.mapping.rules rule matches the client certificate');
+      return null;
+    }
+    return `User:${name}`;
+  }
+
+  /** Replaces the certificates of a TLS listener without a restart (new connections use them). */
+  reloadTls(listener: string, tls: ListenerTls): boolean {
+    const server = this.tlsServers.get(listener);
+    if (!server) return false;
+    server.setSecureContext(tls.server);
+    return true;
   }
 
   async close(): Promise<void> {

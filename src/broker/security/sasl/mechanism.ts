@@ -1,0 +1,21 @@
+/** One SASL mechanism's server side for one login. */
+export interface SaslServer {
+  /** The response to the client's next token; `done` with the authenticated user once complete. Throws AuthenticationError. */
+  evaluate(token: Buffer): { response: Buffer; done: boolean; user?: string };
+}
+
+/**
+ * A login that failed: the message goes to the log, never a secret. The client gets it too,
+ * unless `generic`: then, as Kafka answers a SaslException of the mechanism, only "Authentication
+ * failed during authentication due to invalid credentials with SASL mechanism <m>".
+ */
+export class AuthenticationError extends Error {
+  constructor(
+    message: string,
+    readonly generic = false,
+  ) {
+    super(message);
+  }
+}
+/** A token that breaks the mechanism's syntax (SASL_AUTHENTICATION_FAILED for the client too). */
+export class IllegalSaslStateError extends AuthenticationError {}

@@ -1,0 +1,72 @@
+/**
+ * The client security settings of the Kafka tools' properties files (--command-config,
+ * --producer.config, --consumer.config) as our client's `ssl` and `sasl` options:
+ *   security.protocol                PLAINTEXT (default), SSL, SASL_PLAINTEXT, SASL_SSL
+ *   sasl.mechanism                   PLAIN, SCRAM-SHA-256, SCRAM-SHA-512
+ *   sasl.jaas.config                 ...PlainLoginModule/ScramLoginModule required username="u" password="p";
+ *   ssl.truststore.type              PEM (ssl.truststore.location or ssl.truststore.certificates)
+ *   ssl.keystore.type                PEM (ssl.keystore.location with key and chain, or
+ *                                    ssl.keystore.key + ssl.keystore.certificate.chain) or PKCS12
+ *   ssl.keystore.password, ssl.key.password
+ *   ssl.endpoint.identification.algorithm   empty: no host name verification (default https)
+ */
+import { readFile } from 'node:fs/promises';
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import { parseJaasConfig } from '../util/jaas.js';
+import type { SaslOptions, SaslMechanism } from '../client/sasl.js';
+import { UsageError } from './common.js';
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
+function blocks(text: string, kind: 'key' | 'cert'): string[] {
+  return [...text.matchAll(PEM_BLOCK)].filter((m) => (kind === 'key' ? m[1]!.endsWith('PRIVATE KEY') : m[1] === 'CERTIFICATE')).map((m) => m[0]);
+}
+
+export async function securityOptions(props: ReadonlyMap<string, string>): Promise<{ ssl?: TlsConnectionOptions; sasl?: SaslOptions }> {
+  const protocol = (props.get('security.protocol') ?? 'PLAINTEXT').toUpperCase();
+  if (!['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'].includes(protocol)) throw new UsageError(`Invalid value ${protocol} for configuration security.protocol`);
+  const out: { ssl?: TlsConnectionOptions; sasl?: SaslOptions } = {};
+  if (protocol === 'SSL' || protocol === 'SASL_SSL') {
+    const ssl: TlsConnectionOptions = {};
+    const trustType = (props.get('ssl.truststore.type') ?? 'PEM').toUpperCase();
+    const trustLocation = props.get('ssl.truststore.location');
+    const trustInline = props.get('ssl.truststore.certificates');
+    if (trustLocation || trustInline) {
+      if (trustType !== 'PEM') throw new UsageError(`ssl.truststore.type ${trustType} is not supported (PEM)`);
+      ssl.ca = blocks(trustLocation ? await readFile(trustLocation, 'utf8') : trustInline!, 'cert');
+    }
+    const keyType = (props.get('ssl.keystore.type') ?? 'PEM').toUpperCase();
+    const keyLocation = props.get('ssl.keystore.location');
+    if (keyType === 'PKCS12' && keyLocation) {
+      ssl.pfx = await readFile(keyLocation);
+      const pw = props.get('ssl.keystore.password');
+      if (pw !== undefined) ssl.passphrase = pw;
+    } else if (keyType === 'PEM' && (keyLocation || props.has('ssl.keystore.key'))) {
+      const text = keyLocation ? await readFile(keyLocation, 'utf8') : `${props.get('ssl.keystore.key')}\n${props.get('ssl.keystore.certificate.chain') ?? ''}`;
+      ssl.key = blocks(text, 'key')[0];
+      ssl.cert = blocks(text, 'cert').join('\n');
+      const pw = props.get('ssl.key.password');
+      if (pw !== undefined) ssl.passphrase = pw;
+    } else if (keyLocation) {
+      throw new UsageError(`ssl.keystore.type ${keyType} is not supported (PEM or PKCS12)`);
+    }
+    if (props.get('ssl.endpoint.identification.algorithm') === '') ssl.checkServerIdentity = () => undefined;
+    out.ssl = ssl;
+  }
+  if (protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL') {
+    const mechanism = (props.get('sasl.mechanism') ?? 'GSSAPI').toUpperCase();
+    if (mechanism !== 'PLAIN' && mechanism !== 'SCRAM-SHA-256' && mechanism !== 'SCRAM-SHA-512') throw new UsageError(`sasl.mechanism ${mechanism} is not supported (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)`);
+    const jaas = props.get('sasl.jaas.config');
+    if (!jaas) throw new UsageError('sasl.jaas.config must give the username and password');
+    let entry;
+    try {
+      entry = parseJaasConfig(jaas)[0]!;
+    } catch (err) {
+      throw new UsageError(`Invalid sasl.jaas.config: ${(err as Error).message}`);
+    }
+    const username = entry.options.get('username');
+    const password = entry.options.get('password');
+    if (username === undefined || password === undefined) throw new UsageError('sasl.jaas.config must set username and password');
+    out.sasl = { mechanism: mechanism as SaslMechanism, username, password };
+  }
+  return out;
+}
