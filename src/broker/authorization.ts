@@ -61,9 +61,12 @@ export function supportedOperations(resourceType: AclResourceType): readonly Acl
   return SUPPORTED_OPERATIONS[resourceType];
 }
 
-/** Decides whether a principal may perform one operation on one (literal) resource. */
+/**
+ * Decides whether a principal may perform one operation on one (literal) resource; `host` is the
+ * client's address (ACLs may name hosts), absent when unknown.
+ */
 export interface Authorizer {
-  authorize(principal: string, operation: AclOperation, resourceType: AclResourceType, resourceName: string): boolean;
+  authorize(principal: string, operation: AclOperation, resourceType: AclResourceType, resourceName: string, host?: string): boolean;
 }
 
 /** The principal of a connection without authentication (Kafka's KafkaPrincipal.ANONYMOUS). */

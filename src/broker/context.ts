@@ -8,6 +8,7 @@ import type { Logger } from './logger.js';
 import type { GroupCoordinator } from './coordinator/group-coordinator.js';
 import type { TransactionCoordinator } from './coordinator/txn-coordinator.js';
 import type { Authorizer } from './authorization.js';
+import type { Acls } from './acl/acls.js';
 import type { Waits } from './waits.js';
 import type { Replicas } from './replicas.js';
 import type { Controller } from './cluster/controller.js';
@@ -21,6 +22,8 @@ export interface ConnectionInfo {
   readonly remotePort: number;
   readonly listenerName: string;
   readonly localPort: number;
+  /** The authenticated principal, 'User:<name>'; 'User:ANONYMOUS' without authentication. */
+  readonly principal: string;
 }
 
 /** Everything a handler may use: the broker's state, never its sockets. */
@@ -49,6 +52,8 @@ export interface BrokerContext {
   readonly txns: TransactionCoordinator;
   /** Decides what a principal may do; null: no authorizer configured, everything is allowed. */
   readonly authorizer: Authorizer | null;
+  /** The ACLs behind `authorizer` (CreateAcls, DescribeAcls, DeleteAcls). */
+  readonly acls: Acls;
   /** Group configs (the GROUP config resource), persisted with the dynamic broker configs. */
   readonly groupConfigs: GroupConfigs;
   /** The API version ranges of the registered handlers (ApiVersions). */

@@ -30,6 +30,9 @@ export function configKey(name: string): string {
 }
 
 /** Where a dynamic broker value lives: this broker's own, or the cluster-wide default (resource ""). */
+/** The authorizer's own keys (Kafka's StandardAuthorizer reads them; they are not in the broker table). */
+const AUTHORIZER_KEYS: ReadonlySet<string> = new Set(['super.users', 'allow.everyone.if.no.acl.found']);
+
 export type DynamicScope = 'broker' | 'default';
 
 /**
@@ -49,7 +52,7 @@ export class BrokerConfig {
       const key = configKey(rawKey);
       const def = BROKER_CONFIG_BY_NAME.get(key) ?? topicConfigDef(key);
       if (!def) {
-        this.warnings.push(`Unknown configuration key ${key} is ignored`);
+        if (!AUTHORIZER_KEYS.has(key)) this.warnings.push(`Unknown configuration key ${key} is ignored`);
         this.staticValues.set(key, raw);
         continue;
       }

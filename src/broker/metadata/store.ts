@@ -3,6 +3,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomKafkaUuid } from '../../storage/meta-properties.js';
 import { writeFileAtomic } from '../../storage/files.js';
+import type { AclBinding } from '../acl/acl.js';
 
 export interface TopicRecord {
   name: string;
@@ -30,6 +31,8 @@ export interface ClusterState {
   groupConfigs: Record<string, Record<string, string>>;
   /** Producer ids below this are reserved (handed out or about to be). */
   producerIdsReservedUpTo: number;
+  /** The ACLs (CreateAcls/DeleteAcls), absent in files written before ACLs existed. */
+  acls?: AclBinding[];
 }
 
 /**
@@ -70,6 +73,7 @@ export class FileMetadataStore implements MetadataStore {
         brokerDefaultConfigs: parsed.brokerDefaultConfigs ?? {},
         groupConfigs: parsed.groupConfigs ?? {},
         producerIdsReservedUpTo: parsed.producerIdsReservedUpTo ?? 0,
+        acls: parsed.acls ?? [],
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;

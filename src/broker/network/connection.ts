@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { FrameDecoder } from '../../protocol/framing.js';
 import type { ConnectionInfo } from '../context.js';
+import { ANONYMOUS_PRINCIPAL } from '../authorization.js';
 
 const PRODUCE_API_KEY = 0;
 /** Produce requests of one connection handled at once (a Java producer keeps 5 in flight). */
@@ -18,6 +19,11 @@ export interface ConnectionLimits {
   maxRequestBytes: number;
   /** queued.max.requests: past this many unprocessed frames the socket stops reading. */
   maxQueuedRequests: number;
+  /**
+   * TEST SEAM: the principal of a new connection from its listener and address (see
+   * BrokerRuntimeOptions.principalBuilder). Absent: User:ANONYMOUS (no authentication yet).
+   */
+  principalBuilder?: (c: { listenerName: string; remoteAddress: string; remotePort: number }) => string;
 }
 
 /**
@@ -29,6 +35,8 @@ export class Connection implements ConnectionInfo {
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly localPort: number;
+  /** 'User:<name>'; User:ANONYMOUS without authentication. */
+  readonly principal: string;
   private readonly frames: FrameDecoder;
   private readonly queue: Buffer[] = [];
   /** Answers of started requests, in request order. */
@@ -51,6 +59,7 @@ export class Connection implements ConnectionInfo {
     this.remoteAddress = socket.remoteAddress ?? '?';
     this.remotePort = socket.remotePort ?? 0;
     this.localPort = socket.localPort ?? 0;
+    this.principal = limits.principalBuilder ? limits.principalBuilder(this) : ANONYMOUS_PRINCIPAL;
     this.frames = new FrameDecoder({
       maxFrameBytes: limits.maxRequestBytes,
       onFrame: (frame) => this.queue.push(frame),
