@@ -130,6 +130,30 @@ export class AclAuthorizer implements Authorizer {
     return allowed;
   }
 
+  /**
+   * Kafka's authorizeByResourceType: a super user, or an ALLOW for the operation (or ALL) on some
+   * pattern of the type that no applicable DENY covers (a DENY on `*`, on the same literal name, or
+   * on a prefix of the allowed name). With no ACL of the type at all, allow.everyone.if.no.acl.found.
+   */
+  authorizeByResourceType(principal: string, operation: AclOperation, resourceType: AclResourceType, host = WILDCARD): boolean {
+    if (this.superUsers.has(principal)) return true;
+    const ti = this.index.get(resourceType);
+    if (!ti || (ti.literal.size === 0 && ti.prefixed.size === 0)) return this.options.allowEveryoneIfNoAclFound;
+    const applies = (a: AclBinding) => (a.principal === principal || a.principal === WILDCARD_PRINCIPAL) && (a.host === host || a.host === WILDCARD) && (a.operation === operation || a.operation === O.ALL);
+    const denied: Array<{ name: string; prefixed: boolean }> = [];
+    const allows: Array<{ name: string; prefixed: boolean }> = [];
+    for (const [map, prefixed] of [[ti.literal, false], [ti.prefixed, true]] as const) {
+      for (const [name, list] of map) {
+        for (const a of list) {
+          if (!applies(a)) continue;
+          (a.permission === AclPermission.DENY ? denied : allows).push({ name, prefixed });
+        }
+      }
+    }
+    if (denied.some((d) => !d.prefixed && d.name === WILDCARD)) return false;
+    return allows.some((al) => !denied.some((d) => (d.prefixed ? al.name.startsWith(d.name) : !al.prefixed && d.name === al.name)));
+  }
+
   private typeIndex(type: number): TypeIndex {
     let ti = this.index.get(type);
     if (!ti) {

@@ -25,3 +25,11 @@ export function clusterAllowed(ctx: RequestContext, operation: AclOperation): bo
 export const topicAllowed = (ctx: RequestContext, op: AclOperation, topic: string): boolean => allowed(ctx, op, AclResourceType.TOPIC, topic);
 export const groupAllowed = (ctx: RequestContext, op: AclOperation, group: string): boolean => allowed(ctx, op, AclResourceType.GROUP, group);
 export const txnIdAllowed = (ctx: RequestContext, op: AclOperation, id: string): boolean => allowed(ctx, op, AclResourceType.TRANSACTIONAL_ID, id);
+
+/** Whether the principal may perform the operation on some resource of the type (KIP-679's check). */
+export function anyAllowed(ctx: RequestContext, operation: AclOperation, resourceType: AclResourceType): boolean {
+  const a = ctx.broker.authorizer;
+  if (a === null) return true;
+  if (a.authorizeByResourceType) return a.authorizeByResourceType(ctx.conn.principal, operation, resourceType, clientHost(ctx));
+  return a.authorize(ctx.conn.principal, operation, resourceType, '*', clientHost(ctx));
+}
