@@ -89,7 +89,7 @@ function program(io: CommandIO): Command {
     .option('--operation <operation>', `Operation that is being allowed or denied (default All). Valid operation names are: ${OPERATION_NAMES.join(', ')}`, collect, [])
     .option('--allow-principal <allow-principal>', "principal is in principalType:name format. For example, User:'*' is the wild card indicating all users.", collect, [])
     .option('--deny-principal <deny-principal>', 'principal is in principalType:name format. DENY RULES TAKE PRECEDENCE OVER ALLOW RULES.', collect, [])
-    .option('--principal [principal]', 'List ACLs for the specified principal (principalType:name). May be repeated.', collect)
+    .option('--principal [principal]', 'List ACLs for the specified principal (principalType:name). May be repeated.', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('--allow-host <allow-host>', "Host from which principals listed in --allow-principal will have access (default '*').", collect, [])
     .option('--deny-host <deny-host>', "Host from which principals listed in --deny-principal will be denied access (default '*').", collect, [])
     .option('--producer', 'Convenience option to add/remove ACLs for producer role: WRITE, DESCRIBE and CREATE on topic.')
