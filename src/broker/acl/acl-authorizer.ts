@@ -3,7 +3,8 @@
  * - a principal in `super.users` may do everything;
  * - otherwise the ACLs that apply to the resource are those on its literal name, on the literal
  *   wildcard `*`, and every PREFIXED pattern that is a prefix of the name; an ACL applies to the
- *   request when its principal is the request's or `User:*` and its host is the client's or `*`;
+ *   request when its principal is the request's or the wildcard of its type (`User:*`) and its
+ *   host is the client's address or `*`;
  * - if no ACL at all exists on the resource (whatever its principal), `allow.everyone.if.no.acl.found`
  *   decides;
  * - a DENY for the operation (or ALL) wins over any ALLOW;
@@ -105,11 +106,12 @@ export class AclAuthorizer implements Authorizer {
     let any = false;
     let allowed = false;
     const implied = IMPLIED_BY.get(operation);
+    const wildcardPrincipal = principal.startsWith('User:') ? WILDCARD_PRINCIPAL : `${principal.slice(0, principal.indexOf(':'))}:*`;
     const visit = (list: readonly AclBinding[] | undefined): boolean => {
       if (!list) return false;
       any = true;
       for (const a of list) {
-        if (a.principal !== principal && a.principal !== WILDCARD_PRINCIPAL) continue;
+        if (a.principal !== principal && a.principal !== wildcardPrincipal) continue;
         if (a.host !== host && a.host !== WILDCARD) continue;
         if (a.permission === AclPermission.DENY) {
           if (a.operation === operation || a.operation === O.ALL) return true;
