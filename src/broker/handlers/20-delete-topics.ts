@@ -21,7 +21,7 @@ export default defineHandler({
       ctx.apiVersion >= 6 ? req.topics : req.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
     const responses: DeleteTopicsResponseDeletableTopicResult[] = [];
     for (const w of wanted) {
-      const denied = (name: string | null) => ({ name, topicId: w.topicId, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' });
+      const denied = (name: string | null) => ({ name, topicId: w.topicId, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null });
       if (w.name !== null && !topicAllowed(ctx, AclOperation.DELETE, w.name)) {
         responses.push(denied(w.name));
         continue;

@@ -12,7 +12,7 @@ export default defineHandler({
     const results = [];
     for (const t of req.topics) {
       if (!topicAllowed(ctx, AclOperation.ALTER, t.name)) {
-        results.push({ name: t.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' });
+        results.push({ name: t.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'The topic authorization is failed.' });
         continue;
       }
       if (t.assignments && t.assignments.some((a) => a.brokerIds.some((id) => id !== b.nodeId))) {
