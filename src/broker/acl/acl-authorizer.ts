@@ -11,8 +11,9 @@
  * - an ALLOW for the operation, for ALL, or for an operation that implies it (DESCRIBE is implied
  *   by READ, WRITE, DELETE and ALTER; DESCRIBE_CONFIGS by ALTER_CONFIGS) allows.
  *
- * ACLs are indexed by resource type, then literal name or prefix, so a check costs a few map
- * lookups (one per distinct prefix length), not a scan of every ACL.
+ * ACLs are indexed by resource type, then literal name (a map) or prefix (a character trie), so a
+ * check costs two map lookups and a walk down the trie as far as the name's characters lead, not
+ * a scan of every ACL.
  */
 import { AclOperation, type AclResourceType, type Authorizer } from '../authorization.js';
 import { AclPermission, bindingKey, filterMatches, PatternType, WILDCARD, WILDCARD_PRINCIPAL, type AclBinding, type AclFilter } from './acl.js';
@@ -21,11 +22,18 @@ import { AclPermission, bindingKey, filterMatches, PatternType, WILDCARD, WILDCA
 export const STANDARD_AUTHORIZER_CLASS = 'org.apache.kafka.metadata.authorizer.StandardAuthorizer';
 export const ACCEPTED_AUTHORIZER_CLASSES: readonly string[] = [STANDARD_AUTHORIZER_CLASS, 'kafka.security.authorizer.AclAuthorizer'];
 
+/** A character trie of the PREFIXED patterns: the ACLs of a prefix sit at the node its last character reaches. */
+interface PrefixNode {
+  children: Map<string, PrefixNode> | null;
+  acls: AclBinding[] | null;
+}
+
 interface TypeIndex {
   literal: Map<string, AclBinding[]>;
+  /** By prefix, for listing and removal. */
   prefixed: Map<string, AclBinding[]>;
-  /** The lengths of the stored prefixes, each with how many prefixes have it. */
-  prefixLengths: Map<number, number>;
+  /** The same ACLs by prefix, walked character by character to find every prefix of a name. */
+  trie: PrefixNode;
 }
 
 export interface AclAuthorizerOptions {
@@ -70,7 +78,18 @@ export class AclAuthorizer implements Authorizer {
     const list = map.get(b.resourceName);
     if (list) list.push(copy);
     else map.set(b.resourceName, [copy]);
-    if (b.patternType === PatternType.PREFIXED && !list) ti.prefixLengths.set(b.resourceName.length, (ti.prefixLengths.get(b.resourceName.length) ?? 0) + 1);
+    if (b.patternType === PatternType.PREFIXED) {
+      let node = ti.trie;
+      // UTF-16 code units, as authorize() walks the name.
+      for (let i = 0; i < b.resourceName.length; i++) {
+        const ch = b.resourceName[i]!;
+        node.children ??= new Map();
+        let next = node.children.get(ch);
+        if (!next) node.children.set(ch, (next = { children: null, acls: null }));
+        node = next;
+      }
+      (node.acls ??= []).push(copy);
+    }
     return true;
   }
 
@@ -84,15 +103,26 @@ export class AclAuthorizer implements Authorizer {
     const map = b.patternType === PatternType.PREFIXED ? ti.prefixed : ti.literal;
     const list = map.get(b.resourceName)!;
     list.splice(list.indexOf(stored), 1);
-    if (list.length === 0) {
-      map.delete(b.resourceName);
-      if (b.patternType === PatternType.PREFIXED) {
-        const n = ti.prefixLengths.get(b.resourceName.length)! - 1;
-        if (n === 0) ti.prefixLengths.delete(b.resourceName.length);
-        else ti.prefixLengths.set(b.resourceName.length, n);
+    if (list.length === 0) map.delete(b.resourceName);
+    if (b.patternType === PatternType.PREFIXED) this.trieRemove(ti.trie, b.resourceName.split(''), 0, stored);
+    return true;
+  }
+
+  /** Removes `acl` from the node `chars` leads to; prunes nodes left empty. True when `node` is now empty. */
+  private trieRemove(node: PrefixNode, chars: readonly string[], i: number, acl: AclBinding): boolean {
+    if (i === chars.length) {
+      if (node.acls) {
+        node.acls.splice(node.acls.indexOf(acl), 1);
+        if (node.acls.length === 0) node.acls = null;
+      }
+    } else {
+      const child = node.children?.get(chars[i]!);
+      if (child && this.trieRemove(child, chars, i + 1, acl)) {
+        node.children!.delete(chars[i]!);
+        if (node.children!.size === 0) node.children = null;
       }
     }
-    return true;
+    return node.acls === null && node.children === null;
   }
 
   /** The bindings a filter matches (a scan: describe and delete are rare). */
@@ -103,33 +133,21 @@ export class AclAuthorizer implements Authorizer {
   authorize(principal: string, operation: AclOperation, resourceType: AclResourceType, resourceName: string, host = WILDCARD): boolean {
     if (this.superUsers.has(principal)) return true;
     const ti = this.index.get(resourceType);
-    let any = false;
-    let allowed = false;
-    const implied = IMPLIED_BY.get(operation);
+    if (ti === undefined) return this.options.allowEveryoneIfNoAclFound;
     const wildcardPrincipal = principal.startsWith('User:') ? WILDCARD_PRINCIPAL : `${principal.slice(0, principal.indexOf(':'))}:*`;
-    const visit = (list: readonly AclBinding[] | undefined): boolean => {
-      if (!list) return false;
-      any = true;
-      for (const a of list) {
-        if (a.principal !== principal && a.principal !== wildcardPrincipal) continue;
-        if (a.host !== host && a.host !== WILDCARD) continue;
-        if (a.permission === AclPermission.DENY) {
-          if (a.operation === operation || a.operation === O.ALL) return true;
-        } else if (!allowed && (a.operation === operation || a.operation === O.ALL || (implied !== undefined && implied.includes(a.operation)))) {
-          allowed = true;
-        }
-      }
-      return false;
-    };
-    if (ti) {
-      if (visit(ti.literal.get(resourceName))) return false;
-      if (resourceName !== WILDCARD && visit(ti.literal.get(WILDCARD))) return false;
-      for (const len of ti.prefixLengths.keys()) {
-        if (len <= resourceName.length && visit(ti.prefixed.get(resourceName.slice(0, len)))) return false;
-      }
+    const m: Matching = { principal, wildcardPrincipal, host, operation, implied: IMPLIED_BY.get(operation), any: false, allowed: false, denied: false };
+    visit(m, ti.literal.get(resourceName));
+    if (resourceName !== WILDCARD) visit(m, ti.literal.get(WILDCARD));
+    // Every prefix of the name: down the trie as far as its characters lead.
+    let node: PrefixNode | undefined = ti.trie;
+    for (let i = 0; i < resourceName.length && !m.denied; i++) {
+      node = node.children?.get(resourceName[i]!);
+      if (node === undefined) break;
+      visit(m, node.acls);
     }
-    if (!any) return this.options.allowEveryoneIfNoAclFound;
-    return allowed;
+    if (m.denied) return false;
+    if (!m.any) return this.options.allowEveryoneIfNoAclFound;
+    return m.allowed;
   }
 
   /**
@@ -159,9 +177,39 @@ export class AclAuthorizer implements Authorizer {
   private typeIndex(type: number): TypeIndex {
     let ti = this.index.get(type);
     if (!ti) {
-      ti = { literal: new Map(), prefixed: new Map(), prefixLengths: new Map() };
+      ti = { literal: new Map(), prefixed: new Map(), trie: { children: null, acls: null } };
       this.index.set(type, ti);
     }
     return ti;
+  }
+}
+
+/** One check's state while the ACLs that apply to the resource are visited. */
+interface Matching {
+  readonly principal: string;
+  readonly wildcardPrincipal: string;
+  readonly host: string;
+  readonly operation: number;
+  readonly implied: readonly number[] | undefined;
+  /** Some ACL (of anyone) names the resource. */
+  any: boolean;
+  allowed: boolean;
+  denied: boolean;
+}
+
+function visit(m: Matching, list: readonly AclBinding[] | null | undefined): void {
+  if (!list || list.length === 0 || m.denied) return;
+  m.any = true;
+  for (const a of list) {
+    if (a.principal !== m.principal && a.principal !== m.wildcardPrincipal) continue;
+    if (a.host !== m.host && a.host !== WILDCARD) continue;
+    if (a.permission === AclPermission.DENY) {
+      if (a.operation === m.operation || a.operation === O.ALL) {
+        m.denied = true;
+        return;
+      }
+    } else if (!m.allowed && (a.operation === m.operation || a.operation === O.ALL || (m.implied !== undefined && m.implied.includes(a.operation)))) {
+      m.allowed = true;
+    }
   }
 }
