@@ -61,9 +61,17 @@ export function supportedOperations(resourceType: AclResourceType): readonly Acl
   return SUPPORTED_OPERATIONS[resourceType];
 }
 
-/** Decides whether a principal may perform one operation on one (literal) resource. */
+/**
+ * Decides whether a principal may perform one operation on one (literal) resource; `host` is the
+ * client's address (ACLs may name hosts), absent when unknown.
+ */
 export interface Authorizer {
-  authorize(principal: string, operation: AclOperation, resourceType: AclResourceType, resourceName: string): boolean;
+  authorize(principal: string, operation: AclOperation, resourceType: AclResourceType, resourceName: string, host?: string): boolean;
+  /**
+   * Whether the principal may perform the operation on at least one resource of the type (Kafka's
+   * authorizeByResourceType, used by InitProducerId per KIP-679). Absent: as `authorize` on `*`.
+   */
+  authorizeByResourceType?(principal: string, operation: AclOperation, resourceType: AclResourceType, host?: string): boolean;
 }
 
 /** The principal of a connection without authentication (Kafka's KafkaPrincipal.ANONYMOUS). */

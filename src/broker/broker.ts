@@ -1,4 +1,5 @@
 import { BrokerConfig, configKey } from './config/config.js';
+import { Acls } from './acl/acls.js';
 import { GroupConfigs } from './config/group-configs.js';
 import { createLogger, type Logger } from './logger.js';
 import type { BrokerContext } from './context.js';
@@ -41,6 +42,11 @@ export interface BrokerRuntimeOptions {
   now?: () => number;
   /** Time and timers for the coordinators (tests inject a manual clock); default: wall clock from `now`. */
   clock?: Clock;
+  /**
+   * TEST SEAM, not a Kafka feature: gives each new connection a principal from its listener name
+   * and address, so tests can exercise ACLs over PLAINTEXT without SASL. Default: User:ANONYMOUS.
+   */
+  principalBuilder?: (c: { listenerName: string; remoteAddress: string; remotePort: number }) => string;
 }
 
 function toProperties(options: BrokerOptions): Array<[string, string]> {
@@ -167,6 +173,7 @@ export class Broker {
     const scram = new ScramCredentialStore((state.scramCredentials ??= {}), () => store.save(state));
     const setups = listenerSetups(config, listeners, scram, log);
     const tlsListeners = setups.filter((s) => s.tls !== null).map((s) => s.name);
+    const acls = Acls.fromConfig(config, state, store);
     const groups = new GroupCoordinator({
       storage: new InternalTopicStorage(topics, offsetsTopicSpec(config, cluster !== null), replicas),
       clock: runtime.clock ?? systemClock(now),
@@ -215,14 +222,19 @@ export class Broker {
         };
       },
       fetchSessions: new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots'), now),
-      authorizer: null,
+      authorizer: acls.authorizer,
+      acls,
       supportedVersions: () => router.supportedVersions(),
       waits,
       now,
     };
     const router = new Router(handlers, context, log);
     const network = new NetworkServer(
-      { maxRequestBytes: config.int('socket.request.max.bytes'), maxQueuedRequests: config.int('queued.max.requests') },
+      {
+        maxRequestBytes: config.int('socket.request.max.bytes'),
+        maxQueuedRequests: config.int('queued.max.requests'),
+        ...(runtime.principalBuilder ? { principalBuilder: runtime.principalBuilder } : {}),
+      },
       router.handleFrame,
       log,
     );

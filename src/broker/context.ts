@@ -11,6 +11,7 @@ import type { Logger } from './logger.js';
 import type { GroupCoordinator } from './coordinator/group-coordinator.js';
 import type { TransactionCoordinator } from './coordinator/txn-coordinator.js';
 import type { Authorizer } from './authorization.js';
+import type { Acls } from './acl/acls.js';
 import type { Waits } from './waits.js';
 import type { Replicas } from './replicas.js';
 import type { Controller } from './cluster/controller.js';
@@ -69,6 +70,8 @@ export interface BrokerContext {
    * the new certificates, or why they cannot be used. `reader` shows the configs as they would be.
    */
   tlsConfigChange(reader: ConfigReader, changed: readonly string[]): (() => void) | string;
+  /** The ACLs behind `authorizer` (CreateAcls, DescribeAcls, DeleteAcls). */
+  readonly acls: Acls;
   /** Group configs (the GROUP config resource), persisted with the dynamic broker configs. */
   readonly groupConfigs: GroupConfigs;
   /** The API version ranges of the registered handlers (ApiVersions). */

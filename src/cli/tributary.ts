@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { serverStart } from './server-start.js';
 import { configsCommand } from './configs.js';
+import { aclsCommand } from './acls.js';
 import { consoleConsumerCommand } from './console-consumer.js';
 import { consumerGroupsCommand } from './consumer-groups.js';
 import { consumerPerfCommand, producerPerfCommand } from './perf.js';
@@ -49,6 +50,7 @@ program
 const tools: Array<[name: string, script: string, what: string, run: (flags: string[]) => Promise<number>]> = [
   ['topics', 'kafka-topics.sh', 'Create, list, describe, alter and delete topics', (f) => topicsCommand(f)],
   ['configs', 'kafka-configs.sh', 'Describe and alter topic, broker and group configs', (f) => configsCommand(f)],
+  ['acls', 'kafka-acls.sh', 'Add, remove and list ACLs', (f) => aclsCommand(f)],
   ['console-producer', 'kafka-console-producer.sh', 'Send lines from stdin as records', (f) => consoleProducerCommand(f)],
   ['console-consumer', 'kafka-console-consumer.sh', 'Print records of topics', (f) => consoleConsumerCommand(f, undefined, untilSignal())],
   ['consumer-groups', 'kafka-consumer-groups.sh', 'List, describe, delete consumer groups and reset their offsets', (f) => consumerGroupsCommand(f)],

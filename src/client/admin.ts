@@ -55,6 +55,8 @@ export interface HangingTransaction extends TopicPartitionRef {
 }
 import { deleteRecordsOn, describeAllLogDirs, listOffsetsOn, type LogDirDescription, type PartitionResult } from './admin-records.js';
 export type { LogDirDescription, PartitionResult, ReplicaInfo } from './admin-records.js';
+import { createAcls, deleteAcls, describeAcls, type AclBinding, type AclBindingFilter } from './admin-acls.js';
+export { ACL_FILTER_ANY, type AclBinding, type AclBindingFilter } from './admin-acls.js';
 const RESOURCE_TYPE = { topic: 2, broker: 4, group: 32 } as const;
 // The names of the Java AdminClient's ConfigEntry.ConfigSource (the protocol's TOPIC_CONFIG is DYNAMIC_TOPIC_CONFIG there).
 const CONFIG_SOURCES = ['UNKNOWN', 'DYNAMIC_TOPIC_CONFIG', 'DYNAMIC_BROKER_CONFIG', 'DYNAMIC_DEFAULT_BROKER_CONFIG', 'STATIC_BROKER_CONFIG', 'DEFAULT_CONFIG', 'DYNAMIC_BROKER_LOGGER_CONFIG', 'DYNAMIC_CLIENT_METRICS_CONFIG', 'DYNAMIC_GROUP_CONFIG'] as const;
@@ -354,6 +356,21 @@ export class Admin {
    * to (the broker reports only those it acted on). Each partition's outcome comes back, error
    * ELECTION_NOT_NEEDED when its leader was already right; a failure of the whole call rejects.
    */
+  /** Creates ACL bindings (CreateAcls); throws the first binding's error. */
+  createAcls(bindings: readonly AclBinding[]): Promise<void> {
+    return createAcls(this.conn, bindings);
+  }
+
+  /** The ACL bindings that match the filter (DescribeAcls). */
+  describeAcls(filter: AclBindingFilter): Promise<AclBinding[]> {
+    return describeAcls(this.conn, filter);
+  }
+
+  /** Deletes the ACL bindings each filter matches (DeleteAcls); returns them, per filter. */
+  deleteAcls(filters: readonly AclBindingFilter[]): Promise<AclBinding[][]> {
+    return deleteAcls(this.conn, filters);
+  }
+
   electLeaders(type: ElectionType, partitions: readonly TopicPartitionRef[] | null): Promise<PartitionOutcome[]> {
     return this.onController((c) => electLeaders(c, type, partitions, this.timeoutMs));
   }

@@ -65,8 +65,9 @@ class Broker:
     loopback port and a directory it owns; stop() and start() again keep both, so a restart (graceful,
     or kill -9 with stop(kill=True)) comes back on the same data."""
 
-    def __init__(self, kind, tmp, port=None):
+    def __init__(self, kind, tmp, port=None, extra=()):
         self.kind, self.tmp = kind, tmp
+        self.extra = tuple(extra)  # more server.properties lines (key=value) for this broker
         self.port = port or _free_port()
         self.addr = "127.0.0.1:%d" % self.port
         self.proc = None  # Tributary's process
@@ -88,7 +89,7 @@ class Broker:
                "--override", "listeners=PLAINTEXT://127.0.0.1:%d" % self.port,
                "--override", "advertised.listeners=PLAINTEXT://127.0.0.1:%d" % self.port,
                "--override", "log.dirs=%s" % os.path.join(self.tmp, "data")]
-        for kv in BROKER_OVERRIDES:
+        for kv in (*BROKER_OVERRIDES, *self.extra):
             cmd += ["--override", kv]
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         log.close()
@@ -100,7 +101,7 @@ class Broker:
         self.proc = proc
 
     def _start_kafka(self):
-        res = subprocess.run([KAFKA_REF, "start", self.tmp, str(self.port), *BROKER_OVERRIDES], cwd=ROOT,
+        res = subprocess.run([KAFKA_REF, "start", self.tmp, str(self.port), *BROKER_OVERRIDES, *self.extra], cwd=ROOT,
                              capture_output=True, text=True, stdin=subprocess.DEVNULL,
                              timeout=START_DEADLINE_S + 240)  # a first run fetches jars
         if res.returncode != 0:

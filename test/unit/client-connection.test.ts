@@ -69,9 +69,9 @@ describe('Connection against the embedded broker', () => {
         assert.ok(v <= range.maxVersion && v >= range.minVersion, `API ${key}: v${v} in ${range.minVersion}-${range.maxVersion}`);
       }
       // An API the broker does not serve: a typed UNSUPPORTED_VERSION error, no request sent.
-      assert.ok(!versions.has(ApiKey.DescribeAcls));
+      assert.ok(!versions.has(ApiKey.DescribeDelegationToken));
       await assert.rejects(
-        c.send(ApiKey.DescribeAcls, {} as never),
+        c.send(ApiKey.DescribeDelegationToken, {} as never),
         (e: unknown) => e instanceof KafkaProtocolError && e.code === ErrorCode.UNSUPPORTED_VERSION && e.errorName === 'UNSUPPORTED_VERSION',
       );
       const md = await c.send(ApiKey.Metadata, metadataAll);

@@ -30,6 +30,9 @@ export function configKey(name: string): string {
 }
 
 /** Where a dynamic broker value lives: this broker's own, or the cluster-wide default (resource ""). */
+/** The authorizer's own keys (Kafka's StandardAuthorizer reads them; they are not in the broker table). */
+const AUTHORIZER_KEYS: ReadonlySet<string> = new Set(['super.users', 'allow.everyone.if.no.acl.found']);
+
 export type DynamicScope = 'broker' | 'default';
 
 /**
@@ -50,7 +53,7 @@ export class BrokerConfig {
       const listenerBase = /^listener\.name\.[^.]+\.(?:(?:plain|scram-sha-256|scram-sha-512|oauthbearer|gssapi)\.)?(.+)$/.exec(key)?.[1];
       const def = BROKER_CONFIG_BY_NAME.get(key) ?? topicConfigDef(key) ?? (listenerBase !== undefined ? BROKER_CONFIG_BY_NAME.get(listenerBase) : undefined);
       if (!def) {
-        this.warnings.push(`Unknown configuration key ${key} is ignored`);
+        if (!AUTHORIZER_KEYS.has(key)) this.warnings.push(`Unknown configuration key ${key} is ignored`);
         this.staticValues.set(key, raw);
         continue;
       }

@@ -25,6 +25,7 @@ import { ErrorCode, errorInfo } from '../../protocol/errors.js';
 import type { ProduceResponsePartitionProduceResponse, ProduceResponseTopicProduceResponse } from '../../protocol/messages/00-produce.js';
 import { StorageError } from '../../storage/errors.js';
 import { validateRecords } from '../../storage/log-validator.js';
+import { AclOperation, topicAllowed, txnIdAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 import { ATTR_TRANSACTIONAL, readBatchHeader, BATCH_HEADER_SIZE } from '../../protocol/records/batch-header.js';
 import { tpKey } from '../coordinator/txn-metadata.js';
@@ -86,8 +87,27 @@ export default defineHandler({
       return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
     }
 
+    // Kafka: transactional records need WRITE on the transactional id (the whole request fails);
+    // each topic needs WRITE on the topic.
+    const hasTxnRecords = req.topicData.some((t) =>
+      t.partitionData.some((p) => p.records !== null && p.records.length >= BATCH_HEADER_SIZE && (readBatchHeader(p.records, 0).attributes & ATTR_TRANSACTIONAL) !== 0),
+    );
+    if (hasTxnRecords && (req.transactionalId === null || !txnIdAllowed(ctx, AclOperation.WRITE, req.transactionalId))) {
+      const responses = req.topicData.map((t) => ({
+        name: t.name,
+        topicId: t.topicId,
+        partitionResponses: t.partitionData.map((p) => partitionResult(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)),
+      }));
+      if (req.acks === 0) {
+        ctx.requestClose('acks=0 produce failed (TRANSACTIONAL_ID_AUTHORIZATION_FAILED)');
+        return null;
+      }
+      return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
+    }
+
     const verified = await verifyTransactionalBatches();
     const produceOne = async (topic: string, index: number, records: Buffer | null): Promise<ProduceResponsePartitionProduceResponse> => {
+      if (!topicAllowed(ctx, AclOperation.WRITE, topic)) return partitionResult(index, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
       const t = b.topics.get(topic);
       if (!t) return partitionResult(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
       if (b.topics.isInternal(topic)) return partitionResult(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);

@@ -27,6 +27,7 @@ import { releaseReadBuffer } from '../../storage/read-buffers.js';
 import type { BrokerContext } from '../context.js';
 import { FetchSession, type SessionPartition } from '../fetch-sessions.js';
 import type { Waits } from '../waits.js';
+import { AclOperation, clusterAllowed, topicAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 import { throttledReplica } from '../replication-throttle.js';
 
@@ -90,7 +91,7 @@ function leaderLog(b: BrokerContext, t: Target, replicaId: number, currentLeader
 }
 
 /** Resolves the request's partitions to logs (by name before v13, by topic id from v13). */
-function requested(req: FetchRequest, byId: boolean, b: BrokerContext, replicaId: number): Target[] {
+function requested(req: FetchRequest, byId: boolean, b: BrokerContext, replicaId: number, mayRead: (topic: string) => boolean): Target[] {
   const out: Target[] = [];
   for (const rt of req.topics) {
     const topic = byId ? b.topics.getById(rt.topicId) : b.topics.get(rt.topic);
@@ -104,7 +105,8 @@ function requested(req: FetchRequest, byId: boolean, b: BrokerContext, replicaId
         out: partitionData(p.partition, ErrorCode.NONE),
         seenEnd: -1,
       };
-      if (!topic) t.missing = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      if (!topic) t.missing = byId ? ErrorCode.UNKNOWN_TOPIC_ID : mayRead(rt.topic) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+      else if (!mayRead(topic.name)) t.missing = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
       else leaderLog(b, t, replicaId, p.currentLeaderEpoch);
       out.push(t);
     }
@@ -144,9 +146,26 @@ export default defineHandler({
     const readCommitted = req.isolationLevel === READ_COMMITTED;
     const replicaId = ctx.apiVersion >= 15 ? req.replicaState.replicaId : req.replicaId;
     const follower = replicaId >= 0;
+    // A replica fetch needs CLUSTER_ACTION (CVE-2018-1288): otherwise every partition fails with
+    // TOPIC_AUTHORIZATION_FAILED and nothing is read or recorded (no follower progress, no session).
+    if (follower && !clusterAllowed(ctx, AclOperation.CLUSTER_ACTION)) {
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.NONE,
+        sessionId: 0,
+        responses: req.topics.map((rt) => ({
+          topic: rt.topic,
+          topicId: rt.topicId,
+          partitions: rt.partitions.map((p) => partitionData(p.partition, ErrorCode.TOPIC_AUTHORIZATION_FAILED)),
+        })),
+        nodeEndpoints: [],
+      };
+    }
+    // A consumer needs READ on each topic.
+    const mayRead = (topic: string): boolean => follower || topicAllowed(ctx, AclOperation.READ, topic);
 
     // Which partitions to read, and whether the answer is incremental.
-    let targets = requested(req, byId, b, replicaId);
+    let targets = requested(req, byId, b, replicaId, mayRead);
     let session: FetchSession | null = null;
     let incremental = false;
     if (ctx.apiVersion >= 7) {
@@ -174,7 +193,8 @@ export default defineHandler({
             continue;
           }
           const t: Target = { topic: sp.topic, topicId: sp.topicId, log: undefined, fetchOffset: sp.fetchOffset, maxBytes: sp.maxBytes, out: partitionData(sp.partition, ErrorCode.NONE), sp, seenEnd: -1 };
-          leaderLog(b, t, replicaId, -1);
+          if (mayRead(sp.topic)) leaderLog(b, t, replicaId, -1);
+          else t.missing = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
           targets.push(t);
         }
       }

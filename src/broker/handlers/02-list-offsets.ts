@@ -12,6 +12,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { ListOffsetsResponseListOffsetsPartitionResponse } from '../../protocol/messages/02-list-offsets.js';
 import { StorageError } from '../../storage/errors.js';
+import { AclOperation, topicAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 
 const LATEST = -1n;
@@ -36,6 +37,10 @@ export default defineHandler({
         offset: -1n,
         leaderEpoch: -1,
       };
+      if (!topicAllowed(ctx, AclOperation.DESCRIBE, topic)) {
+        res.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+        return res;
+      }
       const lead = b.replicas.leader(topic, partitionIndex, currentLeaderEpoch);
       if (!lead.ok) {
         res.errorCode = lead.errorCode;

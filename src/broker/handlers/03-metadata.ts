@@ -13,6 +13,10 @@
  * Authorized operations (v8+), when asked for: the topic's for every topic answered by name (an
  * unknown or invalid one too, as Kafka does; not for an unknown topic id), and the cluster's on
  * v8-v10 (v11 dropped the field for DescribeCluster).
+ * Authorization as Kafka: listing all topics shows only those the principal may DESCRIBE; a topic
+ * asked for by name or id without DESCRIBE answers TOPIC_AUTHORIZATION_FAILED whether it exists
+ * or not (so its existence does not leak); auto-creation needs CREATE on the cluster or the
+ * topic, else TOPIC_AUTHORIZATION_FAILED.
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { ZERO_UUID } from '../../protocol/primitives/index.js';
@@ -21,6 +25,7 @@ import type { TopicRecord } from '../metadata/store.js';
 import { topicNameProblem } from '../metadata/topic-names.js';
 import { AclResourceType, AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_RESOURCE_NAME } from '../authorization.js';
 import { authorizedOperationsFor, liveBrokers, partitionFields } from './common.js';
+import { AclOperation, clusterAllowed, topicAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
@@ -52,7 +57,7 @@ export default defineHandler({
     let result: MetadataResponseTopic[];
     const all = req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0);
     if (all) {
-      result = topics.list().map(describe);
+      result = topics.list().filter((t) => topicAllowed(ctx, AclOperation.DESCRIBE, t.name)).map(describe);
     } else {
       const allowAuto = (ctx.apiVersion < 4 || req.allowAutoTopicCreation) && b.config.bool('auto.create.topics.enable');
       result = [];
@@ -60,7 +65,12 @@ export default defineHandler({
         // v12+ names a topic by id when the id is set, whatever the name (the Java consumer sends '').
         if (rt.name === null || (ctx.apiVersion >= 12 && rt.topicId !== ZERO_UUID)) {
           const t = topics.getById(rt.topicId);
-          result.push(t ? describe(t) : missing(ErrorCode.UNKNOWN_TOPIC_ID, null, rt.topicId));
+          if (t && !topicAllowed(ctx, AclOperation.DESCRIBE, t.name)) result.push(missing(ErrorCode.TOPIC_AUTHORIZATION_FAILED, null, rt.topicId));
+          else result.push(t ? describe(t) : missing(ErrorCode.UNKNOWN_TOPIC_ID, null, rt.topicId));
+          continue;
+        }
+        if (!topicAllowed(ctx, AclOperation.DESCRIBE, rt.name)) {
+          result.push(missing(ErrorCode.TOPIC_AUTHORIZATION_FAILED, rt.name));
           continue;
         }
         let t = topics.get(rt.name);
@@ -70,6 +80,10 @@ export default defineHandler({
             continue;
           }
           if (allowAuto && !topics.isInternal(rt.name)) {
+            if (!clusterAllowed(ctx, AclOperation.CREATE) && !topicAllowed(ctx, AclOperation.CREATE, rt.name)) {
+              result.push(missing(ErrorCode.TOPIC_AUTHORIZATION_FAILED, rt.name));
+              continue;
+            }
             const res = await topics.autoCreate(rt.name);
             if (res.errorCode !== ErrorCode.NONE) {
               result.push(missing(res.errorCode, rt.name));

@@ -5,6 +5,7 @@
  * still leads, which it asks about again until none are left (../cluster/controller.ts).
  */
 import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, clusterAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
@@ -12,6 +13,7 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 3,
   async handle(req, ctx) {
+    if (!clusterAllowed(ctx, AclOperation.CLUSTER_ACTION)) return { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, remainingPartitions: [] };
     const controller = ctx.broker.controller;
     if (!controller || controller.epoch === null) return { errorCode: ErrorCode.NOT_CONTROLLER, remainingPartitions: [] };
     const r = await controller.controlledShutdown(req.brokerId, ctx.apiVersion >= 2 ? req.brokerEpoch : -1n);

@@ -14,6 +14,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { OffsetCommitResponseTopic } from '../../protocol/messages/08-offset-commit.js';
 import { ZERO_UUID } from '../../protocol/primitives/index.js';
+import { AclOperation, groupAllowed, topicAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
@@ -23,9 +24,18 @@ export default defineHandler({
   async handle(req, ctx) {
     const v = ctx.apiVersion;
     const byId = v >= 10;
+    // Kafka: READ on the group (else every partition fails with GROUP_AUTHORIZATION_FAILED), then
+    // READ on each topic (TOPIC_AUTHORIZATION_FAILED for its partitions).
+    if (!groupAllowed(ctx, AclOperation.READ, req.groupId)) {
+      return {
+        throttleTimeMs: 0,
+        topics: req.topics.map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED })) })),
+      };
+    }
     // v10 names topics by id: resolve them; an unknown id fails its partitions with UNKNOWN_TOPIC_ID.
     const resolved = req.topics.map((t) => (byId ? (ctx.broker.topics.getById(t.topicId)?.name ?? null) : t.name));
-    const known = req.topics.flatMap((t, i) => (resolved[i] === null ? [] : [{ t, name: resolved[i]! }]));
+    const denied = resolved.map((name) => name !== null && !topicAllowed(ctx, AclOperation.READ, name));
+    const known = req.topics.flatMap((t, i) => (resolved[i] === null || denied[i] ? [] : [{ t, name: resolved[i]! }]));
     const results =
       known.length === 0
         ? []
@@ -45,6 +55,9 @@ export default defineHandler({
     const topics = req.topics.map((t, i): OffsetCommitResponseTopic => {
       if (resolved[i] === null) {
         return { name: '', topicId: t.topicId, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_ID })) };
+      }
+      if (denied[i]) {
+        return { name: resolved[i]!, topicId: byId ? t.topicId : ZERO_UUID, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED })) };
       }
       const r = results[next++]!;
       return { name: r.name, topicId: byId ? t.topicId : ZERO_UUID, partitions: r.partitions };

@@ -15,6 +15,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import type { OffsetFetchResponsePartitions, OffsetFetchResponseTopics } from '../../protocol/messages/09-offset-fetch.js';
 import type { OffsetFetchResult } from '../coordinator/group-coordinator.js';
 import { ZERO_UUID } from '../../protocol/primitives/index.js';
+import { AclOperation, groupAllowed, topicAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 
 /** A partition answered with an error instead of an offset. */
@@ -28,7 +29,26 @@ export default defineHandler({
   maxVersion: 10,
   handle(req, ctx) {
     const v = ctx.apiVersion;
-    const groups = ctx.broker.groups;
+    const coordinator = ctx.broker.groups;
+    /**
+     * The coordinator's answer as the principal may see it (Kafka): DESCRIBE on the group, else
+     * GROUP_AUTHORIZATION_FAILED; a requested topic without DESCRIBE gets TOPIC_AUTHORIZATION_FAILED
+     * for its partitions (in request order); with all topics, those without DESCRIBE are left out.
+     */
+    const groups = {
+      fetchOffsets(groupId: string, wanted: Array<{ name: string; partitionIndexes: number[] }> | null, stable: boolean, member?: { memberId: string | null; memberEpoch: number } | null): OffsetFetchResult {
+        if (!groupAllowed(ctx, AclOperation.DESCRIBE, groupId)) return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] };
+        if (wanted === null) {
+          const r = coordinator.fetchOffsets(groupId, null, stable, member);
+          return { ...r, topics: r.topics.filter((t) => topicAllowed(ctx, AclOperation.DESCRIBE, t.name)) };
+        }
+        const ok = wanted.map((t) => topicAllowed(ctx, AclOperation.DESCRIBE, t.name));
+        const r = coordinator.fetchOffsets(groupId, wanted.filter((_t, i) => ok[i]), stable, member);
+        if (r.errorCode !== ErrorCode.NONE) return r;
+        let next = 0;
+        return { ...r, topics: wanted.map((t, i) => (ok[i] ? r.topics[next++]! : { name: t.name, partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED })) })) };
+      },
+    };
     const requireStable = v >= 7 && req.requireStable;
     if (v >= 8) {
       const topics = ctx.broker.topics;

@@ -14,6 +14,7 @@
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { liveBrokers } from './common.js';
+import { AclOperation, groupAllowed, txnIdAllowed } from './auth.js';
 import { OFFSETS_TOPIC } from '../coordinator/storage.js';
 import { TRANSACTION_STATE_TOPIC } from '../coordinator/txn-coordinator.js';
 import { defineHandler, type RequestContext } from './handler.js';
@@ -29,6 +30,7 @@ interface Answer {
 async function answer(key: string, keyType: number, ctx: RequestContext): Promise<Answer> {
   const none = (errorCode: number, errorMessage: string): Answer => ({ nodeId: -1, host: '', port: -1, errorCode, errorMessage });
   if (keyType === 1) {
+    if (!txnIdAllowed(ctx, AclOperation.DESCRIBE, key)) return none(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'Transactional Id authorization failed.');
     const txns = ctx.broker.txns;
     const err = await txns.ensureStorage();
     if (err !== ErrorCode.NONE) return none(err, 'The transaction state topic cannot be created.');
@@ -39,6 +41,7 @@ async function answer(key: string, keyType: number, ctx: RequestContext): Promis
   }
   if (keyType !== 0) return none(ErrorCode.INVALID_REQUEST, keyType === 2 ? 'Share groups are not enabled.' : `Unknown coordinator key type ${keyType}.`);
   if (key === '') return none(ErrorCode.INVALID_REQUEST, 'Group id must not be empty.');
+  if (!groupAllowed(ctx, AclOperation.DESCRIBE, key)) return none(ErrorCode.GROUP_AUTHORIZATION_FAILED, 'Group authorization failed.');
   const groups = ctx.broker.groups;
   const err = await groups.ensureStorage();
   if (err !== ErrorCode.NONE) return none(err, 'The offsets topic cannot be created.');

@@ -6,6 +6,8 @@
  * the assignment. The response waits for the join phase to end (connection stays muted, as in
  * Kafka). Behaviour: src/broker/coordinator/group-coordinator.ts.
  */
+import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, groupAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
@@ -14,6 +16,19 @@ export default defineHandler({
   maxVersion: 9,
   async handle(req, ctx) {
     const v = ctx.apiVersion;
+    if (!groupAllowed(ctx, AclOperation.READ, req.groupId)) {
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED,
+        generationId: -1,
+        protocolType: null,
+        protocolName: v >= 7 ? null : '',
+        leader: '',
+        skipAssignment: false,
+        memberId: req.memberId,
+        members: [],
+      };
+    }
     const r = await ctx.broker.groups.joinGroup({
       groupId: req.groupId,
       memberId: req.memberId,

@@ -4,6 +4,7 @@
  * a per-member error; v5 adds a reason. For v0-v2 a member's error becomes the top-level error.
  */
 import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, groupAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
@@ -12,6 +13,7 @@ export default defineHandler({
   maxVersion: 5,
   handle(req, ctx) {
     const batched = ctx.apiVersion >= 3;
+    if (!groupAllowed(ctx, AclOperation.READ, req.groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, members: [] };
     const members = batched ? req.members : [{ memberId: req.memberId, groupInstanceId: null, reason: null }];
     const r = ctx.broker.groups.leaveGroup(req.groupId, members);
     if (!batched) {

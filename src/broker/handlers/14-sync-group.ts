@@ -4,6 +4,8 @@
  * group.instance.id, v5+ the protocol type and name (checked against the group's:
  * INCONSISTENT_GROUP_PROTOCOL).
  */
+import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, groupAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
@@ -12,6 +14,9 @@ export default defineHandler({
   maxVersion: 5,
   async handle(req, ctx) {
     const v = ctx.apiVersion;
+    if (!groupAllowed(ctx, AclOperation.READ, req.groupId)) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) };
+    }
     const r = await ctx.broker.groups.syncGroup({
       groupId: req.groupId,
       generationId: req.generationId,

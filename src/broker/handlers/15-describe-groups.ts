@@ -9,6 +9,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import { AclResourceType, AUTHORIZED_OPERATIONS_OMITTED } from '../authorization.js';
 import { authorizedOperationsFor } from './common.js';
+import { AclOperation, groupAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
@@ -22,6 +23,9 @@ export default defineHandler({
     return {
       throttleTimeMs: 0,
       groups: req.groups.map((id) => {
+        if (!groupAllowed(ctx, AclOperation.DESCRIBE, id)) {
+          return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: null, groupId: id, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED };
+        }
         const g = ctx.broker.groups.describeGroup(id);
         if (ctx.apiVersion >= 6 && g.errorCode === ErrorCode.NONE && g.groupState === 'Dead') {
           return { ...g, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${id} not found.`, authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED };

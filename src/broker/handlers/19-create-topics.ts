@@ -5,11 +5,14 @@
  * must name live brokers, each once, the same number per partition. Names
  * follow Kafka's rules; per-topic configs are validated; validate_only checks without creating.
  * v5+ returns the topic's id, partition count, replication factor and effective configs.
+ * Needs CREATE on the cluster or on the topic (else TOPIC_AUTHORIZATION_FAILED); the configs are
+ * returned only with DESCRIBE_CONFIGS on the topic (else topic_config_error_code says why).
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { ZERO_UUID } from '../../protocol/primitives/index.js';
 import type { CreateTopicsResponseCreatableTopicResult } from '../../protocol/messages/19-create-topics.js';
 import { TOPIC_CONFIG_BY_NAME } from '../config/defs.js';
+import { AclOperation, clusterAllowed, topicAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
@@ -21,6 +24,7 @@ export default defineHandler({
     const seen = new Map<string, number>();
     for (const t of req.topics) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
     const topics: CreateTopicsResponseCreatableTopicResult[] = [];
+    const clusterCreate = clusterAllowed(ctx, AclOperation.CREATE);
     for (const t of req.topics) {
       const res: CreateTopicsResponseCreatableTopicResult = {
         name: t.name,
@@ -36,6 +40,11 @@ export default defineHandler({
       if (seen.get(t.name)! > 1) {
         res.errorCode = ErrorCode.INVALID_REQUEST;
         res.errorMessage = 'Duplicate topic name.';
+        continue;
+      }
+      if (!clusterCreate && !topicAllowed(ctx, AclOperation.CREATE, t.name)) {
+        res.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+        res.errorMessage = 'Authorization failed.';
         continue;
       }
       let partitions = t.numPartitions;
@@ -64,7 +73,9 @@ export default defineHandler({
       res.replicationFactor = rf === -1 ? b.topics.defaultReplicationFactor() : rf;
       const record = created.topic;
       if (record) res.topicId = record.topicId;
-      if (ctx.apiVersion >= 5) {
+      if (ctx.apiVersion >= 5 && !topicAllowed(ctx, AclOperation.DESCRIBE_CONFIGS, t.name)) {
+        res.topicConfigErrorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+      } else if (ctx.apiVersion >= 5) {
         const overrides = new Map(t.configs.filter((c) => c.value !== null).map((c) => [c.name, c.value!]));
         res.configs = [...TOPIC_CONFIG_BY_NAME.keys()].map((name) => {
           const r = b.config.resolveTopicConfig(name, overrides);

@@ -5,6 +5,7 @@
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { StorageError } from '../../storage/errors.js';
+import { AclOperation, topicAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
@@ -18,6 +19,7 @@ export default defineHandler({
         name: t.name,
         partitions: await Promise.all(
           t.partitions.map(async (p) => {
+            if (!topicAllowed(ctx, AclOperation.DELETE, t.name)) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
             const lead = b.replicas.leader(t.name, p.partitionIndex);
             if (!lead.ok) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: lead.errorCode };
             const log = lead.log;

@@ -19,6 +19,7 @@
  * and does not advertise it by default, so its Java clients send v5.
  */
 import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, AclResourceType, anyAllowed, clusterAllowed, txnIdAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 
 const MAX_EPOCH = 32767;
@@ -33,6 +34,11 @@ export default defineHandler({
     const ids = ctx.broker.producerIds;
     const answer = (errorCode: number, producerId = -1n, producerEpoch = -1) => ({ throttleTimeMs: 0, errorCode, producerId, producerEpoch, ...NO_ONGOING_TXN });
     if ((req.producerId === -1n) !== (req.producerEpoch === -1)) return answer(ErrorCode.INVALID_REQUEST);
+    if (req.transactionalId !== null && !txnIdAllowed(ctx, AclOperation.WRITE, req.transactionalId)) return answer(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    // An idempotent producer needs IDEMPOTENT_WRITE on the cluster or WRITE on some topic (KIP-679).
+    if (req.transactionalId === null && !clusterAllowed(ctx, AclOperation.IDEMPOTENT_WRITE) && !anyAllowed(ctx, AclOperation.WRITE, AclResourceType.TOPIC)) {
+      return answer(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+    }
     if (req.transactionalId !== null) {
       const r = await ctx.broker.txns.initProducerId({
         transactionalId: req.transactionalId,

@@ -8,6 +8,7 @@
  * knows gets epoch -1 and offset -1.
  */
 import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, clusterAllowed, topicAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
@@ -16,11 +17,16 @@ export default defineHandler({
   maxVersion: 4,
   handle(req, ctx) {
     const b = ctx.broker;
+    // A replica (replica_id >= 0) needs CLUSTER_ACTION; a consumer DESCRIBE on each topic.
+    const replica = ctx.apiVersion >= 3 && req.replicaId >= 0;
+    const clusterDenied = replica && !clusterAllowed(ctx, AclOperation.CLUSTER_ACTION);
     return {
       throttleTimeMs: 0,
       topics: req.topics.map((t) => ({
         topic: t.topic,
         partitions: t.partitions.map((p) => {
+          if (clusterDenied) return { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, partition: p.partition, leaderEpoch: -1, endOffset: -1n };
+          if (!replica && !topicAllowed(ctx, AclOperation.DESCRIBE, t.topic)) return { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, partition: p.partition, leaderEpoch: -1, endOffset: -1n };
           const unknown = !b.topics.get(t.topic);
           const lead = unknown ? null : b.replicas.leader(t.topic, p.partition, p.currentLeaderEpoch);
           if (!lead || !lead.ok) {

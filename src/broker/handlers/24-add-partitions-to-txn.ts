@@ -17,6 +17,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { AddPartitionsToTxnRequestAddPartitionsToTxnTopic, AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult } from '../../protocol/messages/24-add-partitions-to-txn.js';
 import { tpKey, type TopicPartition } from '../coordinator/txn-metadata.js';
+import { AclOperation, clusterAllowed, topicAllowed, txnIdAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 
 function results(topics: readonly AddPartitionsToTxnRequestAddPartitionsToTxnTopic[], code: (tp: TopicPartition) => number): AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[] {
@@ -33,8 +34,20 @@ export default defineHandler({
     const txns = v4
       ? req.transactions
       : [{ transactionalId: req.v3AndBelowTransactionalId, producerId: req.v3AndBelowProducerId, producerEpoch: req.v3AndBelowProducerEpoch, verifyOnly: false, topics: req.v3AndBelowTopics }];
+    // v4+ comes from brokers only: CLUSTER_ACTION. Each transaction needs WRITE on its id, each
+    // topic WRITE (TOPIC_AUTHORIZATION_FAILED; the other partitions OPERATION_NOT_ATTEMPTED).
+    if (v4 && !clusterAllowed(ctx, AclOperation.CLUSTER_ACTION)) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, resultsByTransaction: [], resultsByTopicV3AndBelow: [] };
+    }
     const answered = await Promise.all(
       txns.map(async (t) => {
+        if (!txnIdAllowed(ctx, AclOperation.WRITE, t.transactionalId)) {
+          return { transactionalId: t.transactionalId, topicResults: results(t.topics, () => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED) };
+        }
+        const deniedTopics = new Set(t.topics.filter((x) => !topicAllowed(ctx, AclOperation.WRITE, x.name)).map((x) => x.name));
+        if (deniedTopics.size > 0) {
+          return { transactionalId: t.transactionalId, topicResults: results(t.topics, (tp) => (deniedTopics.has(tp.topic) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ErrorCode.OPERATION_NOT_ATTEMPTED)) };
+        }
         const partitions: TopicPartition[] = t.topics.flatMap((x) => x.partitions.map((p) => ({ topic: x.name, partition: p })));
         const missing = new Set(partitions.filter((tp) => (b.topics.get(tp.topic)?.partitions ?? 0) <= tp.partition || tp.partition < 0).map(tpKey));
         if (missing.size > 0) {

@@ -8,6 +8,7 @@
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { OFFSETS_TOPIC } from '../coordinator/storage.js';
+import { AclOperation, groupAllowed, txnIdAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
@@ -16,6 +17,8 @@ export default defineHandler({
   maxVersion: 4,
   async handle(req, ctx) {
     const b = ctx.broker;
+    if (!txnIdAllowed(ctx, AclOperation.WRITE, req.transactionalId)) return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
+    if (!groupAllowed(ctx, AclOperation.READ, req.groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
     const partition = b.groups.partitionFor(req.groupId);
     let errorCode = await b.txns.addPartitions(req.transactionalId, req.producerId, req.producerEpoch, [{ topic: OFFSETS_TOPIC, partition }], 0);
     if (ctx.apiVersion < 2 && errorCode === ErrorCode.PRODUCER_FENCED) errorCode = ErrorCode.INVALID_PRODUCER_EPOCH;

@@ -16,6 +16,7 @@
  * COORDINATOR_LOAD_IN_PROGRESS, INVALID_REQUEST (empty transactional id).
  */
 import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, txnIdAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
@@ -23,6 +24,7 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 5,
   async handle(req, ctx) {
+    if (!txnIdAllowed(ctx, AclOperation.WRITE, req.transactionalId)) return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 };
     const tv = ctx.apiVersion > 4 ? 2 : 0;
     const r = await ctx.broker.txns.endTxn(req.transactionalId, req.producerId, req.producerEpoch, req.committed, tv);
     const errorCode = ctx.apiVersion < 2 && r.errorCode === ErrorCode.PRODUCER_FENCED ? ErrorCode.INVALID_PRODUCER_EPOCH : r.errorCode;

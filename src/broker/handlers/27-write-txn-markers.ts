@@ -10,6 +10,8 @@
  * REQUEST_TIMED_OUT, INVALID_PRODUCER_EPOCH (the log knows a newer epoch of the producer).
  */
 import { writeMarkersLocally } from '../coordinator/txn-marker-writer.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, clusterAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
@@ -18,6 +20,14 @@ export default defineHandler({
   maxVersion: 2,
   async handle(req, ctx) {
     const b = ctx.broker;
+    if (!clusterAllowed(ctx, AclOperation.CLUSTER_ACTION)) {
+      return {
+        markers: req.markers.map((m) => ({
+          producerId: m.producerId,
+          topics: m.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED })) })),
+        })),
+      };
+    }
     const deps = { replicas: b.replicas, topics: b.topics, groups: b.groups, timeoutMs: b.config.int('request.timeout.ms'), log: b.log, now: b.now };
     const markers = await Promise.all(
       req.markers.map(async (m) => {

@@ -28,6 +28,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { TxnOffsetCommitResponseTopic } from '../../protocol/messages/28-txn-offset-commit.js';
 import type { TxnOffsetCommitRequestData } from '../coordinator/group-coordinator.js';
+import { AclOperation, groupAllowed, topicAllowed, txnIdAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
@@ -36,6 +37,16 @@ export default defineHandler({
   maxVersion: 5,
   async handle(req, ctx) {
     const v = ctx.apiVersion;
+    // WRITE on the transactional id, READ on the group (every partition fails), READ on each topic.
+    const whole = !txnIdAllowed(ctx, AclOperation.WRITE, req.transactionalId)
+      ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+      : !groupAllowed(ctx, AclOperation.READ, req.groupId)
+        ? ErrorCode.GROUP_AUTHORIZATION_FAILED
+        : ErrorCode.NONE;
+    if (whole !== ErrorCode.NONE) {
+      return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: whole })) })) };
+    }
+    const deniedTopics = new Set(req.topics.filter((t) => !topicAllowed(ctx, AclOperation.READ, t.name)).map((t) => t.name));
     // Partitions of unknown topics (or beyond a topic's count) are answered here; the rest go to the coordinator.
     const exists = (name: string, partition: number): boolean => {
       const count = ctx.broker.topics.get(name)?.partitions;
@@ -43,6 +54,7 @@ export default defineHandler({
     };
     const known: TxnOffsetCommitRequestData['topics'] = [];
     for (const t of req.topics) {
+      if (deniedTopics.has(t.name)) continue;
       const valid = t.partitions.filter((p) => exists(t.name, p.partitionIndex));
       if (valid.length === 0) continue;
       known.push({
@@ -67,6 +79,7 @@ export default defineHandler({
     // The coordinator answers the known partitions in their order; every partition keeps its place.
     let next = 0;
     const topics = req.topics.map((t): TxnOffsetCommitResponseTopic => {
+      if (deniedTopics.has(t.name)) return { name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED })) };
       const r = t.partitions.some((p) => exists(t.name, p.partitionIndex)) ? results[next++] : undefined;
       let i = 0;
       return {

@@ -5,7 +5,7 @@
  * resolved through; config types (v3+) follow KIP-569.
  */
 import { ErrorCode } from '../../protocol/errors.js';
-import { brokerResourceProblem, brokerScope, describeBrokerConfigs, describeGroupConfigs, describeTopicConfigs, groupResourceProblem, ResourceType } from './configs.js';
+import { configAuthProblem, brokerResourceProblem, brokerScope, describeBrokerConfigs, describeGroupConfigs, describeTopicConfigs, groupResourceProblem, ResourceType } from './configs.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
@@ -17,6 +17,8 @@ export default defineHandler({
     const synonyms = ctx.apiVersion >= 1 && req.includeSynonyms;
     const results = req.resources.map((r) => {
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+      const denied = configAuthProblem(ctx, r.resourceType, r.resourceName, false);
+      if (denied) return { ...base, ...denied, configs: [] };
       if (r.resourceType === ResourceType.TOPIC) {
         if (!b.topics.get(r.resourceName)) {
           return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${r.resourceName} does not exist`, configs: [] };

@@ -3,7 +3,7 @@
  * whole set of overrides. Topics, this broker's dynamic configs (or the cluster default) and
  * groups; all are persisted. Checks and messages are Kafka's (configs.ts).
  */
-import { brokerResourceProblem, brokerScope, changesProblem, configErrorResult, groupResourceProblem, OK, ResourceType, setBrokerDynamic, setGroupConfigs, unknownResourceType, type ResourceResult } from './configs.js';
+import { configAuthProblem, brokerResourceProblem, brokerScope, changesProblem, configErrorResult, groupResourceProblem, OK, ResourceType, setBrokerDynamic, setGroupConfigs, unknownResourceType, type ResourceResult } from './configs.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
@@ -15,6 +15,11 @@ export default defineHandler({
     const responses = [];
     for (const r of req.resources) {
       let res: ResourceResult = OK;
+      const denied = configAuthProblem(ctx, r.resourceType, r.resourceName, true);
+      if (denied) {
+        responses.push({ ...denied, resourceType: r.resourceType, resourceName: r.resourceName });
+        continue;
+      }
       try {
         const next = (): Map<string, string> => new Map(r.configs.map((c) => [c.name, c.value!] as [string, string]));
         if (r.resourceType === ResourceType.TOPIC) {

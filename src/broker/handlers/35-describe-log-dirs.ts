@@ -8,6 +8,7 @@
 import { statfs } from 'node:fs/promises';
 import { ErrorCode } from '../../protocol/errors.js';
 import type { DescribeLogDirsResponseDescribeLogDirsResult } from '../../protocol/messages/35-describe-log-dirs.js';
+import { AclOperation, clusterAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
@@ -15,6 +16,8 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 5,
   async handle(req, ctx) {
+    // Cluster DESCRIBE, else no directories (and, v3+, CLUSTER_AUTHORIZATION_FAILED).
+    if (!clusterAllowed(ctx, AclOperation.DESCRIBE)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] };
     const lm = ctx.broker.topics.logManager;
     const wanted = req.topics === null ? null : new Set(req.topics.flatMap((t) => t.partitions.map((p) => `${t.topic}\u0000${p}`)));
     const results: DescribeLogDirsResponseDescribeLogDirsResult[] = [];

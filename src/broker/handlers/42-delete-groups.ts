@@ -3,6 +3,8 @@
  * and the group is gone. GROUP_ID_NOT_FOUND for an unknown group, NON_EMPTY_GROUP while it has
  * members.
  */
+import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, groupAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
@@ -10,6 +12,10 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 2,
   async handle(req, ctx) {
-    return { throttleTimeMs: 0, results: await ctx.broker.groups.deleteGroups(req.groupsNames) };
+    // DELETE on each group, else GROUP_AUTHORIZATION_FAILED for it.
+    const allowedIds = req.groupsNames.filter((g) => groupAllowed(ctx, AclOperation.DELETE, g));
+    const done = allowedIds.length > 0 ? await ctx.broker.groups.deleteGroups(allowedIds) : [];
+    const denied = req.groupsNames.filter((g) => !allowedIds.includes(g)).map((groupId) => ({ groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED }));
+    return { throttleTimeMs: 0, results: [...denied, ...done] };
   },
 });

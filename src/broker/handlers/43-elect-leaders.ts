@@ -9,6 +9,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import type { ElectLeadersResponse } from '../../protocol/messages/43-elect-leaders.js';
 import { ApiKey } from '../../protocol/messages/index.js';
 import { atController } from './controller-requests.js';
+import { AclOperation, clusterAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
@@ -24,6 +25,7 @@ export default defineHandler({
         partitionResult: t.partitions.map((p) => ({ partitionId: p, errorCode, errorMessage: message })),
       })),
     });
+    if (!clusterAllowed(ctx, AclOperation.ALTER)) return failed(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, 'Cluster authorization failed.');
     return atController(ctx, ApiKey.ElectLeaders, req, async (c) => {
       const type = ctx.apiVersion >= 1 ? req.electionType : 0;
       const partitions = req.topicPartitions === null ? null : req.topicPartitions.flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition })));

@@ -8,6 +8,7 @@
 import { BROKER_CONFIG_BY_NAME, GROUP_CONFIG_BY_NAME, topicConfigDef } from '../config/defs.js';
 import {
   applyIncremental,
+  configAuthProblem,
   brokerAppendProblem,
   brokerResourceProblem,
   brokerScope,
@@ -33,6 +34,11 @@ export default defineHandler({
     const responses = [];
     for (const r of req.resources) {
       let res: ResourceResult = OK;
+      const denied = configAuthProblem(ctx, r.resourceType, r.resourceName, true);
+      if (denied) {
+        responses.push({ ...denied, resourceType: r.resourceType, resourceName: r.resourceName });
+        continue;
+      }
       try {
         if (r.resourceType === ResourceType.TOPIC) {
           const t = b.topics.get(r.resourceName);

@@ -9,6 +9,7 @@ import { ErrorCode } from '../../protocol/errors.js';
 import type { AlterPartitionReassignmentsResponse } from '../../protocol/messages/45-alter-partition-reassignments.js';
 import { ApiKey } from '../../protocol/messages/index.js';
 import { atController } from './controller-requests.js';
+import { AclOperation, clusterAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
@@ -36,6 +37,7 @@ export default defineHandler({
         partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, ...outcome(t.name, p.partitionIndex, p.replicas) })),
       })),
     });
+    if (!clusterAllowed(ctx, AclOperation.ALTER)) return failed(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, 'Cluster authorization failed.');
     return atController(
       ctx,
       ApiKey.AlterPartitionReassignments,

@@ -5,6 +5,7 @@
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import type { ListPartitionReassignmentsResponse } from '../../protocol/messages/46-list-partition-reassignments.js';
+import { AclOperation, clusterAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
@@ -13,6 +14,7 @@ export default defineHandler({
   maxVersion: 0,
   handle(req, ctx) {
     const b = ctx.broker;
+    if (!clusterAllowed(ctx, AclOperation.DESCRIBE)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Cluster authorization failed.', topics: [] };
     const list = b.replicas.reassignments();
     const wanted = req.topics === null ? null : new Set(req.topics.flatMap((t) => t.partitionIndexes.map((p) => `${t.name}\u0000${p}`)));
     const topics = new Map<string, ListPartitionReassignmentsResponse['topics'][number]>();

@@ -4,6 +4,8 @@
  * the consumer protocol; GROUP_SUBSCRIBED_TO_TOPIC per partition while an active consumer group
  * subscribes to the topic; UNKNOWN_TOPIC_OR_PARTITION for a partition that does not exist.
  */
+import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, groupAllowed, topicAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
@@ -11,7 +13,13 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 0,
   async handle(req, ctx) {
-    const r = await ctx.broker.groups.deleteOffsets(req.groupId, req.topics);
-    return { errorCode: r.errorCode, throttleTimeMs: 0, topics: r.topics };
+    // DELETE on the group (top-level GROUP_AUTHORIZATION_FAILED), READ on each topic.
+    if (!groupAllowed(ctx, AclOperation.DELETE, req.groupId)) return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, throttleTimeMs: 0, topics: [] };
+    const ok = req.topics.filter((t) => topicAllowed(ctx, AclOperation.READ, t.name));
+    const r = ok.length > 0 ? await ctx.broker.groups.deleteOffsets(req.groupId, ok) : { errorCode: ErrorCode.NONE, topics: [] };
+    const denied = req.topics
+      .filter((t) => !ok.includes(t))
+      .map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED })) }));
+    return { errorCode: r.errorCode, throttleTimeMs: 0, topics: r.errorCode === ErrorCode.NONE ? [...r.topics, ...denied] : r.topics };
   },
 });

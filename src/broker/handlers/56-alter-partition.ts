@@ -7,6 +7,7 @@
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import type { AlterPartitionResponsePartitionData } from '../../protocol/messages/56-alter-partition.js';
+import { AclOperation, clusterAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
@@ -15,6 +16,7 @@ export default defineHandler({
   maxVersion: 3,
   async handle(req, ctx) {
     const b = ctx.broker;
+    if (!clusterAllowed(ctx, AclOperation.CLUSTER_ACTION)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, topics: [] };
     const controller = b.controller;
     if (!controller || controller.epoch === null) return { throttleTimeMs: 0, errorCode: ErrorCode.NOT_CONTROLLER, topics: [] };
     const topics = [];

@@ -6,6 +6,7 @@
  * must match; INVALID_REGULAR_EXPRESSION when it is not one). COORDINATOR_LOAD_IN_PROGRESS while
  * a partition of __transaction_state loads.
  */
+import { AclOperation, txnIdAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
@@ -19,6 +20,8 @@ export default defineHandler({
       durationMs: ctx.apiVersion >= 1 ? Number(req.durationFilter) : -1,
       transactionalIdPattern: ctx.apiVersion >= 2 ? req.transactionalIdPattern : null,
     });
-    return { throttleTimeMs: 0, errorCode: r.errorCode, unknownStateFilters: r.unknownStateFilters, transactionStates: r.transactionStates };
+    // Only the transactional ids the principal may DESCRIBE.
+    const states = r.transactionStates.filter((s) => txnIdAllowed(ctx, AclOperation.DESCRIBE, s.transactionalId));
+    return { throttleTimeMs: 0, errorCode: r.errorCode, unknownStateFilters: r.unknownStateFilters, transactionStates: states };
   },
 });

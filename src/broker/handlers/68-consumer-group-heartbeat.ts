@@ -19,6 +19,7 @@
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { regexProblem } from '../coordinator/consumer.js';
+import { AclOperation, groupAllowed, topicAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
@@ -26,6 +27,11 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 1,
   async handle(req, ctx) {
+    // READ on the group; DESCRIBE on every subscribed topic name (Kafka 4.x).
+    const refuse = (errorCode: number, errorMessage: string | null) => ({ throttleTimeMs: 0, errorCode, errorMessage, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null });
+    if (!groupAllowed(ctx, AclOperation.READ, req.groupId)) return refuse(ErrorCode.GROUP_AUTHORIZATION_FAILED, null);
+    const deniedTopics = (req.subscribedTopicNames ?? []).filter((t) => !topicAllowed(ctx, AclOperation.DESCRIBE, t));
+    if (deniedTopics.length > 0) return refuse(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `The group has subscribed to topics it is not authorized to describe: ${deniedTopics.join(', ')}`);
     const r = await ctx.broker.groups.consumerGroupHeartbeat({
       groupId: req.groupId,
       memberId: req.memberId,

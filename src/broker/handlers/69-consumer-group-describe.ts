@@ -10,6 +10,7 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import { AclResourceType, AUTHORIZED_OPERATIONS_OMITTED } from '../authorization.js';
 import { authorizedOperationsFor } from './common.js';
+import { AclOperation, groupAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 
 /** v1's MemberType (KIP-1099): -1 unknown, 0 classic, 1 consumer. */
@@ -26,6 +27,9 @@ export default defineHandler({
     return {
       throttleTimeMs: 0,
       groups: req.groupIds.map((id) => {
+        if (!groupAllowed(ctx, AclOperation.DESCRIBE, id)) {
+          return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: null, groupId: id, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [], authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED };
+        }
         const g = ctx.broker.groups.describeConsumerGroup(id);
         // Every member of a consumer group here speaks the consumer protocol (no mixed groups).
         return { ...g, members: g.members.map((m) => ({ ...m, memberType: CONSUMER_MEMBER })), authorizedOperations: ops(id, g.errorCode) };

@@ -13,6 +13,7 @@ import { ZERO_UUID } from '../../protocol/primitives/index.js';
 import type { DescribeTopicPartitionsResponse, DescribeTopicPartitionsResponseTopic } from '../../protocol/messages/75-describe-topic-partitions.js';
 import { AclResourceType } from '../authorization.js';
 import { authorizedOperationsFor, partitionFields } from './common.js';
+import { AclOperation, topicAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
@@ -21,7 +22,8 @@ export default defineHandler({
   maxVersion: 0,
   handle(req, ctx) {
     const b = ctx.broker;
-    const names = (req.topics.length === 0 ? b.topics.list().map((t) => t.name) : req.topics.map((t) => t.name)).sort();
+    // All topics: those the principal may DESCRIBE; a named one without DESCRIBE: TOPIC_AUTHORIZATION_FAILED.
+    const names = (req.topics.length === 0 ? b.topics.list().map((t) => t.name).filter((n) => topicAllowed(ctx, AclOperation.DESCRIBE, n)) : req.topics.map((t) => t.name)).sort();
     const limit = Math.max(1, Math.min(req.responsePartitionLimit, b.config.int('max.request.partition.size.limit')));
     const cursor = req.cursor;
     const topics: DescribeTopicPartitionsResponseTopic[] = [];
@@ -29,6 +31,10 @@ export default defineHandler({
     let next: DescribeTopicPartitionsResponse['nextCursor'] = null;
     for (const name of names) {
       if (cursor && name < cursor.topicName) continue;
+      if (!topicAllowed(ctx, AclOperation.DESCRIBE, name)) {
+        topics.push({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: authorizedOperationsFor(ctx, AclResourceType.TOPIC, name) });
+        continue;
+      }
       const t = b.topics.get(name);
       if (!t) {
         topics.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: authorizedOperationsFor(ctx, AclResourceType.TOPIC, name) });

@@ -1,7 +1,8 @@
 import { ErrorCode } from '../../protocol/errors.js';
 import type { ListenerSpec } from '../config/listeners.js';
 import type { RequestContext } from './handler.js';
-import { ANONYMOUS_PRINCIPAL, authorizedOperations, type AclResourceType } from '../authorization.js';
+import { authorizedOperations, type AclResourceType } from '../authorization.js';
+import { clientHost } from './auth.js';
 
 /** The advertised address of the listener this request came in on. */
 export function advertisedFor(ctx: RequestContext): ListenerSpec {
@@ -9,12 +10,11 @@ export function advertisedFor(ctx: RequestContext): ListenerSpec {
   return adv.find((l) => l.name === ctx.conn.listenerName) ?? adv[0]!;
 }
 
-/**
- * What the request's principal may do to the resource, as the authorized-operations bit field.
- * Connections are not authenticated yet, so the principal is always User:ANONYMOUS.
- */
+/** What the request's principal may do to the resource, as the authorized-operations bit field. */
 export function authorizedOperationsFor(ctx: RequestContext, resourceType: AclResourceType, resourceName: string): number {
-  return authorizedOperations(ctx.broker.authorizer, ANONYMOUS_PRINCIPAL, resourceType, resourceName);
+  const a = ctx.broker.authorizer;
+  const host = clientHost(ctx);
+  return authorizedOperations(a && { authorize: (p, op, t, n) => a.authorize(p, op, t, n, host) }, ctx.conn.principal, resourceType, resourceName);
 }
 
 /** The live brokers as Metadata and DescribeCluster list them: the cluster's, or this broker alone. */

@@ -4,7 +4,9 @@
  * Kafka 4.3.1's checks and messages (config/validate.ts, config/dynamic-broker.ts,
  * config/group-configs.ts).
  */
-import { ErrorCode } from '../../protocol/errors.js';
+import { AclOperation, clusterAllowed, groupAllowed, topicAllowed } from './auth.js';
+import type { RequestContext } from './handler.js';
+import { ErrorCode, errorInfo } from '../../protocol/errors.js';
 import { ConfigError, type BrokerConfig, type DynamicScope } from '../config/config.js';
 import {
   BROKER_CONFIGS,
@@ -273,4 +275,18 @@ export async function setGroupConfigs(b: BrokerContext, groupId: string, next: R
 export function configErrorResult(err: unknown): ResourceResult {
   if (err instanceof ConfigError) return invalidConfig(err.message);
   throw err;
+}
+
+/**
+ * Whether the principal may describe (DESCRIBE_CONFIGS) or alter (ALTER_CONFIGS) the config
+ * resource, as Kafka checks it: a topic's on the topic, a broker's (or broker logger's) on the
+ * cluster, a group's on the group. Null when allowed; else the resource's error.
+ */
+export function configAuthProblem(ctx: RequestContext, resourceType: number, name: string, alter: boolean): ResourceResult | null {
+  const op = alter ? AclOperation.ALTER_CONFIGS : AclOperation.DESCRIBE_CONFIGS;
+  const fail = (errorCode: number): ResourceResult => ({ errorCode, errorMessage: alter ? null : errorInfo(errorCode).message });
+  if (resourceType === ResourceType.TOPIC) return topicAllowed(ctx, op, name) ? null : fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+  if (resourceType === ResourceType.BROKER || resourceType === ResourceType.BROKER_LOGGER) return clusterAllowed(ctx, op) ? null : fail(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+  if (resourceType === ResourceType.GROUP) return groupAllowed(ctx, op, name) ? null : fail(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+  return null;
 }

@@ -4,6 +4,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomKafkaUuid } from '../../storage/meta-properties.js';
 import { writeFileAtomic } from '../../storage/files.js';
+import type { AclBinding } from '../acl/acl.js';
 
 export interface TopicRecord {
   name: string;
@@ -33,6 +34,8 @@ export interface ClusterState {
   producerIdsReservedUpTo: number;
   /** Users' SCRAM credentials: salt, StoredKey, ServerKey, iterations (base64), never passwords. */
   scramCredentials?: ScramCredentialsState;
+  /** The ACLs (CreateAcls/DeleteAcls), absent in files written before ACLs existed. */
+  acls?: AclBinding[];
 }
 
 /**
@@ -74,6 +77,7 @@ export class FileMetadataStore implements MetadataStore {
         groupConfigs: parsed.groupConfigs ?? {},
         producerIdsReservedUpTo: parsed.producerIdsReservedUpTo ?? 0,
         scramCredentials: parsed.scramCredentials ?? {},
+        acls: parsed.acls ?? [],
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;

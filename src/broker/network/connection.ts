@@ -30,6 +30,11 @@ export interface ConnectionLimits {
   maxRequestBytes: number;
   /** queued.max.requests: past this many unprocessed frames the socket stops reading. */
   maxQueuedRequests: number;
+  /**
+   * TEST SEAM: the principal of a new connection from its listener and address (see
+   * BrokerRuntimeOptions.principalBuilder). Absent: User:ANONYMOUS (no authentication yet).
+   */
+  principalBuilder?: (c: { listenerName: string; remoteAddress: string; remotePort: number }) => string;
 }
 
 /**
@@ -70,7 +75,7 @@ export class Connection implements ConnectionInfo {
     this.localPort = socket.localPort ?? 0;
     this.listenerName = listener.name;
     this.securityProtocol = listener.securityProtocol;
-    this.principal = principal;
+    this.principal = limits.principalBuilder ? limits.principalBuilder(this) : principal;
     this.sasl = listener.sasl
       ? new SaslSession(listener.sasl, (user) => {
           this.principal = `User:${user}`;

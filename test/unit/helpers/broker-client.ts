@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Broker, type BrokerOptions } from '../../../src/index.js';
+import type { BrokerRuntimeOptions } from '../../../src/broker/broker.js';
 import { Connection, type ConnectionOptions } from '../../../src/client/index.js';
 import { ApiKey, type FetchRequest, type ListOffsetsRequest, type ProduceRequest } from '../../../src/protocol/messages/index.js';
 import { ZERO_UUID } from '../../../src/protocol/primitives/index.js';
@@ -31,7 +32,7 @@ export function capturingLogger(level = 'warn'): { logger: Logger; lines: Array<
   return { logger, lines };
 }
 
-export async function startBroker(overrides: BrokerOptions = {}, runtime: { logger?: Logger } = {}): Promise<TestBroker> {
+export async function startBroker(overrides: BrokerOptions = {}, runtime: Pick<BrokerRuntimeOptions, 'logger' | 'principalBuilder'> = {}): Promise<TestBroker> {
   const dir = await mkdtemp(join(tmpdir(), 'tributary-test-'));
   const options: BrokerOptions = {
     listeners: 'PLAINTEXT://127.0.0.1:0',
@@ -40,13 +41,14 @@ export async function startBroker(overrides: BrokerOptions = {}, runtime: { logg
     ...overrides,
   };
   const logger = runtime.logger ?? createLogger(process.env.TRIBUTARY_TEST_LOG_LEVEL ?? 'silent');
+  const rt: BrokerRuntimeOptions = { logger, ...(runtime.principalBuilder ? { principalBuilder: runtime.principalBuilder } : {}) };
   const t: TestBroker = {
-    broker: await Broker.start(options, { logger }),
+    broker: await Broker.start(options, rt),
     dir,
     options,
     async restart() {
       await t.broker.close();
-      t.broker = await Broker.start(options, { logger });
+      t.broker = await Broker.start(options, rt);
     },
     async close() {
       await t.broker.close();
