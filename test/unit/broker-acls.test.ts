@@ -168,6 +168,25 @@ describe('authorization matrix (every API x resource x operation, allowed and de
       denied: E.TOPIC_AUTHORIZATION_FAILED,
     },
     {
+      api: 'DescribeProducers: topic READ',
+      grants: [{ resourceType: R.TOPIC, resourceName: 't', operation: O.READ }],
+      run: async () => (await alice.send(ApiKey.DescribeProducers, { topics: [{ name: 't', partitionIndexes: [0] }] })).topics[0]!.partitions[0]!.errorCode,
+      denied: E.TOPIC_AUTHORIZATION_FAILED,
+    },
+    {
+      api: 'DescribeUserScramCredentials: cluster DESCRIBE',
+      grants: [{ resourceType: R.CLUSTER, resourceName: 'kafka-cluster', operation: O.DESCRIBE }],
+      run: async () => (await alice.send(ApiKey.DescribeUserScramCredentials, { users: null })).errorCode,
+      denied: E.CLUSTER_AUTHORIZATION_FAILED,
+    },
+    {
+      api: 'AlterUserScramCredentials: cluster ALTER',
+      grants: [{ resourceType: R.CLUSTER, resourceName: 'kafka-cluster', operation: O.ALTER }],
+      run: async () => (await alice.send(ApiKey.AlterUserScramCredentials, { deletions: [{ name: 'nobody', mechanism: 1 }], upsertions: [] })).results[0]!.errorCode,
+      denied: E.CLUSTER_AUTHORIZATION_FAILED,
+      allowed: E.RESOURCE_NOT_FOUND,
+    },
+    {
       api: 'DescribeConfigs topic: topic DESCRIBE_CONFIGS (implied by ALTER_CONFIGS)',
       grants: [{ resourceType: R.TOPIC, resourceName: 't', operation: O.ALTER_CONFIGS }],
       run: async () =>

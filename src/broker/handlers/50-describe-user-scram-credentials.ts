@@ -2,8 +2,9 @@
  * DescribeUserScramCredentials v0: the mechanisms and iterations of users' SCRAM credentials
  * (never salts or keys). No users named (null or empty): every user that has one.
  */
-import { ErrorCode } from '../../protocol/errors.js';
+import { ErrorCode, errorInfo } from '../../protocol/errors.js';
 import type { ScramMechanism } from '../../protocol/sasl/scram-math.js';
+import { AclOperation, clusterAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 
 const MECHANISM_CODE: Record<ScramMechanism, number> = { 'SCRAM-SHA-256': 1, 'SCRAM-SHA-512': 2 };
@@ -13,6 +14,9 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 0,
   handle(req, ctx) {
+    if (!clusterAllowed(ctx, AclOperation.DESCRIBE)) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: errorInfo(ErrorCode.CLUSTER_AUTHORIZATION_FAILED).message, results: [] };
+    }
     const store = ctx.broker.scram;
     const names = req.users && req.users.length > 0 ? req.users.map((u) => u.name) : store.users();
     const seen = new Map<string, number>();

@@ -5,8 +5,9 @@
  * iterations outside 4096..16384, deleting what does not exist. One result per user: a user
  * with any bad alteration gets its error and none of its alterations is applied.
  */
-import { ErrorCode } from '../../protocol/errors.js';
+import { ErrorCode, errorInfo } from '../../protocol/errors.js';
 import { credentialFromSalted, hashLength, MAX_ITERATIONS, MIN_ITERATIONS, type ScramCredential, type ScramMechanism } from '../../protocol/sasl/scram-math.js';
+import { AclOperation, clusterAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 
 const MECHANISMS: Record<number, ScramMechanism> = { 1: 'SCRAM-SHA-256', 2: 'SCRAM-SHA-512' };
@@ -16,6 +17,11 @@ export default defineHandler({
   minVersion: 0,
   maxVersion: 0,
   async handle(req, ctx) {
+    if (!clusterAllowed(ctx, AclOperation.ALTER)) {
+      // Kafka: every user of the request gets CLUSTER_AUTHORIZATION_FAILED, nothing changes.
+      const users = [...new Set([...req.deletions, ...req.upsertions].map((a) => a.name))];
+      return { throttleTimeMs: 0, results: users.map((user) => ({ user, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: errorInfo(ErrorCode.CLUSTER_AUTHORIZATION_FAILED).message })) };
+    }
     const store = ctx.broker.scram;
     const errors = new Map<string, { errorCode: number; errorMessage: string }>();
     const order: string[] = [];
