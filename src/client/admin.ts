@@ -21,7 +21,8 @@ import { ZERO_UUID } from '../protocol/primitives/index.js';
 import { commitOffsets, decodeAssignment, fetchCommitted, findCoordinator, type TopicPartitionRef } from './consumer-protocol.js';
 import { Connection, parseHostPort, type ConnectionOptions } from './connection.js';
 import { alterUserScram, describeUserScram, type ScramAlteration, type UserScramCredentials } from './admin-scram.js';
-import { ConnectionError, ConnectionTimeoutError } from './errors.js';
+import { AdminError, ConnectionError, ConnectionTimeoutError } from './errors.js';
+export { AdminError } from './errors.js';
 import {
   alterPartitionReassignments,
   alterReplicaLogDirs,
@@ -36,23 +37,11 @@ import {
   type ReassignmentTarget,
 } from './admin-replicas.js';
 export type { ElectionType, LogDirReplica, PartitionOutcome, PartitionReassignment, ReassignmentTarget } from './admin-replicas.js';
-import {
-  abortTransactionOn,
-  describeProducersOn,
-  describeTransactionsOn,
-  listTransactionsOn,
-  type AbortTransactionSpec,
-  type ListTransactionsFilters,
-  type ProducerState,
-  type TransactionDescription,
-  type TransactionListing,
-} from './admin-txn.js';
+import type { AbortTransactionSpec, ListTransactionsFilters, ProducerState, TransactionDescription, TransactionListing } from './admin-txn.js';
+import * as txn from './admin-txn-cluster.js';
+import type { HangingSearch, HangingTransaction, TxnAdminDeps } from './admin-txn-cluster.js';
 export type { AbortTransactionSpec, ListTransactionsFilters, ProducerState, TransactionDescription, TransactionListing } from './admin-txn.js';
-
-/** An open transaction on a partition that its coordinator will not end (find-hanging). */
-export interface HangingTransaction extends TopicPartitionRef {
-  producer: ProducerState;
-}
+export type { HangingSearch, HangingTransaction } from './admin-txn-cluster.js';
 import { deleteRecordsOn, describeAllLogDirs, listOffsetsOn, type LogDirDescription, type PartitionResult } from './admin-records.js';
 export type { LogDirDescription, PartitionResult, ReplicaInfo } from './admin-records.js';
 import { createAcls, deleteAcls, describeAcls, type AclBinding, type AclBindingFilter } from './admin-acls.js';
@@ -160,17 +149,6 @@ export interface GroupDescription {
 export interface CommittedOffset extends TopicPartitionRef {
   offset: bigint;
   metadata: string | null;
-}
-
-/** Some of the topics or resources of one call failed; `failures` says which and why. */
-export class AdminError extends Error {
-  override readonly name = 'AdminError';
-  constructor(
-    readonly operation: string,
-    readonly failures: ReadonlyArray<{ resource: string; error: KafkaProtocolError }>,
-  ) {
-    super(`${operation} failed for ${failures.map((f) => `${f.resource} (${f.error.errorName}: ${f.error.message})`).join(', ')}`);
-  }
 }
 
 /** The broker could not be connected to (down, or not there). */
@@ -648,112 +626,42 @@ export class Admin {
     return this.brokerConnection(c.nodeId, c.host, c.port);
   }
 
-  // --- transactions ----------------------------------------------------------------------------
+  // --- transactions (admin-txn-cluster.ts) ---------------------------------------------------
+
+  private txnDeps(): TxnAdminDeps {
+    return {
+      bootstrap: this.conn,
+      timeoutMs: this.timeoutMs,
+      describeCluster: () => this.describeCluster(),
+      describeTopics: (names) => this.describeTopics(names),
+      listTopics: (opts) => this.listTopics(opts),
+      connectTo: (b) => this.brokerConnection(b.nodeId, b.host, b.port),
+    };
+  }
 
   /** The transactions every broker coordinates (ListTransactions to each), filtered; sorted by id. */
-  async listTransactions(filters: ListTransactionsFilters = {}): Promise<TransactionListing[]> {
-    const cluster = await this.describeCluster();
-    const out: TransactionListing[] = [];
-    for (const b of cluster.brokers) out.push(...(await listTransactionsOn(await this.brokerConnection(b.nodeId, b.host, b.port), b.nodeId, filters)));
-    return out.sort((a, b) => (a.transactionalId < b.transactionalId ? -1 : a.transactionalId > b.transactionalId ? 1 : 0));
+  listTransactions(filters: ListTransactionsFilters = {}): Promise<TransactionListing[]> {
+    return txn.listTransactions(this.txnDeps(), filters);
   }
 
   /** The state of these transactional ids, from each one's coordinator. AdminError for ids that failed (TRANSACTIONAL_ID_NOT_FOUND, ...). */
-  async describeTransactions(ids: readonly string[]): Promise<TransactionDescription[]> {
-    const out: TransactionDescription[] = [];
-    const failures: Array<{ resource: string; error: KafkaProtocolError }> = [];
-    for (const id of ids) {
-      const at = await findCoordinator(this.conn, id, this.timeoutMs, 1);
-      for (const r of await describeTransactionsOn(await this.brokerConnection(at.nodeId, at.host, at.port), at.nodeId, [id])) {
-        if ('error' in r) failures.push({ resource: r.transactionalId, error: r.error });
-        else out.push(r);
-      }
-    }
-    if (failures.length > 0) throw new AdminError('describeTransactions', failures);
-    return out;
+  describeTransactions(ids: readonly string[]): Promise<TransactionDescription[]> {
+    return txn.describeTransactions(this.txnDeps(), ids);
   }
 
   /** The producers of these partitions as their leader (or `brokerId`, a replica) keeps them (DescribeProducers). */
-  async describeProducers(partitions: readonly TopicPartitionRef[], opts: { brokerId?: number } = {}): Promise<Array<TopicPartitionRef & { producers: ProducerState[] }>> {
-    const cluster = await this.describeCluster();
-    const byBroker = new Map<number, TopicPartitionRef[]>();
-    if (opts.brokerId !== undefined) byBroker.set(opts.brokerId, [...partitions]);
-    else {
-      const described = await this.describeTopics([...new Set(partitions.map((p) => p.topic))]);
-      for (const p of partitions) {
-        const leader = described.find((t) => t.name === p.topic)?.partitions.find((x) => x.partition === p.partition)?.leader ?? -1;
-        if (leader < 0) throw new AdminError('describeProducers', [{ resource: `${p.topic}-${p.partition}`, error: new KafkaProtocolError(ErrorCode.LEADER_NOT_AVAILABLE) }]);
-        byBroker.set(leader, [...(byBroker.get(leader) ?? []), p]);
-      }
-    }
-    const out: Array<TopicPartitionRef & { producers: ProducerState[] }> = [];
-    const failures: Array<{ resource: string; error: KafkaProtocolError }> = [];
-    for (const [nodeId, parts] of byBroker) {
-      const b = cluster.brokers.find((x) => x.nodeId === nodeId);
-      if (!b) throw new KafkaProtocolError(ErrorCode.BROKER_NOT_AVAILABLE, `broker ${nodeId} is not in the cluster`);
-      for (const r of await describeProducersOn(await this.brokerConnection(b.nodeId, b.host, b.port), parts)) {
-        if ('error' in r) failures.push({ resource: `${r.topic}-${r.partition}`, error: r.error });
-        else out.push(r);
-      }
-    }
-    if (failures.length > 0) throw new AdminError('describeProducers', failures);
-    return out;
+  describeProducers(partitions: readonly TopicPartitionRef[], opts: { brokerId?: number } = {}): Promise<Array<TopicPartitionRef & { producers: ProducerState[] }>> {
+    return txn.describeProducers(this.txnDeps(), partitions, opts);
   }
 
-  /**
-   * Aborts a producer's open transaction on one partition, as Kafka's Admin.abortTransaction: an
-   * ABORT marker written by the partition's leader (WriteTxnMarkers). For a hanging transaction
-   * that its coordinator no longer knows of; the producer id, epoch and coordinator epoch come from
-   * describeProducers().
-   */
-  async abortTransaction(spec: AbortTransactionSpec): Promise<void> {
-    const [t] = await this.describeTopics([spec.topic]);
-    const leader = t?.partitions.find((p) => p.partition === spec.partition)?.leader ?? -1;
-    const b = (await this.describeCluster()).brokers.find((x) => x.nodeId === leader);
-    if (!b) throw new KafkaProtocolError(ErrorCode.LEADER_NOT_AVAILABLE, `${spec.topic}-${spec.partition} has no leader`);
-    await abortTransactionOn(await this.brokerConnection(b.nodeId, b.host, b.port), spec);
+  /** Aborts a producer's open transaction on one partition (WriteTxnMarkers to its leader), as Kafka's Admin.abortTransaction. */
+  abortTransaction(spec: AbortTransactionSpec): Promise<void> {
+    return txn.abortTransaction(this.txnDeps(), spec);
   }
 
-  /**
-   * Open transactions that will never end (TransactionsCommand's find-hanging): producers with a
-   * transaction open on a partition for longer than `maxTransactionTimeoutMs` (since their last
-   * write) whose transactional id is unknown, or whose coordinator does not list the partition in
-   * the transaction. The partitions: one, a topic's, or (default) every partition, those with a
-   * replica on `brokerId` when given (asked of that broker).
-   */
-  async findHangingTransactions(opts: { brokerId?: number; topic?: string; partition?: number; maxTransactionTimeoutMs: number; now?: number }): Promise<HangingTransaction[]> {
-    let parts: TopicPartitionRef[];
-    if (opts.topic !== undefined && opts.partition !== undefined) parts = [{ topic: opts.topic, partition: opts.partition }];
-    else {
-      const topics = opts.topic !== undefined ? [opts.topic] : await this.listTopics({ includeInternal: true });
-      const described = await this.describeTopics(topics);
-      parts = described.flatMap((t) => t.partitions.filter((p) => opts.brokerId === undefined || p.replicas.includes(opts.brokerId)).map((p) => ({ topic: t.name, partition: p.partition })));
-    }
-    const now = opts.now ?? Date.now();
-    const candidates: HangingTransaction[] = [];
-    for (let i = 0; i < parts.length; i += 500) {
-      const described = await this.describeProducers(parts.slice(i, i + 500), opts.brokerId === undefined ? {} : { brokerId: opts.brokerId });
-      for (const d of described) {
-        for (const p of d.producers) if (p.currentTxnStartOffset >= 0n && now - Number(p.lastTimestamp) > opts.maxTransactionTimeoutMs) candidates.push({ topic: d.topic, partition: d.partition, producer: p });
-      }
-    }
-    if (candidates.length === 0) return [];
-    const pids = [...new Set(candidates.map((c) => c.producer.producerId))];
-    const ids = new Map<bigint, string>();
-    for (const l of await this.listTransactions({ producerIds: pids })) ids.set(l.producerId, l.transactionalId);
-    const descriptions = new Map<string, TransactionDescription>();
-    for (const id of new Set(ids.values())) {
-      try {
-        for (const d of await this.describeTransactions([id])) descriptions.set(d.transactionalId, d);
-      } catch (err) {
-        if (!(err instanceof AdminError)) throw err; // not found: hanging
-      }
-    }
-    return candidates.filter((c) => {
-      const id = ids.get(c.producer.producerId);
-      const d = id === undefined ? undefined : descriptions.get(id);
-      return !d || !d.topicPartitions.some((tp) => tp.topic === c.topic && tp.partition === c.partition);
-    });
+  /** Open transactions that will never end (TransactionsCommand's find-hanging); see admin-txn-cluster.ts. */
+  findHangingTransactions(opts: HangingSearch): Promise<HangingTransaction[]> {
+    return txn.findHangingTransactions(this.txnDeps(), opts);
   }
 
   /** The cluster id, the controller and the brokers, from Metadata. */

@@ -181,3 +181,14 @@ export function isRetriable(err: unknown): boolean {
   if (typeof err === 'number') return errorInfo(err).retriable;
   return (err instanceof KafkaProtocolError || err instanceof ClientError) && err.retriable;
 }
+
+/** Some of the topics or resources of one call failed; `failures` says which and why. */
+export class AdminError extends Error {
+  override readonly name = 'AdminError';
+  constructor(
+    readonly operation: string,
+    readonly failures: ReadonlyArray<{ resource: string; error: KafkaProtocolError }>,
+  ) {
+    super(`${operation} failed for ${failures.map((f) => `${f.resource} (${f.error.errorName}: ${f.error.message})`).join(', ')}`);
+  }
+}
