@@ -8,26 +8,9 @@
  * authorized, with one only those it allows the principal. ANY and ALL are never reported.
  */
 
-/** Kafka's AclOperation codes (org.apache.kafka.common.acl.AclOperation). */
-export const AclOperation = {
-  UNKNOWN: 0,
-  ANY: 1,
-  ALL: 2,
-  READ: 3,
-  WRITE: 4,
-  CREATE: 5,
-  DELETE: 6,
-  ALTER: 7,
-  DESCRIBE: 8,
-  CLUSTER_ACTION: 9,
-  DESCRIBE_CONFIGS: 10,
-  ALTER_CONFIGS: 11,
-  IDEMPOTENT_WRITE: 12,
-  CREATE_TOKENS: 13,
-  DESCRIBE_TOKENS: 14,
-  TWO_PHASE_COMMIT: 15,
-} as const;
-export type AclOperation = (typeof AclOperation)[keyof typeof AclOperation];
+import { AclOperation } from '../protocol/acl-codes.js';
+
+export { AclOperation };
 
 /** Kafka's ACL ResourceType codes (org.apache.kafka.common.resource.ResourceType), the concrete ones. */
 export const AclResourceType = {

@@ -6,29 +6,14 @@
  */
 import { ErrorCode } from '../protocol/errors.js';
 import { KafkaProtocolError } from '../protocol/kafka-error.js';
+import { AclOperation } from '../protocol/acl-codes.js';
 import { ApiKey } from '../protocol/messages/index.js';
 import type { Connection } from './connection.js';
 
 export const ACL_RESOURCE_TYPES = { UNKNOWN: 0, ANY: 1, TOPIC: 2, GROUP: 3, CLUSTER: 4, TRANSACTIONAL_ID: 5, DELEGATION_TOKEN: 6, USER: 7 } as const;
 export const ACL_PATTERN_TYPES = { UNKNOWN: 0, ANY: 1, MATCH: 2, LITERAL: 3, PREFIXED: 4 } as const;
-export const ACL_OPERATIONS = {
-  UNKNOWN: 0,
-  ANY: 1,
-  ALL: 2,
-  READ: 3,
-  WRITE: 4,
-  CREATE: 5,
-  DELETE: 6,
-  ALTER: 7,
-  DESCRIBE: 8,
-  CLUSTER_ACTION: 9,
-  DESCRIBE_CONFIGS: 10,
-  ALTER_CONFIGS: 11,
-  IDEMPOTENT_WRITE: 12,
-  CREATE_TOKENS: 13,
-  DESCRIBE_TOKENS: 14,
-  TWO_PHASE_COMMIT: 15,
-} as const;
+/** Kafka's operation codes, named as Kafka names them. */
+export const ACL_OPERATIONS = AclOperation;
 export const ACL_PERMISSION_TYPES = { UNKNOWN: 0, ANY: 1, DENY: 2, ALLOW: 3 } as const;
 
 export type AclResourceTypeName = keyof typeof ACL_RESOURCE_TYPES;
