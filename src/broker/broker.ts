@@ -1,5 +1,5 @@
 import { BrokerConfig, configKey } from './config/config.js';
-import { Acls } from './acl/acls.js';
+import { Acls, fileAclStorage } from './acl/acls.js';
 import { GroupConfigs } from './config/group-configs.js';
 import { createLogger, type Logger } from './logger.js';
 import type { BrokerContext } from './context.js';
@@ -21,11 +21,13 @@ import { LogManager } from '../storage/log-manager.js';
 import { SingleNodeReplicas, type Replicas } from './replicas.js';
 import { ClusterNode, clusterConnectString } from './cluster/cluster-node.js';
 import { PeerConnections } from './network/peers.js';
+import { interBrokerListenerName, interBrokerSecurity } from './cluster/inter-broker.js';
 import { ReplicationThrottle } from './replication-throttle.js';
 import { decompress } from '../protocol/records/compression.js';
 import { verifyTxnOffsetCommit } from './txn-verification.js';
 import { reportRecovery } from './recovery-report.js';
-import { ScramCredentialStore } from './security/scram-store.js';
+import { fileScramWriter, ScramCredentialStore } from './security/scram-store.js';
+import { etcdAclStorage, etcdScramWriter } from './cluster/cluster-security.js';
 import { listenerSetups, tlsReloads } from './network/listener-setup.js';
 
 /** A config value as the embedding API accepts it; arrays become comma-separated lists. */
@@ -102,6 +104,8 @@ export class Broker {
       }
     }
     const connect = clusterConnectString(config, log);
+    // The listener and security peers are reached with (inter.broker.listener.name and friends); checked before joining.
+    const interBroker = connect ? interBrokerSecurity(config, interBrokerListenerName(config, configuredAdvertised(config, listeners))) : null;
     const cluster = connect ? await ClusterNode.open(connect, config, log) : null;
     const clusterId = cluster ? cluster.clusterId : state.clusterId;
     // A log dir of another cluster (meta.properties) refuses to open: leave etcd before failing.
@@ -143,11 +147,15 @@ export class Broker {
             await store.save(state);
           }),
     );
-    const peers = cluster
+    const peers = cluster && interBroker
       ? new PeerConnections(
           config.nodeId,
-          (id) => cluster.store.view.brokers.get(id),
+          (id) => {
+            const b = cluster.store.view.brokers.get(id);
+            return b && (b.endpoints ? b.endpoints.find((e) => e.name === interBroker.listener) : b);
+          },
           config.int('replica.socket.timeout.ms'),
+          interBroker,
         )
       : null;
     if (cluster && peers) {
@@ -170,10 +178,13 @@ export class Broker {
     }
     const replicas: Replicas = cluster ? cluster.replicas : new SingleNodeReplicas(config.nodeId, topics);
     const groupConfigs = new GroupConfigs(state, store, config);
-    const scram = new ScramCredentialStore((state.scramCredentials ??= {}), () => store.save(state));
+    // ACLs and SCRAM users: in etcd for a cluster (every broker follows its watch), else in the metadata file.
+    const scram = cluster
+      ? new ScramCredentialStore(cluster.store.view.scramCredentials, etcdScramWriter(cluster.store))
+      : new ScramCredentialStore((state.scramCredentials ??= {}), fileScramWriter((state.scramCredentials ??= {}), () => store.save(state)));
     const setups = listenerSetups(config, listeners, scram, log);
     const tlsListeners = setups.filter((s) => s.tls !== null).map((s) => s.name);
-    const acls = Acls.fromConfig(config, state, store);
+    const acls = Acls.fromConfig(config, cluster ? etcdAclStorage(cluster.store) : fileAclStorage(state, store));
     const groups = new GroupCoordinator({
       storage: new InternalTopicStorage(topics, offsetsTopicSpec(config, cluster !== null), replicas),
       clock: runtime.clock ?? systemClock(now),
@@ -241,7 +252,7 @@ export class Broker {
     try {
       await network.listen(setups);
       advertised.push(...resolveAdvertised(config, network.bound));
-      if (cluster) await cluster.join(advertised[0]!, [...logManager.directoryIds.values()].sort().join(','));
+      if (cluster) await cluster.join(advertised, interBroker!.listener, [...logManager.directoryIds.values()].sort().join(','));
     } catch (err) {
       groups.close();
       txns.close();
@@ -288,6 +299,12 @@ export class Broker {
     await this.peers?.close();
     await this.logManager.close();
   }
+}
+
+/** The advertised listeners' names as configured (before binding): advertised.listeners, or listeners. */
+function configuredAdvertised(config: BrokerConfig, listeners: readonly ListenerSpec[]): ListenerSpec[] {
+  const explicit = config.list('advertised.listeners');
+  return explicit.length > 0 ? parseListeners(explicit) : [...listeners];
 }
 
 /**

@@ -49,8 +49,12 @@ export interface LiveBroker {
 export interface Replicas {
   /** True in a cluster. */
   readonly clustered: boolean;
-  /** The live brokers, or null on a single node (the handler answers with its own listener). */
-  liveBrokers(): LiveBroker[] | null;
+  /**
+   * The live brokers, or null on a single node (the handler answers with its own listener). With
+   * `listener`, each at its endpoint of that listener name; brokers that do not advertise it are
+   * left out, as Kafka leaves them out of Metadata.
+   */
+  liveBrokers(listener?: string): LiveBroker[] | null;
   /** The controller's id (-1: none elected right now). */
   controllerId(): number;
   /** Leader, epoch, replicas and ISR of a partition of a known topic. */

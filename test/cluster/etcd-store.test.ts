@@ -42,7 +42,7 @@ describe('etcd cluster store', () => {
     const epoch2 = await b.registerBroker({ id: 2, host: 'h2', port: 9093, rack: 'r2' });
     assert.ok(epoch2 > epoch1);
     await b.until((v) => v.brokers.size === 2);
-    assert.deepEqual(b.view.brokers.get(1), { id: 1, host: 'h1', port: 9092, rack: null, epoch: epoch1 });
+    assert.deepEqual(b.view.brokers.get(1), { id: 1, host: 'h1', port: 9092, rack: null, endpoints: [{ name: 'PLAINTEXT', host: 'h1', port: 9092 }], epoch: epoch1 });
     assert.equal(b.view.brokers.get(2)!.rack, 'r2');
     await assert.rejects(b.registerBroker({ id: 1, host: 'x', port: 1, rack: null }), /NODE_EXISTS/);
     await a.close();

@@ -22,6 +22,9 @@ import { newClusterId } from '../metadata/store.js';
 import type { Peers } from './peers.js';
 import { parseConnectString } from '../../util/connect-string.js';
 import { EtcdClusterStore } from './etcd-store.js';
+import { isSecurityKey } from './security-keys.js';
+import type { BrokerEndpoint } from './view.js';
+import { parseProtocolMap } from '../config/listeners.js';
 import { EtcdTopicBackend, topicsFromView } from './cluster-topics.js';
 import { Controller } from './controller.js';
 import { ReplicaManager } from './replica-manager.js';
@@ -54,7 +57,7 @@ export class ClusterNode {
   private applying: Promise<void> | null = null;
   private again = false;
   private topics: TopicManager | null = null;
-  private advertised: { host: string; port: number } | null = null;
+  private advertised: { endpoints: BrokerEndpoint[]; interBroker: string } | null = null;
   private incarnation = '';
 
   private constructor(
@@ -69,7 +72,10 @@ export class ClusterNode {
     let node: ClusterNode | null = null;
     const store = await EtcdClusterStore.open(spec, {
       sessionTimeoutMs: config.int('zookeeper.session.timeout.ms'),
-      onChange: () => node?.changed(),
+      // ACL and SCRAM keys change no topic: their followers subscribe to them (cluster-security.ts).
+      onChange: (key) => {
+        if (!isSecurityKey(key)) void node?.changed();
+      },
       onSessionLost: (err) => node?.sessionLost(err),
     });
     let clusterId: string;
@@ -135,9 +141,12 @@ export class ClusterNode {
     });
   }
 
-  /** Registers this broker (its advertised address) and starts acting on the view. */
-  async join(advertised: { host: string; port: number }, incarnation: string): Promise<void> {
-    this.advertised = advertised;
+  /**
+   * Registers this broker (every advertised listener; `interBroker` names the one peers use) and
+   * starts acting on the view.
+   */
+  async join(endpoints: readonly BrokerEndpoint[], interBroker: string, incarnation: string): Promise<void> {
+    this.advertised = { endpoints: [...endpoints], interBroker };
     this.incarnation = incarnation;
     await this.register();
     this.joined = true;
@@ -145,10 +154,12 @@ export class ClusterNode {
   }
 
   private async register(): Promise<void> {
-    const a = this.advertised!;
+    const { endpoints, interBroker } = this.advertised!;
+    const a = endpoints.find((e) => e.name === interBroker) ?? endpoints[0]!;
     const rack = this.config.get('broker.rack');
-    this.brokerEpoch = await this.store.registerBroker({ id: this.config.nodeId, host: a.host, port: a.port, rack: rack === '' ? null : rack }, this.incarnation);
-    this.log.info({ broker: this.config.nodeId, epoch: String(this.brokerEpoch), host: a.host, port: a.port }, 'registered in the cluster');
+    const protocols = parseProtocolMap(this.config.list('listener.security.protocol.map'));
+    this.brokerEpoch = await this.store.registerBroker({ id: this.config.nodeId, host: a.host, port: a.port, rack: rack === '' ? null : rack, endpoints }, this.incarnation, protocols);
+    this.log.info({ broker: this.config.nodeId, epoch: String(this.brokerEpoch), endpoints: endpoints.map((e) => `${e.name}://${e.host}:${e.port}`), interBroker }, 'registered in the cluster');
   }
 
   /** After every change of the view: topics, then roles, then the controller. Passes never overlap. */

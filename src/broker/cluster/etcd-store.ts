@@ -43,6 +43,10 @@ export class EtcdClusterStore {
   /** key -> mod revision, for compares. */
   private readonly revisions = new Map<string, bigint>();
   private watcher: Watcher | null = null;
+  /** The highest revision the watch has applied to the view (the initial read's, then every event's). */
+  private appliedRevision = 0n;
+  private readonly revisionWaiters = new Set<{ revision: bigint; resolve: () => void }>();
+  private readonly subscribers = new Set<{ prefix: string; fn: (key: string) => void }>();
   private lease: Lease | null = null;
   private closed = false;
   /** The epoch this broker holds the controller with, null when it does not. */
@@ -72,17 +76,19 @@ export class EtcdClusterStore {
   private async load(): Promise<void> {
     const res = await this.ns.getAll().exec();
     for (const kv of res.kvs) this.applyKv(kv.key.toString(), kv.value.toString(), BigInt(String(kv.create_revision)), BigInt(String(kv.mod_revision)));
-    const next = (BigInt(String(res.header.revision)) + 1n).toString();
+    this.appliedRevision = BigInt(String(res.header.revision));
+    const next = (this.appliedRevision + 1n).toString();
     const watcher = await this.ns.watch().prefix('').startRevision(next).create();
     watcher.on('put', (kv) => {
       const key = kv.key.toString();
       this.applyKv(key, kv.value.toString(), BigInt(String(kv.create_revision)), BigInt(String(kv.mod_revision)));
-      this.opts.onChange?.(key);
+      this.changed(key, BigInt(String(kv.mod_revision)));
     });
     watcher.on('delete', (kv) => {
       const key = kv.key.toString();
       this.applyKv(key, null, 0n, 0n);
-      this.opts.onChange?.(key);
+      // A deletion's event carries the deleting revision as its mod revision.
+      this.changed(key, BigInt(String(kv.mod_revision)));
     });
     this.watcher = watcher;
   }
@@ -92,6 +98,59 @@ export class EtcdClusterStore {
     else this.revisions.set(key, modRevision);
     if (key === keys.controller && value === null) this.controllerEpoch = null;
     this.view.apply(key, value, createRevision);
+  }
+
+  private changed(key: string, revision: bigint): void {
+    for (const s of this.subscribers) if (key.startsWith(s.prefix)) s.fn(key);
+    this.opts.onChange?.(key);
+    if (revision > this.appliedRevision) {
+      this.appliedRevision = revision;
+      for (const w of this.revisionWaiters) {
+        if (w.revision > revision) continue;
+        this.revisionWaiters.delete(w);
+        w.resolve();
+      }
+    }
+  }
+
+  /**
+   * Calls `fn` with every key under `prefix` the watch changes, after the view has it (before
+   * `onChange`). What was there before subscribing is in the view already.
+   */
+  subscribe(prefix: string, fn: (key: string) => void): () => void {
+    const s = { prefix, fn };
+    this.subscribers.add(s);
+    return () => this.subscribers.delete(s);
+  }
+
+  /** Resolves once the watch has applied `revision` to the view (so a write is visible here too). */
+  applied(revision: bigint, timeoutMs = 15_000): Promise<void> {
+    if (revision <= this.appliedRevision) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const w = {
+        revision,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        this.revisionWaiters.delete(w);
+        reject(new Error(`the etcd watch did not deliver revision ${revision} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.revisionWaiters.add(w);
+    });
+  }
+
+  /**
+   * Writes `ops` in one transaction (no compare: each key is one item, see security-keys.ts) and
+   * resolves once this broker's watch has applied it, so the broker that answered a write acts
+   * on it at once; every other broker applies it when its own watch delivers it.
+   */
+  async writeAndApply(ops: readonly WriteOp[]): Promise<void> {
+    if (ops.length === 0) return;
+    const res = await this.ns.if(keys.clusterId, 'Version', '>', -1).then(...ops.map((op) => ('put' in op ? this.ns.put(op.put).value(op.value) : this.ns.delete().key(op.delete)))).commit();
+    await this.applied(BigInt(String(res.header.revision)));
   }
 
   /** The mod revision of a key as last seen (0n: absent), for a write's compare. */
@@ -128,10 +187,10 @@ export class EtcdClusterStore {
    * restarted broker from a second one) is replaced at once rather than waited out; one by any
    * other live broker with this id is refused (NODE_EXISTS, as Kafka's ZooKeeper registration).
    */
-  async registerBroker(b: Omit<BrokerRegistration, 'epoch'>, incarnation = ''): Promise<bigint> {
+  async registerBroker(b: Omit<BrokerRegistration, 'epoch'>, incarnation = '', protocols: ReadonlyMap<string, string> = new Map()): Promise<bigint> {
     const lease = await this.session();
     const key = keys.broker(b.id);
-    const value = encodeBroker(b, incarnation);
+    const value = encodeBroker(b, incarnation, protocols);
     const res = await this.ns.if(key, 'Create', '==', 0).then(lease.put(key).value(value)).else(this.ns.get(key)).commit();
     if (res.succeeded) return BigInt(String(res.header.revision));
     const kv = res.responses[0]?.response_range?.kvs?.[0];

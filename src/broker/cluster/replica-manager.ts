@@ -91,8 +91,14 @@ export class ReplicaManager implements Replicas {
   // -------------------------------------------------------------------------------------------
   // The view as the handlers see it
 
-  liveBrokers(): LiveBroker[] {
-    return [...this.opts.view.brokers.values()].map((b) => ({ id: b.id, host: b.host, port: b.port, rack: b.rack })).sort((a, b) => a.id - b.id);
+  liveBrokers(listener?: string): LiveBroker[] {
+    const out: LiveBroker[] = [];
+    for (const b of this.opts.view.brokers.values()) {
+      // A registration without named endpoints (older) has only its one address.
+      const e = listener === undefined || !b.endpoints ? b : b.endpoints.find((x) => x.name === listener);
+      if (e) out.push({ id: b.id, host: e.host, port: e.port, rack: b.rack });
+    }
+    return out.sort((a, b) => a.id - b.id);
   }
 
   controllerId(): number {

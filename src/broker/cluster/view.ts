@@ -16,13 +16,32 @@
  *   admin/delete_topics/<topic>                  a deletion in progress
  *   admin/reassign_partitions                    reassignments in progress ({"partitions": [{topic, partition, replicas, original}]})
  *   latest_producer_id_block                     the last producer id block claimed (block_start, block_end)
+ *   acls/<id>, scram/<mechanism>/<user>          ACL bindings and SCRAM credentials (security-keys.ts)
  */
+import type { AclBinding } from '../acl/acl.js';
+import type { ScramCredentialsState } from '../security/scram-store.js';
+import { ACLS_PREFIX, decodeAcl, decodeScram, parseScramKey } from './security-keys.js';
+import type { ScramMechanism } from '../../protocol/sasl/scram-math.js';
+
+export interface BrokerEndpoint {
+  /** The listener name (advertised.listeners), e.g. PLAINTEXT, SASL_SSL, INTERNAL. */
+  name: string;
+  host: string;
+  port: number;
+}
 
 export interface BrokerRegistration {
   id: number;
+  /** The inter-broker listener's address (Kafka's registration kept the PLAINTEXT one here). */
   host: string;
   port: number;
   rack: string | null;
+  /**
+   * Every advertised listener, by name (Kafka's `endpoints`, with `listener_security_protocol_map`
+   * beside them in the value): Metadata answers each client with the listener it came in on, and
+   * peers connect to the inter-broker one.
+   */
+  endpoints?: BrokerEndpoint[];
   /** The create revision of its key: a restarted broker has a new, higher epoch. */
   epoch: bigint;
 }
@@ -55,6 +74,8 @@ export type ClusterKey =
   | { kind: 'broker-config'; broker: string }
   | { kind: 'delete-topic'; topic: string }
   | { kind: 'reassignments' }
+  | { kind: 'acl' }
+  | { kind: 'scram'; user: string; mechanism: ScramMechanism }
   | { kind: 'other' };
 
 /** A partition reassignment in progress: where it goes, and where it was (for ListPartitionReassignments and cancelling). */
@@ -80,6 +101,9 @@ const PATTERNS: Array<[RegExp, (m: RegExpExecArray) => ClusterKey]> = [
 ];
 
 export function parseClusterKey(key: string): ClusterKey {
+  if (key.startsWith(ACLS_PREFIX)) return { kind: 'acl' };
+  const scram = parseScramKey(key);
+  if (scram) return { kind: 'scram', ...scram };
   for (const [re, make] of PATTERNS) {
     const m = re.exec(key);
     if (m) return make(m);
@@ -161,8 +185,29 @@ export function decodeReassignments(value: string): Reassignment[] | null {
   return out;
 }
 
-export function encodeBroker(b: Omit<BrokerRegistration, 'epoch' | 'id'>, incarnation = ''): string {
-  return JSON.stringify({ version: 5, host: b.host, port: b.port, rack: b.rack, endpoints: [`PLAINTEXT://${b.host}:${b.port}`], incarnation });
+export function encodeBroker(b: Omit<BrokerRegistration, 'epoch' | 'id'>, incarnation = '', protocols: ReadonlyMap<string, string> = new Map()): string {
+  const endpoints = b.endpoints ?? [{ name: 'PLAINTEXT', host: b.host, port: b.port }];
+  const hostPart = (h: string): string => (h.includes(':') ? `[${h}]` : h);
+  return JSON.stringify({
+    version: 5,
+    host: b.host,
+    port: b.port,
+    rack: b.rack,
+    endpoints: endpoints.map((e) => `${e.name}://${hostPart(e.host)}:${e.port}`),
+    listener_security_protocol_map: Object.fromEntries(endpoints.map((e) => [e.name, protocols.get(e.name) ?? e.name])),
+    incarnation,
+  });
+}
+
+/** `NAME://host:port` entries of a registration's `endpoints`; unreadable entries are left out. */
+function decodeEndpoints(v: unknown): BrokerEndpoint[] | undefined {
+  if (!Array.isArray(v)) return undefined;
+  const out: BrokerEndpoint[] = [];
+  for (const e of v) {
+    const m = typeof e === 'string' ? /^([A-Za-z_][A-Za-z0-9_]*):\/\/(\[[^\]]*\]|[^:\/]*):(\d+)$/.exec(e) : null;
+    if (m) out.push({ name: m[1]!.toUpperCase(), host: m[2]!.replace(/^\[|\]$/g, ''), port: Number(m[3]) });
+  }
+  return out;
 }
 
 export function decodeIncarnation(value: string): string | null {
@@ -183,6 +228,10 @@ export class ClusterView {
   readonly deleting = new Set<string>();
   /** `${topic}\u0000${partition}` -> the reassignment in progress */
   readonly reassignments = new Map<string, Reassignment>();
+  /** ACL bindings by key (acls/<id>). */
+  readonly acls = new Map<string, AclBinding>();
+  /** Users' SCRAM credentials, in the shape ScramCredentialStore reads (this object is never replaced). */
+  readonly scramCredentials: ScramCredentialsState = Object.create(null) as ScramCredentialsState;
   /** Values that did not decode (skipped). */
   unreadable = 0;
 
@@ -204,7 +253,8 @@ export class ClusterView {
         }
         const v = json(value);
         if (!v || typeof v.host !== 'string' || !isInt(v.port)) return void this.unreadable++;
-        this.brokers.set(k.id, { id: k.id, host: v.host, port: v.port, rack: typeof v.rack === 'string' ? v.rack : null, epoch: createRevision });
+        const endpoints = decodeEndpoints(v.endpoints);
+        this.brokers.set(k.id, { id: k.id, host: v.host, port: v.port, rack: typeof v.rack === 'string' ? v.rack : null, ...(endpoints ? { endpoints } : {}), epoch: createRevision });
         return;
       }
       case 'controller': {
@@ -268,6 +318,30 @@ export class ClusterView {
         if (value === null) this.deleting.delete(k.topic);
         else this.deleting.add(k.topic);
         return;
+      case 'acl': {
+        if (value === null) {
+          this.acls.delete(key);
+          return;
+        }
+        const b = decodeAcl(value);
+        if (!b) return void this.unreadable++;
+        this.acls.set(key, b);
+        return;
+      }
+      case 'scram': {
+        const users = this.scramCredentials;
+        if (value === null) {
+          if (!Object.hasOwn(users, k.user)) return;
+          delete users[k.user]![k.mechanism];
+          if (Object.keys(users[k.user]!).length === 0) delete users[k.user];
+          return;
+        }
+        const c = decodeScram(value);
+        if (!c) return void this.unreadable++;
+        if (!Object.hasOwn(users, k.user)) users[k.user] = {};
+        users[k.user]![k.mechanism] = c;
+        return;
+      }
       case 'other':
         return;
     }

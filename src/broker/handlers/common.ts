@@ -20,7 +20,7 @@ export function authorizedOperationsFor(ctx: RequestContext, resourceType: AclRe
 /** The live brokers as Metadata and DescribeCluster list them: the cluster's, or this broker alone. */
 export function liveBrokers(ctx: RequestContext): Array<{ id: number; host: string; port: number; rack: string | null }> {
   const b = ctx.broker;
-  const live = b.replicas.liveBrokers();
+  const live = b.replicas.liveBrokers(ctx.conn.listenerName);
   if (live) return live;
   const me = advertisedFor(ctx);
   return [{ id: b.nodeId, host: me.host, port: me.port, rack: b.config.get('broker.rack') }];

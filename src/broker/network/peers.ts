@@ -4,9 +4,11 @@
  * peer's registered address and reused; a failed connection is dropped and
  * made again on the next request. Requests and responses are the Kafka protocol, through the
  * client library's Connection (versions negotiated by ApiVersions), tagged with client id
- * `broker-<id>` so a peer's logs say who asked.
+ * `broker-<id>` so a peer's logs say who asked. Each connection goes to the peer's inter-broker
+ * listener with that listener's TLS and the broker's own SASL login (cluster/inter-broker.ts).
  */
 import { Connection } from '../../client/connection.js';
+import type { InterBrokerSecurity } from '../cluster/inter-broker.js';
 import type { ApiKeyNumber, RequestOf, ResponseOf } from '../../protocol/messages/index.js';
 import type { PeerSendOptions, Peers } from '../cluster/peers.js';
 
@@ -25,6 +27,7 @@ export class PeerConnections implements Peers {
     /** The peer's registered address, or undefined when it is not live. */
     private readonly addressOf: (brokerId: number) => PeerAddress | undefined,
     private readonly requestTimeoutMs: number,
+    private readonly security: Pick<InterBrokerSecurity, 'ssl' | 'sasl'> = {},
   ) {}
 
   private connection(brokerId: number, channel: string, signal?: AbortSignal): Promise<Connection> {
@@ -40,6 +43,8 @@ export class PeerConnections implements Peers {
       clientId: `broker-${this.selfId}`,
       requestTimeoutMs: this.requestTimeoutMs,
       connectTimeoutMs: Math.min(this.requestTimeoutMs, 10_000),
+      ...(this.security.ssl ? { ssl: this.security.ssl } : {}),
+      ...(this.security.sasl ? { sasl: this.security.sasl } : {}),
       ...(signal ? { signal } : {}),
     });
     const entry = { address, conn };

@@ -1,7 +1,9 @@
 /**
  * The SCRAM credentials of users (AlterUserScramCredentials, kafka-configs --entity-type users):
- * salt, StoredKey, ServerKey and iterations per user and mechanism, never the password. Kept in
- * the metadata file (tributary-metadata.json, `scramCredentials`), so they survive restarts.
+ * salt, StoredKey, ServerKey and iterations per user and mechanism, never the password. On a
+ * single node they are kept in the metadata file (tributary-metadata.json, `scramCredentials`,
+ * `fileScramWriter`); in a cluster in etcd (cluster/cluster-security.ts), where the state read
+ * here is the cluster view's, updated by the watch. Either way they survive restarts.
  */
 import type { ScramCredential, ScramMechanism } from '../../protocol/sasl/scram-math.js';
 
@@ -14,10 +16,42 @@ export interface StoredScramCredential {
 }
 export type ScramCredentialsState = Record<string, Partial<Record<ScramMechanism, StoredScramCredential>>>;
 
+export interface ScramDeletion {
+  user: string;
+  mechanism: ScramMechanism;
+}
+export interface ScramUpsertion {
+  user: string;
+  mechanism: ScramMechanism;
+  credential: ScramCredential;
+}
+/** Makes deletions then upsertions durable and visible in the state the store reads; called only with something to do. */
+export type ScramWriter = (deletions: readonly ScramDeletion[], upsertions: readonly ScramUpsertion[]) => Promise<void>;
+
+export function storedCredential(c: ScramCredential): StoredScramCredential {
+  return { salt: c.salt.toString('base64'), storedKey: c.storedKey.toString('base64'), serverKey: c.serverKey.toString('base64'), iterations: c.iterations };
+}
+
+/** The single node's writer: changes `state` in place, then saves the metadata file. */
+export function fileScramWriter(state: ScramCredentialsState, persist: () => Promise<void>): ScramWriter {
+  return async (deletions, upsertions) => {
+    for (const d of deletions) {
+      if (!Object.hasOwn(state, d.user)) continue;
+      delete state[d.user]![d.mechanism];
+      if (Object.keys(state[d.user]!).length === 0) delete state[d.user];
+    }
+    for (const u of upsertions) {
+      if (!Object.hasOwn(state, u.user)) Object.defineProperty(state, u.user, { value: {}, enumerable: true, writable: true, configurable: true });
+      state[u.user]![u.mechanism] = storedCredential(u.credential);
+    }
+    await persist();
+  };
+}
+
 export class ScramCredentialStore {
   constructor(
     private readonly state: ScramCredentialsState,
-    private readonly persist: () => Promise<void>,
+    private readonly write: ScramWriter,
   ) {}
 
   get(user: string, mechanism: ScramMechanism): ScramCredential | undefined {
@@ -40,18 +74,8 @@ export class ScramCredentialStore {
     return this.get(user, mechanism) !== undefined;
   }
 
-  /** Applies deletions then upsertions, then saves once. */
-  async apply(deletions: Array<{ user: string; mechanism: ScramMechanism }>, upsertions: Array<{ user: string; mechanism: ScramMechanism; credential: ScramCredential }>): Promise<void> {
-    for (const d of deletions) {
-      if (!Object.hasOwn(this.state, d.user)) continue;
-      delete this.state[d.user]![d.mechanism];
-      if (Object.keys(this.state[d.user]!).length === 0) delete this.state[d.user];
-    }
-    for (const u of upsertions) {
-      if (!Object.hasOwn(this.state, u.user)) this.state[u.user] = {};
-      const c = u.credential;
-      this.state[u.user]![u.mechanism] = { salt: c.salt.toString('base64'), storedKey: c.storedKey.toString('base64'), serverKey: c.serverKey.toString('base64'), iterations: c.iterations };
-    }
-    if (deletions.length + upsertions.length > 0) await this.persist();
+  /** Applies deletions then upsertions, durably, in one write. */
+  async apply(deletions: ScramDeletion[], upsertions: ScramUpsertion[]): Promise<void> {
+    if (deletions.length + upsertions.length > 0) await this.write(deletions, upsertions);
   }
 }
