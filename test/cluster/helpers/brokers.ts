@@ -16,7 +16,8 @@ export interface TestCluster {
   close(): Promise<void>;
 }
 
-export async function startCluster(etcdAddress: string, ids: readonly number[], extra: BrokerOptions = {}): Promise<TestCluster> {
+/** `extra`: configs every broker gets (over the defaults below), or a function giving each broker's. */
+export async function startCluster(etcdAddress: string, ids: readonly number[], extra: BrokerOptions | ((id: number) => BrokerOptions) = {}): Promise<TestCluster> {
   const root = mkdtempSync(join(tmpdir(), 'tributary-cluster-'));
   const chroot = `/c${Math.floor(Math.random() * 1e9)}`;
   const connect = `${etcdAddress}${chroot}`;
@@ -40,7 +41,7 @@ export async function startCluster(etcdAddress: string, ids: readonly number[], 
           'replica.fetch.backoff.ms': 50,
           'group.initial.rebalance.delay.ms': 0,
           'controlled.shutdown.retry.backoff.ms': 200,
-          ...extra,
+          ...(typeof extra === 'function' ? extra(id) : extra),
         },
         { logger: pino({ level, base: { broker: id } }, pino.destination(2)) },
       );
