@@ -63,6 +63,8 @@ export class ReplicaFetcher {
   private readonly parts = new Map<string, FollowedPartition>();
   private running: Promise<void> | null = null;
   private stopped = false;
+  /** The last failure logged at warn (null after a fetch succeeded). */
+  private lastFailure: string | null = null;
   private readonly abort = new AbortController();
   private wakeBackoff: (() => void) | null = null;
 
@@ -128,10 +130,16 @@ export class ReplicaFetcher {
           await this.backoff();
           continue;
         }
-        if (!(await this.fetch(fetching))) await this.backoff();
+        if (await this.fetch(fetching)) this.lastFailure = null;
+        else await this.backoff();
       } catch (err) {
         if (this.stopped) return;
-        this.log.debug({ err, leader: this.leaderId }, 'replica fetch failed; retrying');
+        // Once per distinct failure at warn (a failed inter-broker login, a certificate the leader
+        // refuses, an unreachable leader), then at debug while it repeats.
+        const message = err instanceof Error ? err.message : String(err);
+        if (message !== this.lastFailure) this.log.warn({ err: message, leader: this.leaderId }, 'replica fetch failed; retrying (logged again when the failure changes)');
+        else this.log.debug({ err, leader: this.leaderId }, 'replica fetch failed; retrying');
+        this.lastFailure = message;
         await this.backoff();
       }
     }
