@@ -154,4 +154,38 @@ describe('inter-broker traffic over SASL_SSL with SCRAM-SHA-512 and the authoriz
       await cluster.close();
     }
   });
+
+  test('mTLS between brokers: the certificate maps to User:broker, the replica fetches are authorized', async () => {
+    const cluster = await startCluster(etcd.address, [1, 2], (id) => ({
+      listeners: 'CLIENT://127.0.0.1:0,INTERNAL://127.0.0.1:0',
+      'listener.security.protocol.map': 'CLIENT:SASL_PLAINTEXT,INTERNAL:SSL',
+      'inter.broker.listener.name': 'INTERNAL',
+      'listener.name.internal.ssl.keystore.type': 'PEM',
+      'listener.name.internal.ssl.keystore.location': pki.serverPem(`broker-${id}${Math.floor(Math.random() * 1e6)}`),
+      'listener.name.internal.ssl.truststore.type': 'PEM',
+      'listener.name.internal.ssl.truststore.location': join(pki.dir, 'ca.crt'),
+      'listener.name.internal.ssl.client.auth': 'required',
+      'listener.name.internal.ssl.principal.mapping.rules': 'RULE:^O=Tributary,CN=(broker)-[0-9]+$/$1/,DEFAULT',
+      'listener.name.client.sasl.enabled.mechanisms': 'PLAIN',
+      'listener.name.client.plain.sasl.jaas.config': 'org.apache.kafka.common.security.plain.PlainLoginModule required user_admin="admin-secret";',
+      'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+      'super.users': 'User:admin;User:broker',
+    }));
+    let admin: Admin | null = null;
+    try {
+      admin = await Admin.connect({ bootstrap: clientBootstrap(cluster.brokers.get(1)!), sasl: ADMIN });
+      await admin.createTopics([{ name: 'mtls', assignments: [[1, 2]] }]);
+      await eventually(async () => (await admin!.describeTopics(['mtls']))[0]!.partitions[0]!.isr.length === 2, 'a full ISR');
+      const producer = await Producer.connect({ bootstrap: clientBootstrap(cluster.brokers.get(1)!), sasl: ADMIN, acks: -1 });
+      try {
+        await producer.send('mtls', Array.from({ length: 10 }, (_, i) => ({ partition: 0, value: Buffer.from(`m${i}`) })));
+      } finally {
+        await producer.close();
+      }
+      await eventually(() => cluster.brokers.get(2)!.topics.partitionLog('mtls', 0)?.logEndOffset === 10, 'broker 2 holding the 10 records');
+    } finally {
+      await admin?.close();
+      await cluster.close();
+    }
+  });
 });
