@@ -20,11 +20,13 @@
  */
 import type { Command } from 'commander';
 import { AdminError, type Admin, type AlterConfigOp, type ConfigEntry, type ConfigResource, type ConfigSourceName } from '../client/admin.js';
-import { alterUser, describeUsers } from './configs-users.js';
+import { alterUser, describeUsers, userAlterations } from './configs-users.js';
+import { alterUserInEtcd, describeUsersInEtcd } from './configs-etcd-users.js';
 import { connectAdmin, parseFlags, processIO, readProperties, toolCommand, usageFailure, UsageError, type CommandIO } from './common.js';
 
 interface ConfigsOptions {
   bootstrapServer?: string;
+  zookeeper?: string;
   commandConfig?: string;
   describe?: boolean;
   alter?: boolean;
@@ -48,6 +50,7 @@ type Entity = { type: 'users'; name: string | null } | { type: 'topics'; name: s
 function program(io: CommandIO): Command {
   return toolCommand('kafka-configs', 'Add, remove or describe topic, broker and group configs.', io)
     .option('--bootstrap-server <String: server to connect to>', 'REQUIRED: The Kafka server to connect to.')
+    .option('--zookeeper <String: urls>', "DEPRECATED, users only: the ZooKeeper-style connect string host:port[/chroot] of the cluster's etcd; SCRAM credentials are written there directly (how the brokers' own inter-broker user is created before they start). Use --bootstrap-server otherwise.")
     .option('--command-config <String: command config property file>', 'Property file containing configs to be passed to Admin Client (client.id, request.timeout.ms).')
     .option('--describe', 'List configs for the given entity.')
     .option('--alter', 'Alter the configuration for the entity.')
@@ -71,9 +74,11 @@ export async function configsCommand(argv: readonly string[], io: CommandIO = pr
   if (typeof o === 'number') return o;
   let entity: Entity;
   try {
-    if (!o.bootstrapServer) throw new UsageError('Only one of --bootstrap-server or --bootstrap-controller must be specified');
+    if (o.bootstrapServer !== undefined && o.zookeeper !== undefined) throw new UsageError('Only one of --bootstrap-server or --zookeeper must be specified');
+    if (!o.bootstrapServer && !o.zookeeper) throw new UsageError('Only one of --bootstrap-server or --bootstrap-controller must be specified');
     if (Number(o.describe === true) + Number(o.alter === true) !== 1) throw new UsageError('Command must include exactly one action: --describe, --alter');
     entity = entityOf(o);
+    if (o.zookeeper !== undefined && entity.type !== 'users') throw new UsageError('--zookeeper is only supported for --entity-type users (SCRAM credentials); use --bootstrap-server');
     if (o.alter) {
       if (entity.name === null && !(entity.type === 'brokers' && entity.isDefault)) throw new UsageError(`An entity name must be specified with --alter of ${entity.type}`);
       if (o.addConfig === undefined && o.addConfigFile === undefined && o.deleteConfig === undefined) {
@@ -87,7 +92,12 @@ export async function configsCommand(argv: readonly string[], io: CommandIO = pr
     return usageFailure(cmd, io, err);
   }
   try {
-    const admin = await connectAdmin(o.bootstrapServer, o.commandConfig, 'kafka-configs');
+    if (o.zookeeper !== undefined) {
+      if (o.alter) await alterUserInEtcd(o.zookeeper, entity.name!, userAlterations(entity.name!, o.addConfig !== undefined ? parseAddConfig(o.addConfig) : [], (o.deleteConfig ?? '').split(',').map((k) => k.trim()).filter((k) => k !== '')), io);
+      else await describeUsersInEtcd(o.zookeeper, entity.name, io);
+      return 0;
+    }
+    const admin = await connectAdmin(o.bootstrapServer!, o.commandConfig, 'kafka-configs');
     try {
       if (o.alter) await alter(admin, entity, o, io);
       else await describe(admin, entity, o.all === true, io);

@@ -14,6 +14,7 @@ import type { Broker, BrokerOptions } from '../../src/broker/broker.js';
 import type { SaslOptions } from '../../src/client/sasl.js';
 import { makePki, hasOpenssl, type TestPki } from '../unit/helpers/certs.js';
 import { startEtcd, type EtcdProcess } from './helpers/etcd.js';
+import { configsCommand } from '../../src/cli/configs.js';
 import { startCluster, eventually, type TestCluster } from './helpers/brokers.js';
 
 const ADMIN: SaslOptions = { mechanism: 'PLAIN', username: 'admin', password: 'admin-secret' };
@@ -83,7 +84,14 @@ describe('inter-broker traffic over SASL_SSL with SCRAM-SHA-512 and the authoriz
     const cluster = await startCluster(etcd.address, [1, 2, 3], () => secureConfig(pki, 'broker-secret'));
     let admin: Admin | null = null;
     try {
-      await createBrokerUser(cluster, 1, pki.caCert);
+      // The brokers' user, written into etcd by the tool (as Kafka 2.x's kafka-configs --zookeeper): no broker is asked.
+      let out = '';
+      const io = { out: (t: string) => void (out += t), err: (t: string) => void (out += t) };
+      const add = ['--zookeeper', cluster.connect, '--alter', '--entity-type', 'users', '--entity-name', 'broker', '--add-config', 'SCRAM-SHA-512=[iterations=8192,password=broker-secret]'];
+      assert.equal(await configsCommand(add, io), 0);
+      assert.equal(await configsCommand(['--zookeeper', cluster.connect, '--describe', '--entity-type', 'users'], io), 0);
+      assert.equal(out, "Completed updating config for user broker.\nSCRAM credential configs for user-principal 'broker' are SCRAM-SHA-512=iterations=8192\n");
+      assert.equal(await configsCommand(['--zookeeper', cluster.connect, '--describe', '--entity-type', 'topics'], io), 1);
       admin = await Admin.connect({ bootstrap: clientBootstrap(cluster.brokers.get(2)!), ssl: { ca: pki.caCert }, sasl: ADMIN });
       await admin.createTopics([{ name: 'secure', partitions: 1, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } }]);
       const p = await eventually(async () => {
