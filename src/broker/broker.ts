@@ -229,7 +229,11 @@ export class Broker {
         const reloads = tlsReloads(reader, changed, tlsListeners);
         if (typeof reloads === 'string') return reloads;
         return () => {
-          for (const r of reloads) if (network.reloadTls(r.listener, r.tls)) log.info({ listener: r.listener }, 'TLS certificates reloaded');
+          for (const r of reloads) {
+            if (network.reloadTls(r.listener, r.tls)) log.info({ listener: r.listener }, 'TLS certificates reloaded');
+            // The inter-broker listener's stores are also what this broker presents to its peers: new connections use the new ones.
+            if (peers && interBroker?.ssl && r.listener === interBroker.listener) peers.reloadTls(r.tls.context);
+          }
         };
       },
       fetchSessions: new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots'), now),

@@ -9,6 +9,7 @@
  */
 import { Connection } from '../../client/connection.js';
 import type { InterBrokerSecurity } from '../cluster/inter-broker.js';
+import type { SecureContextOptions } from 'node:tls';
 import type { ApiKeyNumber, RequestOf, ResponseOf } from '../../protocol/messages/index.js';
 import type { PeerSendOptions, Peers } from '../cluster/peers.js';
 
@@ -27,7 +28,7 @@ export class PeerConnections implements Peers {
     /** The peer's registered address, or undefined when it is not live. */
     private readonly addressOf: (brokerId: number) => PeerAddress | undefined,
     private readonly requestTimeoutMs: number,
-    private readonly security: Pick<InterBrokerSecurity, 'ssl' | 'sasl'> = {},
+    private security: Pick<InterBrokerSecurity, 'ssl' | 'sasl'> = {},
   ) {}
 
   private connection(brokerId: number, channel: string, signal?: AbortSignal): Promise<Connection> {
@@ -55,6 +56,16 @@ export class PeerConnections implements Peers {
       if (this.conns.get(brokerId)?.get(channel) === entry) this.conns.get(brokerId)!.delete(channel);
     });
     return conn;
+  }
+
+  /**
+   * New key and trust stores (a dynamic reload of the inter-broker listener's certificates): the
+   * next connections present and trust them; open ones keep their session, as the listener's do.
+   */
+  reloadTls(context: SecureContextOptions): void {
+    if (!this.security.ssl) return;
+    const verify = this.security.ssl.checkServerIdentity;
+    this.security = { ...this.security, ssl: { ...context, ...(verify ? { checkServerIdentity: verify } : {}) } };
   }
 
   async send<K extends ApiKeyNumber>(brokerId: number, apiKey: K, request: RequestOf<K>, opts: PeerSendOptions = {}): Promise<ResponseOf<K>> {
