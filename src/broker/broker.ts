@@ -21,7 +21,7 @@ import { LogManager } from '../storage/log-manager.js';
 import { SingleNodeReplicas, type Replicas } from './replicas.js';
 import { ClusterNode, clusterConnectString } from './cluster/cluster-node.js';
 import { PeerConnections } from './network/peers.js';
-import { interBrokerListenerName, interBrokerSecurity } from './cluster/inter-broker.js';
+import { interBrokerListenerName, interBrokerSecurity } from './network/inter-broker.js';
 import { ReplicationThrottle } from './replication-throttle.js';
 import { decompress } from '../protocol/records/compression.js';
 import { verifyTxnOffsetCommit } from './txn-verification.js';

@@ -117,7 +117,8 @@ describe('ACLs and SCRAM users in etcd', () => {
     }
     const reg = b.cluster!.store.view.brokers.get(b.config.nodeId)!;
     assert.deepEqual(reg.endpoints!.map((e) => e.name), ['CLIENT', 'INTERNAL']);
-    assert.equal(reg.port, b.advertised.find((l) => l.name === 'INTERNAL')!.port);
+    assert.deepEqual(reg.endpoints!.map((e) => e.port), ['CLIENT', 'INTERNAL'].map((n) => b.advertised.find((l) => l.name === n)!.port));
+    assert.equal(reg.port, b.advertised[0]!.port, 'host/port: the first advertised listener');
   });
   test('a broker started later has them at once, and every broker restarted still has them', async () => {
     const b3 = await cluster.start(3);

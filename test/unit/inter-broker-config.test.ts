@@ -1,4 +1,4 @@
-// Which listener and which login a broker uses to reach its peers (cluster/inter-broker.ts):
+// Which listener and which login a broker uses to reach its peers (broker/network/inter-broker.ts):
 // inter.broker.listener.name or security.inter.broker.protocol (not both), the listener's TLS
 // stores, sasl.mechanism.inter.broker.protocol and the listener's JAAS username/password, with
 // clear errors for what is missing.
@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BrokerConfig } from '../../src/broker/config/config.js';
 import { parseListeners } from '../../src/broker/config/listeners.js';
-import { interBrokerListenerName, interBrokerSecurity } from '../../src/broker/cluster/inter-broker.js';
+import { interBrokerListenerName, interBrokerSecurity } from '../../src/broker/network/inter-broker.js';
 import { hasOpenssl, makePki } from './helpers/certs.js';
 
 const config = (entries: Record<string, string>): BrokerConfig => new BrokerConfig(Object.entries(entries));

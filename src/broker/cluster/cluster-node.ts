@@ -155,7 +155,8 @@ export class ClusterNode {
 
   private async register(): Promise<void> {
     const { endpoints, interBroker } = this.advertised!;
-    const a = endpoints.find((e) => e.name === interBroker) ?? endpoints[0]!;
+    // host/port: the first advertised listener, as before named endpoints (what kafka-topics --zookeeper connects to).
+    const a = endpoints[0]!;
     const rack = this.config.get('broker.rack');
     const protocols = parseProtocolMap(this.config.list('listener.security.protocol.map'));
     this.brokerEpoch = await this.store.registerBroker({ id: this.config.nodeId, host: a.host, port: a.port, rack: rack === '' ? null : rack, endpoints }, this.incarnation, protocols);

@@ -32,7 +32,7 @@ export interface BrokerEndpoint {
 
 export interface BrokerRegistration {
   id: number;
-  /** The inter-broker listener's address (Kafka's registration kept the PLAINTEXT one here). */
+  /** The first advertised listener's address (Kafka's registration kept the PLAINTEXT one here); `endpoints` has them all. */
   host: string;
   port: number;
   rack: string | null;

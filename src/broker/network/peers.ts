@@ -5,10 +5,10 @@
  * made again on the next request. Requests and responses are the Kafka protocol, through the
  * client library's Connection (versions negotiated by ApiVersions), tagged with client id
  * `broker-<id>` so a peer's logs say who asked. Each connection goes to the peer's inter-broker
- * listener with that listener's TLS and the broker's own SASL login (cluster/inter-broker.ts).
+ * listener with that listener's TLS and the broker's own SASL login (inter-broker.ts).
  */
 import { Connection } from '../../client/connection.js';
-import type { InterBrokerSecurity } from '../cluster/inter-broker.js';
+import type { InterBrokerSecurity } from './inter-broker.js';
 import type { SecureContextOptions } from 'node:tls';
 import type { ApiKeyNumber, RequestOf, ResponseOf } from '../../protocol/messages/index.js';
 import type { PeerSendOptions, Peers } from '../cluster/peers.js';
@@ -33,7 +33,7 @@ export class PeerConnections implements Peers {
 
   private connection(brokerId: number, channel: string, signal?: AbortSignal): Promise<Connection> {
     const a = this.addressOf(brokerId);
-    if (!a) return Promise.reject(new Error(`broker ${brokerId} is not registered`));
+    if (!a) return Promise.reject(new Error(`broker ${brokerId} is not registered, or does not advertise the inter-broker listener`));
     const address = `${a.host}:${a.port}`;
     const known = this.conns.get(brokerId)?.get(channel);
     if (known && known.address === address) return known.conn;

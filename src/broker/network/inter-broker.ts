@@ -22,7 +22,7 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { BrokerConfig } from '../config/config.js';
 import { listenerValue, parseProtocolMap, securityProtocolOf, type ListenerSpec, type SecurityProtocol } from '../config/listeners.js';
-import { listenerTls } from '../network/tls-config.js';
+import { listenerTls } from './tls-config.js';
 import { parseJaasConfig } from '../../util/jaas.js';
 import type { SaslMechanism, SaslOptions } from '../../client/sasl.js';
 
