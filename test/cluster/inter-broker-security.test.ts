@@ -196,4 +196,50 @@ describe('inter-broker traffic over SASL_SSL with SCRAM-SHA-512 and the authoriz
       await cluster.close();
     }
   });
+
+  test('transactions across the brokers: markers (WriteTxnMarkers) and the produce verification go over the secure listener', async () => {
+    const cluster = await startCluster(etcd.address, [1, 2, 3], () => ({
+      ...secureConfig(pki, 'broker-secret'),
+      'transaction.state.log.replication.factor': 3,
+      'transaction.state.log.num.partitions': 1,
+      'transaction.state.log.min.isr': 2,
+    }));
+    let admin: Admin | null = null;
+    try {
+      await createBrokerUser(cluster, 1, pki.caCert);
+      const ssl = { ca: pki.caCert };
+      admin = await Admin.connect({ bootstrap: clientBootstrap(cluster.brokers.get(1)!), ssl, sasl: ADMIN });
+      // One partition led by each broker: at least two leaders are not the transaction coordinator.
+      await admin.createTopics([{ name: 'txn', assignments: [[1, 2, 3], [2, 3, 1], [3, 1, 2]] }]);
+      await eventually(async () => (await admin!.describeTopics(['txn']))[0]!.partitions.every((p) => p.leader === p.replicas[0] && p.isr.length === 3), 'every partition at its preferred leader with a full ISR');
+      const producer = await Producer.connect({ bootstrap: clientBootstrap(cluster.brokers.get(2)!), ssl, sasl: ADMIN, transactionalId: 'secure-txn' });
+      try {
+        await producer.initTransactions();
+        producer.beginTransaction();
+        await producer.send('txn', [0, 1, 2].map((p) => ({ partition: p, value: Buffer.from(`aborted-${p}`) })));
+        await producer.abortTransaction();
+        producer.beginTransaction();
+        await producer.send('txn', [0, 1, 2].map((p) => ({ partition: p, value: Buffer.from(`committed-${p}`) })));
+        await producer.commitTransaction();
+      } finally {
+        await producer.close();
+      }
+      const c = await Consumer.connect({ bootstrap: clientBootstrap(cluster.brokers.get(3)!), ssl, sasl: ADMIN, isolationLevel: 'read_committed', autoOffsetReset: 'earliest', maxWaitMs: 200 });
+      try {
+        await c.assign([0, 1, 2].map((p) => ({ topic: 'txn', partition: p, start: 'earliest' as const })));
+        const out: ConsumerRecord[] = [];
+        // Each partition's committed record is readable only once its leader took the COMMIT marker.
+        await eventually(async () => {
+          out.push(...(await c.poll()));
+          return out.length >= 3;
+        }, 'the committed records of every partition');
+        assert.deepEqual(out.map((r) => r.value!.toString()).sort(), ['committed-0', 'committed-1', 'committed-2']);
+      } finally {
+        await c.close();
+      }
+    } finally {
+      await admin?.close();
+      await cluster.close();
+    }
+  });
 });
