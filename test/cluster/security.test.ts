@@ -5,11 +5,12 @@
 // answers each client with the listener it came in on.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Admin, Connection } from '../../src/client/index.js';
+import { Admin, Connection, Producer } from '../../src/client/index.js';
 import type { Broker } from '../../src/broker/broker.js';
 import { ApiKey } from '../../src/protocol/messages/index.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { ZERO_UUID } from '../../src/protocol/primitives/index.js';
+import { fetchRequest } from '../unit/helpers/broker-client.js';
 import type { SaslOptions } from '../../src/client/sasl.js';
 import { startEtcd, type EtcdProcess } from './helpers/etcd.js';
 import { startCluster, eventually, type TestCluster } from './helpers/brokers.js';
@@ -133,4 +134,57 @@ describe('ACLs and SCRAM users in etcd', () => {
     await assert.rejects(connectAs(b2, { ...ALICE, password: 'wrong' }), /uthentication/);
   });
 
+});
+
+describe('the broker principal needs CLUSTER_ACTION, which an ACL in etcd can grant', () => {
+  let etcd: EtcdProcess;
+  let cluster: TestCluster;
+  let admin: Admin | null = null;
+  before(async () => {
+    etcd = await startEtcd();
+    // User:broker is not a super user here.
+    cluster = await startCluster(etcd.address, [1, 2], { ...SECURE, 'super.users': 'User:admin', 'replica.lag.time.max.ms': 2000 });
+  });
+  after(async () => {
+    await admin?.close();
+    await cluster?.close();
+    await etcd?.stop();
+  });
+
+  test('without it the follower is refused (CVE-2018-1288); granted through broker 2, it catches up and joins the ISR', async () => {
+    const leader = cluster.brokers.get(1)!;
+    const follower = cluster.brokers.get(2)!;
+    admin = await Admin.connect({ bootstrap: `127.0.0.1:${clientAddress(leader).port}`, sasl: ADMIN });
+    await admin.createTopics([{ name: 'guarded', assignments: [[1, 2]] }]);
+    await eventually(async () => (await admin!.describeTopics(['guarded']))[0]!.partitions[0]!.leader === 1, 'broker 1 leading');
+    const producer = await Producer.connect({ bootstrap: `127.0.0.1:${clientAddress(leader).port}`, sasl: ADMIN, acks: 1 });
+    try {
+      await producer.send('guarded', Array.from({ length: 5 }, (_, i) => ({ partition: 0, value: Buffer.from(`v${i}`) })));
+    } finally {
+      await producer.close();
+    }
+    // What broker 2's fetcher gets: a fetch as replica 2, logged in as User:broker on INTERNAL.
+    const internal = leader.advertised.find((l) => l.name === 'INTERNAL')!;
+    const asBroker = await Connection.connect({ host: internal.host, port: internal.port, sasl: { mechanism: 'PLAIN', username: 'broker', password: 'broker-secret' } });
+    const replicaFetch = async (): Promise<number> => {
+      const r = await asBroker.send(ApiKey.Fetch, { ...fetchRequest({ topic: 'guarded', offset: 0 }), replicaId: 2 }, { version: 12 });
+      return r.responses[0]!.partitions[0]!.errorCode;
+    };
+    try {
+      assert.equal(await replicaFetch(), ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+      assert.equal(follower.topics.partitionLog('guarded', 0)!.logEndOffset, 0);
+
+      const a2 = await Admin.connect({ bootstrap: `127.0.0.1:${clientAddress(follower).port}`, sasl: ADMIN });
+      try {
+        await a2.createAcls([{ resourceType: 'CLUSTER', name: 'kafka-cluster', patternType: 'LITERAL', principal: 'User:broker', host: '*', operation: 'CLUSTER_ACTION', permissionType: 'ALLOW' }]);
+      } finally {
+        await a2.close();
+      }
+      await eventually(async () => (await replicaFetch()) === ErrorCode.NONE, 'broker 1 serving replica fetches of User:broker', 10_000);
+      await eventually(() => follower.topics.partitionLog('guarded', 0)!.logEndOffset === 5, 'the follower copying the 5 records', 15_000);
+      await eventually(async () => [...(await admin!.describeTopics(['guarded']))[0]!.partitions[0]!.isr].sort().join() === '1,2', 'a full ISR', 15_000);
+    } finally {
+      asBroker.close();
+    }
+  });
 });

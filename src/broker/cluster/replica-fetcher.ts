@@ -63,6 +63,8 @@ export class ReplicaFetcher {
   private readonly parts = new Map<string, FollowedPartition>();
   private running: Promise<void> | null = null;
   private stopped = false;
+  /** Per partition, the error last logged at warn (removed once the partition is served). */
+  private readonly warned = new WeakMap<FollowedPartition, number>();
   /** The last failure logged at warn (null after a fetch succeeded). */
   private lastFailure: string | null = null;
   private readonly abort = new AbortController();
@@ -175,6 +177,7 @@ export class ReplicaFetcher {
           await log.truncateTo(target);
         }
         p.truncate = false;
+        this.warned.delete(p);
       }
     }
   }
@@ -236,6 +239,7 @@ export class ReplicaFetcher {
           continue;
         }
         served = true;
+        this.warned.delete(p);
         if (r.records && r.records.length > 0) await this.append(p, r.records);
         if (!this.current(p)) continue;
         const hw = Math.min(Number(r.highWatermark), log.logEndOffset);
@@ -289,7 +293,12 @@ export class ReplicaFetcher {
       p.parked = true;
       return;
     }
-    this.log.warn({ topic: p.topic, partition: p.partition, leader: this.leaderId, error: errorInfo(code).name }, 'replica fetch of a partition failed');
+    // At warn once per partition and error (e.g. TOPIC_AUTHORIZATION_FAILED while this broker's
+    // principal lacks CLUSTER_ACTION), then at debug while it repeats at every backoff.
+    const fields = { topic: p.topic, partition: p.partition, leader: this.leaderId, error: errorInfo(code).name };
+    if (this.warned.get(p) === code) return void this.log.debug(fields, 'replica fetch of a partition failed');
+    this.warned.set(p, code);
+    this.log.warn(fields, 'replica fetch of a partition failed (logged again when the error changes)');
   }
 }
 
