@@ -179,9 +179,10 @@ export class Broker {
     const replicas: Replicas = cluster ? cluster.replicas : new SingleNodeReplicas(config.nodeId, topics);
     const groupConfigs = new GroupConfigs(state, store, config);
     // ACLs and SCRAM users: in etcd for a cluster (every broker follows its watch), else in the metadata file.
+    const fileCredentials = (state.scramCredentials ??= {});
     const scram = cluster
       ? new ScramCredentialStore(cluster.store.view.scramCredentials, etcdScramWriter(cluster.store))
-      : new ScramCredentialStore((state.scramCredentials ??= {}), fileScramWriter((state.scramCredentials ??= {}), () => store.save(state)));
+      : new ScramCredentialStore(fileCredentials, fileScramWriter(fileCredentials, () => store.save(state)));
     const setups = listenerSetups(config, listeners, scram, log);
     const tlsListeners = setups.filter((s) => s.tls !== null).map((s) => s.name);
     const acls = Acls.fromConfig(config, cluster ? etcdAclStorage(cluster.store) : fileAclStorage(state, store));

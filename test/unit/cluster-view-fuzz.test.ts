@@ -70,6 +70,10 @@ test('ACL bindings and SCRAM credentials come and go with their keys; odd user n
   assert.deepEqual([...v.acls.values()], [BINDING]);
   v.apply(aclKey(BINDING), null);
   assert.equal(v.acls.size, 0);
+  // A value CreateAcls would refuse (operation 99) is no binding: counted, not applied.
+  v.apply('acls/foreign', encodeAcl({ ...BINDING, operation: 99 }));
+  assert.equal(v.acls.size, 0);
+  assert.equal(v.unreadable, 1);
   const cred = { salt: 'c2FsdA==', storedKey: 'AA==', serverKey: 'AQ==', iterations: 4096 };
   for (const user of ['__proto__', 'a/b']) v.apply(scramKey(user, 'SCRAM-SHA-512'), encodeScram(cred));
   assert.deepEqual(Object.keys(v.scramCredentials).sort(), ['__proto__', 'a/b']);

@@ -77,6 +77,7 @@ export class ClusterNode {
         if (!isSecurityKey(key)) void node?.changed();
       },
       onSessionLost: (err) => node?.sessionLost(err),
+      onSubscriberError: (err, key) => log.error({ err, key }, 'applying a watched etcd key failed'),
     });
     let clusterId: string;
     try {

@@ -26,6 +26,8 @@ export interface ClusterStoreOptions {
   sessionTimeoutMs: number;
   /** Called after every change the watch delivered (the view already holds it). */
   onChange?: (key: string) => void;
+  /** A subscriber (subscribe) threw while applying `key`: reported, and the watch goes on. */
+  onSubscriberError?: (err: unknown, key: string) => void;
   /** The session lease was lost: registration and controllership are gone. */
   onSessionLost?: (err: Error) => void;
 }
@@ -101,7 +103,15 @@ export class EtcdClusterStore {
   }
 
   private changed(key: string, revision: bigint): void {
-    for (const s of this.subscribers) if (key.startsWith(s.prefix)) s.fn(key);
+    for (const s of this.subscribers) {
+      if (!key.startsWith(s.prefix)) continue;
+      // A throw here would reach the etcd client's event emitter, which rethrows it uncaught.
+      try {
+        s.fn(key);
+      } catch (err) {
+        this.opts.onSubscriberError?.(err, key);
+      }
+    }
     this.opts.onChange?.(key);
     if (revision > this.appliedRevision) {
       this.appliedRevision = revision;

@@ -13,7 +13,7 @@
  * transaction of puts.
  */
 import { createHash } from 'node:crypto';
-import type { AclBinding } from '../acl/acl.js';
+import { invalidBinding, type AclBinding } from '../acl/acl.js';
 import type { StoredScramCredential } from '../security/scram-store.js';
 import { SCRAM_MECHANISMS, type ScramMechanism } from '../../protocol/sasl/scram-math.js';
 
@@ -54,7 +54,9 @@ export function decodeAcl(value: string): AclBinding | null {
     return null;
   }
   if (!isInt(v.resource_type) || typeof v.resource_name !== 'string' || !isInt(v.pattern_type) || typeof v.principal !== 'string' || typeof v.host !== 'string' || !isInt(v.operation) || !isInt(v.permission)) return null;
-  return { resourceType: v.resource_type, resourceName: v.resource_name, patternType: v.pattern_type, principal: v.principal, host: v.host, operation: v.operation, permission: v.permission };
+  const b = { resourceType: v.resource_type, resourceName: v.resource_name, patternType: v.pattern_type, principal: v.principal, host: v.host, operation: v.operation, permission: v.permission };
+  // What CreateAcls would refuse (a foreign writer's value) is not a binding.
+  return invalidBinding(b) === null ? b : null;
 }
 
 export function scramKey(user: string, mechanism: ScramMechanism): string {
