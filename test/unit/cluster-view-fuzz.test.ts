@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ClusterView, keys, encodeAssignment, encodeBroker, encodePartitionState, encodeReassignments } from '../../src/broker/cluster/view.js';
-import { aclKey, encodeAcl, encodeScram, scramKey } from '../../src/broker/cluster/security-keys.js';
+import { aclKey, encodeAcl, encodeQuota, encodeScram, quotaKey, scramKey } from '../../src/broker/cluster/security-keys.js';
 
 const BINDING = { resourceType: 2, resourceName: 't', patternType: 3, principal: 'User:alice', host: '*', operation: 3, permission: 3 };
 
@@ -20,6 +20,7 @@ const key = fc.oneof(
   fc.constantFrom(aclKey(BINDING), 'acls/', 'acls/x'),
   fc.tuple(fc.constantFrom('alice', '__proto__', 'constructor', 'a/b'), fc.constantFrom('SCRAM-SHA-256', 'SCRAM-SHA-512') as fc.Arbitrary<'SCRAM-SHA-256' | 'SCRAM-SHA-512'>).map(([u, m]) => scramKey(u, m)),
   fc.constantFrom('scram/', 'scram/SCRAM-SHA-1/alice', 'scram/SCRAM-SHA-256/'),
+  fc.constantFrom(quotaKey([{ type: 'user', name: 'alice' }]), 'quotas/', 'quotas/x'),
   fc.string(),
 );
 
@@ -35,6 +36,8 @@ const value = fc.oneof(
   fc.constant(JSON.stringify({ partitions: { '0': 'x' }, topic_id: 'y' })),
   fc.constant(encodeAcl(BINDING)),
   fc.constant(JSON.stringify({ ...JSON.parse(encodeAcl(BINDING)) as object, operation: 'READ' })),
+  fc.constant(encodeQuota({ entity: [{ type: 'user', name: null }], values: { producer_byte_rate: 1024 } })),
+  fc.constant(JSON.stringify({ version: 1, entity: [{ type: 'user', name: 7 }], values: { producer_byte_rate: 'x' } })),
   fc.constant(encodeScram({ salt: 'c2FsdA==', storedKey: 'AA==', serverKey: 'AA==', iterations: 4096 })),
   fc.constant(encodeBroker({ host: 'h', port: 1, rack: null, endpoints: [{ name: 'INTERNAL', host: '::1', port: 2 }] })),
   fc.constant(JSON.stringify({ host: 'h', port: 1, endpoints: ['nonsense', 7, 'A://h:x', 'B://[::1]:9'] })),
@@ -48,6 +51,7 @@ test('ClusterView.apply never throws on any key and value', () => {
       for (const s of v.partitions.values()) assert.ok(Number.isInteger(s.leader) && Array.isArray(s.isr));
       for (const t of v.topics.values()) assert.ok(t.replicas.every((r) => Array.isArray(r)));
       for (const b of v.acls.values()) assert.equal(typeof b.principal, 'string');
+      for (const q of v.quotas.values()) assert.ok(q.entity.length > 0 && Object.values(q.values).every((n) => Number.isFinite(n)));
       for (const [user, creds] of Object.entries(v.scramCredentials)) assert.ok(user !== '' && Object.values(creds).every((c) => Number.isInteger(c!.iterations)));
       assert.equal(Object.getPrototypeOf(v.scramCredentials), null, 'a user named __proto__ is a user, not a prototype');
     }),

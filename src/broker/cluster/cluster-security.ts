@@ -12,7 +12,7 @@ import type { AclBinding } from '../acl/acl.js';
 import type { AclStorage } from '../acl/acls.js';
 import { storedCredential, type ScramWriter } from '../security/scram-store.js';
 import type { EtcdClusterStore, WriteOp } from './etcd-store.js';
-import { ACLS_PREFIX, aclKey, encodeAcl, encodeScram, scramKey } from './security-keys.js';
+import { ACLS_PREFIX, QUOTAS_PREFIX, aclKey, encodeAcl, encodeQuota, encodeScram, quotaKey, scramKey, type StoredQuota } from './security-keys.js';
 
 export function etcdAclStorage(store: EtcdClusterStore): AclStorage {
   return {
@@ -45,5 +45,35 @@ export function etcdScramWriter(store: EtcdClusterStore): ScramWriter {
     for (const d of deletions) ops.set(scramKey(d.user, d.mechanism), { delete: scramKey(d.user, d.mechanism) });
     for (const u of upsertions) ops.set(scramKey(u.user, u.mechanism), { put: scramKey(u.user, u.mechanism), value: encodeScram(storedCredential(u.credential)) });
     return store.writeAndApply([...ops.values()]);
+  };
+}
+
+/**
+ * Client quotas in etcd, one key per entity. The quota module hands `save` its whole set after
+ * changing it in memory; only the entities that differ from etcd's (as this broker's view has
+ * it) are written, so a concurrent change of another entity through another broker is kept.
+ * `follow` gets the whole set again after every change the watch brings (its `replaceAll`).
+ */
+export function etcdQuotaStorage(store: EtcdClusterStore): {
+  initial(): StoredQuota[];
+  save(quotas: readonly StoredQuota[]): Promise<void>;
+  follow(replaceAll: (quotas: readonly StoredQuota[]) => void): void;
+} {
+  return {
+    initial: () => [...store.view.quotas.values()],
+    save(quotas) {
+      const next = new Map<string, string>();
+      for (const q of quotas) if (Object.keys(q.values).length > 0) next.set(quotaKey(q.entity), encodeQuota(q));
+      const ops: WriteOp[] = [];
+      for (const [key, value] of next) {
+        const before = store.view.quotas.get(key);
+        if (!before || encodeQuota(before) !== value) ops.push({ put: key, value });
+      }
+      for (const key of store.view.quotas.keys()) if (!next.has(key)) ops.push({ delete: key });
+      return store.writeAndApply(ops);
+    },
+    follow(replaceAll) {
+      store.subscribe(QUOTAS_PREFIX, () => replaceAll([...store.view.quotas.values()]));
+    },
   };
 }

@@ -1,11 +1,13 @@
 /**
- * How a cluster keeps its ACLs and users' SCRAM credentials in etcd: one key per item, so a write
- * never reads first and two brokers writing at once cannot lose each other's items.
+ * How a cluster keeps its ACLs, users' SCRAM credentials and client quotas in etcd: one key per
+ * item, so a write never reads first and two brokers writing at once cannot lose each other's items.
  *
  *   acls/<id>                        one ACL binding; <id> is the SHA-256 (hex, 32 chars) of its
  *                                    canonical value, so the same binding is the same key
  *   scram/<mechanism>/<user>         one user's credential for one mechanism: salt, StoredKey,
  *                                    ServerKey (base64) and iterations; never the password
+ *   quotas/<id>                      one client quota entity (user, client-id, ip; a null name is
+ *                                    the default) with its values; <id> hashes the entity
  *
  * Values are JSON with a `version`. Kafka's ZooKeeper era kept a JSON list per resource
  * (`kafka-acl/<Type>/<name>`) and the credentials in `config/users/<user>`, written by
@@ -19,10 +21,51 @@ import { SCRAM_MECHANISMS, type ScramMechanism } from '../../protocol/sasl/scram
 
 export const ACLS_PREFIX = 'acls/';
 export const SCRAM_PREFIX = 'scram/';
+export const QUOTAS_PREFIX = 'quotas/';
 
 /** True for the keys this file owns (they change no topic or partition). */
 export function isSecurityKey(key: string): boolean {
-  return key.startsWith(ACLS_PREFIX) || key.startsWith(SCRAM_PREFIX);
+  return key.startsWith(ACLS_PREFIX) || key.startsWith(SCRAM_PREFIX) || key.startsWith(QUOTAS_PREFIX);
+}
+
+/** One entity's client quotas (the shape of the quota module's StoredClientQuota). */
+export interface StoredQuota {
+  entity: Array<{ type: string; name: string | null }>;
+  values: Record<string, number>;
+}
+
+/** The entity's parts in a canonical order (by type). */
+function canonicalEntity(entity: StoredQuota['entity']): Array<{ type: string; name: string | null }> {
+  return [...entity].sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0)).map((e) => ({ type: e.type, name: e.name }));
+}
+
+export function quotaKey(entity: StoredQuota['entity']): string {
+  return QUOTAS_PREFIX + createHash('sha256').update(JSON.stringify(canonicalEntity(entity))).digest('hex').slice(0, 32);
+}
+
+export function encodeQuota(q: StoredQuota): string {
+  return JSON.stringify({ version: 1, entity: canonicalEntity(q.entity), values: q.values });
+}
+
+export function decodeQuota(value: string): StoredQuota | null {
+  try {
+    const v = JSON.parse(value) as Record<string, unknown> | null;
+    if (!v || !Array.isArray(v.entity) || v.entity.length === 0 || v.values === null || typeof v.values !== 'object' || Array.isArray(v.values)) return null;
+    const entity: StoredQuota['entity'] = [];
+    for (const e of v.entity as unknown[]) {
+      const part = e as { type?: unknown; name?: unknown } | null;
+      if (!part || typeof part.type !== 'string' || (part.name !== null && typeof part.name !== 'string')) return null;
+      entity.push({ type: part.type, name: part.name });
+    }
+    const values: Record<string, number> = {};
+    for (const [k, n] of Object.entries(v.values as Record<string, unknown>)) {
+      if (typeof n !== 'number' || !Number.isFinite(n)) return null;
+      values[k] = n;
+    }
+    return { entity, values };
+  } catch {
+    return null;
+  }
 }
 
 export function encodeAcl(b: AclBinding): string {

@@ -16,11 +16,12 @@
  *   admin/delete_topics/<topic>                  a deletion in progress
  *   admin/reassign_partitions                    reassignments in progress ({"partitions": [{topic, partition, replicas, original}]})
  *   latest_producer_id_block                     the last producer id block claimed (block_start, block_end)
- *   acls/<id>, scram/<mechanism>/<user>          ACL bindings and SCRAM credentials (security-keys.ts)
+ *   acls/<id>, scram/<mechanism>/<user>,         ACL bindings, SCRAM credentials and client quotas
+ *   quotas/<id>                                  (security-keys.ts)
  */
 import type { AclBinding } from '../acl/acl.js';
 import type { ScramCredentialsState } from '../security/scram-store.js';
-import { ACLS_PREFIX, decodeAcl, decodeScram, parseScramKey } from './security-keys.js';
+import { ACLS_PREFIX, QUOTAS_PREFIX, decodeAcl, decodeQuota, decodeScram, parseScramKey, type StoredQuota } from './security-keys.js';
 import type { ScramMechanism } from '../../protocol/sasl/scram-math.js';
 
 export interface BrokerEndpoint {
@@ -75,6 +76,7 @@ export type ClusterKey =
   | { kind: 'delete-topic'; topic: string }
   | { kind: 'reassignments' }
   | { kind: 'acl' }
+  | { kind: 'quota' }
   | { kind: 'scram'; user: string; mechanism: ScramMechanism }
   | { kind: 'other' };
 
@@ -102,6 +104,7 @@ const PATTERNS: Array<[RegExp, (m: RegExpExecArray) => ClusterKey]> = [
 
 export function parseClusterKey(key: string): ClusterKey {
   if (key.startsWith(ACLS_PREFIX)) return { kind: 'acl' };
+  if (key.startsWith(QUOTAS_PREFIX)) return { kind: 'quota' };
   const scram = parseScramKey(key);
   if (scram) return { kind: 'scram', ...scram };
   for (const [re, make] of PATTERNS) {
@@ -230,6 +233,8 @@ export class ClusterView {
   readonly reassignments = new Map<string, Reassignment>();
   /** ACL bindings by key (acls/<id>). */
   readonly acls = new Map<string, AclBinding>();
+  /** Client quota entities by key (quotas/<id>). */
+  readonly quotas = new Map<string, StoredQuota>();
   /** Users' SCRAM credentials, in the shape ScramCredentialStore reads (this object is never replaced). */
   readonly scramCredentials: ScramCredentialsState = Object.create(null) as ScramCredentialsState;
   /** Values that did not decode (skipped). */
@@ -326,6 +331,16 @@ export class ClusterView {
         const b = decodeAcl(value);
         if (!b) return void this.unreadable++;
         this.acls.set(key, b);
+        return;
+      }
+      case 'quota': {
+        if (value === null) {
+          this.quotas.delete(key);
+          return;
+        }
+        const q = decodeQuota(value);
+        if (!q) return void this.unreadable++;
+        this.quotas.set(key, q);
         return;
       }
       case 'scram': {
