@@ -70,6 +70,8 @@ export interface BrokerContext {
    * the new certificates, or why they cannot be used. `reader` shows the configs as they would be.
    */
   tlsConfigChange(reader: ConfigReader, changed: readonly string[]): (() => void) | string;
+  /** Dynamic broker configs changed: the connection limits take the new values (waiting listeners go on, excess connections close). */
+  connectionLimitsChanged(): void;
   /** The ACLs behind `authorizer` (CreateAcls, DescribeAcls, DeleteAcls). */
   readonly acls: Acls;
   /** Group configs (the GROUP config resource), persisted with the dynamic broker configs. */
