@@ -118,8 +118,15 @@ export default defineHandler({
         return res;
       }
       const log = lead.log;
-      // Header-only (synchronous) unless the topic is compacted.
-      const validation = validateRecords(records ?? EMPTY, log.config, { topic, partition: index, produceVersion: ctx.apiVersion, now: b.now() });
+      // Headers, and the decompressed size of compressed batches (bounded by socket.request.max.bytes,
+      // synchronously); records decoded only on a compacted topic.
+      const validation = validateRecords(records ?? EMPTY, log.config, {
+        topic,
+        partition: index,
+        produceVersion: ctx.apiVersion,
+        now: b.now(),
+        maxDecompressedBytes: b.config.int('socket.request.max.bytes'),
+      });
       const check = validation instanceof Promise ? await validation : validation;
       if (!check.ok) {
         const res = partitionResult(index, check.errorCode, check.message);
