@@ -183,6 +183,7 @@ export class Broker {
       topicPartitions: (name) => topics.get(name)?.partitions,
       topics: () => topics.list().map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions, internal: topics.isInternal(t.name) })),
       groupConfig: (groupId) => groupConfigs.coordinatorOverrides(groupId),
+      authorizerEnabled: () => acls.authorizer !== null,
       followLeadership: cluster !== null,
       // Called for requests only, once `context` below exists.
       verifyTransaction: (r) => verifyTxnOffsetCommit(context, r),
