@@ -258,3 +258,23 @@ test('max.connections.per.ip.overrides parsing; IPv4-mapped addresses compare as
   assert.equal(normaliseAddress('::ffff:127.0.0.1'), '127.0.0.1');
   assert.equal(normaliseAddress('::1'), '::1');
 });
+
+test('max.connections.per.ip=0 needs overrides, at startup and dynamically (Kafka\'s requirement)', async () => {
+  await assert.rejects(startBroker({ 'max.connections.per.ip': 0 }), /max.connections.per.ip can be set to zero only if max.connections.per.ip.overrides property is set/);
+  const tb = await startBroker({});
+  try {
+    const c = await connect(tb);
+    const set = async (configs: Array<{ name: string; value: string }>) =>
+      (await c.send(ApiKey.IncrementalAlterConfigs, { resources: [{ resourceType: 4, resourceName: '', configs: configs.map((x) => ({ name: x.name, configOperation: 0, value: x.value })) }], validateOnly: false })).responses[0]!;
+    const refused = await set([{ name: 'max.connections.per.ip', value: '0' }]);
+    assert.equal(refused.errorCode, 42);
+    assert.match(refused.errorMessage ?? '', /^requirement failed: max.connections.per.ip can be set to zero only if/);
+    assert.equal((await set([{ name: 'max.connections.per.ip', value: '0' }, { name: 'max.connections.per.ip.overrides', value: '127.0.0.1:5' }])).errorCode, 0);
+    c.close();
+    // 127.0.0.2 has no override: every connection from it is closed.
+    const other = await client(tb.broker.port, '127.0.0.2');
+    assert.equal(await deadline(other.answered, 5000, 'close'), false);
+  } finally {
+    await tb.close();
+  }
+});

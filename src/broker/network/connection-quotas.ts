@@ -196,7 +196,8 @@ export class ConnectionQuotas {
   private loadOverrides(value: string): void {
     this.overridesValue = value;
     const next = new Map<string, number>();
-    for (const [host, count] of parseIpOverrides(value)) {
+    for (const [name, count] of parseIpOverrides(value)) {
+      const host = name === '' ? 'localhost' : name; // Java's InetAddress.getByName("") is the loopback address
       if (isIP(host) !== 0) {
         next.set(normaliseAddress(host), count);
         continue;
