@@ -69,8 +69,10 @@ export interface ValidationContext {
   now?: number;
   /**
    * The most a compressed batch may decompress to (the broker passes socket.request.max.bytes):
-   * above it the set is refused with CORRUPT_MESSAGE before anything of that size is allocated
-   * (decompression bombs, CVE-2023-34455). Unset: compressed batches are not looked into.
+   * above it the set is refused with INVALID_RECORD (what Kafka answers for the bombs it cannot
+   * parse; non-retriable for producers, where CORRUPT_MESSAGE is retriable) before anything of that
+   * size is allocated (decompression bombs, CVE-2023-34455). A payload the codec refuses is
+   * CORRUPT_MESSAGE. Unset: compressed batches are not looked into.
    */
   maxDecompressedBytes?: number;
 }
@@ -157,8 +159,8 @@ export function validateRecords(buf: Buffer, cfg: ValidatorConfig, ctx: Validati
 
 /**
  * Each compressed batch must decompress to at most `maxBytes`, checked without holding the output
- * (compression.ts checkDecompressedSize), synchronously. A codec that refuses the payload is
- * CORRUPT_MESSAGE too.
+ * (compression.ts checkDecompressedSize), synchronously: INVALID_RECORD beyond it; a codec that
+ * refuses the payload is CORRUPT_MESSAGE.
  */
 function checkDecompressedSizes(buf: Buffer, v: ValidatedRecords, maxBytes: number): RejectedRecords | null {
   for (let i = 0; i < v.batches.length; i++) {
@@ -170,8 +172,8 @@ function checkDecompressedSizes(buf: Buffer, v: ValidatedRecords, maxBytes: numb
       checkDecompressedSize(codec, buf.subarray(at + BATCH_HEADER_SIZE, at + h.size), maxBytes);
     } catch (e) {
       if (!(e instanceof CompressionError)) throw e;
-      const what = e.reason === 'too-large' ? `compressed records expand beyond the broker's limit of ${maxBytes} bytes (${e.message})` : `cannot decompress records: ${e.message}`;
-      return reject(e.errorCode, what);
+      if (e.reason === 'too-large') return reject(ErrorCode.INVALID_RECORD, `compressed records expand beyond the broker's limit of ${maxBytes} bytes (${e.message})`);
+      return reject(e.errorCode, `cannot decompress records: ${e.message}`);
     }
   }
   return null;
