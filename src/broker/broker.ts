@@ -224,6 +224,7 @@ export class Broker {
         };
       },
       connectionLimitsChanged: () => connectionQuotas.configChanged(),
+      setIpConnectionRate: (ip, rate) => connectionQuotas.updateIpConnectionRateQuota(ip, rate),
       fetchSessions: new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots'), now),
       authorizer: acls.authorizer,
       acls,

@@ -278,3 +278,62 @@ test('max.connections.per.ip=0 needs overrides, at startup and dynamically (Kafk
     await tb.close();
   }
 });
+
+test('the per-IP connection creation rate (connection_creation_rate on an ip entity): over it, the connection is closed unanswered after the delay', async () => {
+  const values: Record<string, string> = {
+    'max.connections': '2147483647',
+    'max.connections.per.ip': '2147483647',
+    'max.connection.creation.rate': '2147483647',
+    'quota.window.num': '2',
+    'quota.window.size.seconds': '1',
+    'socket.listen.backlog.size': '50',
+  };
+  const config = { get: (k: string) => values[k] ?? null, isSet: (k: string) => k in values, int: (k: string) => Number(values[k] ?? '2147483647') };
+  const { ConnectionQuotas } = await import('../../src/broker/network/connection-quotas.js');
+  const { createLogger } = await import('../../src/broker/logger.js');
+  const quotas = new ConnectionQuotas({ config, interBrokerListener: null, log: createLogger('silent') });
+  quotas.addListener('L');
+  const { createServer } = await import('node:net');
+  const serverSide = new Set<Socket>();
+  const server = createServer({ pauseOnConnect: true }, (raw) => {
+    serverSide.add(raw);
+    raw.on('error', () => undefined);
+    quotas.accept('L', raw, () => {
+      raw.resume();
+      raw.write('hi');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  /** Resolves with 'hi' when admitted, or 'closed' (and how long it took) when the limiter closed it. */
+  const attempt = (localAddress: string): Promise<{ got: string; ms: number; s: Socket }> =>
+    new Promise((resolve, reject) => {
+      const start = Date.now();
+      const s = netConnect({ host: '127.0.0.1', port, localAddress });
+      s.on('error', reject);
+      s.once('data', (d) => resolve({ got: d.toString(), ms: Date.now() - start, s }));
+      s.once('close', () => resolve({ got: 'closed', ms: Date.now() - start, s }));
+    });
+  try {
+    quotas.updateIpConnectionRateQuota('127.0.0.2', 2);
+    const r = [await attempt('127.0.0.2'), await attempt('127.0.0.2'), await attempt('127.0.0.2')];
+    assert.deepEqual(r.map((x) => x.got), ['hi', 'hi', 'closed']);
+    // (3 - 2) / 2 of the 1 s window: closed after about 500 ms, not at once.
+    assert.ok(r[2]!.ms >= 400, `closed after ${r[2]!.ms} ms`);
+    // Other addresses have no quota; then a default for every address without its own.
+    const others = [await attempt('127.0.0.3'), await attempt('127.0.0.3'), await attempt('127.0.0.3')];
+    assert.deepEqual(others.map((x) => x.got), ['hi', 'hi', 'hi']);
+    quotas.updateIpConnectionRateQuota(null, 1);
+    const d = [await attempt('127.0.0.4'), await attempt('127.0.0.4')];
+    assert.deepEqual(d.map((x) => x.got), ['hi', 'closed']);
+    quotas.updateIpConnectionRateQuota('127.0.0.2', null);
+    quotas.updateIpConnectionRateQuota(null, null);
+    const last = await attempt('127.0.0.2');
+    assert.equal(last.got, 'hi');
+    for (const x of [...r, ...others, ...d, last]) x.s.destroy();
+  } finally {
+    quotas.close();
+    for (const raw of serverSide) raw.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});

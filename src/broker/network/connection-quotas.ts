@@ -22,7 +22,8 @@
  * `socket.listen.backlog.size` waiting per listener; past that a new one is closed); a waiting
  * connection is counted only when it is let through. Overrides naming a host name are resolved
  * once per value (until then only literal addresses apply). The per-IP creation rate, a client
- * quota in Kafka (`connection_creation_rate` on an ip entity), is not here.
+ * quota in Kafka (`connection_creation_rate` on an ip entity), is applied here
+ * (updateIpConnectionRateQuota) but set by whoever serves AlterClientQuotas.
  *
  * Every value is read from the broker config when it is needed, so dynamic updates
  * (IncrementalAlterConfigs) apply to the next connection; configChanged() wakes waiting
@@ -35,10 +36,14 @@ import type { Logger } from 'pino';
 import { listenerValue, type ConfigReader } from '../config/listeners.js';
 
 const UNLIMITED = 2147483647;
+/** Per-address rate sensors kept before idle ones are dropped. */
+const MAX_IP_SENSORS = 10_000;
 
 /** Kafka's Rate over SampledStat windows, for one sensor: record() answers the throttle time. */
 export class RateSensor {
   private samples: Array<{ start: number; count: number }> = [];
+  /** When the last event was recorded. */
+  lastRecord = 0;
 
   constructor(private readonly windowMs: () => number, private readonly numSamples: () => number) {}
 
@@ -46,6 +51,7 @@ export class RateSensor {
   record(now: number, limit: number): number {
     const windowMs = this.windowMs();
     const n = this.numSamples();
+    this.lastRecord = now;
     let cur = this.samples[this.samples.length - 1];
     if (!cur || now >= cur.start + windowMs) {
       cur = { start: now, count: 0 };
@@ -138,6 +144,9 @@ export class ConnectionQuotas {
   private total = 0;
   private readonly brokerRate: RateSensor;
   private overridesValue = '';
+  private readonly ipRates = new Map<string, number>();
+  private defaultIpRate = UNLIMITED;
+  private readonly ipSensors = new Map<string, RateSensor>();
   private overrides = new Map<string, number>();
   private closed = false;
   private readonly now: () => number;
@@ -275,6 +284,17 @@ export class ConnectionQuotas {
   }
 
   private admit(l: ListenerState, w: Waiting): void {
+    const ipThrottle = this.recordIpConnection(w.address);
+    if (ipThrottle > 0) {
+      // Kafka: the connection is taken back from the listener's and broker's rates, kept unread and closed after the delay.
+      l.rate.unrecord();
+      if (!this.isProtected(l.name)) this.brokerRate.unrecord();
+      this.opts.log.info({ listener: l.name, remote: w.address, throttleMs: ipThrottle }, `Delaying closing of connection from ${w.address} for ${ipThrottle} ms`);
+      const timer = setTimeout(() => w.raw.destroy(), ipThrottle);
+      timer.unref();
+      w.raw.once('close', () => clearTimeout(timer));
+      return;
+    }
     const count = this.perIp.get(w.address) ?? 0;
     const max = this.maxForAddress(w.address);
     if (count >= max) {
@@ -292,6 +312,38 @@ export class ConnectionQuotas {
     w.raw.once('close', () => this.release(t, endpoint));
     w.start();
     this.enforceMax();
+  }
+
+  /**
+   * The connection creation rate of one address (Kafka's `connection_creation_rate` client quota
+   * on an `ip` entity, set through AlterClientQuotas): `ip` null sets the default of every address
+   * without its own; `rate` null removes the quota. A connection over it is kept unread and closed
+   * after the delay the rate asks for (Kafka's ConnectionThrottledException).
+   */
+  updateIpConnectionRateQuota(ip: string | null, rate: number | null): void {
+    if (ip === null) this.defaultIpRate = rate ?? UNLIMITED;
+    else if (rate === null) this.ipRates.delete(normaliseAddress(ip));
+    else this.ipRates.set(normaliseAddress(ip), rate);
+  }
+
+  /** Records a new connection of `address` in its rate; the throttle time (0: within the quota, or no quota). */
+  private recordIpConnection(address: string): number {
+    const limit = this.ipRates.get(address) ?? this.defaultIpRate;
+    if (limit >= UNLIMITED) return 0;
+    const now = this.now();
+    if (this.ipSensors.size >= MAX_IP_SENSORS) {
+      // Sensors of addresses idle for a whole rate window go (Kafka lets them expire).
+      const horizon = now - this.opts.config.int('quota.window.num') * this.opts.config.int('quota.window.size.seconds') * 1000;
+      for (const [a, sensor] of this.ipSensors) if (sensor.lastRecord < horizon) this.ipSensors.delete(a);
+    }
+    let sensor = this.ipSensors.get(address);
+    if (!sensor) {
+      sensor = this.sensor();
+      this.ipSensors.set(address, sensor);
+    }
+    const throttle = sensor.record(now, limit);
+    if (throttle > 0) sensor.unrecord();
+    return throttle;
   }
 
   /**
