@@ -14,6 +14,7 @@ import { ConfigError } from '../../src/broker/config/validate.js';
 import { listenerTls } from '../../src/broker/network/tls-config.js';
 import { pkcs12Certificates, Pkcs12Error } from '../../src/util/pkcs12.js';
 import { startBroker } from './helpers/broker-client.js';
+import { securityOptions } from '../../src/cli/security-props.js';
 import { hasOpenssl, makePki, type TestPki } from './helpers/certs.js';
 
 const skip = hasOpenssl() ? false : 'the openssl CLI is not installed';
@@ -107,6 +108,15 @@ describe('PKCS12 trust stores', { skip }, () => {
       () => listenerTls(reader({ 'ssl.keystore.location': '/etc/kafka/keystore.jks' }), 'SSL'),
       (e: unknown) => e instanceof ConfigError && e.key === 'ssl.keystore.type' && /JKS is not supported/.test(e.message),
     );
+  });
+
+  test("the tools' --command-config takes a PKCS12 trust store too", async () => {
+    const store = opensslTrustStore(pki, 'trust-cli', PW);
+    const props = new Map([['security.protocol', 'SSL'], ['ssl.truststore.type', 'PKCS12'], ['ssl.truststore.location', store], ['ssl.truststore.password', PW]]);
+    const o = await securityOptions(props);
+    assert.deepEqual((o.ssl!.ca as string[]).map((c) => c.replace(/\s+/g, '')), [pki.caCert.replace(/\s+/g, '')]);
+    await assert.rejects(securityOptions(new Map([...props, ['ssl.truststore.password', 'nope']])), /password was incorrect/);
+    await assert.rejects(securityOptions(new Map([...props, ['ssl.truststore.type', 'JKS']])), /JKS is not supported/);
   });
 
   test('fuzz: truncated and mutated PKCS12 files are a Pkcs12Error (or a clean parse), never a crash', () => {
