@@ -9,6 +9,7 @@ import { TopicManager } from './metadata/topics.js';
 import { parseListeners, type ListenerSpec } from './config/listeners.js';
 import { Router } from './network/router.js';
 import { NetworkServer } from './network/server.js';
+import { ConnectionQuotas } from './network/connection-quotas.js';
 import { ProducerIdManager, fileBlocks } from './producer-ids.js';
 import { FetchSessionCache } from './fetch-sessions.js';
 import { Waits } from './waits.js';
@@ -194,6 +195,7 @@ export class Broker {
       topicPartitions: (name) => topics.get(name)?.partitions,
       topics: () => topics.list().map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions, internal: topics.isInternal(t.name) })),
       groupConfig: (groupId) => groupConfigs.coordinatorOverrides(groupId),
+      authorizerEnabled: () => acls.authorizer !== null,
       followLeadership: cluster !== null,
       // Called for requests only, once `context` below exists.
       verifyTransaction: (r) => verifyTxnOffsetCommit(context, r),
@@ -237,6 +239,8 @@ export class Broker {
           }
         };
       },
+      connectionLimitsChanged: () => connectionQuotas.configChanged(),
+      setIpConnectionRate: (ip, rate) => connectionQuotas.updateIpConnectionRateQuota(ip, rate),
       fetchSessions: new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots'), now),
       authorizer: acls.authorizer,
       acls,
@@ -245,6 +249,11 @@ export class Broker {
       now,
     };
     const router = new Router(handlers, context, log);
+    const connectionQuotas = new ConnectionQuotas({
+      config,
+      interBrokerListener: (config.get('inter.broker.listener.name') ?? config.get('security.inter.broker.protocol') ?? 'PLAINTEXT').toUpperCase(),
+      log,
+    });
     const network = new NetworkServer(
       {
         maxRequestBytes: config.int('socket.request.max.bytes'),
@@ -253,6 +262,7 @@ export class Broker {
       },
       router.handleFrame,
       log,
+      connectionQuotas,
     );
     try {
       await network.listen(setups);
@@ -286,6 +296,10 @@ export class Broker {
   }
   get port(): number {
     return this.network.bound[0]!.port;
+  }
+  /** Connections counted by the connection limits (total, per listener) and those waiting for a slot. */
+  get connectionCounts(): ReturnType<NetworkServer['connectionCounts']> {
+    return this.network.connectionCounts();
   }
   /** How many requests are waiting in the broker now (fetch long polls). */
   get waitingRequests(): number {

@@ -70,6 +70,13 @@ export interface BrokerContext {
    * the new certificates, or why they cannot be used. `reader` shows the configs as they would be.
    */
   tlsConfigChange(reader: ConfigReader, changed: readonly string[]): (() => void) | string;
+  /** Dynamic broker configs changed: the connection limits take the new values (waiting listeners go on, excess connections close). */
+  connectionLimitsChanged(): void;
+  /**
+   * Kafka's `connection_creation_rate` client quota on an `ip` entity (AlterClientQuotas): `ip`
+   * null for the default of every address, `rate` null to remove it (network/connection-quotas.ts).
+   */
+  setIpConnectionRate(ip: string | null, rate: number | null): void;
   /** The ACLs behind `authorizer` (CreateAcls, DescribeAcls, DeleteAcls). */
   readonly acls: Acls;
   /** Group configs (the GROUP config resource), persisted with the dynamic broker configs. */

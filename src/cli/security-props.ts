@@ -4,7 +4,8 @@
  *   security.protocol                PLAINTEXT (default), SSL, SASL_PLAINTEXT, SASL_SSL
  *   sasl.mechanism                   PLAIN, SCRAM-SHA-256, SCRAM-SHA-512
  *   sasl.jaas.config                 ...PlainLoginModule/ScramLoginModule required username="u" password="p";
- *   ssl.truststore.type              PEM (ssl.truststore.location or ssl.truststore.certificates)
+ *   ssl.truststore.type              PEM (ssl.truststore.location or ssl.truststore.certificates) or
+ *                                    PKCS12 (ssl.truststore.location, ssl.truststore.password)
  *   ssl.keystore.type                PEM (ssl.keystore.location with key and chain, or
  *                                    ssl.keystore.key + ssl.keystore.certificate.chain) or PKCS12
  *   ssl.keystore.password, ssl.key.password
@@ -13,6 +14,7 @@
 import { readFile } from 'node:fs/promises';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { parseJaasConfig } from '../util/jaas.js';
+import { pkcs12Certificates } from '../util/pkcs12.js';
 import type { SaslOptions, SaslMechanism } from '../client/sasl.js';
 import { UsageError } from './common.js';
 
@@ -31,8 +33,18 @@ export async function securityOptions(props: ReadonlyMap<string, string>): Promi
     const trustLocation = props.get('ssl.truststore.location');
     const trustInline = props.get('ssl.truststore.certificates');
     if (trustLocation || trustInline) {
-      if (trustType !== 'PEM') throw new UsageError(`ssl.truststore.type ${trustType} is not supported (PEM)`);
-      ssl.ca = blocks(trustLocation ? await readFile(trustLocation, 'utf8') : trustInline!, 'cert');
+      if (trustType === 'PKCS12' && trustLocation) {
+        try {
+          ssl.ca = pkcs12Certificates(await readFile(trustLocation), props.get('ssl.truststore.password') ?? null);
+        } catch (e) {
+          if (e instanceof Error && e.name === 'Pkcs12Error') throw new UsageError(`trust store ${trustLocation}: ${e.message}`);
+          throw e;
+        }
+      } else if (trustType === 'PEM') {
+        ssl.ca = blocks(trustLocation ? await readFile(trustLocation, 'utf8') : trustInline!, 'cert');
+      } else {
+        throw new UsageError(`ssl.truststore.type ${trustType} is not supported (PEM, or PKCS12 with ssl.truststore.location)`);
+      }
     }
     const keyType = (props.get('ssl.keystore.type') ?? 'PEM').toUpperCase();
     const keyLocation = props.get('ssl.keystore.location');

@@ -30,7 +30,8 @@ import {
   type BatchHeader,
 } from '../protocol/records/batch-header.js';
 import { MAGIC_V2, NO_TIMESTAMP, decodeRecordBatch, type DecodedBatch } from '../protocol/records/batch.js';
-import { CorruptRecordError as CorruptBatchError } from '../protocol/records/errors.js';
+import { CorruptRecordError as CorruptBatchError, CompressionError } from '../protocol/records/errors.js';
+import { checkDecompressedSize } from '../protocol/records/compression.js';
 import type { LogConfig } from './config.js';
 import { NEVER } from './config.js';
 import { CorruptRecordError, RecordListTooLargeError } from './errors.js';
@@ -66,6 +67,14 @@ export interface ValidationContext {
   origin?: AppendOrigin;
   /** The broker's clock (ms): timestamp bounds and the LogAppendTime stamp. Default Date.now(). */
   now?: number;
+  /**
+   * The most a compressed batch may decompress to (the broker passes socket.request.max.bytes):
+   * above it the set is refused with INVALID_RECORD (what Kafka answers for the bombs it cannot
+   * parse; non-retriable for producers, where CORRUPT_MESSAGE is retriable) before anything of that
+   * size is allocated (decompression bombs, CVE-2023-34455). A payload the codec refuses is
+   * CORRUPT_MESSAGE. Unset: compressed batches are not looked into.
+   */
+  maxDecompressedBytes?: number;
 }
 
 /** One entry of the Produce response's record_errors (Kafka's ProduceResponse.RecordError). */
@@ -140,8 +149,34 @@ export function validateRecords(buf: Buffer, cfg: ValidatorConfig, ctx: Validati
   const now = ctx.now ?? Date.now();
   const checked = checkHeaders(buf, cfg, ctx, now);
   if (!checked.ok) return checked;
+  if (ctx.maxDecompressedBytes !== undefined && checked.compression !== Compression.None) {
+    const bomb = checkDecompressedSizes(buf, checked, ctx.maxDecompressedBytes);
+    if (bomb) return bomb;
+  }
   if (!cfg.compact) return accept(buf, checked, cfg, now);
   return checkRecords(buf, checked, cfg, ctx, now).then((rejected) => rejected ?? accept(buf, checked, cfg, now));
+}
+
+/**
+ * Each compressed batch must decompress to at most `maxBytes`, checked without holding the output
+ * (compression.ts checkDecompressedSize), synchronously: INVALID_RECORD beyond it; a codec that
+ * refuses the payload is CORRUPT_MESSAGE.
+ */
+function checkDecompressedSizes(buf: Buffer, v: ValidatedRecords, maxBytes: number): RejectedRecords | null {
+  for (let i = 0; i < v.batches.length; i++) {
+    const h = v.batches[i]!;
+    const codec = (h.attributes & ATTR_COMPRESSION_MASK) as Compression;
+    if (codec === Compression.None) continue;
+    const at = v.positions[i]!;
+    try {
+      checkDecompressedSize(codec, buf.subarray(at + BATCH_HEADER_SIZE, at + h.size), maxBytes);
+    } catch (e) {
+      if (!(e instanceof CompressionError)) throw e;
+      if (e.reason === 'too-large') return reject(ErrorCode.INVALID_RECORD, `compressed records expand beyond the broker's limit of ${maxBytes} bytes (${e.message})`);
+      return reject(e.errorCode, `cannot decompress records: ${e.message}`);
+    }
+  }
+  return null;
 }
 
 /** The set passed: clear a client's LogAppendTime bit on a CreateTime topic, decide the stamp. */
@@ -337,7 +372,7 @@ async function checkRecords(buf: Buffer, v: ValidatedRecords, cfg: ValidatorConf
   for (const at of v.positions) {
     let d: DecodedBatch;
     try {
-      d = await decodeRecordBatch(buf, at, { verifyCrc: false });
+      d = await decodeRecordBatch(buf, at, { verifyCrc: false, ...(ctx.maxDecompressedBytes === undefined ? {} : { maxBytes: ctx.maxDecompressedBytes }) });
     } catch (e) {
       if (e instanceof CorruptBatchError) return reject(e.errorCode, e.message);
       throw e;

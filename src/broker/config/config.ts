@@ -66,6 +66,9 @@ export class BrokerConfig {
     if (this.int('message.max.bytes') > this.int('socket.request.max.bytes')) {
       throw new ConfigError('message.max.bytes', `Invalid value ${this.get('message.max.bytes')} for configuration message.max.bytes: must not exceed socket.request.max.bytes (${this.get('socket.request.max.bytes')})`);
     }
+    if (this.int('max.connections.per.ip') === 0 && (this.get('max.connections.per.ip.overrides') ?? '').trim() === '') {
+      throw new ConfigError('max.connections.per.ip', 'requirement failed: max.connections.per.ip can be set to zero only if max.connections.per.ip.overrides property is set.');
+    }
     const brokerId = this.staticValues.get('broker.id');
     const nodeId = this.staticValues.get('node.id');
     if (brokerId !== undefined && nodeId !== undefined && brokerId !== nodeId && brokerId !== '-1') {

@@ -138,6 +138,9 @@ function requirementProblem(touched: ReadonlySet<string>, get: (name: string) =>
     const threads = num('log.cleaner.threads')!;
     if (threads > 0 && num('log.cleaner.dedupe.buffer.size')! / threads < 1024 * 1024) return failed('log.cleaner.dedupe.buffer.size must be at least 1MB per cleaner thread.');
   }
+  if (touches('max.connections.per.ip', 'max.connections.per.ip.overrides') && num('max.connections.per.ip') === 0 && (get('max.connections.per.ip.overrides') ?? '').trim() === '') {
+    return failed('max.connections.per.ip can be set to zero only if max.connections.per.ip.overrides property is set.');
+  }
   if (touches('cordoned.log.dirs')) {
     const cordoned = (get('cordoned.log.dirs') ?? '').split(',').filter((s) => s !== '');
     if (cordoned.includes('*')) {

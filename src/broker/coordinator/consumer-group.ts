@@ -135,6 +135,12 @@ export class ConsumerGroupMember {
   rebalanceTimeoutMs = -1;
   subscribedTopicNames: string[] = [];
   subscribedTopicRegex: string | null = null;
+  /**
+   * Whether the member's principal may DESCRIBE a topic (from its last heartbeat; not stored):
+   * regex matches it may not describe are not assigned. Null: no heartbeat since the group was
+   * loaded, or no authorizer.
+   */
+  regexTopicFilter: ((topic: string) => boolean) | null = null;
   serverAssignor: string | null = null;
   memberEpoch = 0;
   previousMemberEpoch = -1;

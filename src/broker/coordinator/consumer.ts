@@ -242,6 +242,7 @@ export class ConsumerGroups {
     if (req.rebalanceTimeoutMs !== -1) m.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
     if (req.subscribedTopicNames !== null) m.subscribedTopicNames = [...req.subscribedTopicNames];
     if (req.subscribedTopicRegex !== null) m.subscribedTopicRegex = req.subscribedTopicRegex === '' ? null : req.subscribedTopicRegex;
+    if (req.topicDescribable) m.regexTopicFilter = req.topicDescribable;
     if (req.serverAssignor !== null) m.serverAssignor = req.serverAssignor;
     m.clientId = req.clientId;
     m.clientHost = req.clientHost;

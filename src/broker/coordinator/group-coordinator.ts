@@ -63,6 +63,8 @@ export interface GroupCoordinatorOptions {
   checkReplay?: boolean;
   /** A group's own configs (group configs), looked up whenever they apply. */
   groupConfig?: (groupId: string) => GroupConfigOverrides | undefined;
+  /** Whether an authorizer decides (then a KIP-848 member's regex matches are filtered by its DESCRIBE rights). Default: no. */
+  authorizerEnabled?: () => boolean;
   /**
    * In a cluster: partitions load and unload as this broker gains and loses their leadership
    * (`load`/`unload`), never all at once. Default false (a single node leads them all).
@@ -96,7 +98,7 @@ export class GroupCoordinator {
     this.verifyTransaction = opts.verifyTransaction ?? (() => Promise.resolve(ErrorCode.NONE));
     const cfg = { ...DEFAULT_GROUP_COORDINATOR_CONFIG, ...opts.config };
     if (cfg.consumerAssignors.length === 0) cfg.consumerAssignors = DEFAULT_GROUP_COORDINATOR_CONFIG.consumerAssignors;
-    const env = { cfg, topicPartitions: opts.topicPartitions ?? (() => 0x7fffffff), topics: opts.topics ?? (() => []), checkReplay: opts.checkReplay ?? false, groupConfig: opts.groupConfig ?? (() => undefined) };
+    const env = { cfg, topicPartitions: opts.topicPartitions ?? (() => 0x7fffffff), topics: opts.topics ?? (() => []), checkReplay: opts.checkReplay ?? false, groupConfig: opts.groupConfig ?? (() => undefined), authorizerEnabled: opts.authorizerEnabled ?? (() => false) };
     this.storage = opts.storage;
     this.log = opts.log;
     this.runtime = new CoordinatorRuntime<GroupShard>({

@@ -37,6 +37,8 @@ export interface GroupEnv {
   topics(): readonly TopicInfo[];
   /** A group's own configs, over `cfg` (consumer.session.timeout.ms, consumer.heartbeat.interval.ms). */
   groupConfig(groupId: string): GroupConfigOverrides | undefined;
+  /** Whether an authorizer decides: a member's regex matches then need its DESCRIBE right (ConsumerGroupMember.regexTopicFilter). */
+  authorizerEnabled?(): boolean;
 }
 
 const RETENTION_TIMER = 'offsets-retention';
@@ -191,13 +193,19 @@ export class GroupShard implements CoordinatorShard {
     return new Map(this.env.topics().map((t) => [t.name, t]));
   }
 
-  /** The existing topics a member subscribes to: its names plus the regex's matches (internal topics excluded). */
+  /**
+   * The existing topics a member subscribes to: its names plus the regex's matches (internal topics
+   * excluded). With an authorizer, as in Kafka, only the matches its principal may DESCRIBE (names
+   * it subscribes to explicitly were checked by the heartbeat); a member loaded from the log whose
+   * rights are not known yet (no heartbeat since) gets no regex matches until its next heartbeat.
+   */
   memberTopics(m: ConsumerGroupMember, byName: ReadonlyMap<string, TopicInfo>): Set<string> {
     const out = new Set<string>();
     for (const t of m.subscribedTopicNames) if (byName.has(t)) out.add(t);
     if (m.subscribedTopicRegex !== null) {
       const re = compileRegex(m.subscribedTopicRegex);
-      if (re) for (const t of byName.values()) if (!t.internal && re.test(t.name)) out.add(t.name);
+      const authorized = m.regexTopicFilter ?? (this.env.authorizerEnabled?.() ? (): boolean => false : (): boolean => true);
+      if (re) for (const t of byName.values()) if (!t.internal && re.test(t.name) && authorized(t.name)) out.add(t.name);
     }
     return out;
   }

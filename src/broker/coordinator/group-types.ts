@@ -21,6 +21,8 @@ export interface ConsumerGroupHeartbeatRequestData {
   clientHost: string;
   /** v0: the coordinator may pick the member id; v1+: the member brings it. */
   apiVersion: number;
+  /** With an authorizer: whether the member's principal may DESCRIBE a topic (filters its regex matches). */
+  topicDescribable?: (topic: string) => boolean;
 }
 
 export interface ConsumerGroupHeartbeatResult {

@@ -25,6 +25,7 @@ import { ErrorCode, errorInfo } from '../../protocol/errors.js';
 import type { ProduceResponsePartitionProduceResponse, ProduceResponseTopicProduceResponse } from '../../protocol/messages/00-produce.js';
 import { StorageError } from '../../storage/errors.js';
 import { validateRecords } from '../../storage/log-validator.js';
+import { ArrivalOrder } from '../arrival-order.js';
 import { AclOperation, topicAllowed, txnIdAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 import { ATTR_TRANSACTIONAL, readBatchHeader, BATCH_HEADER_SIZE } from '../../protocol/records/batch-header.js';
@@ -45,6 +46,9 @@ function partitionResult(index: number, errorCode: number, errorMessage: string 
     currentLeader: { leaderId: -1, leaderEpoch: -1 },
   };
 }
+
+/** Each partition log's appends, in the order their requests arrived (compacted topics check asynchronously). */
+const appendOrder = new ArrivalOrder<object>();
 
 export default defineHandler({
   apiKey: 0,
@@ -118,36 +122,44 @@ export default defineHandler({
         return res;
       }
       const log = lead.log;
-      // Header-only (synchronous) unless the topic is compacted.
-      const validation = validateRecords(records ?? EMPTY, log.config, { topic, partition: index, produceVersion: ctx.apiVersion, now: b.now() });
-      const check = validation instanceof Promise ? await validation : validation;
-      if (!check.ok) {
-        const res = partitionResult(index, check.errorCode, check.message);
-        if (check.recordErrors.length > 0) {
-          // Kafka's answer to a RecordValidationException: the record errors and the log start offset.
-          res.recordErrors = check.recordErrors.map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message }));
-          res.logStartOffset = BigInt(log.logStartOffset);
+      // Headers, and the decompressed size of compressed batches (bounded by socket.request.max.bytes,
+      // synchronously); records decoded only on a compacted topic.
+      const validation = validateRecords(records ?? EMPTY, log.config, {
+        topic,
+        partition: index,
+        produceVersion: ctx.apiVersion,
+        now: b.now(),
+        maxDecompressedBytes: b.config.int('socket.request.max.bytes'),
+      });
+      return appendOrder.run(log, validation, async (check) => {
+        if (!check.ok) {
+          const res = partitionResult(index, check.errorCode, check.message);
+          if (check.recordErrors.length > 0) {
+            // Kafka's answer to a RecordValidationException: the record errors and the log start offset.
+            res.recordErrors = check.recordErrors.map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message }));
+            res.logStartOffset = BigInt(log.logStartOffset);
+          }
+          return res;
         }
-        return res;
-      }
-      const refused = verified.get(tpKey({ topic, partition: index }));
-      if (refused !== undefined && refused !== ErrorCode.NONE) {
-        const e = produceVerificationError(refused);
-        return partitionResult(index, e.errorCode, e.message);
-      }
-      try {
-        const stamp = check.logAppendTime;
-        const r = await b.replicas.appendAsLeader(topic, index, records!, { acks: req.acks, timeoutMs: req.timeoutMs, ...(stamp === undefined ? {} : { logAppendTime: stamp }) });
-        const res = partitionResult(index, ErrorCode.NONE);
-        res.baseOffset = BigInt(r.baseOffset);
-        res.logAppendTimeMs = r.logAppendTime;
-        res.logStartOffset = BigInt(r.logStartOffset);
-        return res;
-      } catch (err) {
-        if (err instanceof StorageError) return partitionResult(index, err.code, err.message);
-        b.log.error({ err, topic, partition: index }, 'append failed');
-        return partitionResult(index, ErrorCode.KAFKA_STORAGE_ERROR, 'append failed');
-      }
+        const refused = verified.get(tpKey({ topic, partition: index }));
+        if (refused !== undefined && refused !== ErrorCode.NONE) {
+          const e = produceVerificationError(refused);
+          return partitionResult(index, e.errorCode, e.message);
+        }
+        try {
+          const stamp = check.logAppendTime;
+          const r = await b.replicas.appendAsLeader(topic, index, records!, { acks: req.acks, timeoutMs: req.timeoutMs, ...(stamp === undefined ? {} : { logAppendTime: stamp }) });
+          const res = partitionResult(index, ErrorCode.NONE);
+          res.baseOffset = BigInt(r.baseOffset);
+          res.logAppendTimeMs = r.logAppendTime;
+          res.logStartOffset = BigInt(r.logStartOffset);
+          return res;
+        } catch (err) {
+          if (err instanceof StorageError) return partitionResult(index, err.code, err.message);
+          b.log.error({ err, topic, partition: index }, 'append failed');
+          return partitionResult(index, ErrorCode.KAFKA_STORAGE_ERROR, 'append failed');
+        }
+      });
     };
 
     const responses: ProduceResponseTopicProduceResponse[] = await Promise.all(

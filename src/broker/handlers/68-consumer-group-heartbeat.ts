@@ -15,11 +15,14 @@
  * as topics come and go. Regexes are RE2/J's, as Kafka compiles them (../coordinator/re2.ts):
  * what RE2/J refuses (lookaround, backreferences, possessive quantifiers, ...) gets
  * INVALID_REGULAR_EXPRESSION with Kafka's message and RE2/J's description.
+ * With an authorizer, as in Kafka, a regex's matches count only when the member's principal may
+ * DESCRIBE them (the right is kept with the member and applied whenever the group's subscriptions
+ * are evaluated again; a member loaded from the log gets its regex matches back at its next heartbeat).
  * Behaviour: src/broker/coordinator/group-coordinator.ts, consumer.ts and consumer-group.ts.
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { regexProblem } from '../coordinator/consumer.js';
-import { AclOperation, groupAllowed, topicAllowed } from './auth.js';
+import { AclOperation, AclResourceType, clientHost, groupAllowed, topicAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 
 export default defineHandler({
@@ -32,6 +35,9 @@ export default defineHandler({
     if (!groupAllowed(ctx, AclOperation.READ, req.groupId)) return refuse(ErrorCode.GROUP_AUTHORIZATION_FAILED, null);
     const deniedTopics = (req.subscribedTopicNames ?? []).filter((t) => !topicAllowed(ctx, AclOperation.DESCRIBE, t));
     if (deniedTopics.length > 0) return refuse(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `The group has subscribed to topics it is not authorized to describe: ${deniedTopics.join(', ')}`);
+    const authorizer = ctx.broker.authorizer;
+    const principal = ctx.conn.principal;
+    const host = clientHost(ctx);
     const r = await ctx.broker.groups.consumerGroupHeartbeat({
       groupId: req.groupId,
       memberId: req.memberId,
@@ -46,6 +52,8 @@ export default defineHandler({
       clientId: ctx.clientId ?? '',
       clientHost: `/${ctx.conn.remoteAddress}`,
       apiVersion: ctx.apiVersion,
+      // Kafka filters a regex's matches by the member's DESCRIBE right; kept for later re-evaluations.
+      ...(authorizer ? { topicDescribable: (topic: string): boolean => authorizer.authorize(principal, AclOperation.DESCRIBE, AclResourceType.TOPIC, topic, host) } : {}),
     });
     let errorMessage = r.errorMessage;
     if (r.errorCode === ErrorCode.INVALID_REGULAR_EXPRESSION && req.subscribedTopicRegex !== null) {

@@ -257,6 +257,7 @@ export async function setBrokerDynamic(b: BrokerContext, config: BrokerConfig, n
   for (const [name] of config.dynamicEntries(scope)) if (!next.has(name)) config.setDynamic(name, null, scope);
   for (const [name, value] of next) config.setDynamic(name, value, scope);
   reload?.();
+  b.connectionLimitsChanged();
   await b.topics.brokerConfigChanged();
   return OK;
 }

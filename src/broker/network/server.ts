@@ -6,6 +6,7 @@ import { ANONYMOUS, Connection, type ConnectionLimits, type FrameHandler, type L
 import type { ListenerSpec } from '../config/listeners.js';
 import type { ListenerTls } from './tls-config.js';
 import { mapPrincipal, rfc2253, type MappingRule } from '../security/principal-mapping.js';
+import type { ConnectionQuotas } from './connection-quotas.js';
 
 /** One listener to open: where, its protocol and SASL settings, and TLS for SSL and SASL_SSL. */
 export interface ListenerSetup extends ListenerSpec {
@@ -28,6 +29,8 @@ export class NetworkServer {
     private readonly limits: ConnectionLimits,
     private readonly handle: FrameHandler,
     private readonly log: Logger,
+    /** Connection limits (max.connections and the like); null: none. */
+    private readonly quotas: ConnectionQuotas | null = null,
   ) {}
 
   async listen(listeners: readonly ListenerSetup[]): Promise<void> {
@@ -35,9 +38,9 @@ export class NetworkServer {
       const accept = (socket: Socket, principal: string): void => {
         const conn = new Connection(this.nextId++, socket, l.runtime, principal, this.limits, this.handle, this.log, (c) => this.connections.delete(c));
         this.connections.add(conn);
+        this.quotas?.bind(socket);
         this.log.debug({ conn: conn.id, listener: l.name, remote: `${conn.remoteAddress}:${conn.remotePort}`, principal }, 'connection accepted');
       };
-      let server: Server;
       if (l.tls) {
         const tlsServer = createTlsServer(l.tls.server, (socket) => {
           const principal = this.tlsPrincipal(socket, l);
@@ -49,10 +52,23 @@ export class NetworkServer {
         });
         tlsServer.on('tlsClientError', (err) => this.log.info({ listener: l.name, err: err.message }, 'TLS handshake failed'));
         this.tlsServers.set(l.name, tlsServer);
-        server = tlsServer;
-      } else {
-        server = createServer((socket) => accept(socket, ANONYMOUS));
       }
+      // One TCP server per listener; the connection limits decide when a new socket is read (its
+      // TLS handshake included), by handing it to the TLS server or to a Connection.
+      const tlsServer = this.tlsServers.get(l.name);
+      const start = (raw: Socket): void => {
+        if (tlsServer) {
+          tlsServer.emit('connection', raw);
+        } else {
+          accept(raw, ANONYMOUS);
+          raw.resume();
+        }
+      };
+      this.quotas?.addListener(l.name);
+      const server = createServer({ pauseOnConnect: true }, (raw) => {
+        if (this.quotas) this.quotas.accept(l.name, raw, () => start(raw));
+        else start(raw);
+      });
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         const host = l.host === '' ? undefined : l.host;
@@ -100,8 +116,14 @@ export class NetworkServer {
     return true;
   }
 
+  /** Connections the limits count, and those waiting for a slot, per listener. */
+  connectionCounts(): ReturnType<ConnectionQuotas['counts']> | null {
+    return this.quotas?.counts() ?? null;
+  }
+
   async close(): Promise<void> {
     const closing = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+    this.quotas?.close();
     for (const c of this.connections) c.destroy();
     await Promise.all(closing);
   }

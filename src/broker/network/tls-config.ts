@@ -2,12 +2,21 @@
  * A listener's TLS settings, from Kafka's keys (per listener: `listener.name.<l>.ssl.*` over
  * `ssl.*`), as node:tls options. Key stores: PEM (a file holding the private key and the
  * certificate chain, or the inline `ssl.keystore.key` / `ssl.keystore.certificate.chain`) and
- * PKCS12. Trust stores: PEM (file or inline `ssl.truststore.certificates`). JKS is not supported
- * (convert it with keytool to PKCS12).
+ * PKCS12. Trust stores: PEM (file or inline `ssl.truststore.certificates`) and PKCS12 (its
+ * certificates, read by util/pkcs12.ts; `ssl.truststore.password` checks its MAC and decrypts
+ * them). JKS is not supported: a ConfigError says how to convert it to PKCS12 with keytool.
  */
 import { readFileSync } from 'node:fs';
 import type { SecureContextOptions, TlsOptions } from 'node:tls';
 import { listenerValue, type ConfigReader } from '../config/listeners.js';
+import { ConfigError } from '../config/validate.js';
+import { pkcs12Certificates } from '../../util/pkcs12.js';
+
+/** The error for a JKS store (Kafka's default type): not readable here, and how to convert it. */
+function jksUnsupported(listener: string, key: 'ssl.keystore.type' | 'ssl.truststore.type', location: string | null): ConfigError {
+  const convert = `keytool -importkeystore -srckeystore ${location ?? '<store>.jks'} -srcstoretype JKS -destkeystore <store>.p12 -deststoretype PKCS12`;
+  return new ConfigError(key, `listener ${listener}: ${key} JKS is not supported (PEM or PKCS12); set ${key}=PKCS12 after converting the store: ${convert}`);
+}
 
 export type ClientAuth = 'required' | 'requested' | 'none';
 
@@ -77,16 +86,32 @@ export function listenerTls(config: ConfigReader, listener: string): ListenerTls
     context.pfx = readFileSync(location);
     const pw = v('ssl.keystore.password');
     if (pw !== null) context.passphrase = pw;
+  } else if (keystoreType === 'JKS') {
+    throw jksUnsupported(listener, 'ssl.keystore.type', location);
   } else {
-    throw new Error(`listener ${listener}: ssl.keystore.type ${keystoreType} is not supported (PEM or PKCS12)`);
+    throw new ConfigError('ssl.keystore.type', `listener ${listener}: ssl.keystore.type ${keystoreType} is not supported (PEM or PKCS12)`);
   }
   const trustType = (v('ssl.truststore.type') ?? 'JKS').toUpperCase();
   const trustLocation = v('ssl.truststore.location');
   const trustInline = v('ssl.truststore.certificates');
   if (trustLocation || trustInline) {
-    if (trustType !== 'PEM') throw new Error(`listener ${listener}: ssl.truststore.type ${trustType} is not supported (PEM)`);
-    const { certs } = pemBlocks(trustLocation ? readFileSync(trustLocation, 'utf8') : trustInline!);
-    if (certs.length === 0) throw new Error(`listener ${listener}: the trust store holds no certificate`);
+    let certs: string[];
+    if (trustType === 'PEM') {
+      certs = pemBlocks(trustLocation ? readFileSync(trustLocation, 'utf8') : trustInline!).certs;
+    } else if (trustType === 'PKCS12') {
+      if (!trustLocation) throw new ConfigError('ssl.truststore.location', `listener ${listener}: ssl.truststore.type=PKCS12 needs ssl.truststore.location`);
+      try {
+        certs = pkcs12Certificates(readFileSync(trustLocation), v('ssl.truststore.password'));
+      } catch (e) {
+        if (e instanceof Error && e.name === 'Pkcs12Error') throw new ConfigError('ssl.truststore.location', `listener ${listener}: trust store ${trustLocation}: ${e.message}`);
+        throw e;
+      }
+    } else if (trustType === 'JKS') {
+      throw jksUnsupported(listener, 'ssl.truststore.type', trustLocation);
+    } else {
+      throw new ConfigError('ssl.truststore.type', `listener ${listener}: ssl.truststore.type ${trustType} is not supported (PEM or PKCS12)`);
+    }
+    if (certs.length === 0) throw new ConfigError('ssl.truststore.location', `listener ${listener}: the trust store holds no certificate`);
     context.ca = certs;
   }
   const ciphers = list('ssl.cipher.suites');

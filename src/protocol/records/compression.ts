@@ -49,8 +49,12 @@ import { CompressionError } from './errors.js';
 
 export { Compression };
 
-/** Default bound for one batch's decompressed records: 64 MiB. */
-export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
+/**
+ * Default bound for one batch's decompressed records: 100 MiB, Kafka's default
+ * socket.request.max.bytes, the bound a broker with default configs holds produced batches to
+ * (so what such a broker takes, our consumer and cleaner can read).
+ */
+export const DEFAULT_MAX_DECOMPRESSED_BYTES = 100 * 1024 * 1024;
 
 const CODEC_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 export type CompressionName = (typeof CODEC_NAMES)[number];
@@ -313,7 +317,8 @@ async function lz4CompressAsync(data: Buffer): Promise<Buffer> {
   return lz4Assemble(slices, await Promise.all(slices.map((s) => lz4.compress(s))));
 }
 
-function lz4DecompressSync(data: Buffer, maxBytes: number): Buffer {
+/** `countOnly`: decode and drop each block (keeping only a linked frame's window); returns an empty buffer. */
+function lz4DecompressSync(data: Buffer, maxBytes: number, countOnly = false): Buffer {
   const out: Buffer[] = [];
   let total = 0;
   let pos = 0;
@@ -345,9 +350,14 @@ function lz4DecompressSync(data: Buffer, maxBytes: number): Buffer {
       if (total > maxBytes) throw new CompressionError('lz4', 'too-large', `decompressed size exceeds ${maxBytes} bytes`);
       out.push(block);
       if (!frame.blockIndependent) window = lastWindow(out);
+      if (countOnly) {
+        out.length = 0;
+        if (window) out.push(window);
+      }
     }
     pos = frame.end;
   } while (pos < data.length);
+  if (countOnly) return Buffer.alloc(0);
   return out.length === 1 ? out[0]! : Buffer.concat(out, total);
 }
 
@@ -383,7 +393,10 @@ const zstdBinding = require('zstd-napi/binding') as ZstdBinding;
 const ZSTD_CHUNK = Math.max(zstdBinding.dStreamOutSize(), 128 * 1024);
 let zstdDctx: ZstdDCtx | undefined;
 
-function zstdDecompressSync(data: Buffer, maxBytes: number): Buffer {
+let zstdScratch: Buffer | undefined;
+
+/** `countOnly`: every chunk goes to one scratch buffer and is dropped; returns an empty buffer. */
+function zstdDecompressSync(data: Buffer, maxBytes: number, countOnly = false): Buffer {
   const dctx = (zstdDctx ??= new zstdBinding.DCtx());
   dctx.reset(zstdBinding.ResetDirective.sessionOnly);
   const out: Buffer[] = [];
@@ -393,13 +406,14 @@ function zstdDecompressSync(data: Buffer, maxBytes: number): Buffer {
   try {
     for (;;) {
       const room = maxBytes - total;
-      const chunk = Buffer.allocUnsafe(Math.min(ZSTD_CHUNK, room + 1));
+      const size = Math.min(ZSTD_CHUNK, room + 1);
+      const chunk = countOnly ? (zstdScratch ??= Buffer.allocUnsafe(ZSTD_CHUNK)).subarray(0, size) : Buffer.allocUnsafe(size);
       const [hint, produced, consumed] = dctx.decompressStream(chunk, input);
       input = input.subarray(consumed);
       if (produced > 0) {
         total += produced;
         if (total > maxBytes) throw new CompressionError('zstd', 'too-large', `decompressed size exceeds ${maxBytes} bytes`);
-        out.push(chunk.subarray(0, produced));
+        if (!countOnly) out.push(chunk.subarray(0, produced));
       }
       frameDone = hint === 0;
       if (input.length === 0 && (frameDone || produced < chunk.length)) break;
@@ -411,7 +425,99 @@ function zstdDecompressSync(data: Buffer, maxBytes: number): Buffer {
     throw new CompressionError('zstd', 'corrupt', (e as Error).message, { cause: e });
   }
   if (!frameDone) throw new CompressionError('zstd', 'corrupt', 'truncated frame');
+  if (countOnly) return Buffer.alloc(0);
   return out.length === 1 ? out[0]! : Buffer.concat(out, total);
+}
+
+// ---------------------------------------------------------------------------------------------
+// size bound without the output (the broker's produce check)
+
+/** Deflate's largest expansion (RFC 1951: 258 bytes from a 2-bit code, ~1032:1). */
+const DEFLATE_MAX_RATIO = 1032;
+
+function tooLarge(codec: string, maxBytes: number): CompressionError {
+  return new CompressionError(codec, 'too-large', `decompressed size exceeds ${maxBytes} bytes`);
+}
+
+/** Snappy states every block's length up front and the decoder holds it to that: no decoding needed. */
+function snappyCheckSize(data: Buffer, maxBytes: number): void {
+  let total = 0;
+  for (const block of isXerialSnappy(data) ? xerialBlocks(data) : [data]) {
+    if (block.length === 0) continue;
+    total += snappyDeclaredLength(block);
+    if (total > maxBytes) throw new CompressionError('snappy', 'too-large', `blocks declare more than ${maxBytes} bytes`);
+  }
+}
+
+/** LZ4: each block is at most its frame's block maximum; decoded (and dropped) only when those could exceed the bound. */
+function lz4CheckSize(data: Buffer, maxBytes: number): void {
+  let bound = 0;
+  let pos = 0;
+  do {
+    const frame = parseLz4Frame(data, pos);
+    if (!frame) break;
+    for (const [, len, compressed] of frame.blocks) bound += compressed ? frame.blockMax : len;
+    pos = frame.end;
+  } while (pos < data.length);
+  if (bound <= maxBytes) return;
+  lz4DecompressSync(data, maxBytes, true);
+}
+
+/** zstd: streamed through one scratch buffer, counting; nothing is kept. */
+function zstdCheckSize(data: Buffer, maxBytes: number): void {
+  zstdDecompressSync(data, maxBytes, true);
+}
+
+/** A gzip trailer (the last member's ISIZE, mod 2^32) above the bound: the output is above it too, or the stream is corrupt. */
+function gzipTrailerCheck(data: Buffer, maxBytes: number): void {
+  if (data.length < 18 || data.length * DEFLATE_MAX_RATIO <= maxBytes) return;
+  const isize = data.readUint32LE(data.length - 4);
+  if (isize > maxBytes) throw new CompressionError('gzip', 'too-large', `the gzip trailer declares ${isize} bytes, more than ${maxBytes}`);
+}
+
+/**
+ * gzip: within deflate's ratio nothing can exceed the bound. A trailer (ISIZE, the last member's
+ * size mod 2^32) above the bound means the output is above it too (or the stream is corrupt):
+ * refused without inflating. Otherwise inflated synchronously up to the bound, so a produce
+ * request's appends keep their order; node's zlib has no synchronous streaming, so a stream that
+ * lies in its trailer can hold up to `maxBytes` for the time of the check.
+ */
+function gzipCheckSize(data: Buffer, maxBytes: number): void {
+  if (data.length * DEFLATE_MAX_RATIO <= maxBytes) return;
+  gzipTrailerCheck(data, maxBytes);
+  try {
+    zlib.gunzipSync(data, { maxOutputLength: Math.max(maxBytes, 1), chunkSize: 64 * 1024 });
+  } catch (e) {
+    throw gzipError(e, maxBytes);
+  }
+}
+
+/**
+ * Checks that `data` decompresses to at most `maxBytes` without holding the output: throws
+ * CompressionError 'too-large' (or 'corrupt' / 'unsupported' for input the codec refuses on the
+ * way). Memory stays at one codec chunk whatever the payload claims or expands to (gzip: see
+ * gzipCheckSize). Snappy and
+ * LZ4 are checked from their framing (declared lengths, block maxima) when that suffices; gzip
+ * when deflate's ratio cannot reach the bound; otherwise gzip (off the main thread), LZ4 and zstd
+ * are decoded up to the bound (LZ4 and zstd into a scratch buffer; gzip see gzipCheckSize).
+ * Synchronous, so that the produce path keeps its order.
+ */
+export function checkDecompressedSize(codec: Compression, data: Buffer, maxBytes: number): void {
+  switch (codec) {
+    case Compression.None:
+      if (data.length > maxBytes) throw new CompressionError('none', 'too-large', `${data.length} bytes exceed ${maxBytes}`);
+      return;
+    case Compression.Gzip:
+      return gzipCheckSize(data, maxBytes);
+    case Compression.Snappy:
+      return snappyCheckSize(data, maxBytes);
+    case Compression.Lz4:
+      return lz4CheckSize(data, maxBytes);
+    case Compression.Zstd:
+      return zstdCheckSize(data, maxBytes);
+    default:
+      throw unknownCodec(codec);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -464,6 +570,7 @@ export function decompressSync(codec: Compression, data: Buffer, opts?: Decompre
       if (data.length > maxBytes) throw new CompressionError('none', 'too-large', `${data.length} bytes exceed ${maxBytes}`);
       return data;
     case Compression.Gzip:
+      gzipTrailerCheck(data, maxBytes);
       try {
         return zlib.gunzipSync(data, { maxOutputLength: Math.max(maxBytes, 1) });
       } catch (e) {
@@ -487,6 +594,7 @@ export function decompressSync(codec: Compression, data: Buffer, opts?: Decompre
 export async function decompress(codec: Compression, data: Buffer, opts?: DecompressOptions): Promise<Buffer> {
   if (codec === Compression.Gzip) {
     const maxBytes = limitOf(opts);
+    gzipTrailerCheck(data, maxBytes);
     try {
       return await gunzipAsync(data, { maxOutputLength: Math.max(maxBytes, 1) });
     } catch (e) {
