@@ -251,7 +251,8 @@ export class Broker {
     const router = new Router(handlers, context, log);
     const connectionQuotas = new ConnectionQuotas({
       config,
-      interBrokerListener: (config.get('inter.broker.listener.name') ?? config.get('security.inter.broker.protocol') ?? 'PLAINTEXT').toUpperCase(),
+      // In a cluster the listener peers use (network/inter-broker.ts); a single node has no peers but keeps Kafka's naming.
+      interBrokerListener: interBroker?.listener ?? (config.get('inter.broker.listener.name') ?? config.get('security.inter.broker.protocol') ?? 'PLAINTEXT').toUpperCase(),
       log,
     });
     const network = new NetworkServer(
