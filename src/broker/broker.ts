@@ -26,6 +26,7 @@ import { decompress } from '../protocol/records/compression.js';
 import { verifyTxnOffsetCommit } from './txn-verification.js';
 import { reportRecovery } from './recovery-report.js';
 import { ScramCredentialStore } from './security/scram-store.js';
+import { BrokerQuotas } from './quota/quotas.js';
 import { listenerSetups, tlsReloads } from './network/listener-setup.js';
 
 /** A config value as the embedding API accepts it; arrays become comma-separated lists. */
@@ -174,6 +175,13 @@ export class Broker {
     const setups = listenerSetups(config, listeners, scram, log);
     const tlsListeners = setups.filter((s) => s.tls !== null).map((s) => s.name);
     const acls = Acls.fromConfig(config, state, store);
+    // Client quotas persist in the metadata file with the ACLs; a cluster store plugs in here.
+    const quotas = BrokerQuotas.fromConfig(config, state.clientQuotas ?? [], {
+      save: async (entries) => {
+        state.clientQuotas = [...entries];
+        await store.save(state);
+      },
+    });
     const groups = new GroupCoordinator({
       storage: new InternalTopicStorage(topics, offsetsTopicSpec(config, cluster !== null), replicas),
       clock: runtime.clock ?? systemClock(now),
@@ -224,6 +232,7 @@ export class Broker {
       fetchSessions: new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots'), now),
       authorizer: acls.authorizer,
       acls,
+      quotas,
       supportedVersions: () => router.supportedVersions(),
       waits,
       now,

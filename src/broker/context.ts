@@ -17,6 +17,7 @@ import type { Replicas } from './replicas.js';
 import type { Controller } from './cluster/controller.js';
 import type { Peers } from './cluster/peers.js';
 import type { ReplicationThrottle } from './replication-throttle.js';
+import type { BrokerQuotas } from './quota/quotas.js';
 
 /** What the request router and the handlers know of a connection: no socket, just identity. */
 export interface ConnectionInfo {
@@ -70,6 +71,8 @@ export interface BrokerContext {
    * the new certificates, or why they cannot be used. `reader` shows the configs as they would be.
    */
   tlsConfigChange(reader: ConfigReader, changed: readonly string[]): (() => void) | string;
+  /** Client quotas (AlterClientQuotas, DescribeClientQuotas) and their measured rates. */
+  readonly quotas: BrokerQuotas;
   /** The ACLs behind `authorizer` (CreateAcls, DescribeAcls, DeleteAcls). */
   readonly acls: Acls;
   /** Group configs (the GROUP config resource), persisted with the dynamic broker configs. */

@@ -166,6 +166,8 @@ const BROKER_EFFECT = new Set([
   'offsets.topic.replication.factor',
   'offsets.topic.segment.bytes',
   'queued.max.requests',
+  'quota.window.num',
+  'quota.window.size.seconds',
   'replica.fetch.backoff.ms',
   'replica.fetch.max.bytes',
   'replica.fetch.min.bytes',

@@ -4,6 +4,7 @@ import { FrameDecoder } from '../../protocol/framing.js';
 import type { ConnectionInfo } from '../context.js';
 import type { SecurityProtocol } from '../config/listeners.js';
 import { SaslSession, type SaslListenerConfig } from '../security/sasl/session.js';
+import { throttleDelay } from '../quota/mute.js';
 
 export const ANONYMOUS = 'User:ANONYMOUS';
 
@@ -21,7 +22,11 @@ const MAX_PIPELINED = 16;
 
 /** The router's answer to one frame: bytes to send (in order), nothing (acks=0), or close. */
 /** respond: the response frame's chunks, and what to run once the socket has taken them (see RequestContext.afterResponse). */
-export type FrameResult = { kind: 'respond'; chunks: Buffer[]; written?: () => void; closeAfter?: string } | { kind: 'none' } | { kind: 'close'; reason: string };
+/** throttleUntil (performance.now() time): a quota's throttle; the connection reads nothing more until then. */
+export type FrameResult =
+  | { kind: 'respond'; chunks: Buffer[]; written?: () => void; closeAfter?: string; throttleUntil?: number }
+  | { kind: 'none'; throttleUntil?: number }
+  | { kind: 'close'; reason: string };
 
 export type FrameHandler = (frame: Buffer, conn: ConnectionInfo) => Promise<FrameResult> | FrameResult;
 
@@ -59,6 +64,8 @@ export class Connection implements ConnectionInfo {
   private waitingForDrain = false;
   private closed = false;
   private paused = false;
+  /** A quota throttle is running: no request is read or started until it ends. */
+  private muted = false;
 
   constructor(
     readonly id: number,
@@ -118,7 +125,7 @@ export class Connection implements ConnectionInfo {
    * before its first await, and handlers start in arrival order.
    */
   private drain(): void {
-    while (this.queue.length > 0 && !this.closed && !this.waitingForDrain) {
+    while (this.queue.length > 0 && !this.closed && !this.waitingForDrain && !this.muted) {
       const next = this.queue[0]!;
       const isProduce = next.length >= 2 && next.readInt16BE(0) === PRODUCE_API_KEY;
       if (this.inflight.length > 0 && !(isProduce && this.inflightAllProduce && this.inflight.length < MAX_PIPELINED)) break;
@@ -171,11 +178,21 @@ export class Connection implements ConnectionInfo {
             this.waitingForDrain = false;
           }
         }
+        if (result.throttleUntil !== undefined) await this.throttled(result.throttleUntil);
         this.drain();
       }
     } finally {
       this.writing = false;
     }
+  }
+
+  /** Client quotas: the response is out; read nothing more from the client until `until`. */
+  private async throttled(until: number): Promise<void> {
+    this.muted = true;
+    this.socket.pause();
+    await throttleDelay(this.socket, until);
+    this.muted = false;
+    if (!this.paused && !this.closed) this.socket.resume();
   }
 
   private writableDrained(): Promise<void> {
