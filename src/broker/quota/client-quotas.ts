@@ -4,7 +4,8 @@
  * ClientQuotaPersistence: on a single node the metadata file (ClusterState.clientQuotas); a
  * cluster plugs in its coordination store and calls `replaceAll` when the stored set changes.
  */
-import { entityKey, type QuotaEntity, type QuotaKey, type StoredClientQuota } from './entity.js';
+import { javaHashMapOrder } from '../../util/java-hash-map.js';
+import { entityJavaHash, entityKey, type QuotaEntity, type QuotaKey, type StoredClientQuota } from './entity.js';
 
 /** Where the quotas are kept. `save` gets the whole set and resolves once it is durable. */
 export interface ClientQuotaPersistence {
@@ -112,11 +113,12 @@ export class ClientQuotas {
   /**
    * The entities a DescribeClientQuotas filter matches (Kafka's rules): every `exact` type with
    * that name (null: the default entity), every `specified` type present with any name, and with
-   * `strict` no other type.
+   * `strict` no other type. In the order Kafka's metadata image (a java.util.HashMap) lists them,
+   * so tools print what they print against Kafka.
    */
   matching(exact: ReadonlyMap<string, string | null>, specified: ReadonlySet<string>, strict: boolean): Array<{ entity: QuotaEntity; values: ReadonlyMap<string, number> }> {
     const out: Array<{ entity: QuotaEntity; values: ReadonlyMap<string, number> }> = [];
-    for (const e of this.entries.values()) {
+    for (const e of javaHashMapOrder([...this.entries.values()], (x) => entityJavaHash(x.entity))) {
       const types = Object.keys(e.entity);
       if (strict && types.length !== exact.size + specified.size) continue;
       let ok = true;

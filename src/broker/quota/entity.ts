@@ -6,6 +6,8 @@
  * request-handling thread's time) and controller_mutation_rate; an ip entity has
  * connection_creation_rate.
  */
+import { javaHash } from '../../util/java-hash-map.js';
+
 export const USER = 'user';
 export const CLIENT_ID = 'client-id';
 export const IP = 'ip';
@@ -55,6 +57,13 @@ export function describeEntity(entity: QuotaEntity): string {
   return `ClientQuotaEntity(entries={${Object.keys(entity)
     .map((t) => `${t}=${entity[t] ?? 'null'}`)
     .join(', ')}})`;
+}
+
+/** Java's ClientQuotaEntity.hashCode: Objects.hash(entries) over the type -> name map. */
+export function entityJavaHash(entity: QuotaEntity): number {
+  let h = 0;
+  for (const t of Object.keys(entity)) h = (h + (javaHash(t) ^ javaHash(entity[t]!))) | 0;
+  return (31 + h) | 0;
 }
 
 /** The user name a quota sees for a principal (`User:alice` -> `alice`). */
