@@ -12,11 +12,12 @@ export function javaHash(s: string | null): number {
 /**
  * The order a java.util.HashMap created with `new HashMap<>(n)` and filled with these keys (in
  * this order, distinct) iterates them: by bucket of the final table, then insertion order.
+ * `minCapacity`: a map created otherwise (`new HashMap<>()` starts at 16 buckets).
  */
-export function javaHashMapOrder<T>(items: readonly T[], hashOf: (item: T) => number): T[] {
+export function javaHashMapOrder<T>(items: readonly T[], hashOf: (item: T) => number, minCapacity = 1): T[] {
   const n = items.length;
   // tableSizeFor(n), then doubled while the size is above the threshold (0.75 of the table).
-  let cap = 1;
+  let cap = minCapacity;
   while (cap < Math.max(n, 1)) cap *= 2;
   while (n > Math.floor(cap * 0.75)) cap *= 2;
   return items

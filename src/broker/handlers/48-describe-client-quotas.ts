@@ -9,6 +9,7 @@
  */
 import { ErrorCode, errorInfo } from '../../protocol/errors.js';
 import { CLIENT_ID, IP, USER } from '../quota/entity.js';
+import { javaHash, javaHashMapOrder } from '../../util/java-hash-map.js';
 import { AclOperation, clusterAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 
@@ -64,7 +65,8 @@ export default defineHandler({
     }
     const entries = ctx.broker.quotas.clientQuotas.matching(exact, specified, req.strict).map((m) => ({
       entity: Object.keys(m.entity).map((entityType) => ({ entityType, entityName: m.entity[entityType]! })),
-      values: [...m.values].map(([key, value]) => ({ key, value })),
+      // In the order of Kafka's image (a HashMap of 16 buckets), which tools print ties in.
+      values: javaHashMapOrder([...m.values], ([key]) => javaHash(key), 16).map(([key, value]) => ({ key, value })),
     }));
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, entries };
   },

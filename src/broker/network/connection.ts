@@ -66,6 +66,11 @@ export class Connection implements ConnectionInfo {
   private paused = false;
   /** A quota throttle is running: no request is read or started until it ends. */
   private muted = false;
+  /**
+   * A quota has throttled this connection: from then on its requests run one at a time, as on a
+   * Kafka connection, so that a throttle is decided before the next request is read.
+   */
+  private quotaLimited = false;
 
   constructor(
     readonly id: number,
@@ -128,7 +133,7 @@ export class Connection implements ConnectionInfo {
     while (this.queue.length > 0 && !this.closed && !this.waitingForDrain && !this.muted) {
       const next = this.queue[0]!;
       const isProduce = next.length >= 2 && next.readInt16BE(0) === PRODUCE_API_KEY;
-      if (this.inflight.length > 0 && !(isProduce && this.inflightAllProduce && this.inflight.length < MAX_PIPELINED)) break;
+      if (this.inflight.length > 0 && !(isProduce && this.inflightAllProduce && !this.quotaLimited && this.inflight.length < MAX_PIPELINED)) break;
       this.queue.shift();
       if (this.paused && this.queue.length <= this.limits.maxQueuedRequests >>> 1) {
         this.paused = false;
@@ -189,6 +194,7 @@ export class Connection implements ConnectionInfo {
   /** Client quotas: the response is out; read nothing more from the client until `until`. */
   private async throttled(until: number): Promise<void> {
     this.muted = true;
+    this.quotaLimited = true;
     this.socket.pause();
     await throttleDelay(this.socket, until);
     this.muted = false;
