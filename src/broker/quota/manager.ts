@@ -20,7 +20,9 @@ const MAX_CACHED = 10_000;
 
 export class ClientQuotaManager {
   private readonly rates = new Map<string, WindowedRate>();
-  private readonly cache = new Map<string, Resolved | null>();
+  /** user -> client id -> resolution (two levels: no string built per lookup). */
+  private readonly cache = new Map<string, Map<string, Resolved | null>>();
+  private cached = 0;
   private cacheVersion = -1;
   private lastSweepMs = 0;
 
@@ -39,18 +41,21 @@ export class ClientQuotaManager {
 
   /** The quota that applies to the client: who shares its rate and the bound; null when unlimited. */
   resolve(user: string, clientId: string): Resolved | null {
-    if (this.cacheVersion !== this.quotas.version || this.cache.size > MAX_CACHED) {
+    if (this.cacheVersion !== this.quotas.version || this.cached > MAX_CACHED) {
       this.cache.clear();
+      this.cached = 0;
       this.cacheVersion = this.quotas.version;
     }
-    const ck = `${user}\u0000${clientId}`;
-    const hit = this.cache.get(ck);
+    let byClient = this.cache.get(user);
+    const hit = byClient?.get(clientId);
     if (hit !== undefined) return hit;
     const get = (ek: string): number | undefined => this.quotas.value(this.key, ek);
     const tags = quotaTags((ek) => get(ek) !== undefined, user, clientId);
     const limit = quotaLimit(get, tags);
     const r = limit === undefined ? null : { tags: `${tags.user}\u0000${tags.clientId}`, limit };
-    this.cache.set(ck, r);
+    if (!byClient) this.cache.set(user, (byClient = new Map()));
+    byClient.set(clientId, r);
+    this.cached++;
     return r;
   }
 

@@ -19,7 +19,7 @@ const EXEMPT: ReadonlySet<number> = new Set([7, 17, 27, 36, 56]);
 const MS_TO_PERCENTAGE = 100 / 1000;
 
 export class RequestQuota {
-  readonly user: string;
+  private userName: string | undefined;
   readonly clientId: string;
   /** The request frame's size (what producer_byte_rate counts). */
   readonly bytes: number;
@@ -32,16 +32,20 @@ export class RequestQuota {
   constructor(
     private readonly quotas: BrokerQuotas,
     apiKey: number,
-    principal: string,
+    private readonly principal: string,
     clientId: string | null,
     bytes: number,
     private readonly now: () => number,
   ) {
-    this.user = quotaUser(principal);
     this.clientId = clientId ?? '';
     this.bytes = bytes;
     this.exempt = EXEMPT.has(apiKey);
     this.started = quotas.request.enabled && !this.exempt ? performance.now() : -1;
+  }
+
+  /** The principal's name, as quotas name users (computed when a quota asks). */
+  get user(): string {
+    return (this.userName ??= quotaUser(this.principal));
   }
 
   get brokerQuotas(): BrokerQuotas {
