@@ -54,7 +54,7 @@ interface ConfigsOptions {
 type Entity = { type: 'quota'; parts: QuotaEntityPart[] } | { type: 'topics'; name: string | null } | { type: 'brokers'; name: string | null; isDefault: boolean } | { type: 'groups'; name: string | null };
 
 function program(io: CommandIO): Command {
-  return toolCommand('kafka-configs', 'Add, remove or describe topic, broker and group configs.', io)
+  return toolCommand('kafka-configs', 'Add, remove or describe topic, broker and group configs, client quotas (users, clients, ips) and SCRAM credentials.', io)
     .option('--bootstrap-server <String: server to connect to>', 'REQUIRED: The Kafka server to connect to.')
     .option('--command-config <String: command config property file>', 'Property file containing configs to be passed to Admin Client (client.id, request.timeout.ms).')
     .option('--describe', 'List configs for the given entity.')

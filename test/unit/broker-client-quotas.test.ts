@@ -152,13 +152,53 @@ describe('client quota APIs', () => {
     }
   });
 
+  test('random alterations and filters are all answered (no crash, no closed connection), and stay consistent', async () => {
+    let seed = 0x9e3779b9;
+    const rnd = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    const pick = <T>(xs: readonly T[]): T => xs[rnd(xs.length)]!;
+    const types = ['user', 'client-id', 'ip', '', 'group', 'USER'];
+    const names = [null, '', 'a', 'b', '10.0.0.1', 'x'.repeat(300), '\u0000', 'é'];
+    const keys = ['producer_byte_rate', 'consumer_byte_rate', 'request_percentage', 'controller_mutation_rate', 'connection_creation_rate', '', 'bogus'];
+    const values = [1, 0, -1, 1.5, 1e300, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 63, 12.5, 1024];
+    for (let round = 0; round < 200; round++) {
+      const entries = Array.from({ length: rnd(4) }, () =>
+        alterEntry(
+          Array.from({ length: rnd(4) }, () => ({ entityType: pick(types), entityName: pick(names) })),
+          Array.from({ length: rnd(4) }, () => ({ key: pick(keys), value: pick(values), remove: rnd(3) === 0 })),
+        ),
+      );
+      const res = await alter(entries, rnd(2) === 0);
+      assert.ok(res.length <= entries.length);
+      const d = await describeAll(
+        Array.from({ length: rnd(3) }, () => ({ entityType: pick(types), matchType: rnd(4), match: pick(names) })),
+        rnd(2) === 0,
+      );
+      assert.ok(d.errorCode !== E.NONE || Array.isArray(d.entries));
+    }
+    // Whatever was stored is valid: every value above 0 and finite-or-Kafka-accepted, every key allowed for its entity.
+    const all = (await describeAll()).entries!;
+    for (const e of all) {
+      const isIp = e.entity.some((x) => x.entityType === 'ip');
+      for (const v of e.values) {
+        assert.ok(v.value > 0, JSON.stringify(e));
+        assert.ok(isIp ? v.key === 'connection_creation_rate' : ['producer_byte_rate', 'consumer_byte_rate', 'request_percentage', 'controller_mutation_rate'].includes(v.key), JSON.stringify(e));
+      }
+    }
+  });
+
   test('quotas survive a restart', async () => {
-    await alter([alterEntry([{ entityType: 'client-id', entityName: 'persisted' }], [{ key: 'producer_byte_rate', value: 777 }])]);
+    await alter([alterEntry([{ entityType: 'client-id', entityName: 'persisted' }], [{ key: 'producer_byte_rate', value: 777 }, { key: 'request_percentage', value: Infinity }])]);
     conn.close();
     await tb.restart();
     conn = await connect(tb);
     const d = (await describeAll([{ entityType: 'client-id', matchType: 0, match: 'persisted' }])).entries!;
-    assert.deepEqual(d[0]!.values, [{ key: 'producer_byte_rate', value: 777 }]);
+    assert.deepEqual(d[0]!.values.sort((a, b) => (a.key < b.key ? -1 : 1)), [
+      { key: 'producer_byte_rate', value: 777 },
+      { key: 'request_percentage', value: Infinity },
+    ]);
   });
 });
 

@@ -56,7 +56,7 @@ export class ClientQuotas {
   list(): StoredClientQuota[] {
     return [...this.entries.values()].map((e) => ({
       entity: Object.keys(e.entity).map((type) => ({ type, name: e.entity[type]! })),
-      values: Object.fromEntries(e.values),
+      values: Object.fromEntries([...e.values].map(([k, v]) => [k, v === Infinity ? 'Infinity' : v])),
     }));
   }
 
@@ -84,7 +84,7 @@ export class ClientQuotas {
     for (const s of stored) {
       const entity: Record<string, string | null> = {};
       for (const e of s.entity) entity[e.type] = e.name;
-      for (const [k, v] of Object.entries(s.values)) this.set(entity, k, v);
+      for (const [k, v] of Object.entries(s.values)) if (v === 'Infinity' || typeof v === 'number') this.set(entity, k, v === 'Infinity' ? Infinity : v);
     }
   }
 

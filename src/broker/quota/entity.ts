@@ -33,7 +33,8 @@ export type QuotaEntity = Readonly<Record<string, string | null>>;
 /** One entity's quotas, as stored (ClusterState.clientQuotas) and described. */
 export interface StoredClientQuota {
   entity: Array<{ type: string; name: string | null }>;
-  values: Record<string, number>;
+  /** 'Infinity' stands for an infinite value (a double key may hold one; JSON has no Infinity). */
+  values: Record<string, number | 'Infinity'>;
 }
 
 /** A canonical string for an entity (types sorted), for maps. */
