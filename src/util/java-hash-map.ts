@@ -2,7 +2,12 @@
  * The iteration order of a java.util.HashMap, for answers and tool output that list entries in
  * the order Kafka's (Java) code does: by bucket of the final table, then insertion order.
  */
-import { javaStringHashCode } from '../broker/coordinator/hash.js';
+/** Java's String.hashCode over UTF-16 code units: s[0]*31^(n-1) + ... + s[n-1], in int32. */
+export function javaStringHashCode(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
+  return h;
+}
 
 /** Java's String.hashCode of a possibly null string (null: 0). */
 export function javaHash(s: string | null): number {

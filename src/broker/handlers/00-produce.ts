@@ -26,7 +26,7 @@ import type { ProduceResponsePartitionProduceResponse, ProduceResponseTopicProdu
 import { StorageError } from '../../storage/errors.js';
 import { validateRecords } from '../../storage/log-validator.js';
 import { AclOperation, topicAllowed, txnIdAllowed } from './auth.js';
-import { produceThrottleMs } from '../quota/handler-quotas.js';
+import { produceThrottleMs } from './quotas.js';
 import { defineHandler } from './handler.js';
 import { ATTR_TRANSACTIONAL, readBatchHeader, BATCH_HEADER_SIZE } from '../../protocol/records/batch-header.js';
 import { tpKey } from '../coordinator/txn-metadata.js';

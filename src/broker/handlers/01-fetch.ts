@@ -30,7 +30,7 @@ import type { Waits } from '../waits.js';
 import { AclOperation, clusterAllowed, topicAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 import { throttledReplica } from '../replication-throttle.js';
-import { fetchMaxBytes, fetchThrottleMs } from '../quota/handler-quotas.js';
+import { fetchMaxBytes, fetchThrottleMs } from './quotas.js';
 
 const READ_COMMITTED = 1;
 const INITIAL_EPOCH = 0;

@@ -10,7 +10,6 @@
  * key that is not set is not an error. validate_only checks and changes nothing.
  * One result per entity, in request order.
  */
-import { isIP } from 'node:net';
 import { ErrorCode, errorInfo } from '../../protocol/errors.js';
 import type { AlterClientQuotasRequestEntryData } from '../../protocol/messages/49-alter-client-quotas.js';
 import { CLIENT_ID, describeEntity, entityKey, IP, IP_KEYS, USER, USER_CLIENT_KEYS, type QuotaEntity } from '../quota/entity.js';
@@ -20,6 +19,8 @@ import { defineHandler } from './handler.js';
 
 const LONG_MAX = 9223372036854775807;
 const INT_MAX = 2147483647;
+/** An IPv4 or IPv6 literal (IPv6 loosely: hex groups and colons, optionally a trailing IPv4). */
+const IP_LITERAL = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*)$/;
 /** A hostname Kafka's InetAddress.getByName could resolve (we do not resolve it). */
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
@@ -45,7 +46,7 @@ function check(entity: QuotaEntity, entry: AlterClientQuotasRequestEntryData): C
       return { ok: false, message: 'Invalid quota entity combination, IP entity shouldnot be combined with User or ClientId' };
     }
     const ip = entity[IP]!;
-    if (ip !== null && isIP(ip) === 0 && !HOSTNAME.test(ip)) return { ok: false, message: `${ip} is not a valid IP or resolvable host.` };
+    if (ip !== null && !IP_LITERAL.test(ip) && !HOSTNAME.test(ip)) return { ok: false, message: `${ip} is not a valid IP or resolvable host.` };
     keys = IP_KEYS;
   } else {
     keys = USER_CLIENT_KEYS;

@@ -4,7 +4,7 @@ import { FrameDecoder } from '../../protocol/framing.js';
 import type { ConnectionInfo } from '../context.js';
 import type { SecurityProtocol } from '../config/listeners.js';
 import { SaslSession, type SaslListenerConfig } from '../security/sasl/session.js';
-import { throttleDelay } from '../quota/mute.js';
+import { throttleDelay } from './throttle-delay.js';
 
 export const ANONYMOUS = 'User:ANONYMOUS';
 

@@ -9,7 +9,7 @@
  *   bytes back and answers with no partitions, only the throttle time, and the connection is muted.
  *   A fetch asks for no more than the quota allows in (samples - 1) windows.
  */
-import type { RequestContext } from '../handlers/handler.js';
+import type { RequestContext } from './handler.js';
 
 export function produceThrottleMs(ctx: RequestContext, acks: number): number {
   const q = ctx.quota;
