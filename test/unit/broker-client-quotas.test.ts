@@ -291,4 +291,26 @@ describe('throttle_time_ms', () => {
       setup.close();
     }
   });
+
+  test('request_percentage throttles any API (throttle_time_ms of Metadata), at most one window', async () => {
+    const setup = await connect(tb);
+    await setup.send(ApiKey.AlterClientQuotas, {
+      entries: [alterEntry([{ entityType: 'user', entityName: 'ANONYMOUS' }, { entityType: 'client-id', entityName: 'busy' }], [{ key: 'request_percentage', value: 0.01 }])],
+      validateOnly: false,
+    });
+    const busy = await connect(tb, { clientId: 'busy' });
+    const other = await connect(tb, { clientId: 'idle' });
+    try {
+      const md = { topics: [], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false, includeClusterAuthorizedOperations: false };
+      // 0.01% of a second over one window is 0.1 ms of broker time: a few requests exceed it.
+      let throttle = 0;
+      for (let i = 0; i < 200 && throttle === 0; i++) throttle = (await busy.send(ApiKey.Metadata, md, { version: 9 })).throttleTimeMs;
+      assert.ok(throttle > 0 && throttle <= 1000, `throttle ${throttle}`);
+      assert.equal((await other.send(ApiKey.Metadata, md, { version: 9 })).throttleTimeMs, 0);
+    } finally {
+      busy.close();
+      other.close();
+      setup.close();
+    }
+  });
 });
