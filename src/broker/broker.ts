@@ -27,6 +27,7 @@ import { decompress } from '../protocol/records/compression.js';
 import { verifyTxnOffsetCommit } from './txn-verification.js';
 import { reportRecovery } from './recovery-report.js';
 import { ScramCredentialStore } from './security/scram-store.js';
+import { BrokerQuotas } from './quota/quotas.js';
 import { listenerSetups, tlsReloads } from './network/listener-setup.js';
 
 /** A config value as the embedding API accepts it; arrays become comma-separated lists. */
@@ -175,6 +176,13 @@ export class Broker {
     const setups = listenerSetups(config, listeners, scram, log);
     const tlsListeners = setups.filter((s) => s.tls !== null).map((s) => s.name);
     const acls = Acls.fromConfig(config, state, store);
+    // Client quotas persist in the metadata file with the ACLs; a cluster store plugs in here.
+    const quotas = BrokerQuotas.fromConfig(config, state.clientQuotas ?? [], {
+      save: async (entries) => {
+        state.clientQuotas = [...entries];
+        await store.save(state);
+      },
+    });
     const groups = new GroupCoordinator({
       storage: new InternalTopicStorage(topics, offsetsTopicSpec(config, cluster !== null), replicas),
       clock: runtime.clock ?? systemClock(now),
@@ -224,10 +232,10 @@ export class Broker {
         };
       },
       connectionLimitsChanged: () => connectionQuotas.configChanged(),
-      setIpConnectionRate: (ip, rate) => connectionQuotas.updateIpConnectionRateQuota(ip, rate),
       fetchSessions: new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots'), now),
       authorizer: acls.authorizer,
       acls,
+      quotas,
       supportedVersions: () => router.supportedVersions(),
       waits,
       now,
@@ -238,6 +246,10 @@ export class Broker {
       interBrokerListener: (config.get('inter.broker.listener.name') ?? config.get('security.inter.broker.protocol') ?? 'PLAINTEXT').toUpperCase(),
       log,
     });
+    // connection_creation_rate on ip entities (AlterClientQuotas) throttles new connections.
+    const syncIpRates = (): void => connectionQuotas.replaceIpConnectionRates(quotas.clientQuotas.ipConnectionRates());
+    syncIpRates();
+    quotas.clientQuotas.listeners.add(syncIpRates);
     const network = new NetworkServer(
       {
         maxRequestBytes: config.int('socket.request.max.bytes'),
