@@ -30,7 +30,10 @@ export class NetworkServer {
     private readonly log: Logger,
   ) {}
 
+  private readonly setups: ListenerSetup[] = [];
+
   async listen(listeners: readonly ListenerSetup[]): Promise<void> {
+    this.setups.push(...listeners);
     for (const l of listeners) {
       const accept = (socket: Socket, principal: string): void => {
         const conn = new Connection(this.nextId++, socket, l.runtime, principal, this.limits, this.handle, this.log, (c) => this.connections.delete(c));
@@ -103,6 +106,7 @@ export class NetworkServer {
   async close(): Promise<void> {
     const closing = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
     for (const c of this.connections) c.destroy();
+    for (const l of this.setups) l.runtime.sasl?.oauthValidator?.close();
     await Promise.all(closing);
   }
 }
