@@ -185,14 +185,16 @@ describe('signed JWTs against a JWKS (OAuthBearerValidatorCallbackHandler)', () 
   });
 
   test('refuses expired, not yet valid, wrong audience or issuer, missing exp/iat', () => {
-    refused(() => v.validate(signJwt(rs, claimsFor('a', NOW, { exp: NOW / 1000 - 31 })), NOW), /no longer valid/);
-    assert.equal(v.validate(signJwt(rs, claimsFor('a', NOW, { exp: NOW / 1000 - 29 })), NOW).principal, 'a', 'within clock skew');
+    refused(() => v.validate(signJwt(rs, claimsFor('a', NOW, { iat: NOW / 1000 - 100, exp: NOW / 1000 - 31 })), NOW), /no longer valid/);
+    assert.equal(v.validate(signJwt(rs, claimsFor('a', NOW, { iat: NOW / 1000 - 100, exp: NOW / 1000 - 29 })), NOW).principal, 'a', 'within clock skew');
     refused(() => v.validate(signJwt(rs, claimsFor('a', NOW, { nbf: NOW / 1000 + 60 })), NOW), /not yet valid/);
     refused(() => v.validate(signJwt(rs, claimsFor('a', NOW, { aud: 'billing' })), NOW), /Audience/);
     refused(() => v.validate(signJwt(rs, claimsFor('a', NOW, { aud: undefined })), NOW), /No Audience/);
     refused(() => v.validate(signJwt(rs, claimsFor('a', NOW, { iss: 'https://evil.test' })), NOW), /Issuer/);
     refused(() => v.validate(signJwt(rs, claimsFor('a', NOW, { exp: undefined })), NOW), /Expiration/);
     refused(() => v.validate(signJwt(rs, claimsFor('a', NOW, { iat: undefined })), NOW), /Issued At/);
+    refused(() => v.validate(signJwt(rs, claimsFor('a', NOW, { iat: NOW / 1000 + 4000 })), NOW), /cannot be before the Issued At/);
+    assert.equal(v.validate(signJwt(rs, claimsFor('a', NOW, { iat: NOW / 1000 + 600 })), NOW).principal, 'a', 'an iat in the future is accepted (jose4j)');
     refused(() => v.validate(signJwt(rs, claimsFor('a', NOW, { sub: undefined })), NOW), /sub value must be non-null/);
     refused(() => v.validate(signJwt(rs, claimsFor('a', NOW, { scope: ['x', 'x'] })), NOW), /duplicates/);
   });

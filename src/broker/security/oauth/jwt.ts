@@ -3,8 +3,8 @@
  * BrokerJwtValidator, built on jose4j) does it:
  * - the JWS algorithm is one the key set can verify (never `none`, never HS*), the key is found
  *   by `kid` (or, without one, any key of the algorithm's type), and the signature verifies;
- * - `exp` and `iat` are required; `exp` and `nbf` are checked with
- *   `sasl.oauthbearer.clock.skew.seconds` of leeway;
+ * - `exp` and `iat` are required, `exp` not before `iat`; `exp` and `nbf` are checked with
+ *   `sasl.oauthbearer.clock.skew.seconds` of leeway (an `iat` in the future is accepted, as jose4j does);
  * - `sasl.oauthbearer.expected.audience` (a list): `aud` must name one of them. Without it a
  *   token that carries an `aud` is refused, as jose4j's default does;
  * - `sasl.oauthbearer.expected.issuer`: `iss` must equal it;
@@ -74,6 +74,7 @@ export class JwtValidator implements TokenValidator {
     const nbf = num('nbf');
     if (now - skew >= exp) return fail(`The JWT is no longer valid - the evaluation time ${now} ms is on or after the Expiration Time (exp=${exp} ms) with ${this.o.clockSkewSeconds} s of allowed clock skew`);
     if (nbf !== undefined && now + skew < nbf) return fail(`The JWT is not yet valid as the evaluation time ${now} ms is before the Not Before (nbf=${nbf} ms) with ${this.o.clockSkewSeconds} s of allowed clock skew`);
+    if (exp < iat) return fail(`The Expiration Time (exp=${exp} ms) claim value cannot be before the Issued At (iat=${iat} ms) claim value`);
     if (exp < 0) return fail('exp value must be non-negative');
     if (iat < 0) return fail('iat value must be null or non-negative');
 
