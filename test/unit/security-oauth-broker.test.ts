@@ -6,7 +6,8 @@
 // does not list.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '../../src/client/index.js';
@@ -18,6 +19,7 @@ import { ErrorCode } from '../../src/protocol/errors.js';
 import { ALLOWED_URLS } from '../../src/broker/security/oauth/allowed.js';
 import { capturingLogger, startBroker, type TestBroker } from './helpers/broker-client.js';
 import { claimsFor, jwks, signJwt, testKey } from './helpers/jwt.js';
+import { hasOpenssl, makePki } from './helpers/certs.js';
 
 const HANDLER = 'org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler';
 const LOGIN = 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required';
@@ -154,5 +156,56 @@ describe('OAUTHBEARER startup checks', () => {
     await assert.rejects(startBroker(signed('ftp://idp/jwks'), { systemProperties: new Map([[ALLOWED_URLS, 'ftp://idp/jwks']]) }), /invalid protocol/);
     const ok = await startBroker(signed(`file://${path}`), { systemProperties: new Map([[ALLOWED_URLS, `x,file://${path}`]]) });
     await ok.close();
+  });
+});
+
+describe('OAUTHBEARER with an HTTPS JWKS endpoint', { skip: hasOpenssl() ? false : 'the openssl CLI is not installed' }, () => {
+  test('keys fetched over TLS (the CA from the JAAS options), a rotated key found after the early refresh', async () => {
+    const pki = makePki();
+    const a = testKey('ES256', 'a');
+    const b = testKey('ES256', 'b');
+    let body = jwks(a);
+    let fetches = 0;
+    const server = createHttpsServer({ key: pki.issue('jwks', '/CN=localhost', 'IP:127.0.0.1').key, cert: readFileSync(join(pki.dir, 'jwks.crt'), 'utf8') }, (_req, res) => {
+      fetches++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const url = `https://127.0.0.1:${(server.address() as { port: number }).port}/.well-known/jwks.json`;
+    writeFileSync(join(pki.dir, 'ca.pem'), pki.caCert);
+    let tb: TestBroker | null = null;
+    try {
+      const options = {
+        listeners: 'SASL_PLAINTEXT://127.0.0.1:0',
+        'sasl.enabled.mechanisms': 'OAUTHBEARER',
+        'listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config': `${LOGIN} ssl.truststore.type="PEM" ssl.truststore.location="${join(pki.dir, 'ca.pem')}";`,
+        'listener.name.sasl_plaintext.oauthbearer.sasl.server.callback.handler.class': HANDLER,
+        'sasl.oauthbearer.jwks.endpoint.url': url,
+        'sasl.oauthbearer.expected.audience': 'kafka',
+        'sasl.oauthbearer.jwks.endpoint.retry.backoff.max.ms': 200,
+      };
+      const allowed = { systemProperties: new Map([[ALLOWED_URLS, url]]) };
+      // Without the CA in the JAAS options the endpoint's certificate is not trusted: no start.
+      await assert.rejects(startBroker({ ...options, 'listener.name.sasl_plaintext.oauthbearer.sasl.jaas.config': `${LOGIN};` }, allowed), /certificate/);
+      tb = await startBroker(options, allowed);
+      const login = (token: string): Promise<Connection> => Connection.connect({ host: '127.0.0.1', port: tb!.broker.port, sasl: { mechanism: 'OAUTHBEARER', token: () => token } });
+      (await login(signJwt(a, claimsFor('alice', Date.now())))).close();
+      body = jwks(a, b);
+      const tokenB = signJwt(b, claimsFor('bob', Date.now()));
+      await assert.rejects(login(tokenB), /invalid_token/);
+      const end = Date.now() + 10_000;
+      let c: Connection | null = null;
+      while (c === null && Date.now() < end) {
+        c = await login(tokenB).catch(() => null);
+        if (c === null) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.ok(c, 'the new key is used once the JWKS was fetched again');
+      c.close();
+      assert.ok(fetches >= 2);
+    } finally {
+      await tb?.close();
+      server.close();
+      rmSync(pki.dir, { recursive: true, force: true });
+    }
   });
 });
