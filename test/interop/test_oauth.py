@@ -2,18 +2,23 @@
   OAUTH      SASL_PLAINTEXT, Kafka's default (unsecured JWS) validator
   OAUTHJWKS  SASL_SSL, Kafka's OAuthBearerValidatorCallbackHandler: RS256 JWTs checked against a
              JWKS file, with expected audience and issuer
-The JWKS URL is allowed with -Dorg.apache.kafka.sasl.oauthbearer.allowed.urls (Kafka 4.x), which
+  OAUTHHTTPS SASL_PLAINTEXT, the same validator with the JWKS from an HTTPS endpoint this module
+             serves (its CA given in the listener's JAAS options; per-listener JWKS URL key)
+The JWKS URLs are allowed with -Dorg.apache.kafka.sasl.oauthbearer.allowed.urls (Kafka 4.x), which
 Tributary reads from KAFKA_OPTS. Tokens are signed here with the openssl CLI. Clients: Kafka's
 console producer and consumer (the unsecured login module, and a signed token from a file through
 OAuthBearerLoginCallbackHandler), Kafka's and our kafka-topics with --command-config,
 confluent-kafka (librdkafka's unsecured JWT, and oauth_cb with a signed token) and kafka-python
 2.0.2 (sasl_oauth_token_provider). This module runs its own broker, as test_security.py does."""
 import base64
+import http.server
 import json
 import os
 import shutil
+import ssl
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
 
@@ -58,6 +63,39 @@ class Signer:
         return signing_input + "." + b64url(sig)
 
 
+class JwksServer:
+    """An HTTPS endpoint serving the JWKS (the test CA's server certificate), counting fetches."""
+
+    def __init__(self, certs, jwks_path):
+        server = self
+        self.fetches = 0
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                server.fetches += 1
+                body = open(jwks_path, "rb").read()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(os.path.join(certs, "server.crt"), os.path.join(certs, "server.key"))
+        self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+        self.url = "https://127.0.0.1:%d/jwks.json" % self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
 class OAuthBroker:
     def __init__(self, kind, tmp):
         self.kind, self.tmp = kind, tmp
@@ -69,7 +107,8 @@ class OAuthBroker:
         with open(self.jwks, "w") as f:
             json.dump({"keys": [self.signer.jwk]}, f)
         self.jwks_url = "file://" + self.jwks
-        self.ports = {n: conftest._free_port() for n in ("PLAINTEXT", "OAUTH", "OAUTHJWKS")}
+        self.https = JwksServer(self.certs, self.jwks)
+        self.ports = {n: conftest._free_port() for n in ("PLAINTEXT", "OAUTH", "OAUTHJWKS", "OAUTHHTTPS")}
         self.proc = None
 
     def addr(self, name):
@@ -84,6 +123,13 @@ class OAuthBroker:
             "listener.name.oauthjwks.oauthbearer.sasl.jaas.config=%s;" % LOGIN_MODULE,
             "listener.name.oauthjwks.oauthbearer.sasl.server.callback.handler.class=" + VALIDATOR,
             "sasl.oauthbearer.jwks.endpoint.url=" + self.jwks_url,
+            "listener.name.oauthhttps.sasl.enabled.mechanisms=OAUTHBEARER",
+            # Kafka's broker also runs the login module of each listener: with options it must make
+            # a (never used) token, so the unsecured principal claim is needed beside the ssl.* ones.
+            "listener.name.oauthhttps.oauthbearer.sasl.jaas.config=%s unsecuredLoginStringClaim_sub=\"admin\" "
+            "ssl.truststore.type=\"PEM\" ssl.truststore.location=\"%s/ca.crt\";" % (LOGIN_MODULE, c),
+            "listener.name.oauthhttps.oauthbearer.sasl.server.callback.handler.class=" + VALIDATOR,
+            "listener.name.oauthhttps.sasl.oauthbearer.jwks.endpoint.url=" + self.https.url,
             "sasl.oauthbearer.expected.audience=kafka",
             "sasl.oauthbearer.expected.issuer=" + ISSUER,
             "ssl.keystore.type=PEM",
@@ -93,9 +139,9 @@ class OAuthBroker:
         ]
 
     def start(self):
-        extra = "".join(",%s://127.0.0.1:%d" % (n, self.ports[n]) for n in ("OAUTH", "OAUTHJWKS"))
-        protocols = ",OAUTH:SASL_PLAINTEXT,OAUTHJWKS:SASL_SSL"
-        allow = "-D%s=%s" % (ALLOWED_URLS, self.jwks_url)
+        extra = "".join(",%s://127.0.0.1:%d" % (n, self.ports[n]) for n in ("OAUTH", "OAUTHJWKS", "OAUTHHTTPS"))
+        protocols = ",OAUTH:SASL_PLAINTEXT,OAUTHJWKS:SASL_SSL,OAUTHHTTPS:SASL_PLAINTEXT"
+        allow = "-D%s=%s,%s" % (ALLOWED_URLS, self.jwks_url, self.https.url)
         if self.kind == "kafka":
             env = dict(os.environ, KAFKA_REF_EXTRA_LISTENERS=extra, KAFKA_REF_EXTRA_PROTOCOLS=protocols, KAFKA_REF_JAVA_OPTS=allow)
             res = subprocess.run([conftest.KAFKA_REF, "start", self.tmp, str(self.ports["PLAINTEXT"]), *self.config()],
@@ -122,6 +168,7 @@ class OAuthBroker:
         return self
 
     def stop(self):
+        self.https.close()
         if self.kind == "kafka":
             subprocess.run([conftest.KAFKA_REF, "stop", self.tmp], cwd=conftest.ROOT, timeout=60, stdin=subprocess.DEVNULL)
         elif self.proc is not None:
@@ -153,8 +200,9 @@ def ob():
         pytest.skip("the openssl CLI is not installed")
     kind = conftest.broker_kind()
     tmp = tempfile.mkdtemp(prefix="interop-oauth-%s-" % kind)
-    b = OAuthBroker(kind, tmp).start()
+    b = OAuthBroker(kind, tmp)
     try:
+        b.start()
         yield b
     finally:
         b.stop()
@@ -289,6 +337,18 @@ def test_confluent_refused_tokens_get_invalid_token(ob, why, claims):
     assert any('{"status":"invalid_token"}' in e for e in errors), (why, errors)
 
 
+def test_confluent_signed_token_against_an_https_jwks(ob):
+    topic = "oauth-ck-https-" + uuid.uuid4().hex[:6]
+    create_topic(ob, topic)
+    assert ob.https.fetches >= 1, "the broker fetched the JWKS at startup"
+
+    def token(_config):
+        return ob.signer.token("svc-https"), time.time() + 3600
+
+    ck_roundtrip({"bootstrap.servers": ob.addr("OAUTHHTTPS"), "security.protocol": "SASL_PLAINTEXT",
+                  "sasl.mechanism": "OAUTHBEARER", "oauth_cb": token}, topic)
+
+
 def test_kafka_python_token_provider(ob):
     import kafka
     from kafka.oauth.abstract import AbstractTokenProvider
@@ -299,7 +359,9 @@ def test_kafka_python_token_provider(ob):
 
     class Unsecured(AbstractTokenProvider):
         def token(self):
-            now = time.time()
+            # Whole seconds: a fractional iat a fraction of a millisecond ahead of the broker's clock
+            # is "after the indicated time" on both brokers (no clock skew is allowed by default).
+            now = int(time.time())
             return "%s.%s." % (b64url(b'{"alg":"none"}'), b64url(json.dumps({"sub": "py", "iat": now, "exp": now + 600}).encode()))
 
     topic = "oauth-kp-" + uuid.uuid4().hex[:6]

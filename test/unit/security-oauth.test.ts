@@ -127,6 +127,9 @@ describe('the unsecured validator (Kafka\'s default, development only)', () => {
     refused(() => v.validate(unsigned({ ...base, exp: NOW / 1000 }), NOW), /Expiration Time/);
     refused(() => v.validate(unsigned({ ...base, iat: NOW / 1000 + 5 }), NOW), /Issued At/);
     refused(() => v.validate(unsigned({ ...base, iat: base.exp }), NOW), /Issued At|not after/);
+    // Fractional seconds compare unrounded, as Kafka's 1000 * value does.
+    refused(() => v.validate(unsigned({ ...base, iat: (NOW + 0.4) / 1000 }), NOW), /Issued At/);
+    assert.equal(v.validate(unsigned({ ...base, iat: (NOW - 0.4) / 1000 }), NOW).issuedAtMs, NOW);
     refused(() => v.validate('not-base64!.e30.', NOW), /Base64/);
   });
 

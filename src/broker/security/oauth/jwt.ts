@@ -105,7 +105,7 @@ export class JwtValidator implements TokenValidator {
       if (scope.has(s.trim())) return fail(`${this.o.scopeClaimName} value must not contain duplicates - ${s.trim()} already present`);
       scope.add(s.trim());
     }
-    return { principal: sub.trim(), expiresAtMs: exp, issuedAtMs: iat, scope };
+    return { principal: sub.trim(), expiresAtMs: Math.round(exp), issuedAtMs: Math.round(iat), scope };
   }
 
   close(): void {

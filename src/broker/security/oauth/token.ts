@@ -39,12 +39,15 @@ export function claim(claims: JsonObject, name: string): JsonValue | undefined {
   return Object.prototype.hasOwnProperty.call(claims, name) ? claims[name] : undefined;
 }
 
-/** A NumericDate claim (seconds since the epoch) in ms; undefined when absent. */
+/**
+ * A NumericDate claim (seconds since the epoch, fractions allowed) in ms, not rounded (comparisons
+ * use it as Kafka does: `1000 * value`); undefined when absent.
+ */
 export function numericDateMs(claims: JsonObject, name: string): number | undefined {
   const v = claim(claims, name);
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new TokenValidationError(`The '${name}' claim was not of type Number`);
-  return Math.round(v * 1000);
+  return v * 1000;
 }
 
 /**

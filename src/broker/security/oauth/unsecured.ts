@@ -72,7 +72,7 @@ export class UnsecuredValidator implements TokenValidator {
         throw new TokenValidationError(`The provided scope (${[...scope].join(' ')}) was missing a required scope (${required})`, 'insufficient_scope', `[${this.o.requiredScope.join(', ')}]`);
       }
     }
-    return { principal, expiresAtMs: exp, issuedAtMs: iat ?? null, scope };
+    return { principal, expiresAtMs: Math.round(exp), issuedAtMs: iat === undefined ? null : Math.round(iat), scope };
   }
 
   close(): void {}
