@@ -7,7 +7,7 @@
  *   with `sasl.oauthbearer.expected.audience`, `.expected.issuer`, `.sub.claim.name`,
  *   `.scope.claim.name`, `.clock.skew.seconds` and the `.jwks.endpoint.*` refresh and backoff
  *   keys. Each is looked up as `listener.name.<l>.oauthbearer.<key>`, then
- *   `listener.name.<l>.<key>`, then `<key>`. The URL must be allowed by
+ *   `listener.name.<l>.<key>` (the per-listener form Kafka reads), then `<key>`. The URL must be allowed by
  *   org.apache.kafka.sasl.oauthbearer.allowed.urls (allowed.ts), as in Kafka 4.x.
  */
 import { readFileSync } from 'node:fs';
