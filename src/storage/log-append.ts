@@ -12,12 +12,16 @@ import { stampLeaderEpoch, type LogEpochs } from './log-epochs.js';
 import { checkFollowerRecords } from './log-follower.js';
 import { analyzeAppend, assignOffset, writeAssignedHeaders, type AppendBatch } from './log-validator.js';
 import type { AppendOptions, AppendResult } from './partition-log.js';
-import type { ProducerAppend, ProducerStateManager } from './producer-state.js';
+import type { ProducerAppend, ProducerStateManager, TxnMarker } from './producer-state.js';
 import type { AppendedBatch, LogSegment } from './segment.js';
 
 /** A batch's producer state update; a control batch with its marker (commit or abort). */
 function applyToStage(stage: ProducerAppend, records: Buffer, b: AppendBatch): void {
-  stage.apply(b.h, isControl(b.h.attributes) ? readEndTxnMarker(records, b.at) : undefined);
+  stage.apply(b.h, markerOf(records, b));
+}
+
+function markerOf(records: Buffer, b: AppendBatch): TxnMarker | undefined {
+  return isControl(b.h.attributes) ? readEndTxnMarker(records, b.at) : undefined;
 }
 
 /**
@@ -143,7 +147,7 @@ export async function appendGroup(host: AppendHost, group: readonly AppendTask[]
       const { records, opts } = task;
       const batches = analyzeAppend(records, cfg.segmentBytes);
       const pa = stage.fork();
-      const checkProducers = (opts.origin ?? 'client') === 'client';
+      const origin = opts.origin ?? 'client';
       const firstOffset = next;
       let o = firstOffset;
       const stamp = opts.logAppendTime;
@@ -151,7 +155,10 @@ export async function appendGroup(host: AppendHost, group: readonly AppendTask[]
       const appended: AppendedBatch[] = [];
       let dup: AppendResult | undefined;
       for (const b of batches) {
-        if (checkProducers) {
+        if (origin === 'coordinator' && isControl(b.h.attributes)) {
+          const c = pa.checkMarker(b.h, markerOf(records, b));
+          if (c.kind === 'error') throw new ProducerStateError(c.message, c.code);
+        } else if (origin === 'client') {
           const c = pa.check(b.h);
           if (c.kind === 'duplicate') {
             dup = { baseOffset: c.firstOffset, lastOffset: c.lastOffset, logAppendTime: stamp ?? -1n, logStartOffset: log.logStartOffset, duplicate: true };

@@ -175,6 +175,29 @@ export class ProducerAppend {
   }
 
   /**
+   * Kafka's checks of a marker the transaction coordinator appends (ProducerAppendInfo's
+   * appendEndTxnMarker): a marker of an older producer epoch than the log knows is refused with
+   * INVALID_PRODUCER_EPOCH, and one from an older coordinator epoch than the last marker's with
+   * TRANSACTION_COORDINATOR_FENCED (a coordinator that lost its partition, still writing).
+   */
+  checkMarker(h: BatchHeader, marker: TxnMarker | undefined): ProducerCheck {
+    if (h.producerId < 0n) return { kind: 'ok' };
+    const e = this.entry(h.producerId);
+    if (!e) return { kind: 'ok' };
+    if (h.producerEpoch < e.producerEpoch) {
+      return { kind: 'error', code: ErrorCode.INVALID_PRODUCER_EPOCH, message: `marker epoch ${h.producerEpoch} of producer ${h.producerId} is older than the last seen epoch ${e.producerEpoch}` };
+    }
+    if (marker && e.coordinatorEpoch > marker.coordinatorEpoch) {
+      return {
+        kind: 'error',
+        code: ErrorCode.TRANSACTION_COORDINATOR_FENCED,
+        message: `invalid coordinator epoch for producer ${h.producerId}: ${marker.coordinatorEpoch} (zombie), ${e.coordinatorEpoch} (current)`,
+      };
+    }
+    return { kind: 'ok' };
+  }
+
+  /**
    * Records a batch whose offsets are assigned (h.baseOffset is final); `marker` is what a
    * control batch says.
    */

@@ -166,6 +166,19 @@ describe('producer state: the last stable offset', () => {
     await log.close();
   });
 
+  test("a coordinator's marker of an older producer epoch or an older coordinator epoch is refused; a follower's copy is not checked", async () => {
+    const log = await Log.open(await fresh(), { topic: 't', partition: 0 });
+    await log.append(txnBatch(5n, 1, 2)); // 0: epoch 2 opens
+    await assert.rejects(log.append(marker(5n, false, 1, 3), coord), (e: Error & { code?: number }) => e.code === 47 /* INVALID_PRODUCER_EPOCH */ && /older than the last seen epoch 2/.test(e.message));
+    await log.append(marker(5n, true, 2, 3), coord); // 1: coordinator epoch 3 commits
+    await assert.rejects(log.append(marker(5n, false, 3, 2), coord), (e: Error & { code?: number }) => e.code === 52 /* TRANSACTION_COORDINATOR_FENCED */ && /2 \(zombie\), 3 \(current\)/.test(e.message));
+    assert.equal(log.logEndOffset, 2);
+    await log.append(marker(5n, false, 3, 4), coord); // 2: a newer coordinator (TV2 epoch bump) is fine
+    const p = log.producers().find((x) => x.producerId === 5n)!;
+    assert.deepEqual([p.producerEpoch, p.coordinatorEpoch], [3, 4]);
+    await log.close();
+  });
+
   test('replicated: a completed transaction holds the LSO until the high watermark passes its marker; LSO moves are announced', async () => {
     const log = await Log.open(await fresh(), { topic: 't', partition: 0, replicated: true });
     const heard: number[] = [];

@@ -204,8 +204,8 @@ export class ClusterNode {
     const retries = this.config.int('controlled.shutdown.max.retries');
     let before = -1;
     for (let attempt = 0; attempt <= retries; attempt++) {
+      const controller = this.store.view.controller;
       try {
-        const controller = this.store.view.controller;
         if (controller === null) throw new Error('no controller elected');
         const remaining =
           controller === me
@@ -221,10 +221,23 @@ export class ClusterNode {
         before = remaining;
       } catch (err) {
         this.log.warn({ err: err instanceof Error ? err.message : String(err), attempt }, 'controlled shutdown request failed');
+        // The controller went away (often it is stopping too): ask its successor as soon as one is elected.
+        if (attempt < retries) await this.controllerChange(controller, this.config.int('controlled.shutdown.retry.backoff.ms'));
+        continue;
       }
       if (attempt < retries) await new Promise((r) => setTimeout(r, this.config.int('controlled.shutdown.retry.backoff.ms')));
     }
     return false;
+  }
+
+  /** Resolves when the elected controller is another than `from`, or after `maxMs`. */
+  private async controllerChange(from: number | null, maxMs: number): Promise<void> {
+    const until = Date.now() + maxMs;
+    while (Date.now() < until) {
+      const now = this.store.view.controller;
+      if (now !== null && now !== from) return;
+      await new Promise((r) => setTimeout(r, Math.min(100, Math.max(1, until - Date.now()))));
+    }
   }
 
   async close(): Promise<void> {
