@@ -17,6 +17,7 @@ import { parseJwks } from '../../src/protocol/jose/jwk.js';
 import { UnsecuredValidator, unsecuredValidatorOptions } from '../../src/broker/security/oauth/unsecured.js';
 import { JwtValidator, type JwtValidatorOptions } from '../../src/broker/security/oauth/jwt.js';
 import { FileJwks, HttpJwks, type JwksSource } from '../../src/broker/security/oauth/jwks-source.js';
+import { httpGetText } from '../../src/broker/network/http-get.js';
 import { TokenValidationError } from '../../src/broker/security/oauth/token.js';
 import { checkAllowed, systemPropertiesOf, ALLOWED_URLS } from '../../src/broker/security/oauth/allowed.js';
 import { OAuthBearerServer } from '../../src/broker/security/sasl/oauthbearer.js';
@@ -377,7 +378,7 @@ describe('Kafka\'s allowed URLs and the JWKS sources', () => {
       });
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
       const port = (server.address() as { port: number }).port;
-      const src = await HttpJwks.start({ url: `http://127.0.0.1:${port}/jwks`, refreshMs: 3_600_000, retryBackoffMs: 10, retryBackoffMaxMs: 100 }, log);
+      const src = await HttpJwks.start({ url: `http://127.0.0.1:${port}/jwks`, refreshMs: 3_600_000, retryBackoffMs: 10, retryBackoffMaxMs: 100, get: httpGetText }, log);
       try {
         const v = new JwtValidator(jwtOptions, src);
         const now = Date.now();
@@ -409,7 +410,7 @@ describe('Kafka\'s allowed URLs and the JWKS sources', () => {
       } finally {
         src.close();
       }
-      await assert.rejects(HttpJwks.start({ url: `http://127.0.0.1:${port + 1 === 65536 ? 1 : port + 1}/none`, refreshMs: 1000, retryBackoffMs: 10, retryBackoffMaxMs: 50 }, log));
+      await assert.rejects(HttpJwks.start({ url: `http://127.0.0.1:${port + 1 === 65536 ? 1 : port + 1}/none`, refreshMs: 1000, retryBackoffMs: 10, retryBackoffMaxMs: 50, get: httpGetText }, log));
     });
   });
 });

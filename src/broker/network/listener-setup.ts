@@ -15,6 +15,7 @@ import { parseJaasConfig, plainUsers } from '../../util/jaas.js';
 import { SUPPORTED_MECHANISMS, type SaslListenerConfig } from '../security/sasl/session.js';
 import type { ScramCredentialStore } from '../security/scram-store.js';
 import { oauthValidator } from '../security/oauth/setup.js';
+import { httpGetText } from './http-get.js';
 
 export async function listenerSetups(
   config: BrokerConfig,
@@ -44,7 +45,7 @@ export async function listenerSetups(
         if (jaas === null) throw new Error(`listener ${l.name}: PLAIN is enabled but ${key} is not set`);
         users = plainUsers(parseJaasConfig(jaas));
       }
-      const oauth = mechanisms.includes('OAUTHBEARER') ? await oauthValidator(config, l.name, log, systemProperties) : null;
+      const oauth = mechanisms.includes('OAUTHBEARER') ? await oauthValidator(config, l.name, log, systemProperties, httpGetText) : null;
       sasl = {
         oauthValidator: oauth,
         mechanisms,

@@ -10,9 +10,6 @@
  * Keys are looked up synchronously: a login never waits on the network.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { get as httpGet, type IncomingMessage } from 'node:http';
-import { get as httpsGet } from 'node:https';
-import type { SecureContextOptions } from 'node:tls';
 import { parseJwks, type Jwk } from '../../../protocol/jose/jwk.js';
 import type { Logger } from '../../logger.js';
 
@@ -71,48 +68,29 @@ export class FileJwks implements JwksSource {
   close(): void {}
 }
 
+/** TLS for an https:// endpoint: the CA (PEM) to trust, and whether to skip the host name check. */
+export interface HttpGetTls {
+  ca?: string;
+  checkServerIdentity?: () => undefined;
+}
+
+/** GET of a URL's body as text (broker/network/http-get.ts: only the network layer opens sockets). */
+export type HttpGet = (url: string, tls: HttpGetTls | undefined, timeoutMs: number) => Promise<string>;
+
 export interface HttpJwksOptions {
   url: string;
   refreshMs: number;
   retryBackoffMs: number;
   retryBackoffMaxMs: number;
   /** TLS for https:// (the JAAS options' trust store). */
-  tls?: SecureContextOptions & { checkServerIdentity?: () => undefined };
+  tls?: HttpGetTls;
   /** Timeout of one fetch. */
   timeoutMs?: number;
+  get: HttpGet;
 }
-
-const MAX_BODY = 1 << 20;
 const MISSING_KID_CACHE = 16;
 const MISSING_KID_WAIT_MS = 60_000;
 const MAX_KID_LENGTH = 1000;
-
-export function fetchText(url: string, tls: HttpJwksOptions['tls'], timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const onResponse = (res: IncomingMessage): void => {
-      if (res.statusCode !== 200) {
-        res.resume();
-        reject(new Error(`GET ${url}: HTTP ${res.statusCode}`));
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let total = 0;
-      res.on('data', (c: Buffer) => {
-        total += c.length;
-        if (total > MAX_BODY) {
-          res.destroy(new Error(`GET ${url}: the JWKS is larger than ${MAX_BODY} bytes`));
-          return;
-        }
-        chunks.push(c);
-      });
-      res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-      res.on('error', reject);
-    };
-    const req = url.startsWith('https:') ? httpsGet(url, { ...(tls ?? {}), timeout: timeoutMs }, onResponse) : httpGet(url, { timeout: timeoutMs }, onResponse);
-    req.on('timeout', () => req.destroy(new Error(`GET ${url}: no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
-  });
-}
 
 export class HttpJwks implements JwksSource {
   private current: Jwk[] = [];
@@ -147,7 +125,7 @@ export class HttpJwks implements JwksSource {
   }
 
   private async fetchOnce(): Promise<Jwk[]> {
-    const { keys, skipped } = parseJwks(await fetchText(this.o.url, this.o.tls, this.o.timeoutMs ?? 10_000));
+    const { keys, skipped } = parseJwks(await this.o.get(this.o.url, this.o.tls, this.o.timeoutMs ?? 10_000));
     if (skipped.length > 0) this.log.warn({ jwks: this.o.url, skipped }, 'JWKS keys that cannot verify signatures are ignored');
     return keys;
   }

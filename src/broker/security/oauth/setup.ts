@@ -17,7 +17,7 @@ import { listenerPrefix } from '../../config/listeners.js';
 import type { Logger } from '../../logger.js';
 import { parseJaasConfig } from '../../../util/jaas.js';
 import { ALLOWED_URLS, checkAllowed } from './allowed.js';
-import { FileJwks, HttpJwks } from './jwks-source.js';
+import { FileJwks, HttpJwks, type HttpGet } from './jwks-source.js';
 import { JwtValidator } from './jwt.js';
 import type { TokenValidator } from './token.js';
 import { UnsecuredValidator, unsecuredValidatorOptions } from './unsecured.js';
@@ -28,7 +28,7 @@ export const VALIDATOR_HANDLERS: readonly string[] = [
 ];
 const UNSECURED_HANDLER = 'org.apache.kafka.common.security.oauthbearer.internals.unsecured.OAuthBearerUnsecuredValidatorCallbackHandler';
 
-export async function oauthValidator(config: ConfigReader, listener: string, log: Logger, systemProperties: ReadonlyMap<string, string>): Promise<TokenValidator> {
+export async function oauthValidator(config: ConfigReader, listener: string, log: Logger, systemProperties: ReadonlyMap<string, string>, get: HttpGet): Promise<TokenValidator> {
   const lp = listenerPrefix(listener);
   const value = (key: string): string | null => {
     for (const k of [`${lp}oauthbearer.${key}`, `${lp}${key}`]) if (config.isSet(k)) return config.get(k);
@@ -74,6 +74,7 @@ export async function oauthValidator(config: ConfigReader, listener: string, log
             retryBackoffMs: num('sasl.oauthbearer.jwks.endpoint.retry.backoff.ms', 0),
             retryBackoffMaxMs: num('sasl.oauthbearer.jwks.endpoint.retry.backoff.max.ms', 0),
             tls: jwksTls(jaasOptions),
+            get,
           },
           log,
         );
