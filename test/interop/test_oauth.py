@@ -9,7 +9,7 @@ Tributary reads from KAFKA_OPTS. Tokens are signed here with the openssl CLI. Cl
 console producer and consumer (the unsecured login module, and a signed token from a file through
 OAuthBearerLoginCallbackHandler), Kafka's and our kafka-topics with --command-config,
 confluent-kafka (librdkafka's unsecured JWT, and oauth_cb with a signed token) and kafka-python
-2.0.2 (sasl_oauth_token_provider). This module runs its own broker, as test_security.py does."""
+2.0.2 and 3.x (sasl_oauth_token_provider). This module runs its own broker, as test_security.py does."""
 import base64
 import http.server
 import json
@@ -380,3 +380,12 @@ def test_kafka_python_token_provider(ob):
     values = sorted(m.value for m in c)
     c.close()
     assert values == [b"kp-0", b"kp-1"]
+
+
+def test_kafka_python_3_token_provider(ob):
+    """kafka-python 3.x (SaslAuthenticate framing, unlike 2.0.2's unframed exchange) with a signed token."""
+    conftest.require_file(conftest.VENV_KP3, "run scripts/install-interop.sh python")
+    topic = "oauth-kp3-" + uuid.uuid4().hex[:6]
+    create_topic(ob, topic)
+    conftest.run_client([conftest.VENV_KP3, os.path.join(conftest.HERE, "kafka_python_oauth_client.py"), ob.addr("OAUTHJWKS"),
+                         "SASL_SSL", os.path.join(ob.certs, "ca.crt"), topic, ob.signer.token("svc-kp3")])
