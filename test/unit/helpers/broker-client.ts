@@ -42,8 +42,15 @@ export async function startBroker(overrides: BrokerOptions = {}, runtime: Pick<B
   };
   const logger = runtime.logger ?? createLogger(process.env.TRIBUTARY_TEST_LOG_LEVEL ?? 'silent');
   const rt: BrokerRuntimeOptions = { logger, ...(runtime.principalBuilder ? { principalBuilder: runtime.principalBuilder } : {}), ...(runtime.systemProperties ? { systemProperties: runtime.systemProperties } : {}) };
+  let broker: Broker;
+  try {
+    broker = await Broker.start(options, rt);
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true }); // a broker that did not start leaves no dir behind
+    throw err;
+  }
   const t: TestBroker = {
-    broker: await Broker.start(options, rt),
+    broker,
     dir,
     options,
     async restart() {
