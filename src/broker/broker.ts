@@ -29,6 +29,7 @@ import { reportRecovery } from './recovery-report.js';
 import { ScramCredentialStore } from './security/scram-store.js';
 import { BrokerQuotas } from './quota/quotas.js';
 import { listenerSetups, tlsReloads } from './network/listener-setup.js';
+import { systemPropertiesOf } from './security/oauth/allowed.js';
 
 /** A config value as the embedding API accepts it; arrays become comma-separated lists. */
 export type BrokerOptionValue = string | number | boolean | readonly string[];
@@ -49,6 +50,11 @@ export interface BrokerRuntimeOptions {
    * and address, so tests can exercise ACLs over PLAINTEXT without SASL. Default: User:ANONYMOUS.
    */
   principalBuilder?: (c: { listenerName: string; remoteAddress: string; remotePort: number }) => string;
+  /**
+   * Kafka's JVM system properties that the broker honours (the OAuth allow lists,
+   * org.apache.kafka.sasl.oauthbearer.allowed.urls). Default: the -D flags of KAFKA_OPTS.
+   */
+  systemProperties?: ReadonlyMap<string, string>;
 }
 
 function toProperties(options: BrokerOptions): Array<[string, string]> {
@@ -173,7 +179,7 @@ export class Broker {
     const replicas: Replicas = cluster ? cluster.replicas : new SingleNodeReplicas(config.nodeId, topics);
     const groupConfigs = new GroupConfigs(state, store, config);
     const scram = new ScramCredentialStore((state.scramCredentials ??= {}), () => store.save(state));
-    const setups = listenerSetups(config, listeners, scram, log);
+    const setups = await listenerSetups(config, listeners, scram, log, runtime.systemProperties ?? systemPropertiesOf(process.env.KAFKA_OPTS));
     const tlsListeners = setups.filter((s) => s.tls !== null).map((s) => s.name);
     const acls = Acls.fromConfig(config, state, store);
     // Client quotas persist in the metadata file with the ACLs; a cluster store plugs in here.
