@@ -27,7 +27,7 @@ import { randomKafkaUuid } from '../src/storage/meta-properties.js';
 import { ApiKey, apis } from '../src/protocol/messages/index.js';
 import { ctpLoop, kafkajsCtpClient } from './txn-loop.js';
 import { createScramUser, makeCerts, saslSslBrokerConfig, SCRAM_MECHANISM, SCRAM_PASSWORD, SCRAM_USER, type BenchCerts } from './secure.js';
-import { consume, endToEndLatency, ensureTopic, isEntryPoint, median, parseFlags, procStats, produce, recordsInTopic, here, type ProcStats } from './lib.js';
+import { consume, endToEndLatency, ensureTopic, isEntryPoint, median, parseFlags, procStats, produce, recordsInTopic, here, type ProcStats, type TopicInfo } from './lib.js';
 
 const root = resolve(here, '../..');
 
@@ -538,6 +538,52 @@ async function endToEnd(b: RunningBroker, conn: Connection, topic: string, recor
   return { records, avgMs: Number(avg[1]), p50Ms: Number(pct[1]), p99Ms: Number(pct[2]), p999Ms: Number(pct[3]), brokerCpuS: cpuS(before, after) };
 }
 
+/** Our Node client's connection to the PLAINTEXT listener, or to SASL_SSL as the SCRAM user. */
+function nodeConnect(b: RunningBroker, clientId: string, secure: boolean): Promise<Connection> {
+  return secure
+    ? Connection.connect(b.saslSslBootstrap, {
+        clientId,
+        requestTimeoutMs: 60_000,
+        ssl: { ca: readFileSync(certs.caCrt, 'utf8') },
+        sasl: { mechanism: SCRAM_MECHANISM, username: SCRAM_USER, password: SCRAM_PASSWORD },
+      })
+    : Connection.connect(b.bootstrap, { clientId, requestTimeoutMs: 60_000 });
+}
+
+/** Workload 1 read back by the Node consumer (bench/lib.ts: one fetch in flight, batch headers walked, CRCs checked). */
+async function nodeConsume(b: RunningBroker, topic: TopicInfo, secure: boolean): Promise<Figure> {
+  const before = b.stats();
+  const cconn = await nodeConnect(b, 'bench-node-consumer', secure);
+  try {
+    const c = await consume(cconn, { topic, fromOffset: 0, records: N1, partitionMaxBytes: 1_048_576, maxBytes: 52_428_800, decode: false, idleTimeoutMs: 15_000, recordSize: 100 });
+    return { records: c.records, recordsPerSec: c.recordsPerSec, mbPerSec: c.mbPerSec, brokerCpuS: cpuS(before, b.stats()), verified: c.records === N1 };
+  } finally {
+    await cconn.close();
+  }
+}
+
+/** N1 x 100 B, acks=1, 64 KB batches, 5 requests in flight, by the Node producer (bench/lib.ts); the count verified by ListOffsets. */
+async function nodeProduce(b: RunningBroker, conn: Connection, topic: TopicInfo, secure: boolean): Promise<Figure> {
+  const before = b.stats();
+  const pconn = await nodeConnect(b, 'bench-node-producer', secure);
+  try {
+    const p = await produce(pconn, { topic: topic.name, partitions: 1, records: N1, recordSize: 100, batchBytes: 65_536, acks: 1, compression: 'none', inFlight: 5 });
+    const held = await recordsInTopic(conn, topic.name, 1);
+    return {
+      records: p.records,
+      recordsPerSec: p.recordsPerSec,
+      mbPerSec: p.mbPerSec,
+      avgMs: p.latency.avg,
+      p50Ms: Number(p.latency.p50.toFixed(1)),
+      p99Ms: Number(p.latency.p99.toFixed(1)),
+      brokerCpuS: cpuS(before, b.stats()),
+      verified: held === N1,
+    };
+  } finally {
+    await pconn.close();
+  }
+}
+
 async function guarded(name: string, f: () => Promise<Figure>): Promise<Figure> {
   try {
     const fig = await f();
@@ -591,6 +637,7 @@ async function runBroker(kind: Kind, rep: number): Promise<Results> {
       ctpIn: await ensureTopic(conn, 'ctp-in', 1),
       ctpOut: await ensureTopic(conn, 'ctp-out', 1),
       pSasl: await ensureTopic(conn, 'p100-sasl-ssl', 1),
+      nodeSasl: await ensureTopic(conn, 'node-p100-sasl-ssl', 1),
     };
     const common = ['linger.ms=5', 'batch.size=65536'];
     const secureReady = await guarded('SCRAM user and a SASL_SSL login', async () => {
@@ -619,6 +666,12 @@ async function runBroker(kind: Kind, rep: number): Promise<Results> {
       res.consumeSasl = await guarded('consume over SASL_SSL (ConsumerPerformance)', () =>
         secureReady.error ? Promise.resolve(secureReady) : consumerPerf(b, conn, topics.p1.name, N1, true),
       );
+      res.nodeConsume = await guarded('consume (Node client)', () => nodeConsume(b, topics.p1, false));
+      res.nodeConsumeSasl = await guarded('consume over SASL_SSL (Node client)', () => (secureReady.error ? Promise.resolve(secureReady) : nodeConsume(b, topics.p1, true)));
+      res.nodeProduce = await guarded('produce 100 B acks=1 (Node client)', () => nodeProduce(b, conn, topics.node, false));
+      res.nodeProduceSasl = await guarded('produce 100 B acks=1 over SASL_SSL (Node client)', () =>
+        secureReady.error ? Promise.resolve(secureReady) : nodeProduce(b, conn, topics.nodeSasl, true),
+      );
       return res;
     }
     res.produce100all = await guarded('produce 100 B acks=all', () => producerPerf(b, topics.pAll.name, NX, 100, ['acks=all', ...common, 'compression.type=none']));
@@ -643,54 +696,12 @@ async function runBroker(kind: Kind, rep: number): Promise<Results> {
     res.consumeSasl = await guarded('consume over SASL_SSL (ConsumerPerformance)', () =>
       secureReady.error ? Promise.resolve(secureReady) : consumerPerf(b, conn, topics.p1.name, N1, true),
     );
-    res.nodeConsume = await guarded('consume (Node client)', async () => {
-      const before = b.stats();
-      const cconn = await Connection.connect(b.bootstrap, { clientId: 'bench-node-consumer', requestTimeoutMs: 60_000 });
-      try {
-        const c = await consume(cconn, {
-          topic: topics.p1,
-          fromOffset: 0,
-          records: N1,
-          partitionMaxBytes: 1_048_576,
-          maxBytes: 52_428_800,
-          decode: false,
-          idleTimeoutMs: 15_000,
-          recordSize: 100,
-        });
-        return { records: c.records, recordsPerSec: c.recordsPerSec, mbPerSec: c.mbPerSec, brokerCpuS: cpuS(before, b.stats()), verified: c.records === N1 };
-      } finally {
-        await cconn.close();
-      }
-    });
-    res.nodeProduce = await guarded('produce 100 B acks=1 (Node client)', async () => {
-      const before = b.stats();
-      const pconn = await Connection.connect(b.bootstrap, { clientId: 'bench-node-producer', requestTimeoutMs: 60_000 });
-      try {
-        const p = await produce(pconn, {
-          topic: topics.node.name,
-          partitions: 1,
-          records: N1,
-          recordSize: 100,
-          batchBytes: 65_536,
-          acks: 1,
-          compression: 'none',
-          inFlight: 5,
-        });
-        const held = await recordsInTopic(conn, topics.node.name, 1);
-        return {
-          records: p.records,
-          recordsPerSec: p.recordsPerSec,
-          mbPerSec: p.mbPerSec,
-          avgMs: p.latency.avg,
-          p50Ms: Number(p.latency.p50.toFixed(1)),
-          p99Ms: Number(p.latency.p99.toFixed(1)),
-          brokerCpuS: cpuS(before, b.stats()),
-          verified: held === N1,
-        };
-      } finally {
-        await pconn.close();
-      }
-    });
+    res.nodeConsumeSasl = await guarded('consume over SASL_SSL (Node client)', () => (secureReady.error ? Promise.resolve(secureReady) : nodeConsume(b, topics.p1, true)));
+    res.nodeConsume = await guarded('consume (Node client)', () => nodeConsume(b, topics.p1, false));
+    res.nodeProduce = await guarded('produce 100 B acks=1 (Node client)', () => nodeProduce(b, conn, topics.node, false));
+    res.nodeProduceSasl = await guarded('produce 100 B acks=1 over SASL_SSL (Node client)', () =>
+      secureReady.error ? Promise.resolve(secureReady) : nodeProduce(b, conn, topics.nodeSasl, true),
+    );
     res.e2e = await guarded('end-to-end latency (EndToEndLatency)', () => endToEnd(b, conn, topics.e2e.name, NE2E));
     res.nodeE2e = await guarded('end-to-end latency (Node client)', async () => {
       const pc = await Connection.connect(b.bootstrap, { clientId: 'bench-e2e-producer' });
@@ -819,9 +830,15 @@ function rows(): Array<{ key: string; label: string; fields: Field[] }> {
     { key: 'consume', label: '3. consume workload 1 (ConsumerPerformance, group)', fields: CONSUME },
     { key: 'consumeSasl', label: '3s. consume workload 1 over SASL_SSL (ConsumerPerformance, group)', fields: CONSUME },
     { key: 'nodeConsume', label: '3b. consume workload 1 (Node client, 1 fetch in flight)', fields: CONSUME },
+    { key: 'nodeConsumeSasl', label: '3bs. consume workload 1 over SASL_SSL (Node client, 1 fetch in flight)', fields: CONSUME },
     {
       key: 'nodeProduce',
       label: `1b. produce ${N1 / 1e6}M x 100 B acks=1 (Node client, 64 KB batches, 5 in flight)`,
+      fields: [RECORDS_S, MB_S, ['p50Ms', 'p50 request ms', 'lower'], ['p99Ms', 'p99 request ms', 'lower'], CPU],
+    },
+    {
+      key: 'nodeProduceSasl',
+      label: `1bs. over SASL_SSL: produce ${N1 / 1e6}M x 100 B acks=1 (Node client, 64 KB batches, 5 in flight)`,
       fields: [RECORDS_S, MB_S, ['p50Ms', 'p50 request ms', 'lower'], ['p99Ms', 'p99 request ms', 'lower'], CPU],
     },
     { key: 'e2e', label: `4. end-to-end latency, ${NE2E} x 100 B (EndToEndLatency)`, fields: LATENCY },
@@ -914,7 +931,8 @@ async function main(): Promise<void> {
     `ratio produce-100B=${r('produce100.recordsPerSec')} produce-1KB=${r('produce1k.recordsPerSec')} consume=${r('consume.recordsPerSec')} ` +
       `e2e-p99=${r('e2e.p99Ms')} rss=${r('rssW1.mbPerSec')} startup=${r('startup.avgMs')} consume-node=${r('nodeConsume.recordsPerSec')} e2e-p99-node=${r('nodeE2e.p99Ms')} ` +
       `txn-produce=${r('txnProduce.recordsPerSec')} ctp=${r('nodeCtp.recordsPerSec')} ctp-commit-p99=${r('nodeCtp.p99Ms')} ` +
-      `produce-sasl-ssl=${r('produce100Sasl.recordsPerSec')} consume-sasl-ssl=${r('consumeSasl.recordsPerSec')}`,
+      `produce-sasl-ssl=${r('produce100Sasl.recordsPerSec')} consume-sasl-ssl=${r('consumeSasl.recordsPerSec')} ` +
+      `produce-node-sasl-ssl=${r('nodeProduceSasl.recordsPerSec')} consume-node-sasl-ssl=${r('nodeConsumeSasl.recordsPerSec')}`,
   );
   console.log(out.join('\n'));
 
