@@ -26,6 +26,16 @@ function tlsOptions(l) {
 const sasl = (l, lower) =>
   l.protocol.startsWith('SASL_') ? { mechanism: lower ? l.mechanism.toLowerCase() : l.mechanism, username: l.username, password: l.password } : undefined;
 
+/** Kafka answers CreateTopics before every broker's metadata has the topic: describe until it shows. */
+async function describedPartitions(describe) {
+  const deadline = Date.now() + DEADLINE_MS;
+  for (;;) {
+    const n = await describe().catch(() => 0);
+    if (n > 0 || Date.now() > deadline) return n;
+    await new Promise((r) => setTimeout(r, 100)); // poll interval
+  }
+}
+
 function until(what, done) {
   const deadline = Date.now() + DEADLINE_MS;
   return async (step) => {
@@ -83,8 +93,8 @@ const clients = {
     const admin = new Admin(common);
     try {
       await admin.createTopics({ topics: [topic], partitions: 2, replicas: 1 });
-      const md = await admin.metadata({ topics: [topic] });
-      assert.equal(md.topics.get(topic).partitions.length, 2, 'partitions described');
+      const n = await describedPartitions(async () => (await admin.metadata({ topics: [topic] })).topics.get(topic)?.partitions.length ?? 0);
+      assert.equal(n, 2, 'partitions described');
       const producer = new Producer({ ...common, serializers: stringSerializers });
       await producer.send({ acks: ProduceAcks.ALL, messages: values.map((value, i) => ({ topic, partition: i % 2, key: `k${i}`, value })) });
       await producer.close();
@@ -119,8 +129,8 @@ const clients = {
     const admin = await Admin.connect(common);
     try {
       await admin.createTopics([{ name: topic, partitions: 2, replicationFactor: 1 }]);
-      const [d] = await admin.describeTopics([topic]);
-      assert.equal(d.partitions.length, 2, 'partitions described');
+      const n = await describedPartitions(async () => (await admin.describeTopics([topic]))[0].partitions.length);
+      assert.equal(n, 2, 'partitions described');
       const producer = await Producer.connect({ ...common, acks: -1 });
       await producer.send(topic, values.map((value, i) => ({ partition: i % 2, key: `k${i}`, value })));
       await producer.close();
