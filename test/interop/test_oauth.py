@@ -26,7 +26,7 @@ import pytest
 
 import conftest
 import spec
-from test_security import make_certs
+from secure_broker import make_certs
 
 KAFKA_LIBS = os.path.join(conftest.ROOT, ".cache", "kafka", os.environ.get("KAFKA_VERSION", "4.3.1"), "libs")
 LOGIN_MODULE = "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required"
