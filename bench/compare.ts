@@ -4,7 +4,7 @@
  * load generators: Kafka's own ProducerPerformance, ConsumerPerformance and EndToEndLatency
  * (java -cp, from the kafka-tools jar) and our Node producer/consumer (bench/lib.ts).
  *
- *   scripts/bench-compare.sh [--quick] [--repeats 3] [--tmpfs] [--profile <dir>] ...
+ *   scripts/bench-compare.sh [--quick] [--repeats 3] [--tmpfs] [--profile <dir>] [--workloads all|security] ...
  *   node dist/bench/compare.js --kafka-libs .cache/kafka/4.3.1/libs [flags]
  *
  * Each repeat starts each broker fresh (alternating which goes first), warms it up, then runs
@@ -12,6 +12,10 @@
  * the whole run stops scheduling repeats once the next would overrun --budget-s. Counts are
  * verified (ListOffsets on every produced topic, and our consumer reading workload 1 back);
  * a failed or unverified figure is printed as such, never turned into a ratio.
+ *
+ * Both brokers also listen on SASL_SSL (SCRAM-SHA-512, the same certificates, bench/secure.ts):
+ * workload 1 is produced again and consumed again over it. `--workloads security` runs only
+ * those and their PLAINTEXT references (warm-up, workload 1, its consume).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, openSync, closeSync } from 'node:fs';
@@ -22,7 +26,8 @@ import { Connection } from '../src/client/connection.js';
 import { randomKafkaUuid } from '../src/storage/meta-properties.js';
 import { ApiKey, apis } from '../src/protocol/messages/index.js';
 import { ctpLoop, kafkajsCtpClient } from './txn-loop.js';
-import { consume, endToEndLatency, ensureTopic, isEntryPoint, median, parseFlags, procStats, produce, recordsInTopic, here, type ProcStats } from './lib.js';
+import { createScramUser, makeCerts, saslSslBrokerConfig, SCRAM_MECHANISM, SCRAM_PASSWORD, SCRAM_USER, type BenchCerts } from './secure.js';
+import { consume, endToEndLatency, ensureTopic, isEntryPoint, median, parseFlags, procStats, produce, recordsInTopic, here, type ProcStats, type TopicInfo } from './lib.js';
 
 const root = resolve(here, '../..');
 
@@ -47,6 +52,8 @@ const FLAGS = {
   budgetS: 0,
   resultsDir: join(root, 'bench/results'),
   keepData: false,
+  /** all, or security: only the SASL_SSL workloads and their PLAINTEXT references. */
+  workloads: 'all',
 };
 
 // The run's settings: set by configure() from the command line, when this file is the entry point
@@ -73,6 +80,8 @@ let cp: string;
 /** The run's scratch directory (brokers' data, the tools' log4j config). */
 let base: string;
 let toolLog4j: string;
+/** The SASL_SSL listener's certificates and client settings, shared by both brokers. */
+let certs: BenchCerts;
 let t0 = performance.now();
 const elapsedS = (): number => (performance.now() - t0) / 1000;
 const say = (s: string): void => {
@@ -100,7 +109,12 @@ function configure(argv: readonly string[]): void {
   kafkaVersion = /kafka_2\.13-(.+)\.jar/.exec(spawnSync('ls', [flags.kafkaLibs]).stdout.toString())?.[1] ?? '?';
   cp = `${flags.kafkaLibs}/*`;
   base = mkdtempSync(join(flags.tmpfs ? '/dev/shm' : flags.dataDir || tmpdir(), 'tributary-compare-'));
+  if (flags.workloads !== 'all' && flags.workloads !== 'security') {
+    console.error(`--workloads: all or security, not '${flags.workloads}'`);
+    process.exit(2);
+  }
   toolLog4j = join(base, 'tools-log4j2.properties');
+  certs = makeCerts(join(base, 'certs'));
   writeFileSync(
     toolLog4j,
     [
@@ -190,6 +204,8 @@ interface RunningBroker {
   kind: Kind;
   pid: number;
   bootstrap: string;
+  /** The SASL_SSL listener (SCRAM-SHA-512). */
+  saslSslBootstrap: string;
   dir: string;
   /** ms from spawning the broker process to the first acknowledged produce. */
   startupMs: number;
@@ -239,6 +255,31 @@ async function firstAck(bootstrap: string, child: ChildProcess, spawnedAt: numbe
   }
 }
 
+/** Polls until a SASL_SSL login as the SCRAM user answers Metadata (Kafka applies the credential through its metadata log); the ms it took. */
+async function firstSecureLogin(b: RunningBroker): Promise<number> {
+  const t = performance.now();
+  const deadline = t + 30_000;
+  for (;;) {
+    let conn: Connection | undefined;
+    try {
+      conn = await Connection.connect(b.saslSslBootstrap, {
+        clientId: 'bench-login-probe',
+        connectTimeoutMs: 5_000,
+        requestTimeoutMs: 5_000,
+        ssl: { ca: readFileSync(certs.caCrt, 'utf8') },
+        sasl: { mechanism: SCRAM_MECHANISM, username: SCRAM_USER, password: SCRAM_PASSWORD },
+      });
+      await conn.send(ApiKey.Metadata, { topics: [], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+      return performance.now() - t;
+    } catch (err) {
+      if (performance.now() > deadline) throw new Error(`no SASL_SSL login within 30 s: ${(err as Error).message}`);
+      await sleep(100);
+    } finally {
+      conn?.destroy();
+    }
+  }
+}
+
 function tail(file: string, lines = 20): string {
   try {
     return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
@@ -250,6 +291,7 @@ function tail(file: string, lines = 20): string {
 async function startKafka(dir: string): Promise<RunningBroker> {
   const port = await freePort();
   const cport = await freePort();
+  const sport = await freePort();
   mkdirSync(join(dir, 'data'), { recursive: true });
   const props = join(dir, 'server.properties');
   // The settings scripts/kafka-ref.sh uses (the interop reference), Kafka's defaults otherwise:
@@ -260,11 +302,12 @@ async function startKafka(dir: string): Promise<RunningBroker> {
       'process.roles=broker,controller',
       'node.id=1',
       `controller.quorum.voters=1@127.0.0.1:${cport}`,
-      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${cport}`,
-      `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${cport},SASL_SSL://127.0.0.1:${sport}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${port},SASL_SSL://127.0.0.1:${sport}`,
       'controller.listener.names=CONTROLLER',
       'inter.broker.listener.name=PLAINTEXT',
-      'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+      'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL',
+      ...saslSslBrokerConfig(certs),
       `log.dirs=${join(dir, 'data')}`,
       'num.partitions=1',
       'default.replication.factor=1',
@@ -316,11 +359,13 @@ async function startKafka(dir: string): Promise<RunningBroker> {
   const child = spawnBroker('java', [...jvm, '-cp', cp, 'kafka.Kafka', props], logFile);
   const bootstrap = `127.0.0.1:${port}`;
   const startupMs = await firstAck(bootstrap, child, spawnedAt, logFile);
-  return { kind: 'kafka', pid: child.pid!, bootstrap, dir, startupMs, stats: () => procStats(child.pid!), stop: () => stopChild(child) };
+  return { kind: 'kafka', pid: child.pid!, bootstrap, saslSslBootstrap: `127.0.0.1:${sport}`, dir, startupMs, stats: () => procStats(child.pid!), stop: () => stopChild(child) };
 }
 
 async function startTributary(dir: string, profileDir: string): Promise<RunningBroker> {
   const port = await freePort();
+  const sport = await freePort();
+  const listeners = `PLAINTEXT://127.0.0.1:${port},SASL_SSL://127.0.0.1:${sport}`;
   mkdirSync(join(dir, 'data'), { recursive: true });
   const logFile = join(dir, 'tributary.out');
   const nodeFlags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
@@ -330,17 +375,20 @@ async function startTributary(dir: string, profileDir: string): Promise<RunningB
     'server-start',
     join(root, 'config/server.properties'),
     '--override',
-    `listeners=PLAINTEXT://127.0.0.1:${port}`,
+    `listeners=${listeners}`,
     '--override',
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    `advertised.listeners=${listeners}`,
+    '--override',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL',
     '--override',
     `log.dirs=${join(dir, 'data')}`,
+    ...saslSslBrokerConfig(certs).flatMap((kv) => ['--override', kv]),
   ];
   const spawnedAt = performance.now();
   const child = spawnBroker(process.execPath, args, logFile, { ...process.env, TRIBUTARY_LOG_LEVEL: 'warn' });
   const bootstrap = `127.0.0.1:${port}`;
   const startupMs = await firstAck(bootstrap, child, spawnedAt, logFile);
-  return { kind: 'tributary', pid: child.pid!, bootstrap, dir, startupMs, stats: () => procStats(child.pid!), stop: () => stopChild(child) };
+  return { kind: 'tributary', pid: child.pid!, bootstrap, saslSslBootstrap: `127.0.0.1:${sport}`, dir, startupMs, stats: () => procStats(child.pid!), stop: () => stopChild(child) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -367,11 +415,15 @@ type Results = Record<string, Figure>;
 const PERF_LINE =
   /(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99\.9th/;
 
-async function producerPerf(b: RunningBroker, topic: string, records: number, size: number, props: string[], toolArgs: string[] = []): Promise<Figure> {
+/** Where a Java tool connects: the PLAINTEXT listener, or SASL_SSL with the client properties file. */
+function endpoint(b: RunningBroker, secure: boolean): string[] {
+  return secure ? ['--bootstrap-server', b.saslSslBootstrap, '--command-config', certs.clientProps] : ['--bootstrap-server', b.bootstrap];
+}
+
+async function producerPerf(b: RunningBroker, topic: string, records: number, size: number, props: string[], toolArgs: string[] = [], secure = false): Promise<Figure> {
   const before = b.stats();
   const r = await javaTool('org.apache.kafka.tools.ProducerPerformance', [
-    '--bootstrap-server',
-    b.bootstrap,
+    ...endpoint(b, secure),
     '--topic',
     topic,
     '--num-records',
@@ -424,13 +476,12 @@ function unadvertised(conn: Connection, keys: readonly number[]): Figure | null 
 /** The classic group protocol, as ConsumerPerformance uses it by default. */
 const GROUP_APIS = [ApiKey.FindCoordinator, ApiKey.JoinGroup, ApiKey.SyncGroup, ApiKey.Heartbeat, ApiKey.OffsetFetch, ApiKey.OffsetCommit];
 
-async function consumerPerf(b: RunningBroker, conn: Connection, topic: string, records: number): Promise<Figure> {
+async function consumerPerf(b: RunningBroker, conn: Connection, topic: string, records: number, secure = false): Promise<Figure> {
   const unsupported = unadvertised(conn, GROUP_APIS);
   if (unsupported) return unsupported;
   const before = b.stats();
   const r = await javaTool('org.apache.kafka.tools.ConsumerPerformance', [
-    '--bootstrap-server',
-    b.bootstrap,
+    ...endpoint(b, secure),
     '--topic',
     topic,
     '--num-records',
@@ -487,6 +538,52 @@ async function endToEnd(b: RunningBroker, conn: Connection, topic: string, recor
   return { records, avgMs: Number(avg[1]), p50Ms: Number(pct[1]), p99Ms: Number(pct[2]), p999Ms: Number(pct[3]), brokerCpuS: cpuS(before, after) };
 }
 
+/** Our Node client's connection to the PLAINTEXT listener, or to SASL_SSL as the SCRAM user. */
+function nodeConnect(b: RunningBroker, clientId: string, secure: boolean): Promise<Connection> {
+  return secure
+    ? Connection.connect(b.saslSslBootstrap, {
+        clientId,
+        requestTimeoutMs: 60_000,
+        ssl: { ca: readFileSync(certs.caCrt, 'utf8') },
+        sasl: { mechanism: SCRAM_MECHANISM, username: SCRAM_USER, password: SCRAM_PASSWORD },
+      })
+    : Connection.connect(b.bootstrap, { clientId, requestTimeoutMs: 60_000 });
+}
+
+/** Workload 1 read back by the Node consumer (bench/lib.ts: one fetch in flight, batch headers walked, CRCs checked). */
+async function nodeConsume(b: RunningBroker, topic: TopicInfo, secure: boolean): Promise<Figure> {
+  const before = b.stats();
+  const cconn = await nodeConnect(b, 'bench-node-consumer', secure);
+  try {
+    const c = await consume(cconn, { topic, fromOffset: 0, records: N1, partitionMaxBytes: 1_048_576, maxBytes: 52_428_800, decode: false, idleTimeoutMs: 15_000, recordSize: 100 });
+    return { records: c.records, recordsPerSec: c.recordsPerSec, mbPerSec: c.mbPerSec, brokerCpuS: cpuS(before, b.stats()), verified: c.records === N1 };
+  } finally {
+    await cconn.close();
+  }
+}
+
+/** N1 x 100 B, acks=1, 64 KB batches, 5 requests in flight, by the Node producer (bench/lib.ts); the count verified by ListOffsets. */
+async function nodeProduce(b: RunningBroker, conn: Connection, topic: TopicInfo, secure: boolean): Promise<Figure> {
+  const before = b.stats();
+  const pconn = await nodeConnect(b, 'bench-node-producer', secure);
+  try {
+    const p = await produce(pconn, { topic: topic.name, partitions: 1, records: N1, recordSize: 100, batchBytes: 65_536, acks: 1, compression: 'none', inFlight: 5 });
+    const held = await recordsInTopic(conn, topic.name, 1);
+    return {
+      records: p.records,
+      recordsPerSec: p.recordsPerSec,
+      mbPerSec: p.mbPerSec,
+      avgMs: p.latency.avg,
+      p50Ms: Number(p.latency.p50.toFixed(1)),
+      p99Ms: Number(p.latency.p99.toFixed(1)),
+      brokerCpuS: cpuS(before, b.stats()),
+      verified: held === N1,
+    };
+  } finally {
+    await pconn.close();
+  }
+}
+
 async function guarded(name: string, f: () => Promise<Figure>): Promise<Figure> {
   try {
     const fig = await f();
@@ -539,12 +636,44 @@ async function runBroker(kind: Kind, rep: number): Promise<Results> {
       txn: await ensureTopic(conn, 'txn-p100', 1),
       ctpIn: await ensureTopic(conn, 'ctp-in', 1),
       ctpOut: await ensureTopic(conn, 'ctp-out', 1),
+      pSasl: await ensureTopic(conn, 'p100-sasl-ssl', 1),
+      nodeSasl: await ensureTopic(conn, 'node-p100-sasl-ssl', 1),
     };
     const common = ['linger.ms=5', 'batch.size=65536'];
+    const secureReady = await guarded('SCRAM user and a SASL_SSL login', async () => {
+      await createScramUser(b.bootstrap);
+      return { avgMs: await firstSecureLogin(b) };
+    });
     await guarded('warm-up', () => producerPerf(b, topics.warm.name, NWARM, 100, ['acks=1', ...common]));
+    await guarded('warm-up over SASL_SSL', () => secureReady.error ? Promise.resolve(secureReady) : producerPerf(b, topics.warm.name, NWARM, 100, ['acks=1', ...common], [], true));
     res.produce100 = await guarded('produce 100 B acks=1', () => producerPerf(b, topics.p1.name, N1, 100, ['acks=1', ...common, 'compression.type=none']));
     const afterW1 = b.stats();
     res.rssW1 = afterW1 ? { mbPerSec: afterW1.peakRss / (1024 * 1024) } : { error: 'no /proc reading' };
+    res.produce100Sasl = await guarded('produce 100 B acks=1 over SASL_SSL', () =>
+      secureReady.error ? Promise.resolve(secureReady) : producerPerf(b, topics.pSasl.name, N1, 100, ['acks=1', ...common, 'compression.type=none'], [], true),
+    );
+    if (!res.produce100Sasl.error) {
+      const held = await recordsInTopic(conn, topics.pSasl.name, 1);
+      res.produce100Sasl.verified = held === N1;
+      if (held !== N1) res.produce100Sasl.error = `topic holds ${held} records, ${N1} were acknowledged`;
+    }
+    if (flags.workloads === 'security') {
+      const fig = res.produce100!;
+      const held = await recordsInTopic(conn, topics.p1.name, 1);
+      fig.verified = held === N1;
+      if (!fig.error && held !== N1) fig.error = `topic holds ${held} records, ${N1} were acknowledged`;
+      res.consume = await guarded('consume (ConsumerPerformance)', () => consumerPerf(b, conn, topics.p1.name, N1));
+      res.consumeSasl = await guarded('consume over SASL_SSL (ConsumerPerformance)', () =>
+        secureReady.error ? Promise.resolve(secureReady) : consumerPerf(b, conn, topics.p1.name, N1, true),
+      );
+      res.nodeConsume = await guarded('consume (Node client)', () => nodeConsume(b, topics.p1, false));
+      res.nodeConsumeSasl = await guarded('consume over SASL_SSL (Node client)', () => (secureReady.error ? Promise.resolve(secureReady) : nodeConsume(b, topics.p1, true)));
+      res.nodeProduce = await guarded('produce 100 B acks=1 (Node client)', () => nodeProduce(b, conn, topics.node, false));
+      res.nodeProduceSasl = await guarded('produce 100 B acks=1 over SASL_SSL (Node client)', () =>
+        secureReady.error ? Promise.resolve(secureReady) : nodeProduce(b, conn, topics.nodeSasl, true),
+      );
+      return res;
+    }
     res.produce100all = await guarded('produce 100 B acks=all', () => producerPerf(b, topics.pAll.name, NX, 100, ['acks=all', ...common, 'compression.type=none']));
     res.produce100lz4 = await guarded('produce 100 B acks=1 lz4', () => producerPerf(b, topics.pLz4.name, NX, 100, ['acks=1', ...common, 'compression.type=lz4']));
     res.produce1k = await guarded('produce 1 KB x 8 partitions acks=all lz4', () =>
@@ -564,54 +693,15 @@ async function runBroker(kind: Kind, rep: number): Promise<Results> {
       if (!fig.verified) fig.error = `topic holds ${held} records, ${expected} were acknowledged`;
     }
     res.consume = await guarded('consume (ConsumerPerformance)', () => consumerPerf(b, conn, topics.p1.name, N1));
-    res.nodeConsume = await guarded('consume (Node client)', async () => {
-      const before = b.stats();
-      const cconn = await Connection.connect(b.bootstrap, { clientId: 'bench-node-consumer', requestTimeoutMs: 60_000 });
-      try {
-        const c = await consume(cconn, {
-          topic: topics.p1,
-          fromOffset: 0,
-          records: N1,
-          partitionMaxBytes: 1_048_576,
-          maxBytes: 52_428_800,
-          decode: false,
-          idleTimeoutMs: 15_000,
-          recordSize: 100,
-        });
-        return { records: c.records, recordsPerSec: c.recordsPerSec, mbPerSec: c.mbPerSec, brokerCpuS: cpuS(before, b.stats()), verified: c.records === N1 };
-      } finally {
-        await cconn.close();
-      }
-    });
-    res.nodeProduce = await guarded('produce 100 B acks=1 (Node client)', async () => {
-      const before = b.stats();
-      const pconn = await Connection.connect(b.bootstrap, { clientId: 'bench-node-producer', requestTimeoutMs: 60_000 });
-      try {
-        const p = await produce(pconn, {
-          topic: topics.node.name,
-          partitions: 1,
-          records: N1,
-          recordSize: 100,
-          batchBytes: 65_536,
-          acks: 1,
-          compression: 'none',
-          inFlight: 5,
-        });
-        const held = await recordsInTopic(conn, topics.node.name, 1);
-        return {
-          records: p.records,
-          recordsPerSec: p.recordsPerSec,
-          mbPerSec: p.mbPerSec,
-          avgMs: p.latency.avg,
-          p50Ms: Number(p.latency.p50.toFixed(1)),
-          p99Ms: Number(p.latency.p99.toFixed(1)),
-          brokerCpuS: cpuS(before, b.stats()),
-          verified: held === N1,
-        };
-      } finally {
-        await pconn.close();
-      }
-    });
+    res.consumeSasl = await guarded('consume over SASL_SSL (ConsumerPerformance)', () =>
+      secureReady.error ? Promise.resolve(secureReady) : consumerPerf(b, conn, topics.p1.name, N1, true),
+    );
+    res.nodeConsumeSasl = await guarded('consume over SASL_SSL (Node client)', () => (secureReady.error ? Promise.resolve(secureReady) : nodeConsume(b, topics.p1, true)));
+    res.nodeConsume = await guarded('consume (Node client)', () => nodeConsume(b, topics.p1, false));
+    res.nodeProduce = await guarded('produce 100 B acks=1 (Node client)', () => nodeProduce(b, conn, topics.node, false));
+    res.nodeProduceSasl = await guarded('produce 100 B acks=1 over SASL_SSL (Node client)', () =>
+      secureReady.error ? Promise.resolve(secureReady) : nodeProduce(b, conn, topics.nodeSasl, true),
+    );
     res.e2e = await guarded('end-to-end latency (EndToEndLatency)', () => endToEnd(b, conn, topics.e2e.name, NE2E));
     res.nodeE2e = await guarded('end-to-end latency (Node client)', async () => {
       const pc = await Connection.connect(b.bootstrap, { clientId: 'bench-e2e-producer' });
@@ -729,14 +819,26 @@ function rows(): Array<{ key: string; label: string; fields: Field[] }> {
       fields: [...PRODUCE.slice(0, 3), ['p50Ms', 'p50 ms', 'lower'], ...PRODUCE.slice(3)],
     },
     { key: 'rssW1', label: 'peak RSS (VmHWM) after warm-up + workload 1', fields: [['mbPerSec', 'MB', 'lower']] },
+    {
+      key: 'produce100Sasl',
+      label: `1s. workload 1 over SASL_SSL (SCRAM-SHA-512, TLS, ProducerPerformance)`,
+      fields: [...PRODUCE.slice(0, 3), ['p50Ms', 'p50 ms', 'lower'], ...PRODUCE.slice(3)],
+    },
     { key: 'produce100all', label: `produce ${NX / 1e6}M x 100 B, 1 partition, acks=all`, fields: PRODUCE },
     { key: 'produce100lz4', label: `produce ${NX / 1e6}M x 100 B, 1 partition, acks=1, lz4`, fields: PRODUCE },
     { key: 'produce1k', label: `2. produce ${N2 / 1e3}k x 1 KB, 8 partitions, acks=all, lz4`, fields: PRODUCE },
     { key: 'consume', label: '3. consume workload 1 (ConsumerPerformance, group)', fields: CONSUME },
+    { key: 'consumeSasl', label: '3s. consume workload 1 over SASL_SSL (ConsumerPerformance, group)', fields: CONSUME },
     { key: 'nodeConsume', label: '3b. consume workload 1 (Node client, 1 fetch in flight)', fields: CONSUME },
+    { key: 'nodeConsumeSasl', label: '3bs. consume workload 1 over SASL_SSL (Node client, 1 fetch in flight)', fields: CONSUME },
     {
       key: 'nodeProduce',
       label: `1b. produce ${N1 / 1e6}M x 100 B acks=1 (Node client, 64 KB batches, 5 in flight)`,
+      fields: [RECORDS_S, MB_S, ['p50Ms', 'p50 request ms', 'lower'], ['p99Ms', 'p99 request ms', 'lower'], CPU],
+    },
+    {
+      key: 'nodeProduceSasl',
+      label: `1bs. over SASL_SSL: produce ${N1 / 1e6}M x 100 B acks=1 (Node client, 64 KB batches, 5 in flight)`,
       fields: [RECORDS_S, MB_S, ['p50Ms', 'p50 request ms', 'lower'], ['p99Ms', 'p99 request ms', 'lower'], CPU],
     },
     { key: 'e2e', label: `4. end-to-end latency, ${NE2E} x 100 B (EndToEndLatency)`, fields: LATENCY },
@@ -812,6 +914,8 @@ async function main(): Promise<void> {
   out.push('| --- | --- | ---: | ---: | ---: |');
   const ratios: Record<string, number | null> = {};
   for (const row of rows()) {
+    // --workloads security: leave out the rows it did not run
+    if (![...all.tributary, ...all.kafka].some((r) => r[row.key] !== undefined)) continue;
     for (const [field, unit] of row.fields) {
       const t = agg(all.tributary, row.key, field);
       const k = agg(all.kafka, row.key, field);
@@ -826,7 +930,9 @@ async function main(): Promise<void> {
   out.push(
     `ratio produce-100B=${r('produce100.recordsPerSec')} produce-1KB=${r('produce1k.recordsPerSec')} consume=${r('consume.recordsPerSec')} ` +
       `e2e-p99=${r('e2e.p99Ms')} rss=${r('rssW1.mbPerSec')} startup=${r('startup.avgMs')} consume-node=${r('nodeConsume.recordsPerSec')} e2e-p99-node=${r('nodeE2e.p99Ms')} ` +
-      `txn-produce=${r('txnProduce.recordsPerSec')} ctp=${r('nodeCtp.recordsPerSec')} ctp-commit-p99=${r('nodeCtp.p99Ms')}`,
+      `txn-produce=${r('txnProduce.recordsPerSec')} ctp=${r('nodeCtp.recordsPerSec')} ctp-commit-p99=${r('nodeCtp.p99Ms')} ` +
+      `produce-sasl-ssl=${r('produce100Sasl.recordsPerSec')} consume-sasl-ssl=${r('consumeSasl.recordsPerSec')} ` +
+      `produce-node-sasl-ssl=${r('nodeProduceSasl.recordsPerSec')} consume-node-sasl-ssl=${r('nodeConsumeSasl.recordsPerSec')}`,
   );
   console.log(out.join('\n'));
 
@@ -835,7 +941,7 @@ async function main(): Promise<void> {
   writeFileSync(
     file,
     JSON.stringify(
-      { machine: m, settings: { quick, N1, NX, N2, NE2E, NTXN, NCTP, transactionDurationMs: flags.transactionDurationMs, NWARM, REPEATS, kafkaHeap: flags.kafkaHeap, toolHeap: flags.toolHeap, tmpfs: flags.tmpfs }, runs: all, ratios },
+      { machine: m, settings: { quick, workloads: flags.workloads, N1, NX, N2, NE2E, NTXN, NCTP, transactionDurationMs: flags.transactionDurationMs, NWARM, REPEATS, kafkaHeap: flags.kafkaHeap, toolHeap: flags.toolHeap, tmpfs: flags.tmpfs }, runs: all, ratios },
       null,
       1,
     ) + '\n',

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark of Tributary and Apache Kafka on this machine (issue 4).
-#   scripts/bench-compare.sh [--quick] [--repeats N] [--tmpfs] [--profile <dir>] [--brokers kafka,tributary] ...
+#   scripts/bench-compare.sh [--quick] [--repeats N] [--tmpfs] [--profile <dir>] [--brokers kafka,tributary] [--workloads all|security] ...
 # Builds (tsc), fetches the Kafka jars (scripts/fetch-kafka.sh, cached in .cache/kafka), then runs
 # dist/bench/compare.js, which starts each broker on a free loopback port, drives it with Kafka's
 # ProducerPerformance / ConsumerPerformance / EndToEndLatency and our Node client, and prints a

@@ -4,6 +4,7 @@
 #   scripts/kafka-ref.sh stop  <dir>
 # KAFKA_REF_EXTRA_LISTENERS (",NAME://127.0.0.1:P,...") and KAFKA_REF_EXTRA_PROTOCOLS
 # (",NAME:SASL_SSL,...") add listeners (also advertised) and their security protocols.
+# KAFKA_REF_JAVA_OPTS adds JVM options (space-separated, e.g. -Dorg.apache.kafka.sasl.oauthbearer.allowed.urls=...).
 # The broker listens on 127.0.0.1:<port> (its controller on a free loopback port), keeps its data,
 # config and logs in <dir>, and its pid in <dir>/kafka.pid. `start` returns once the broker has
 # logged that it started and accepts TCP connections, or fails after KAFKA_REF_TIMEOUT seconds (60).
@@ -90,6 +91,7 @@ rootLogger.appenderRef.file.ref = FILE
 LOG
     java_opts=(-Xmx512m -Xms128m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true
                "-Dlog4j2.configurationFile=$dir/log4j2.properties" "-Dkafka.logs.dir=$dir")
+    if [[ -n "${KAFKA_REF_JAVA_OPTS:-}" ]]; then read -r -a extra_java_opts <<<"$KAFKA_REF_JAVA_OPTS"; java_opts+=("${extra_java_opts[@]}"); fi
     # A cluster id is 16 random bytes in unpadded url-safe base64 (22 characters), drawn again, as
     # Kafka's Uuid.randomUuid does, while it starts with '-' (the storage tool would take it for an
     # option: one start in 64 failed) or is the zero or metadata-topic id.

@@ -28,8 +28,10 @@ import { decompress } from '../protocol/records/compression.js';
 import { verifyTxnOffsetCommit } from './txn-verification.js';
 import { reportRecovery } from './recovery-report.js';
 import { fileScramWriter, ScramCredentialStore } from './security/scram-store.js';
-import { etcdAclStorage, etcdScramWriter } from './cluster/cluster-security.js';
+import { etcdAclStorage, etcdQuotaStorage, etcdScramWriter } from './cluster/cluster-security.js';
+import { BrokerQuotas } from './quota/quotas.js';
 import { listenerSetups, tlsReloads } from './network/listener-setup.js';
+import { systemPropertiesOf } from './security/oauth/allowed.js';
 
 /** A config value as the embedding API accepts it; arrays become comma-separated lists. */
 export type BrokerOptionValue = string | number | boolean | readonly string[];
@@ -50,6 +52,11 @@ export interface BrokerRuntimeOptions {
    * and address, so tests can exercise ACLs over PLAINTEXT without SASL. Default: User:ANONYMOUS.
    */
   principalBuilder?: (c: { listenerName: string; remoteAddress: string; remotePort: number }) => string;
+  /**
+   * Kafka's JVM system properties that the broker honours (the OAuth allow lists,
+   * org.apache.kafka.sasl.oauthbearer.allowed.urls). Default: the -D flags of KAFKA_OPTS.
+   */
+  systemProperties?: ReadonlyMap<string, string>;
 }
 
 function toProperties(options: BrokerOptions): Array<[string, string]> {
@@ -179,14 +186,26 @@ export class Broker {
     }
     const replicas: Replicas = cluster ? cluster.replicas : new SingleNodeReplicas(config.nodeId, topics);
     const groupConfigs = new GroupConfigs(state, store, config);
-    // ACLs and SCRAM users: in etcd for a cluster (every broker follows its watch), else in the metadata file.
+    // ACLs, SCRAM users and client quotas: in etcd for a cluster (every broker follows its watch), else in the metadata file.
     const fileCredentials = (state.scramCredentials ??= {});
     const scram = cluster
       ? new ScramCredentialStore(cluster.store.view.scramCredentials, etcdScramWriter(cluster.store))
       : new ScramCredentialStore(fileCredentials, fileScramWriter(fileCredentials, () => store.save(state)));
-    const setups = listenerSetups(config, listeners, scram, log);
+    const setups = await listenerSetups(config, listeners, scram, log, runtime.systemProperties ?? systemPropertiesOf(process.env.KAFKA_OPTS));
     const tlsListeners = setups.filter((s) => s.tls !== null).map((s) => s.name);
     const acls = Acls.fromConfig(config, cluster ? etcdAclStorage(cluster.store) : fileAclStorage(state, store));
+    const quotaStorage = cluster ? etcdQuotaStorage(cluster.store) : null;
+    const quotas = BrokerQuotas.fromConfig(
+      config,
+      quotaStorage ? quotaStorage.initial() : (state.clientQuotas ?? []),
+      quotaStorage ?? {
+        save: async (entries) => {
+          state.clientQuotas = [...entries];
+          await store.save(state);
+        },
+      },
+    );
+    quotaStorage?.follow((entries) => quotas.clientQuotas.replaceAll(entries));
     const groups = new GroupCoordinator({
       storage: new InternalTopicStorage(topics, offsetsTopicSpec(config, cluster !== null), replicas),
       clock: runtime.clock ?? systemClock(now),
@@ -240,10 +259,10 @@ export class Broker {
         };
       },
       connectionLimitsChanged: () => connectionQuotas.configChanged(),
-      setIpConnectionRate: (ip, rate) => connectionQuotas.updateIpConnectionRateQuota(ip, rate),
       fetchSessions: new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots'), now),
       authorizer: acls.authorizer,
       acls,
+      quotas,
       supportedVersions: () => router.supportedVersions(),
       waits,
       now,
@@ -255,6 +274,10 @@ export class Broker {
       interBrokerListener: interBroker?.listener ?? (config.get('inter.broker.listener.name') ?? config.get('security.inter.broker.protocol') ?? 'PLAINTEXT').toUpperCase(),
       log,
     });
+    // connection_creation_rate on ip entities (AlterClientQuotas) throttles new connections.
+    const syncIpRates = (): void => connectionQuotas.replaceIpConnectionRates(quotas.clientQuotas.ipConnectionRates());
+    syncIpRates();
+    quotas.clientQuotas.listeners.add(syncIpRates);
     const network = new NetworkServer(
       {
         maxRequestBytes: config.int('socket.request.max.bytes'),

@@ -17,6 +17,7 @@ import type { Replicas } from './replicas.js';
 import type { Controller } from './cluster/controller.js';
 import type { Peers } from './cluster/peers.js';
 import type { ReplicationThrottle } from './replication-throttle.js';
+import type { BrokerQuotas } from './quota/quotas.js';
 
 /** What the request router and the handlers know of a connection: no socket, just identity. */
 export interface ConnectionInfo {
@@ -72,11 +73,8 @@ export interface BrokerContext {
   tlsConfigChange(reader: ConfigReader, changed: readonly string[]): (() => void) | string;
   /** Dynamic broker configs changed: the connection limits take the new values (waiting listeners go on, excess connections close). */
   connectionLimitsChanged(): void;
-  /**
-   * Kafka's `connection_creation_rate` client quota on an `ip` entity (AlterClientQuotas): `ip`
-   * null for the default of every address, `rate` null to remove it (network/connection-quotas.ts).
-   */
-  setIpConnectionRate(ip: string | null, rate: number | null): void;
+  /** Client quotas (AlterClientQuotas, DescribeClientQuotas) and their measured rates. */
+  readonly quotas: BrokerQuotas;
   /** The ACLs behind `authorizer` (CreateAcls, DescribeAcls, DeleteAcls). */
   readonly acls: Acls;
   /** Group configs (the GROUP config resource), persisted with the dynamic broker configs. */

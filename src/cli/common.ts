@@ -51,6 +51,25 @@ export async function readProperties(file: string | undefined, inline: readonly 
 }
 
 /**
+ * The client settings of the console tools: Kafka 4.x's --command-config / --command-property
+ * and their deprecated names (--producer.config / --producer-property, or the consumer's), which
+ * may not be mixed; a deprecated one given prints Kafka's warning (`warn` words it per tool).
+ */
+export async function clientProperties(
+  io: CommandIO,
+  o: { commandConfig?: string; commandProperty: readonly string[] },
+  legacy: { configFlag: string; config: string | undefined; propertyFlag: string; property: readonly string[] },
+  warn: (deprecated: string, replacement: string) => string,
+  conflict: (a: string, b: string) => string,
+): Promise<Map<string, string>> {
+  if (o.commandConfig !== undefined && legacy.config !== undefined) throw new UsageError(conflict('--command-config', legacy.configFlag));
+  if (o.commandProperty.length > 0 && legacy.property.length > 0) throw new UsageError(conflict('--command-property', legacy.propertyFlag));
+  if (legacy.property.length > 0) io.err(warn(legacy.propertyFlag, '--command-property') + '\n');
+  if (legacy.config !== undefined) io.err(warn(legacy.configFlag, '--command-config') + '\n');
+  return readProperties(o.commandConfig ?? legacy.config, [...legacy.property, ...o.commandProperty], 'command property');
+}
+
+/**
  * An Admin on the first of --bootstrap-server's brokers that accepts a connection (each tried in
  * turn, as the Java clients do). --command-config is a properties file of client settings;
  * client.id, request.timeout.ms and the security settings (security-props.ts) are honoured, others ignored.

@@ -1,5 +1,6 @@
 /**
- * kafka-configs --entity-type users: SCRAM credentials (quotas of users are not supported).
+ * kafka-configs --entity-type users: SCRAM credentials (quotas of users: configs-quotas.ts, which
+ * sends SCRAM alterations here and prints these lines after the users' quota lines).
  *   --alter --entity-name U --add-config 'SCRAM-SHA-256=[iterations=8192,password=p],SCRAM-SHA-512=[password=p]'
  *   --alter --entity-name U --delete-config SCRAM-SHA-512
  *   --describe [--entity-name U]
@@ -19,7 +20,7 @@ const isMechanism = (s: string): s is Mechanism => (MECHANISMS as readonly strin
 export function userAlterations(user: string, adds: ReadonlyArray<[string, string]>, deletes: readonly string[]): ScramAlteration[] {
   const out: ScramAlteration[] = [];
   for (const [key, value] of adds) {
-    if (!isMechanism(key)) throw new UsageError(`Invalid config(s): ${key} (only SCRAM-SHA-256 and SCRAM-SHA-512 credentials are supported for users; quotas are not)`);
+    if (!isMechanism(key)) throw new UsageError(`Invalid config(s): ${key}`);
     const fields = new Map<string, string>();
     for (const part of value.split(',')) {
       const eq = part.indexOf('=');
@@ -33,7 +34,7 @@ export function userAlterations(user: string, adds: ReadonlyArray<[string, strin
     out.push({ user, mechanism: key, iterations, password });
   }
   for (const key of deletes) {
-    if (!isMechanism(key)) throw new UsageError(`Invalid config(s): ${key} (only SCRAM-SHA-256 and SCRAM-SHA-512 credentials are supported for users; quotas are not)`);
+    if (!isMechanism(key)) throw new UsageError(`Invalid config(s): ${key}`);
     out.push({ user, mechanism: key, delete: true });
   }
   return out;
@@ -51,6 +52,8 @@ export async function describeUsers(admin: Admin, user: string | null, io: Comma
   } catch (err) {
     if (!(err instanceof AdminError) || user === null) throw err;
     const f = err.failures[0]!;
+    // Kafka's DescribeUserScramCredentialsResult.users() leaves out users that have none.
+    if (f.error.errorName === 'RESOURCE_NOT_FOUND') return;
     io.out(`Error retrieving SCRAM credential configs for user-principal '${user}': ${f.error.errorName}: ${f.error.message}\n`);
     return;
   }

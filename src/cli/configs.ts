@@ -15,13 +15,16 @@
  * Without --entity-name, groups are the groups that exist (Kafka also lists groups that only have
  * configs, with ListConfigResources, which Tributary does not serve yet). Users: SCRAM
  * credentials (configs-users.ts: --add-config 'SCRAM-SHA-256=[iterations=8192,password=p]',
- * --delete-config SCRAM-SHA-256, --describe). Quotas (of users, clients, ips) and client-metrics
- * are not supported.
+ * --delete-config SCRAM-SHA-256, --describe) and client quotas of users, clients (and both), ips
+ * (configs-quotas.ts: --add-config 'producer_byte_rate=1024', --entity-type users --entity-name U
+ * --entity-type clients --entity-default, shortcuts --user/--client/--ip and their -defaults).
+ * Client-metrics are not supported.
  */
 import type { Command } from 'commander';
 import { AdminError, type Admin, type AlterConfigOp, type ConfigEntry, type ConfigResource, type ConfigSourceName } from '../client/admin.js';
-import { alterUser, describeUsers, userAlterations } from './configs-users.js';
+import { userAlterations } from './configs-users.js';
 import { alterUserInEtcd, describeUsersInEtcd } from './configs-etcd-users.js';
+import { alterQuotaEntity, ConfigArgumentError, describeQuotaEntity, type QuotaEntityPart, type QuotaEntityType } from './configs-quotas.js';
 import { connectAdmin, parseFlags, processIO, readProperties, toolCommand, usageFailure, UsageError, type CommandIO } from './common.js';
 
 interface ConfigsOptions {
@@ -30,9 +33,15 @@ interface ConfigsOptions {
   commandConfig?: string;
   describe?: boolean;
   alter?: boolean;
-  entityType?: string;
-  entityName?: string;
+  entityType?: string[];
+  entityName?: string[];
   entityDefault?: boolean;
+  user?: string;
+  client?: string;
+  ip?: string;
+  userDefaults?: boolean;
+  clientDefaults?: boolean;
+  ipDefaults?: boolean;
   topic?: string;
   broker?: string;
   brokerDefaults?: boolean;
@@ -44,23 +53,29 @@ interface ConfigsOptions {
 }
 
 
-/** The entity a command is about: a topic, a broker, the brokers' cluster-wide default, or a group. */
-type Entity = { type: 'users'; name: string | null } | { type: 'topics'; name: string | null } | { type: 'brokers'; name: string | null; isDefault: boolean } | { type: 'groups'; name: string | null };
+/** The entity a command is about: a topic, a broker, the brokers' cluster-wide default, a group, or a quota entity (users/clients/ips). */
+type Entity = { type: 'quota'; parts: QuotaEntityPart[] } | { type: 'topics'; name: string | null } | { type: 'brokers'; name: string | null; isDefault: boolean } | { type: 'groups'; name: string | null };
 
 function program(io: CommandIO): Command {
-  return toolCommand('kafka-configs', 'Add, remove or describe topic, broker and group configs.', io)
+  return toolCommand('kafka-configs', 'Add, remove or describe topic, broker and group configs, client quotas (users, clients, ips) and SCRAM credentials.', io)
     .option('--bootstrap-server <String: server to connect to>', 'REQUIRED: The Kafka server to connect to.')
     .option('--zookeeper <String: urls>', "DEPRECATED, users only: the ZooKeeper-style connect string host:port[/chroot] of the cluster's etcd; SCRAM credentials are written there directly (how the brokers' own inter-broker user is created before they start). Use --bootstrap-server otherwise.")
     .option('--command-config <String: command config property file>', 'Property file containing configs to be passed to Admin Client (client.id, request.timeout.ms).')
     .option('--describe', 'List configs for the given entity.')
     .option('--alter', 'Alter the configuration for the entity.')
-    .option('--entity-type <String>', 'Type of entity (topics/brokers/groups/users; users: SCRAM credentials).')
-    .option('--entity-name <String>', 'Name of entity (topic name/broker id/group name).')
-    .option('--entity-default', 'Default entity name for brokers (applies to every broker of the cluster).')
+    .option('--entity-type <String>', 'Type of entity (topics/brokers/groups/users/clients/ips); users and clients may be given together.', collect)
+    .option('--entity-name <String>', 'Name of entity (topic name/broker id/group name/user principal name/client id/ip); with two --entity-type, one per type in the same order.', collect)
+    .option('--entity-default', 'Default entity name for brokers, users, clients and ips (applies to every one without its own config).')
     .option('--topic <String: topic>', 'The topic\'s name; shortcut for --entity-type topics --entity-name <topic>.')
     .option('--broker <String: broker id>', 'The broker\'s id; shortcut for --entity-type brokers --entity-name <id>.')
     .option('--broker-defaults', 'Shortcut for --entity-type brokers --entity-default.')
     .option('--group <String: group>', "The group's name; shortcut for --entity-type groups --entity-name <group>.")
+    .option('--user <String: user>', "The user's principal name; shortcut for --entity-type users --entity-name <user>.")
+    .option('--client <String: client-id>', 'The client id; shortcut for --entity-type clients --entity-name <client-id>.')
+    .option('--ip <String: ip>', 'The IP address; shortcut for --entity-type ips --entity-name <ip>.')
+    .option('--user-defaults', 'Shortcut for --entity-type users --entity-default.')
+    .option('--client-defaults', 'Shortcut for --entity-type clients --entity-default.')
+    .option('--ip-defaults', 'Shortcut for --entity-type ips --entity-default.')
     .option('--all', 'With --describe: all configs of the entity, not only the dynamic ones.')
     .option('--add-config <String>', "Key-value pairs of configs to add, e.g. 'k1=v1,k2=[v1,v2,v2],k3=v3'. Square brackets group values that contain commas.")
     .option('--add-config-file <String>', 'Path to a properties file of configs to add.')
@@ -77,10 +92,12 @@ export async function configsCommand(argv: readonly string[], io: CommandIO = pr
     if (o.bootstrapServer !== undefined && o.zookeeper !== undefined) throw new UsageError('Only one of --bootstrap-server or --zookeeper must be specified');
     if (!o.bootstrapServer && !o.zookeeper) throw new UsageError('Only one of --bootstrap-server or --bootstrap-controller must be specified');
     if (Number(o.describe === true) + Number(o.alter === true) !== 1) throw new UsageError('Command must include exactly one action: --describe, --alter');
-    entity = entityOf(o);
-    if (o.zookeeper !== undefined && entity.type !== 'users') throw new UsageError('--zookeeper is only supported for --entity-type users (SCRAM credentials); use --bootstrap-server');
+    entity = entityOf(o, argv);
+    if (o.zookeeper !== undefined && !(entity.type === 'quota' && entity.parts.length === 1 && entity.parts[0]!.type === 'users' && entity.parts[0]!.name !== null)) {
+      throw new UsageError('--zookeeper is only supported for --entity-type users with a user name or none (SCRAM credentials); use --bootstrap-server');
+    }
     if (o.alter) {
-      if (entity.name === null && !(entity.type === 'brokers' && entity.isDefault)) throw new UsageError(`An entity name must be specified with --alter of ${entity.type}`);
+      if (entity.type !== 'quota' && entity.name === null && !(entity.type === 'brokers' && entity.isDefault)) throw new UsageError(`An entity name must be specified with --alter of ${entity.type}`);
       if (o.addConfig === undefined && o.addConfigFile === undefined && o.deleteConfig === undefined) {
         throw new UsageError('At least one of --add-config, --add-config-file, or --delete-config must be specified with --alter');
       }
@@ -92,9 +109,14 @@ export async function configsCommand(argv: readonly string[], io: CommandIO = pr
     return usageFailure(cmd, io, err);
   }
   try {
-    if (o.zookeeper !== undefined) {
-      if (o.alter) await alterUserInEtcd(o.zookeeper, entity.name!, userAlterations(entity.name!, o.addConfig !== undefined ? parseAddConfig(o.addConfig) : [], (o.deleteConfig ?? '').split(',').map((k) => k.trim()).filter((k) => k !== '')), io);
-      else await describeUsersInEtcd(o.zookeeper, entity.name, io);
+    if (o.zookeeper !== undefined && entity.type === 'quota') {
+      const user = entity.parts[0]!.name ?? null;
+      if (o.alter) {
+        if (user === null) throw new Error('An entity name must be specified with --alter of users');
+        await alterUserInEtcd(o.zookeeper, user, userAlterations(user, o.addConfig !== undefined ? parseAddConfig(o.addConfig) : [], (o.deleteConfig ?? '').split(',').map((k) => k.trim()).filter((k) => k !== '')), io);
+      } else {
+        await describeUsersInEtcd(o.zookeeper, user, io);
+      }
       return 0;
     }
     const admin = await connectAdmin(o.bootstrapServer!, o.commandConfig, 'kafka-configs');
@@ -106,6 +128,10 @@ export async function configsCommand(argv: readonly string[], io: CommandIO = pr
     }
     return 0;
   } catch (err) {
+    if (err instanceof ConfigArgumentError) {
+      io.err(`${err.message}\n`);
+      return 1;
+    }
     io.err(`Error while executing config command with args '${argv.join(' ')}'\n`);
     if (err instanceof AdminError) for (const f of err.failures) io.err(`${f.error.errorName}: ${f.error.message}\n`);
     else io.err(`${(err as Error).message}\n`);
@@ -113,32 +139,72 @@ export async function configsCommand(argv: readonly string[], io: CommandIO = pr
   }
 }
 
-function entityOf(o: ConfigsOptions): Entity {
+const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
+
+/** --entity-name and --entity-default in command-line order (null: the default), as Kafka pairs them with the types. */
+function entityNames(argv: readonly string[]): Array<string | null> {
+  const out: Array<string | null> = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--entity-default') out.push(null);
+    else if (a === '--entity-name') out.push(argv[++i] ?? '');
+    else if (a.startsWith('--entity-name=')) out.push(a.slice('--entity-name='.length));
+  }
+  return out;
+}
+
+const QUOTA_TYPES: readonly string[] = ['users', 'clients', 'ips'];
+
+function entityOf(o: ConfigsOptions, argv: readonly string[]): Entity {
+  const quotaShortcuts: QuotaEntityPart[] = [];
+  if (o.user !== undefined) quotaShortcuts.push({ type: 'users', name: o.user });
+  if (o.userDefaults) quotaShortcuts.push({ type: 'users', name: null });
+  if (o.client !== undefined) quotaShortcuts.push({ type: 'clients', name: o.client });
+  if (o.clientDefaults) quotaShortcuts.push({ type: 'clients', name: null });
+  if (o.ip !== undefined) quotaShortcuts.push({ type: 'ips', name: o.ip });
+  if (o.ipDefaults) quotaShortcuts.push({ type: 'ips', name: null });
   const shortcuts = [o.topic !== undefined, o.broker !== undefined, o.brokerDefaults === true, o.group !== undefined].filter(Boolean).length;
-  if (shortcuts > 1 || (shortcuts === 1 && o.entityType !== undefined)) throw new UsageError('Only one entity type may be specified (--entity-type, --topic, --broker, --broker-defaults or --group)');
+  const types = o.entityType ?? [];
+  if ((shortcuts > 0 || quotaShortcuts.length > 0) && (types.length > 0 || o.entityName !== undefined || o.entityDefault)) {
+    throw new UsageError('--entity-{type,name,default} should not be used in conjunction with specific entity flags');
+  }
+  if (shortcuts > 1 || (shortcuts === 1 && quotaShortcuts.length > 0)) throw new UsageError('Only one entity type may be specified (--entity-type, --topic, --broker, --broker-defaults or --group)');
   if (o.topic !== undefined) return { type: 'topics', name: o.topic };
   if (o.group !== undefined) return { type: 'groups', name: o.group };
   if (o.broker !== undefined) return { type: 'brokers', name: o.broker, isDefault: false };
   if (o.brokerDefaults) return { type: 'brokers', name: null, isDefault: true };
-  if (o.entityType === undefined) throw new UsageError('--entity-type must be specified');
-  if (o.entityName !== undefined && o.entityDefault) throw new UsageError('--entity-name and --entity-default cannot be used together');
-  if (o.entityType === 'topics') {
-    if (o.entityDefault) throw new UsageError('--entity-default is not valid for topics');
-    return { type: 'topics', name: o.entityName ?? null };
+  if (quotaShortcuts.length > 0) return quotaEntity(quotaShortcuts);
+  if (types.length === 0) throw new UsageError('--entity-type must be specified');
+  const dup = types.filter((t, i) => types.indexOf(t) !== i);
+  if (dup.length > 0) throw new UsageError(`Duplicate entity type(s) specified: ${[...new Set(dup)].join(',')}`);
+  if (types.length > 1 && !(types.length === 2 && types.includes('users') && types.includes('clients'))) throw new UsageError("Only 'users' and 'clients' entity types may be specified together");
+  const names = entityNames(argv);
+  if (QUOTA_TYPES.includes(types[0]!)) {
+    if (names.length > types.length) throw new UsageError('More entity names specified than entity types');
+    return quotaEntity(types.map((type, i) => ({ type: type as QuotaEntityType, name: i < names.length ? names[i] : undefined })));
   }
-  if (o.entityType === 'brokers') {
-    if (o.entityName !== undefined && !/^\d+$/.test(o.entityName)) throw new UsageError(`The entity name for brokers must be a valid integer broker id, but it is: ${o.entityName}`);
-    return { type: 'brokers', name: o.entityName ?? null, isDefault: o.entityDefault === true };
+  if (names.length > 1) throw new UsageError('Only one --entity-name or --entity-default may be given for this entity type');
+  const entityName = names[0] ?? undefined;
+  const entityDefault = names[0] === null;
+  const t = types[0]!;
+  if (t === 'topics') {
+    if (entityDefault) throw new UsageError('--entity-default is not valid for topics');
+    return { type: 'topics', name: entityName ?? null };
   }
-  if (o.entityType === 'users') {
-    if (o.entityDefault) throw new UsageError('--entity-default is not supported for users (user quotas are not supported)');
-    return { type: 'users', name: o.entityName ?? null };
+  if (t === 'brokers') {
+    if (entityName !== undefined && entityName !== null && !/^\d+$/.test(entityName)) throw new UsageError(`The entity name for brokers must be a valid integer broker id, but it is: ${entityName}`);
+    return { type: 'brokers', name: entityName ?? null, isDefault: entityDefault };
   }
-  if (o.entityType === 'groups') {
-    if (o.entityDefault) throw new UsageError(`--entity-default must not be specified with --${o.alter ? 'alter' : 'describe'} of groups`);
-    return { type: 'groups', name: o.entityName ?? null };
+  if (t === 'groups') {
+    if (entityDefault) throw new UsageError(`--entity-default must not be specified with --${o.alter ? 'alter' : 'describe'} of groups`);
+    return { type: 'groups', name: entityName ?? null };
   }
-  throw new UsageError(`Invalid entity type ${o.entityType}, the entity type must be one of topics, brokers, groups, users (quotas, clients, ips and client-metrics are not supported)`);
+  throw new UsageError(`Invalid entity type ${t}, the entity type must be one of topics, brokers, groups, users, clients, ips (client-metrics are not supported)`);
+}
+
+/** Entity types in command-line order: the first one names the entity in "Completed updating config for ...". */
+function quotaEntity(parts: QuotaEntityPart[]): Entity {
+  return { type: 'quota', parts };
 }
 
 /** Kafka's --add-config syntax: k=v pairs split on commas, except inside [ ] (list values). */
@@ -172,7 +238,7 @@ async function alter(admin: Admin, entity: Entity, o: ConfigsOptions, io: Comman
   const deletes = (o.deleteConfig ?? '').split(',').map((k) => k.trim()).filter((k) => k !== '');
   const both = deletes.filter((k) => adds.some(([a]) => a === k));
   if (both.length > 0) throw new Error(`Invalid alter config: a config cannot be both added and deleted: ${both.join(',')}`);
-  if (entity.type === 'users') return alterUser(admin, entity.name!, adds, deletes, io);
+  if (entity.type === 'quota') return alterQuotaEntity(admin, entity.parts, adds, deletes, io);
   const ops: AlterConfigOp[] = [...adds.map(([name, value]) => ({ name, value })), ...deletes.map((name) => ({ name, op: 'delete' as const }))];
   await admin.incrementalAlterConfigs(resourceOf(entity, entity.name), ops);
   if (entity.type === 'topics') io.out(`Completed updating config for topic ${entity.name}.\n`);
@@ -182,13 +248,13 @@ async function alter(admin: Admin, entity: Entity, o: ConfigsOptions, io: Comman
 }
 
 function resourceOf(entity: Entity, name: string | null): ConfigResource {
-  if (entity.type === 'topics' || entity.type === 'users') return { type: 'topic', name: name! };
+  if (entity.type === 'topics' || entity.type === 'quota') return { type: 'topic', name: name! };
   if (entity.type === 'groups') return { type: 'group', name: name! };
   return { type: 'broker', name: entity.isDefault ? '' : name! };
 }
 
 async function describe(admin: Admin, entity: Entity, all: boolean, io: CommandIO): Promise<void> {
-  if (entity.type === 'users') return describeUsers(admin, entity.name, io);
+  if (entity.type === 'quota') return describeQuotaEntity(admin, entity.parts, io);
   if (entity.type === 'topics') {
     const names = entity.name !== null ? [entity.name] : await admin.listTopics({ includeInternal: true });
     if (entity.name !== null && !(await admin.listTopics({ includeInternal: true })).includes(entity.name)) {

@@ -19,7 +19,7 @@
 import type { Command } from 'commander';
 import { securityOptions } from './security-props.js';
 import { Consumer, type ConsumerRecord, type StartAt } from '../client/consumer.js';
-import { collect, firstBootstrap, keyValues, parseFlags, processIO, readProperties, toolCommand, usageFailure, UsageError, type CommandIO } from './common.js';
+import { clientProperties, collect, firstBootstrap, keyValues, parseFlags, processIO, readProperties, toolCommand, usageFailure, UsageError, type CommandIO } from './common.js';
 
 interface ConsoleConsumerOptions {
   bootstrapServer?: string;
@@ -36,6 +36,8 @@ interface ConsoleConsumerOptions {
   property: string[];
   consumerProperty: string[];
   'consumer.config'?: string;
+  commandProperty: string[];
+  commandConfig?: string;
   isolationLevel: string;
   skipMessageOnError?: boolean;
 }
@@ -55,8 +57,10 @@ function program(io: CommandIO): Command {
     .option('--group <String: consumer group id>', 'The consumer group id of the consumer.')
     .option('--formatter-property <String: prop>', 'print.key, print.value, print.timestamp, print.partition, print.offset, print.headers, key.separator, line.separator, headers.separator, null.literal.', collect, [] as string[])
     .option('--property <String: prop>', 'DEPRECATED, use --formatter-property instead.', collect, [] as string[])
-    .option('--consumer-property <String: consumer_prop>', 'A consumer property (auto.offset.reset, isolation.level, fetch.max.wait.ms, client.id).', collect, [] as string[])
-    .option('--consumer.config <String: config file>', 'Consumer config properties file.')
+    .option('--command-property <String: consumer_prop>', 'A consumer property (auto.offset.reset, isolation.level, fetch.max.wait.ms, client.id, group.id, security settings).', collect, [] as string[])
+    .option('--command-config <String: config file>', 'Consumer config properties file.')
+    .option('--consumer-property <String: consumer_prop>', 'DEPRECATED, use --command-property instead.', collect, [] as string[])
+    .option('--consumer.config <String: config file>', 'DEPRECATED, use --command-config instead.')
     .option('--isolation-level <String>', 'read_uncommitted (the default) or read_committed.', 'read_uncommitted')
     .option('--skip-message-on-error', 'Accepted for compatibility: records are not deserialised, so none fails.');
 }
@@ -127,8 +131,14 @@ export async function consoleConsumerCommand(argv: readonly string[], io: Comman
     format = formatOf(keyValues([...o.property, ...o.formatterProperty], 'formatter property'));
     if (o.maxMessages !== undefined) max = positive(o.maxMessages, 'max-messages');
     if (o.timeoutMs !== undefined) idleMs = positive(o.timeoutMs, 'timeout-ms');
-    const props = await readProperties(o['consumer.config'], o.consumerProperty, 'consumer property');
-    // group.id of --consumer.config (config/consumer.properties has one) when --group is not given
+    const props = await clientProperties(
+      io,
+      o,
+      { configFlag: '--consumer.config', config: o['consumer.config'], propertyFlag: '--consumer-property', property: o.consumerProperty },
+      (d, r) => `Option ${d} is deprecated and will be removed in a future version. Use ${r} instead.`,
+      (a, b) => `Options ${b} and ${a} cannot be specified together.`,
+    );
+    // group.id of --command-config (config/consumer.properties has one) when --group is not given
     const group = o.group ?? props.get('group.id');
     if (group !== undefined && o.partition !== undefined) throw new UsageError('Options group and partition cannot be specified together.');
     const isolation = props.get('isolation.level') ?? o.isolationLevel;

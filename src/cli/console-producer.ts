@@ -19,7 +19,7 @@ import { securityOptions } from './security-props.js';
 import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { Producer, type CompressionName, type OutgoingRecord } from '../client/producer.js';
-import { collect, firstBootstrap, keyValues, Outstanding, parseFlags, processIO, readProperties, toolCommand, usageFailure, UsageError, type CommandIO } from './common.js';
+import { clientProperties, collect, firstBootstrap, keyValues, Outstanding, parseFlags, processIO, readProperties, toolCommand, usageFailure, UsageError, type CommandIO } from './common.js';
 
 interface ConsoleProducerOptions {
   bootstrapServer?: string;
@@ -29,6 +29,8 @@ interface ConsoleProducerOptions {
   readerProperty: string[];
   producerProperty: string[];
   'producer.config'?: string;
+  commandProperty: string[];
+  commandConfig?: string;
   requestRequiredAcks: string;
   compressionCodec?: string | true;
   sync?: boolean;
@@ -48,8 +50,10 @@ function program(io: CommandIO): Command {
     .option('--topic <String: topic>', 'REQUIRED: The topic to produce messages to.')
     .option('--reader-property <String: prop>', 'Properties of the line reader: parse.key, key.separator, parse.headers, headers.delimiter, headers.separator, headers.key.separator, null.marker, ignore.error.', collect, [] as string[])
     .option('--property <String: prop>', 'DEPRECATED, use --reader-property instead.', collect, [] as string[])
-    .option('--producer-property <String: producer_prop>', 'A producer property (acks, compression.type, linger.ms, batch.size, retries, retry.backoff.ms, request.timeout.ms, client.id).', collect, [] as string[])
-    .option('--producer.config <String: config file>', 'Producer config properties file.')
+    .option('--command-property <String: producer_prop>', 'A producer property (acks, compression.type, linger.ms, batch.size, retries, retry.backoff.ms, request.timeout.ms, client.id, security settings).', collect, [] as string[])
+    .option('--command-config <String: config file>', 'Producer config properties file.')
+    .option('--producer-property <String: producer_prop>', 'DEPRECATED, use --command-property instead.', collect, [] as string[])
+    .option('--producer.config <String: config file>', 'DEPRECATED, use --command-config instead.')
     .option('--request-required-acks <String: request required acks>', 'The required acks of the producer requests.', '-1')
     .option('--compression-codec [String: compression-codec]', "The compression codec: 'none', 'gzip', 'snappy', 'lz4', or 'zstd'. Given without a value: gzip.")
     .option('--sync', 'Send each message synchronously, one at a time.')
@@ -130,7 +134,13 @@ export async function consoleProducerCommand(argv: readonly string[], io: Comman
     if (!o.topic) throw new UsageError('Missing required option(s) [topic]');
     if (o.property.length > 0) io.err('Warning: --property is deprecated and will be removed in a future version. Use --reader-property instead.\n');
     reader = readerConfig(keyValues([...o.property, ...o.readerProperty], 'reader property'));
-    const props = await readProperties(o['producer.config'], o.producerProperty, 'producer property');
+    const props = await clientProperties(
+      io,
+      o,
+      { configFlag: '--producer.config', config: o['producer.config'], propertyFlag: '--producer-property', property: o.producerProperty },
+      (d, r) => `Warning: ${d} is deprecated and will be removed in a future version. Use ${r} instead.`,
+      (a, b) => `Options ${a} and ${b} cannot be specified together.`,
+    );
     const acks = props.get('acks') ?? o.requestRequiredAcks;
     const ackValue = acks === 'all' ? -1 : Number(acks);
     if (ackValue !== -1 && ackValue !== 0 && ackValue !== 1) throw new UsageError(`Invalid acks ${acks}: -1 (all), 1 or 0`);

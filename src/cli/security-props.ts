@@ -2,8 +2,12 @@
  * The client security settings of the Kafka tools' properties files (--command-config,
  * --producer.config, --consumer.config) as our client's `ssl` and `sasl` options:
  *   security.protocol                PLAINTEXT (default), SSL, SASL_PLAINTEXT, SASL_SSL
- *   sasl.mechanism                   PLAIN, SCRAM-SHA-256, SCRAM-SHA-512
+ *   sasl.mechanism                   PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER
  *   sasl.jaas.config                 ...PlainLoginModule/ScramLoginModule required username="u" password="p";
+ *                                    ...OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="alice";
+ *                                    (Kafka's unsecured development tokens, see client/oauthbearer.ts)
+ *   sasl.oauthbearer.token.endpoint.url   file:///path: OAUTHBEARER sends the token in that file
+ *                                    (read again for every login), as Kafka's file JWT retriever
  *   ssl.truststore.type              PEM (ssl.truststore.location or ssl.truststore.certificates) or
  *                                    PKCS12 (ssl.truststore.location, ssl.truststore.password)
  *   ssl.keystore.type                PEM (ssl.keystore.location with key and chain, or
@@ -12,10 +16,12 @@
  *   ssl.endpoint.identification.algorithm   empty: no host name verification (default https)
  */
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { parseJaasConfig } from '../util/jaas.js';
 import { pkcs12Certificates } from '../util/pkcs12.js';
-import type { SaslOptions, SaslMechanism } from '../client/sasl.js';
+import type { SaslOptions, PasswordMechanism } from '../client/sasl.js';
+import { unsecuredLoginFromJaas } from '../client/oauthbearer.js';
 import { UsageError } from './common.js';
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
@@ -66,7 +72,11 @@ export async function securityOptions(props: ReadonlyMap<string, string>): Promi
   }
   if (protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL') {
     const mechanism = (props.get('sasl.mechanism') ?? 'GSSAPI').toUpperCase();
-    if (mechanism !== 'PLAIN' && mechanism !== 'SCRAM-SHA-256' && mechanism !== 'SCRAM-SHA-512') throw new UsageError(`sasl.mechanism ${mechanism} is not supported (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)`);
+    if (mechanism === 'OAUTHBEARER') {
+      out.sasl = oauthBearerOptions(props);
+      return out;
+    }
+    if (mechanism !== 'PLAIN' && mechanism !== 'SCRAM-SHA-256' && mechanism !== 'SCRAM-SHA-512') throw new UsageError(`sasl.mechanism ${mechanism} is not supported (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER)`);
     const jaas = props.get('sasl.jaas.config');
     if (!jaas) throw new UsageError('sasl.jaas.config must give the username and password');
     let entry;
@@ -78,7 +88,35 @@ export async function securityOptions(props: ReadonlyMap<string, string>): Promi
     const username = entry.options.get('username');
     const password = entry.options.get('password');
     if (username === undefined || password === undefined) throw new UsageError('sasl.jaas.config must set username and password');
-    out.sasl = { mechanism: mechanism as SaslMechanism, username, password };
+    out.sasl = { mechanism: mechanism as PasswordMechanism, username, password };
   }
   return out;
+}
+
+/** OAUTHBEARER from a token file (sasl.oauthbearer.token.endpoint.url=file://...) or the unsecured login options. */
+function oauthBearerOptions(props: ReadonlyMap<string, string>): SaslOptions {
+  const jaas = props.get('sasl.jaas.config');
+  let options = new Map<string, string>();
+  if (jaas) {
+    try {
+      options = parseJaasConfig(jaas)[0]!.options;
+    } catch (err) {
+      throw new UsageError(`Invalid sasl.jaas.config: ${(err as Error).message}`);
+    }
+  }
+  const endpoint = (props.get('sasl.oauthbearer.token.endpoint.url') ?? '').trim();
+  if (endpoint !== '') {
+    if (!endpoint.startsWith('file:')) throw new UsageError(`sasl.oauthbearer.token.endpoint.url ${endpoint}: only file:// URLs are supported (a token from the identity provider over HTTP is not)`);
+    const path = fileURLToPath(endpoint);
+    const extensions: Record<string, string> = {};
+    for (const [k, v] of options) if (k.startsWith('unsecuredLoginExtension_')) extensions[k.slice('unsecuredLoginExtension_'.length)] = v;
+    return { mechanism: 'OAUTHBEARER', token: async () => (await readFile(path, 'utf8')).trim(), extensions };
+  }
+  if (!jaas) throw new UsageError('sasl.jaas.config must give OAuthBearerLoginModule options (unsecuredLoginStringClaim_sub="...") or sasl.oauthbearer.token.endpoint.url a token file');
+  try {
+    const login = unsecuredLoginFromJaas(options);
+    return { mechanism: 'OAUTHBEARER', token: login.token, extensions: login.extensions };
+  } catch (err) {
+    throw new UsageError(`sasl.jaas.config: ${(err as Error).message}`);
+  }
 }

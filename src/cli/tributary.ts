@@ -49,7 +49,7 @@ program
 // The Kafka tools: each subcommand takes its kafka-*.sh flags as they are (`tributary topics --help`).
 const tools: Array<[name: string, script: string, what: string, run: (flags: string[]) => Promise<number>]> = [
   ['topics', 'kafka-topics.sh', 'Create, list, describe, alter and delete topics', (f) => topicsCommand(f)],
-  ['configs', 'kafka-configs.sh', 'Describe and alter topic, broker and group configs', (f) => configsCommand(f)],
+  ['configs', 'kafka-configs.sh', 'Describe and alter topic, broker and group configs, client quotas and SCRAM credentials', (f) => configsCommand(f)],
   ['acls', 'kafka-acls.sh', 'Add, remove and list ACLs', (f) => aclsCommand(f)],
   ['console-producer', 'kafka-console-producer.sh', 'Send lines from stdin as records', (f) => consoleProducerCommand(f)],
   ['console-consumer', 'kafka-console-consumer.sh', 'Print records of topics', (f) => consoleConsumerCommand(f, undefined, untilSignal())],

@@ -21,6 +21,7 @@ import { ZERO_UUID } from '../protocol/primitives/index.js';
 import { commitOffsets, decodeAssignment, fetchCommitted, findCoordinator, type TopicPartitionRef } from './consumer-protocol.js';
 import { Connection, parseHostPort, type ConnectionOptions } from './connection.js';
 import { alterUserScram, describeUserScram, type ScramAlteration, type UserScramCredentials } from './admin-scram.js';
+import { alterQuotas, describeQuotas, type ClientQuotaAlteration, type ClientQuotaEntry, type ClientQuotaFilter } from './admin-quotas.js';
 import { AdminError, ConnectionError, ConnectionTimeoutError } from './errors.js';
 export { AdminError } from './errors.js';
 import {
@@ -46,6 +47,7 @@ import { deleteRecordsOn, describeAllLogDirs, listOffsetsOn, type LogDirDescript
 export type { LogDirDescription, PartitionResult, ReplicaInfo } from './admin-records.js';
 import { createAcls, deleteAcls, describeAcls, type AclBinding, type AclBindingFilter } from './admin-acls.js';
 export { ACL_FILTER_ANY, type AclBinding, type AclBindingFilter } from './admin-acls.js';
+export type { ClientQuotaAlteration, ClientQuotaEntity, ClientQuotaEntry, ClientQuotaFilter, ClientQuotaFilterComponent } from './admin-quotas.js';
 const RESOURCE_TYPE = { topic: 2, broker: 4, group: 32 } as const;
 // The names of the Java AdminClient's ConfigEntry.ConfigSource (the protocol's TOPIC_CONFIG is DYNAMIC_TOPIC_CONFIG there).
 const CONFIG_SOURCES = ['UNKNOWN', 'DYNAMIC_TOPIC_CONFIG', 'DYNAMIC_BROKER_CONFIG', 'DYNAMIC_DEFAULT_BROKER_CONFIG', 'STATIC_BROKER_CONFIG', 'DEFAULT_CONFIG', 'DYNAMIC_BROKER_LOGGER_CONFIG', 'DYNAMIC_CLIENT_METRICS_CONFIG', 'DYNAMIC_GROUP_CONFIG'] as const;
@@ -497,6 +499,18 @@ export class Admin {
   /** Adds, replaces or deletes users' SCRAM credentials (the password is salted here, never sent). */
   async alterUserScramCredentials(alterations: readonly ScramAlteration[]): Promise<void> {
     check('alterUserScramCredentials', await alterUserScram(this.conn, alterations));
+  }
+
+  /** The client quotas of the entities the filter matches (Kafka's Admin.describeClientQuotas). */
+  async describeClientQuotas(filter: ClientQuotaFilter): Promise<ClientQuotaEntry[]> {
+    const { entries, outcomes } = await describeQuotas(this.conn, filter);
+    check('describeClientQuotas', outcomes);
+    return entries;
+  }
+
+  /** Sets (value) and removes (value null) client quotas; rejects with AdminError naming each failed entity. */
+  async alterClientQuotas(alterations: readonly ClientQuotaAlteration[], options: { validateOnly?: boolean } = {}): Promise<void> {
+    check('alterClientQuotas', await alterQuotas(this.conn, alterations, options.validateOnly === true));
   }
 
   async deleteGroups(groupIds: readonly string[]): Promise<void> {

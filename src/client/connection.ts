@@ -256,7 +256,7 @@ export class Connection {
     if (hs.errorCode !== ErrorCode.NONE) {
       throw new KafkaProtocolError(hs.errorCode, `SASL mechanism ${o.mechanism} refused by ${this.address} (enabled: ${hs.mechanisms.join(', ') || 'none'})`);
     }
-    const client = saslClient(o);
+    const client = await saslClient(o);
     let token: Buffer | null = client.first();
     while (token !== null) {
       const r = await this.send(ApiKey.SaslAuthenticate, { authBytes: token }, { timeoutMs, ...(signal ? { signal } : {}) });

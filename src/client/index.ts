@@ -11,3 +11,5 @@ export * from './consumer-protocol.js';
 export { AbortedTransactionFilter, type AbortedTransaction } from './read-committed.js';
 export type { GroupMetadata, TransactionState } from './transaction-manager.js';
 export * from './exactly-once.js';
+export type { SaslOptions, SaslMechanism, PasswordSaslOptions } from './sasl.js';
+export { unsecuredToken, type OAuthBearerOptions, type OAuthBearerToken, type UnsecuredTokenOptions } from './oauthbearer.js';

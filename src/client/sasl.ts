@@ -1,18 +1,24 @@
 /**
- * The client side of SASL logins: PLAIN and SCRAM-SHA-256/512 (RFC 5802), run over
- * SaslHandshake v1 and SaslAuthenticate right after the connection's ApiVersions.
+ * The client side of SASL logins: PLAIN, SCRAM-SHA-256/512 (RFC 5802) and OAUTHBEARER
+ * (RFC 7628, oauthbearer.ts), run over SaslHandshake v1 and SaslAuthenticate right after the
+ * connection's ApiVersions.
  */
 import { randomBytes } from 'node:crypto';
 import { clientKey, hash, hmac, saltedPassword, safeEqual, serverKey, xor, type ScramMechanism } from '../protocol/sasl/scram-math.js';
 import { encodeSaslName } from '../protocol/sasl/scram-math.js';
 
-export type SaslMechanism = 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+import { OAuthBearerClient, type OAuthBearerOptions } from './oauthbearer.js';
 
-export interface SaslOptions {
-  mechanism: SaslMechanism;
+export type PasswordMechanism = 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+export type SaslMechanism = PasswordMechanism | 'OAUTHBEARER';
+
+export interface PasswordSaslOptions {
+  mechanism: PasswordMechanism;
   username: string;
   password: string;
 }
+
+export type SaslOptions = PasswordSaslOptions | OAuthBearerOptions;
 
 /** A client's half of one login: the first token, then one answer per server token until done. */
 export interface SaslClient {
@@ -21,7 +27,7 @@ export interface SaslClient {
   next(serverToken: Buffer): Buffer | null;
 }
 
-export function plainClient(o: SaslOptions): SaslClient {
+export function plainClient(o: PasswordSaslOptions): SaslClient {
   return {
     first: () => Buffer.from(`\u0000${o.username}\u0000${o.password}`, 'utf8'),
     next: () => null,
@@ -77,8 +83,10 @@ export class ScramClient implements SaslClient {
   }
 }
 
-export function saslClient(o: SaslOptions): SaslClient {
+/** The client of one login (OAUTHBEARER asks its token provider first). */
+export async function saslClient(o: SaslOptions): Promise<SaslClient> {
   if (o.mechanism === 'PLAIN') return plainClient(o);
   if (o.mechanism === 'SCRAM-SHA-256' || o.mechanism === 'SCRAM-SHA-512') return new ScramClient(o.mechanism, o.username, o.password);
-  throw new Error(`SASL mechanism ${String(o.mechanism)} is not supported (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)`);
+  if (o.mechanism === 'OAUTHBEARER') return OAuthBearerClient.create(o);
+  throw new Error(`SASL mechanism ${String((o as { mechanism: unknown }).mechanism)} is not supported (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER)`);
 }

@@ -107,6 +107,16 @@ describe('ACLs and SCRAM users in etcd', () => {
     assert.deepEqual(listed, [{ resourceType: 'TOPIC', name: 'orders', patternType: 'LITERAL', principal: 'User:alice', host: '*', operation: 'DESCRIBE', permissionType: 'ALLOW' }]);
   });
 
+  test('a client quota set through broker 1 is described by broker 2; removed through broker 2, it is gone on broker 1', async () => {
+    const a1 = await adminOf(1);
+    const a2 = await adminOf(2);
+    const filter = { components: [{ entityType: 'user', match: 'exact' as const, name: 'alice' }] };
+    await a1.alterClientQuotas([{ entity: { user: 'alice' }, ops: [{ key: 'producer_byte_rate', value: 1048576 }] }]);
+    await eventually(async () => JSON.stringify(await a2.describeClientQuotas(filter)) === JSON.stringify([{ entity: { user: 'alice' }, values: { producer_byte_rate: 1048576 } }]), 'the quota on broker 2', 10_000);
+    await a2.alterClientQuotas([{ entity: { user: 'alice' }, ops: [{ key: 'producer_byte_rate', value: null }] }]);
+    await eventually(async () => (await a1.describeClientQuotas(filter)).length === 0, 'the quota gone on broker 1', 10_000);
+  });
+
   test('Metadata answers with the listener the client came in on; the registration names every listener', async () => {
     const b = cluster.brokers.get(1)!;
     const c = await connectAs(b, ADMIN);

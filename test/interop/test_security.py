@@ -1,10 +1,10 @@
-"""Security interop (issue 11): the same listener configuration on Tributary and Apache Kafka,
-reached by confluent-kafka (librdkafka), kcat and kafka-python 2.0.2:
-  SASLPLAIN  SASL_PLAINTEXT with PLAIN (JAAS users admin and alice)
-  SASLSSL    SASL_SSL with SCRAM-SHA-512 (alice, created with AlterUserScramCredentials)
-  MTLS       SSL with ssl.client.auth=required
-Certificates are made with the openssl CLI in the broker's temp dir. The broker is this module's
-own (its listeners differ from the shared fixture's)."""
+"""Security interop (issue 11): the same listener configuration on Tributary and Apache Kafka
+(secure_broker.py: SASL_PLAINTEXT with PLAIN, SASL_SSL with SCRAM-SHA-512, SSL with mTLS), reached
+by confluent-kafka (librdkafka), kcat, kafka-python 2.0.2, and over each of the three listeners by
+the Java kafka-clients, KafkaJS, @platformatic/kafka, Tributary's client library and Tributary's
+tools (admin: create and describe a topic; produce; consume in a group and commit; read the
+commits back). The broker is this module's own (its listeners differ from the shared fixture's)."""
+import json
 import os
 import shutil
 import socket
@@ -17,95 +17,9 @@ import uuid
 import pytest
 
 import conftest
-import spec
+from secure_broker import LISTENERS, SecureBroker
 
 KCAT = shutil.which("kcat") or shutil.which("kafkacat")
-PLAIN_JAAS = ('org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" '
-              'password="admin-secret" user_admin="admin-secret" user_alice="alice-secret";')
-
-
-def _openssl(cwd, *args):
-    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
-
-
-def make_certs(d):
-    _openssl(d, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt",
-             "-subj", "/CN=Interop CA", "-days", "2")
-    for name, subj, san in (("server", "/CN=localhost", "subjectAltName=IP:127.0.0.1,DNS:localhost"),
-                            ("client", "/O=Interop/CN=alice", "basicConstraints=CA:FALSE")):
-        _openssl(d, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", name + ".key", "-out", name + ".csr", "-subj", subj)
-        with open(os.path.join(d, name + ".ext"), "w") as f:
-            f.write(san + "\n")
-        _openssl(d, "x509", "-req", "-in", name + ".csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-                 "-out", name + ".crt", "-days", "2", "-extfile", name + ".ext")
-    with open(os.path.join(d, "server.pem"), "w") as f:
-        f.write(open(os.path.join(d, "server.key")).read() + open(os.path.join(d, "server.crt")).read())
-
-
-class SecureBroker:
-    def __init__(self, kind, tmp):
-        self.kind, self.tmp = kind, tmp
-        self.certs = os.path.join(tmp, "certs")
-        os.makedirs(self.certs)
-        make_certs(self.certs)
-        self.ports = {n: conftest._free_port() for n in ("PLAINTEXT", "SASLPLAIN", "SASLSSL", "MTLS")}
-        self.proc = None
-
-    def addr(self, name):
-        return "127.0.0.1:%d" % self.ports[name]
-
-    def config(self):
-        c = self.certs
-        return [
-            "listener.name.saslplain.sasl.enabled.mechanisms=PLAIN",
-            "listener.name.saslplain.plain.sasl.jaas.config=" + PLAIN_JAAS,
-            "listener.name.saslssl.sasl.enabled.mechanisms=SCRAM-SHA-512",
-            "listener.name.saslssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;",
-            "ssl.keystore.type=PEM",
-            "ssl.keystore.location=%s/server.pem" % c,
-            "ssl.truststore.type=PEM",
-            "ssl.truststore.location=%s/ca.crt" % c,
-            "listener.name.mtls.ssl.client.auth=required",
-            "ssl.principal.mapping.rules=RULE:^CN=([^,]*),.*$/$1/,DEFAULT",
-        ]
-
-    def start(self):
-        extra = "".join(",%s://127.0.0.1:%d" % (n, self.ports[n]) for n in ("SASLPLAIN", "SASLSSL", "MTLS"))
-        protocols = ",SASLPLAIN:SASL_PLAINTEXT,SASLSSL:SASL_SSL,MTLS:SSL"
-        if self.kind == "kafka":
-            env = dict(os.environ, KAFKA_REF_EXTRA_LISTENERS=extra, KAFKA_REF_EXTRA_PROTOCOLS=protocols)
-            res = subprocess.run([conftest.KAFKA_REF, "start", self.tmp, str(self.ports["PLAINTEXT"]), *self.config()],
-                                 cwd=conftest.ROOT, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL,
-                                 timeout=300)
-            if res.returncode != 0:
-                pytest.fail("Apache Kafka did not start: %s" % res.stderr)
-            return self
-        listeners = "PLAINTEXT://127.0.0.1:%d%s" % (self.ports["PLAINTEXT"], extra)
-        cmd = ["node", conftest.TRIBUTARY_CLI, "server-start", os.path.join(conftest.ROOT, "config", "server.properties"),
-               "--override", "listeners=" + listeners, "--override", "advertised.listeners=" + listeners,
-               "--override", "listener.security.protocol.map=PLAINTEXT:PLAINTEXT" + protocols,
-               "--override", "log.dirs=" + os.path.join(self.tmp, "data")]
-        for kv in self.config():
-            cmd += ["--override", kv]
-        log = open(os.path.join(self.tmp, "broker.log"), "ab")
-        self.proc = subprocess.Popen(cmd, cwd=conftest.ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        log.close()
-        for n in self.ports:
-            if not spec.wait_for_port(self.addr(n), 60, alive=lambda: self.proc.poll() is None):
-                self.proc.kill()
-                pytest.fail("Tributary did not listen on %s:\n%s" % (n, conftest._tail(os.path.join(self.tmp, "broker.log"))))
-        return self
-
-    def stop(self):
-        if self.kind == "kafka":
-            subprocess.run([conftest.KAFKA_REF, "stop", self.tmp], cwd=conftest.ROOT, timeout=60, stdin=subprocess.DEVNULL)
-        elif self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
 
 
 @pytest.fixture(scope="module")
@@ -273,3 +187,62 @@ def test_requests_before_authentication_close_the_connection(sb):
     data = s.recv(100)
     s.close()
     assert data == b""
+
+
+def test_java_clients_over_each_listener(sb, scram_user):
+    """Java kafka-clients 4.3.1 (test/interop/java SecureClient), one JVM for the three listeners,
+    configured from the same properties files a Kafka user writes (PEM truststore and keystore)."""
+    java = shutil.which("java")
+    assert java, "java is not on PATH"
+    conftest.require_file(conftest.JAVA_JAR, "run scripts/install-interop.sh java")
+    out = conftest.run_client([java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", conftest.JAVA_JAR,
+                               "dev.tributary.interop.SecureClient", "sec-java-" + uuid.uuid4().hex[:6],
+                               *("%s=%s,%s" % (n, sb.addr(n), sb.props(n)) for n in LISTENERS)], cwd=conftest.ROOT, timeout=150)
+    assert [line.split()[1] for line in out.stdout.splitlines() if line.startswith("OK ")] == list(LISTENERS)
+
+
+@pytest.mark.parametrize("client", ["kafkajs", "platformatic", "tributary"])
+def test_node_clients_over_each_listener(sb, scram_user, client):
+    """KafkaJS (PLAIN, SCRAM-SHA-512, TLS with a client certificate), @platformatic/kafka and
+    Tributary's own client library (dist/src), each over the three listeners."""
+    conftest.require_file(os.path.join(conftest.ROOT, "dist", "src", "index.js"), "run npm run build")
+    out = conftest.run_client(["node", os.path.join(conftest.HERE, "js", "secure-clients.mjs"), client,
+                               "sec-%s-%s" % (client, uuid.uuid4().hex[:6]),
+                               json.dumps([sb.node_listener(n) for n in LISTENERS])], cwd=conftest.ROOT, timeout=150)
+    assert [line.split()[1] for line in out.stdout.splitlines() if line.startswith("OK ")] == list(LISTENERS)
+
+
+def tool(name, *args, stdin=None, ok=True):
+    res = subprocess.run([os.path.join(conftest.ROOT, "bin", name), *args], cwd=conftest.ROOT, input=stdin,
+                         capture_output=True, text=True, timeout=60)
+    assert not ok or res.returncode == 0, "%s %s exited %d\nstdout:\n%s\nstderr:\n%s" % (
+        name, " ".join(args), res.returncode, res.stdout, res.stderr)
+    return res
+
+
+@pytest.mark.parametrize("listener", LISTENERS)
+def test_tributary_tools_over_each_listener(sb, scram_user, listener):
+    """Tributary's kafka-topics, console producer and consumer (in a group, which commits) and
+    kafka-consumer-groups, with the listener's settings in --command-config, --producer.config and
+    --consumer.config."""
+    b, props = ["--bootstrap-server", sb.addr(listener)], sb.props(listener)
+    topic = "sec-cli-%s-%s" % (listener.lower(), uuid.uuid4().hex[:6])
+    group = "g-" + topic
+    tool("kafka-topics.sh", *b, "--command-config", props, "--create", "--topic", topic, "--partitions", "2",
+         "--replication-factor", "1")
+    # Kafka answers CreateTopics before its broker's metadata has the topic: describe until it shows.
+    deadline = time.monotonic() + 30
+    while True:
+        described = tool("kafka-topics.sh", *b, "--command-config", props, "--describe", "--topic", topic, ok=False)
+        if described.returncode == 0 or time.monotonic() > deadline:
+            break
+    assert described.returncode == 0 and "PartitionCount: 2" in described.stdout, described.stdout + described.stderr
+    lines = "".join("k%d:v%d\n" % (i, i) for i in range(10))
+    tool("kafka-console-producer.sh", *b, "--producer.config", props, "--topic", topic, "--producer-property", "acks=all",
+         "--reader-property", "parse.key=true", "--reader-property", "key.separator=:", stdin=lines)
+    out = tool("kafka-console-consumer.sh", *b, "--consumer.config", props, "--topic", topic, "--group", group,
+               "--from-beginning", "--max-messages", "10")
+    assert sorted(out.stdout.split()) == sorted("v%d" % i for i in range(10))
+    groups = tool("kafka-consumer-groups.sh", *b, "--command-config", props, "--describe", "--group", group).stdout
+    rows = [line.split() for line in groups.splitlines() if line.split()[1:2] == [topic]]
+    assert sum(int(r[3]) for r in rows) == 10 and all(r[3] == r[4] for r in rows), groups

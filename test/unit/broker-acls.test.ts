@@ -187,6 +187,19 @@ describe('authorization matrix (every API x resource x operation, allowed and de
       allowed: E.RESOURCE_NOT_FOUND,
     },
     {
+      api: 'DescribeClientQuotas: cluster DESCRIBE_CONFIGS',
+      grants: [{ resourceType: R.CLUSTER, resourceName: 'kafka-cluster', operation: O.DESCRIBE_CONFIGS }],
+      run: async () => (await alice.send(ApiKey.DescribeClientQuotas, { components: [], strict: false })).errorCode,
+      denied: E.CLUSTER_AUTHORIZATION_FAILED,
+    },
+    {
+      api: 'AlterClientQuotas: cluster ALTER_CONFIGS',
+      grants: [{ resourceType: R.CLUSTER, resourceName: 'kafka-cluster', operation: O.ALTER_CONFIGS }],
+      run: async () =>
+        (await alice.send(ApiKey.AlterClientQuotas, { entries: [{ entity: [{ entityType: 'user', entityName: 'x' }], ops: [{ key: 'producer_byte_rate', value: 1, remove: false }] }], validateOnly: true })).entries[0]!.errorCode,
+      denied: E.CLUSTER_AUTHORIZATION_FAILED,
+    },
+    {
       api: 'DescribeConfigs topic: topic DESCRIBE_CONFIGS (implied by ALTER_CONFIGS)',
       grants: [{ resourceType: R.TOPIC, resourceName: 't', operation: O.ALTER_CONFIGS }],
       run: async () =>

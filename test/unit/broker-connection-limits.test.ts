@@ -337,3 +337,34 @@ test('the per-IP connection creation rate (connection_creation_rate on an ip ent
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 });
+
+test('AlterClientQuotas connection_creation_rate on an ip entity throttles that address until it is removed', async () => {
+  const tb = await startBroker({ 'quota.window.num': 2, 'quota.window.size.seconds': 1 });
+  const alter = async (rate: number | null): Promise<void> => {
+    const c = await connect(tb);
+    try {
+      const r = await c.send(ApiKey.AlterClientQuotas, {
+        entries: [{ entity: [{ entityType: 'ip', entityName: '127.0.0.2' }], ops: [{ key: 'connection_creation_rate', value: rate ?? 0, remove: rate === null }] }],
+        validateOnly: false,
+      });
+      assert.equal(r.entries[0]!.errorCode, 0, r.entries[0]!.errorMessage ?? '');
+    } finally {
+      c.close();
+    }
+  };
+  try {
+    await alter(2);
+    const conns = [await client(tb.broker.port, '127.0.0.2'), await client(tb.broker.port, '127.0.0.2'), await client(tb.broker.port, '127.0.0.2')];
+    const answered = await Promise.all(conns.map((c) => deadline(c.answered, 5000, 'answer or close')));
+    assert.deepEqual(answered, [true, true, false], 'the third connection within the second is closed');
+    // Another address has no quota.
+    const other = await client(tb.broker.port, '127.0.0.3');
+    assert.equal(await deadline(other.answered, 5000, 'answer'), true);
+    await alter(null);
+    const after = [await client(tb.broker.port, '127.0.0.2'), await client(tb.broker.port, '127.0.0.2'), await client(tb.broker.port, '127.0.0.2')];
+    assert.deepEqual(await Promise.all(after.map((c) => deadline(c.answered, 5000, 'answer'))), [true, true, true], 'removed: no throttle');
+    for (const c of [...conns, other, ...after]) c.s.destroy();
+  } finally {
+    await tb.close();
+  }
+});

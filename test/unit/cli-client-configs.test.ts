@@ -1,5 +1,6 @@
 // The shipped config/producer.properties and config/consumer.properties (Kafka ships both beside
-// server.properties): the console tools read them with --producer.config / --consumer.config, and
+// server.properties): the console tools read them with --command-config (or the deprecated
+// --producer.config / --consumer.config, with Kafka's warnings; the two names may not be mixed), and
 // the consumer joins the file's group.id (test-consumer-group) and commits there.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -34,14 +35,16 @@ test('console producer and consumer read them; the consumer commits in the file 
   const B = ['--bootstrap-server', tb.broker.bootstrap];
   let err = '';
   const io = { out: (): void => undefined, err: (s: string) => void (err += s) };
-  const code = await consoleProducerCommand([...B, '--topic', 'cfg', '--producer.config', join(config, 'producer.properties')], io, Readable.from(['a\nb\n']));
+  const code = await consoleProducerCommand([...B, '--topic', 'cfg', '--command-config', join(config, 'producer.properties')], io, Readable.from(['a\nb\n']));
   assert.equal(code, 0, err);
+  assert.equal(err, '');
   let out = '';
   const cc = await consoleConsumerCommand(
     [...B, '--topic', 'cfg', '--from-beginning', '--max-messages', '2', '--consumer.config', join(config, 'consumer.properties')],
-    { out: (s) => void (out += s), err: () => undefined },
+    { out: (s) => void (out += s), err: (s) => void (err += s) },
   );
   assert.equal(cc, 0);
+  assert.match(err, /^Option --consumer\.config is deprecated and will be removed in a future version\. Use --command-config instead\.\n/);
   assert.equal(out, 'a\nb\n');
   const admin = await Admin.connect({ bootstrap: tb.broker.bootstrap });
   try {
@@ -50,4 +53,19 @@ test('console producer and consumer read them; the consumer commits in the file 
   } finally {
     await admin.close();
   }
+});
+
+test('the deprecated names warn as Kafka 4.3.1 does and may not be mixed with --command-*', async () => {
+  const B = ['--bootstrap-server', tb.broker.bootstrap];
+  let err = '';
+  const io = { out: (): void => undefined, err: (s: string) => void (err += s) };
+  const file = join(config, 'producer.properties');
+  assert.equal(await consoleProducerCommand([...B, '--topic', 'cfg', '--command-config', file, '--producer.config', file], io, Readable.from([])), 1);
+  assert.match(err, /^Options --command-config and --producer\.config cannot be specified together\./);
+  err = '';
+  assert.equal(await consoleProducerCommand([...B, '--topic', 'cfg', '--producer-property', 'acks=1'], io, Readable.from(['c\n'])), 0);
+  assert.equal(err, 'Warning: --producer-property is deprecated and will be removed in a future version. Use --command-property instead.\n');
+  err = '';
+  assert.equal(await consoleConsumerCommand([...B, '--topic', 'cfg', '--consumer-property', 'a=b', '--command-property', 'c=d'], io), 1);
+  assert.match(err, /^Options --consumer-property and --command-property cannot be specified together\./);
 });

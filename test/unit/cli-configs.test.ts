@@ -78,7 +78,7 @@ describe('kafka-configs', () => {
     assert.match((await run(...B, '--describe', '--alter', '--topic', 'kc')).err, /^Command must include exactly one action: --describe, --alter\n/);
     assert.match((await run(...B, '--alter', '--topic', 'kc')).err, /At least one of --add-config, --add-config-file, or --delete-config must be specified with --alter/);
     assert.match((await run(...B, '--alter', '--entity-type', 'topics', '--add-config', 'a=b')).err, /An entity name must be specified with --alter of topics/);
-    assert.match((await run(...B, '--describe', '--entity-type', 'clients')).err, /Invalid entity type clients/);
+    assert.match((await run(...B, '--describe', '--entity-type', 'client-metrics')).err, /Invalid entity type client-metrics/);
     assert.match((await run(...B, '--describe', '--entity-type', 'brokers', '--entity-name', 'x')).err, /must be a valid integer broker id/);
     assert.match((await run('--describe', '--topic', 'kc')).err, /--bootstrap-server/);
     assert.equal((await run(...B, '--alter', '--topic', 'kc', '--add-config', 'retention.ms=1', '--delete-config', 'retention.ms')).code, 1);

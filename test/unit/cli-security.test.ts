@@ -73,7 +73,8 @@ describe('tools on a SASL_SSL listener', { skip: hasOpenssl() ? false : 'the ope
     const del = await run(configsCommand, ...B, '--command-config', admin, '--alter', '--entity-type', 'users', '--entity-name', 'alice', '--delete-config', 'SCRAM-SHA-512');
     assert.equal(del.code, 0, del.err);
     const gone = await run(configsCommand, ...B, '--command-config', admin, '--describe', '--entity-type', 'users', '--entity-name', 'alice');
-    assert.match(gone.out, /^Error retrieving SCRAM credential configs for user-principal 'alice': RESOURCE_NOT_FOUND: /);
+    // As Kafka 4.3.1's tool: a user without credentials (RESOURCE_NOT_FOUND) prints nothing.
+    assert.deepEqual([gone.code, gone.out, gone.err], [0, '', '']);
     const again = await run(topicsCommand, ...B, '--command-config', alice, '--list');
     assert.equal(again.code, 1);
   });

@@ -1,9 +1,6 @@
-/** Java's String.hashCode over UTF-16 code units: s[0]*31^(n-1) + ... + s[n-1], in int32. */
-export function javaStringHashCode(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
-  return h;
-}
+import { javaStringHashCode } from '../../util/java-hash-map.js';
+
+export { javaStringHashCode };
 
 /**
  * The __consumer_offsets partition of a group, as Kafka computes it:

@@ -27,6 +27,7 @@ import { StorageError } from '../../storage/errors.js';
 import { validateRecords } from '../../storage/log-validator.js';
 import { ArrivalOrder } from '../arrival-order.js';
 import { AclOperation, topicAllowed, txnIdAllowed } from './auth.js';
+import { produceThrottleMs } from './quotas.js';
 import { defineHandler } from './handler.js';
 import { ATTR_TRANSACTIONAL, readBatchHeader, BATCH_HEADER_SIZE } from '../../protocol/records/batch-header.js';
 import { tpKey } from '../coordinator/txn-metadata.js';
@@ -174,6 +175,7 @@ export default defineHandler({
         };
       }),
     );
+    const throttleTimeMs = produceThrottleMs(ctx, req.acks);
     if (req.acks === 0) {
       const failed = responses.flatMap((t) =>
         t.partitionResponses.filter((p) => p.errorCode !== ErrorCode.NONE).map((p) => `${t.name || t.topicId}-${p.index}: ${errorInfo(p.errorCode).name}`),
@@ -181,6 +183,6 @@ export default defineHandler({
       if (failed.length > 0) ctx.requestClose(`acks=0 produce failed (${failed.join(', ')})`);
       return null;
     }
-    return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
+    return { responses, throttleTimeMs, nodeEndpoints: [] };
   },
 });

@@ -30,6 +30,7 @@ import type { Waits } from '../waits.js';
 import { AclOperation, clusterAllowed, topicAllowed } from './auth.js';
 import { defineHandler } from './handler.js';
 import { throttledReplica } from '../replication-throttle.js';
+import { fetchMaxBytes, fetchThrottleMs } from './quotas.js';
 
 const READ_COMMITTED = 1;
 const INITIAL_EPOCH = 0;
@@ -148,6 +149,7 @@ export default defineHandler({
     const follower = replicaId >= 0;
     // A replica fetch needs CLUSTER_ACTION (CVE-2018-1288): otherwise every partition fails with
     // TOPIC_AUTHORIZATION_FAILED and nothing is read or recorded (no follower progress, no session).
+    if (follower) ctx.quota.exemptFromRequestQuota();
     if (follower && !clusterAllowed(ctx, AclOperation.CLUSTER_ACTION)) {
       return {
         throttleTimeMs: 0,
@@ -201,6 +203,8 @@ export default defineHandler({
     }
     for (const t of targets) if (t.missing) t.out.errorCode = t.missing;
     const readable = targets.filter((t) => t.log !== undefined);
+    // consumer_byte_rate: no more than the quota allows in its window span.
+    const maxBytes = follower ? req.maxBytes : fetchMaxBytes(ctx, req.maxBytes);
 
     const collect = async (): Promise<{ bytes: number; errors: boolean }> => {
       let bytes = 0;
@@ -214,7 +218,7 @@ export default defineHandler({
         out.lastStableOffset = BigInt(lastStable);
         out.logStartOffset = BigInt(log.logStartOffset);
         out.abortedTransactions = readCommitted ? [] : null;
-        const room = Math.min(t.maxBytes, req.maxBytes - bytes);
+        const room = Math.min(t.maxBytes, maxBytes - bytes);
         // What an earlier round read (less than minBytes in all) is read again: its buffer goes back.
         if (out.records) releaseReadBuffer(out.records);
         if (room <= 0 && bytes > 0) {
@@ -253,12 +257,22 @@ export default defineHandler({
     });
     let state = await collect();
     const deadline = b.now() + req.maxWaitMs;
+    let waitedMs = 0;
     while (state.bytes < req.minBytes && !state.errors && readable.length > 0 && !b.waits.closed) {
       const left = deadline - b.now();
       if (left <= 0) break;
+      const waitStart = performance.now();
       const appended = await waitForAnyAppend(readable, left, b.waits, follower, readCommitted);
+      waitedMs += performance.now() - waitStart;
       if (!appended) break;
       state = await collect();
+    }
+    // A throttled consumer gets nothing but the throttle time (Kafka's throttled response): an
+    // incremental session stays as it was; a full fetch opens no session.
+    const throttleTimeMs = follower ? 0 : fetchThrottleMs(ctx, state.bytes, waitedMs);
+    if (throttleTimeMs > 0) {
+      if (session && !incremental) b.fetchSessions.remove(session.id);
+      return { throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: incremental ? session!.id : 0, responses: [], nodeEndpoints: [] };
     }
 
     // The answer, grouped by topic in request order; incremental answers carry only news.
@@ -288,7 +302,7 @@ export default defineHandler({
       }
       tr.partitions.push(t.out);
     }
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses, nodeEndpoints: [] };
+    return { throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses, nodeEndpoints: [] };
   },
 });
 

@@ -2,7 +2,7 @@
  * SaslHandshake v0-v1: picks the mechanism of the login on a SASL listener. v0 means the tokens
  * follow unframed (raw size-prefixed), v1 that they come in SaslAuthenticate requests. An
  * unsupported mechanism is answered with the enabled ones, then the connection closes, as in
- * Kafka. On a listener without SASL, or after the login without re-authentication, ILLEGAL_SASL_STATE.
+ * Kafka. On a listener without SASL, or after a login that does not expire (no re-authentication), ILLEGAL_SASL_STATE.
  */
 import { ErrorCode } from '../../protocol/errors.js';
 import { defineHandler } from './handler.js';
@@ -15,7 +15,7 @@ export default defineHandler({
     const sasl = ctx.conn.sasl;
     if (!sasl) return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms: [] };
     const mechanisms = [...sasl.config.mechanisms];
-    if (sasl.state === 'authenticated' && sasl.config.maxReauthMs <= 0) {
+    if (sasl.state === 'authenticated' && sasl.expiresAt === null) {
       return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms };
     }
     if (sasl.state === 'authenticate' || sasl.state === 'raw') {

@@ -1,5 +1,6 @@
 import type { ApiKeyNumber, RequestOf, ResponseOf } from '../../protocol/messages/index.js';
 import type { BrokerContext, ConnectionInfo } from '../context.js';
+import type { RequestQuota } from '../quota/request-quota.js';
 
 /** What a handler knows about the request besides its body. */
 export interface RequestContext {
@@ -9,6 +10,8 @@ export interface RequestContext {
   readonly clientId: string | null;
   readonly conn: ConnectionInfo;
   readonly broker: BrokerContext;
+  /** Client quotas of this request: what Produce and Fetch record, and the throttle earned. */
+  readonly quota: RequestQuota;
   /** Ask the network layer to close this connection after this request (acks=0 produce errors). */
   requestClose(reason: string): void;
   /** Send the response, then close the connection (a failed SASL login, as Kafka does). */

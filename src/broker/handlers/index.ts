@@ -42,6 +42,8 @@ import describeCluster from './60-describe-cluster.js';
 import describeProducers from './61-describe-producers.js';
 import saslHandshake from './17-sasl-handshake.js';
 import saslAuthenticate from './36-sasl-authenticate.js';
+import describeClientQuotas from './48-describe-client-quotas.js';
+import alterClientQuotas from './49-alter-client-quotas.js';
 import describeUserScramCredentials from './50-describe-user-scram-credentials.js';
 import alterUserScramCredentials from './51-alter-user-scram-credentials.js';
 import describeTransactions from './65-describe-transactions.js';
@@ -95,6 +97,8 @@ export const handlers: readonly Handler[] = [
   describeProducers,
   saslHandshake,
   saslAuthenticate,
+  describeClientQuotas,
+  alterClientQuotas,
   describeUserScramCredentials,
   alterUserScramCredentials,
   describeTransactions,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { randomKafkaUuid } from '../../storage/meta-properties.js';
 import { writeFileAtomic } from '../../storage/files.js';
 import type { AclBinding } from '../acl/acl.js';
+import type { StoredClientQuota } from '../quota/entity.js';
 
 export interface TopicRecord {
   name: string;
@@ -36,6 +37,8 @@ export interface ClusterState {
   scramCredentials?: ScramCredentialsState;
   /** The ACLs (CreateAcls/DeleteAcls), absent in files written before ACLs existed. */
   acls?: AclBinding[];
+  /** Client quotas (AlterClientQuotas), absent in files written before quotas existed. */
+  clientQuotas?: StoredClientQuota[];
 }
 
 /**
@@ -78,6 +81,7 @@ export class FileMetadataStore implements MetadataStore {
         producerIdsReservedUpTo: parsed.producerIdsReservedUpTo ?? 0,
         scramCredentials: parsed.scramCredentials ?? {},
         acls: parsed.acls ?? [],
+        clientQuotas: parsed.clientQuotas ?? [],
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;

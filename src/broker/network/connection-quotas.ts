@@ -326,6 +326,13 @@ export class ConnectionQuotas {
     else this.ipRates.set(normaliseAddress(ip), rate);
   }
 
+  /** Replaces every address's connection creation rate with these (the client quotas changed). */
+  replaceIpConnectionRates(rates: ReadonlyArray<{ ip: string | null; rate: number }>): void {
+    this.ipRates.clear();
+    this.defaultIpRate = UNLIMITED;
+    for (const r of rates) this.updateIpConnectionRateQuota(r.ip, r.rate);
+  }
+
   /** Records a new connection of `address` in its rate; the throttle time (0: within the quota, or no quota). */
   private recordIpConnection(address: string): number {
     const limit = this.ipRates.get(address) ?? this.defaultIpRate;

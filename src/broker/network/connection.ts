@@ -4,6 +4,7 @@ import { FrameDecoder } from '../../protocol/framing.js';
 import type { ConnectionInfo } from '../context.js';
 import type { SecurityProtocol } from '../config/listeners.js';
 import { SaslSession, type SaslListenerConfig } from '../security/sasl/session.js';
+import { throttleDelay } from './throttle-delay.js';
 
 export const ANONYMOUS = 'User:ANONYMOUS';
 
@@ -21,7 +22,11 @@ const MAX_PIPELINED = 16;
 
 /** The router's answer to one frame: bytes to send (in order), nothing (acks=0), or close. */
 /** respond: the response frame's chunks, and what to run once the socket has taken them (see RequestContext.afterResponse). */
-export type FrameResult = { kind: 'respond'; chunks: Buffer[]; written?: () => void; closeAfter?: string } | { kind: 'none' } | { kind: 'close'; reason: string };
+/** throttleUntil (performance.now() time): a quota's throttle; the connection reads nothing more until then. */
+export type FrameResult =
+  | { kind: 'respond'; chunks: Buffer[]; written?: () => void; closeAfter?: string; throttleUntil?: number }
+  | { kind: 'none'; throttleUntil?: number }
+  | { kind: 'close'; reason: string };
 
 export type FrameHandler = (frame: Buffer, conn: ConnectionInfo) => Promise<FrameResult> | FrameResult;
 
@@ -59,6 +64,13 @@ export class Connection implements ConnectionInfo {
   private waitingForDrain = false;
   private closed = false;
   private paused = false;
+  /** A quota throttle is running: no request is read or started until it ends. */
+  private muted = false;
+  /**
+   * A quota has throttled this connection: from then on its requests run one at a time, as on a
+   * Kafka connection, so that a throttle is decided before the next request is read.
+   */
+  private quotaLimited = false;
 
   constructor(
     readonly id: number,
@@ -118,10 +130,10 @@ export class Connection implements ConnectionInfo {
    * before its first await, and handlers start in arrival order.
    */
   private drain(): void {
-    while (this.queue.length > 0 && !this.closed && !this.waitingForDrain) {
+    while (this.queue.length > 0 && !this.closed && !this.waitingForDrain && !this.muted) {
       const next = this.queue[0]!;
       const isProduce = next.length >= 2 && next.readInt16BE(0) === PRODUCE_API_KEY;
-      if (this.inflight.length > 0 && !(isProduce && this.inflightAllProduce && this.inflight.length < MAX_PIPELINED)) break;
+      if (this.inflight.length > 0 && !(isProduce && this.inflightAllProduce && !this.quotaLimited && this.inflight.length < MAX_PIPELINED)) break;
       this.queue.shift();
       if (this.paused && this.queue.length <= this.limits.maxQueuedRequests >>> 1) {
         this.paused = false;
@@ -171,11 +183,22 @@ export class Connection implements ConnectionInfo {
             this.waitingForDrain = false;
           }
         }
+        if (result.throttleUntil !== undefined) await this.throttled(result.throttleUntil);
         this.drain();
       }
     } finally {
       this.writing = false;
     }
+  }
+
+  /** Client quotas: the response is out; read nothing more from the client until `until`. */
+  private async throttled(until: number): Promise<void> {
+    this.muted = true;
+    this.quotaLimited = true;
+    this.socket.pause();
+    await throttleDelay(this.socket, until);
+    this.muted = false;
+    if (!this.paused && !this.closed) this.socket.resume();
   }
 
   private writableDrained(): Promise<void> {

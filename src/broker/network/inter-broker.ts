@@ -24,7 +24,7 @@ import type { BrokerConfig } from '../config/config.js';
 import { listenerValue, parseProtocolMap, securityProtocolOf, type ListenerSpec, type SecurityProtocol } from '../config/listeners.js';
 import { listenerTls } from './tls-config.js';
 import { parseJaasConfig } from '../../util/jaas.js';
-import type { SaslMechanism, SaslOptions } from '../../client/sasl.js';
+import type { PasswordMechanism, SaslOptions } from '../../client/sasl.js';
 
 export interface InterBrokerSecurity {
   /** The listener name peers are reached on. */
@@ -34,7 +34,7 @@ export interface InterBrokerSecurity {
   sasl?: SaslOptions;
 }
 
-const CLIENT_MECHANISMS: readonly SaslMechanism[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
+const CLIENT_MECHANISMS: readonly PasswordMechanism[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
 
 /** The inter-broker listener's name; throws with Kafka's complaint when the keys disagree or name no listener. */
 export function interBrokerListenerName(config: BrokerConfig, listeners: readonly ListenerSpec[]): string {

@@ -14,10 +14,19 @@ import { listenerTls, type ListenerTls } from './tls-config.js';
 import { parseJaasConfig, plainUsers } from '../../util/jaas.js';
 import { SUPPORTED_MECHANISMS, type SaslListenerConfig } from '../security/sasl/session.js';
 import type { ScramCredentialStore } from '../security/scram-store.js';
+import { oauthValidator } from '../security/oauth/setup.js';
+import { httpGetText } from './http-get.js';
 
-export function listenerSetups(config: BrokerConfig, listeners: readonly ListenerSpec[], scram: ScramCredentialStore, log: Logger): ListenerSetup[] {
+export async function listenerSetups(
+  config: BrokerConfig,
+  listeners: readonly ListenerSpec[],
+  scram: ScramCredentialStore,
+  log: Logger,
+  systemProperties: ReadonlyMap<string, string> = new Map(),
+): Promise<ListenerSetup[]> {
   const map = parseProtocolMap(config.list('listener.security.protocol.map'));
-  return listeners.map((l) => {
+  const out: ListenerSetup[] = [];
+  for (const l of listeners) {
     const securityProtocol = securityProtocolOf(l.name, map);
     const v = (key: string): string | null => listenerValue((k) => config.get(k), (k) => config.isSet(k), l.name, key);
     const tls = securityProtocol === 'SSL' || securityProtocol === 'SASL_SSL' ? listenerTls(config, l.name) : null;
@@ -36,7 +45,9 @@ export function listenerSetups(config: BrokerConfig, listeners: readonly Listene
         if (jaas === null) throw new Error(`listener ${l.name}: PLAIN is enabled but ${key} is not set`);
         users = plainUsers(parseJaasConfig(jaas));
       }
+      const oauth = mechanisms.includes('OAUTHBEARER') ? await oauthValidator(config, l.name, log, systemProperties, httpGetText) : null;
       sasl = {
+        oauthValidator: oauth,
         mechanisms,
         plainUsers: users,
         scramCredential: (user, mechanism) => scram.get(user, mechanism),
@@ -45,8 +56,9 @@ export function listenerSetups(config: BrokerConfig, listeners: readonly Listene
         maxReauthMs: Number(v('connections.max.reauth.ms') ?? '0'),
       };
     }
-    return { ...l, runtime: { name: l.name, securityProtocol, sasl }, tls, principalRules };
-  });
+    out.push({ ...l, runtime: { name: l.name, securityProtocol, sasl }, tls, principalRules });
+  }
+  return out;
 }
 
 const TLS_KEY = /^listener\.name\.([^.]+)\.ssl\./;

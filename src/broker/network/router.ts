@@ -8,6 +8,7 @@ import type { BrokerContext, ConnectionInfo } from '../context.js';
 import type { FrameResult } from './connection.js';
 import type { Logger } from '../logger.js';
 import { evaluateSaslToken } from '../security/sasl/evaluate.js';
+import { RequestQuota } from '../quota/request-quota.js';
 
 /** The APIs a SASL listener answers before authentication. */
 const SASL_APIS: ReadonlySet<number> = new Set([ApiKey.ApiVersions, ApiKey.SaslHandshake, ApiKey.SaslAuthenticate]);
@@ -81,6 +82,7 @@ export class Router {
     let closeReason: string | undefined;
     let closeAfter: string | undefined;
     let after: Array<() => void> | undefined;
+    const quota = new RequestQuota(this.broker.quotas, apiKey, conn.principal, clientId, frame.length, this.broker.now);
     const ctx: RequestContext = {
       apiKey,
       apiVersion,
@@ -88,6 +90,7 @@ export class Router {
       clientId,
       conn,
       broker: this.broker,
+      quota,
       requestClose: (reason) => {
         closeReason = reason;
       },
@@ -99,17 +102,20 @@ export class Router {
       },
     };
     const response: unknown = await (handler.handle as (req: unknown, ctx: RequestContext) => unknown)(request, ctx);
+    const requestThrottle = quota.requestThrottleMs();
+    const throttle = quota.throttleMs > 0 ? { throttleUntil: performance.now() + quota.throttleMs } : {};
     if (closeReason !== undefined || response === null) {
       if (after) for (const fn of after) fn();
-      return closeReason !== undefined ? { kind: 'close', reason: closeReason } : { kind: 'none' };
+      return closeReason !== undefined ? { kind: 'close', reason: closeReason } : { kind: 'none', ...throttle };
     }
+    if (requestThrottle > 0) withThrottleTime(response, requestThrottle);
 
     const w = new Writer(256);
     encodeResponseHeader(w, { correlationId }, responseHeaderVersion(apiKey, apiVersion));
     codec.encodeResponse(w, response, apiVersion);
     const chunks = w.toChunks();
     const fns = after;
-    return { kind: 'respond', chunks, ...(fns ? { written: () => fns.forEach((fn) => fn()) } : {}), ...(closeAfter !== undefined ? { closeAfter } : {}) };
+    return { kind: 'respond', chunks, ...(fns ? { written: () => fns.forEach((fn) => fn()) } : {}), ...(closeAfter !== undefined ? { closeAfter } : {}), ...throttle };
   };
 
   /** A token of the unframed exchange (after SaslHandshake v0): answered with the raw response token. */
@@ -126,4 +132,10 @@ export class Router {
     this.log.debug({ correlationId }, 'ApiVersions request of an unsupported version: answered in v0');
     return { kind: 'respond', chunks: w.toChunks() };
   }
+}
+
+/** Raises a response's throttle_time_ms to `ms` (every response but a few old ones has the field). */
+function withThrottleTime(response: unknown, ms: number): void {
+  const r = response as { throttleTimeMs?: unknown };
+  if (typeof r.throttleTimeMs === 'number' && r.throttleTimeMs < ms) r.throttleTimeMs = ms;
 }

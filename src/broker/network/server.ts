@@ -33,7 +33,10 @@ export class NetworkServer {
     private readonly quotas: ConnectionQuotas | null = null,
   ) {}
 
+  private readonly setups: ListenerSetup[] = [];
+
   async listen(listeners: readonly ListenerSetup[]): Promise<void> {
+    this.setups.push(...listeners);
     for (const l of listeners) {
       const accept = (socket: Socket, principal: string): void => {
         const conn = new Connection(this.nextId++, socket, l.runtime, principal, this.limits, this.handle, this.log, (c) => this.connections.delete(c));
@@ -125,6 +128,7 @@ export class NetworkServer {
     const closing = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
     this.quotas?.close();
     for (const c of this.connections) c.destroy();
+    for (const l of this.setups) l.runtime.sasl?.oauthValidator?.close();
     await Promise.all(closing);
   }
 }

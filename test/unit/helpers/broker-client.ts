@@ -32,7 +32,7 @@ export function capturingLogger(level = 'warn'): { logger: Logger; lines: Array<
   return { logger, lines };
 }
 
-export async function startBroker(overrides: BrokerOptions = {}, runtime: Pick<BrokerRuntimeOptions, 'logger' | 'principalBuilder'> = {}): Promise<TestBroker> {
+export async function startBroker(overrides: BrokerOptions = {}, runtime: Pick<BrokerRuntimeOptions, 'logger' | 'principalBuilder' | 'systemProperties'> = {}): Promise<TestBroker> {
   const dir = await mkdtemp(join(tmpdir(), 'tributary-test-'));
   const options: BrokerOptions = {
     listeners: 'PLAINTEXT://127.0.0.1:0',
@@ -41,9 +41,16 @@ export async function startBroker(overrides: BrokerOptions = {}, runtime: Pick<B
     ...overrides,
   };
   const logger = runtime.logger ?? createLogger(process.env.TRIBUTARY_TEST_LOG_LEVEL ?? 'silent');
-  const rt: BrokerRuntimeOptions = { logger, ...(runtime.principalBuilder ? { principalBuilder: runtime.principalBuilder } : {}) };
+  const rt: BrokerRuntimeOptions = { logger, ...(runtime.principalBuilder ? { principalBuilder: runtime.principalBuilder } : {}), ...(runtime.systemProperties ? { systemProperties: runtime.systemProperties } : {}) };
+  let broker: Broker;
+  try {
+    broker = await Broker.start(options, rt);
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true }); // a broker that did not start leaves no dir behind
+    throw err;
+  }
   const t: TestBroker = {
-    broker: await Broker.start(options, rt),
+    broker,
     dir,
     options,
     async restart() {

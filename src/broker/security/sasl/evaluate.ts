@@ -17,7 +17,7 @@ export async function evaluateSaslToken(conn: ConnectionInfo, token: Buffer, bro
     return { ok: true, response: r.response, done: r.done };
   } catch (err) {
     if (!(err instanceof AuthenticationError)) throw err;
-    broker.log.info({ conn: conn.id, remote: `${conn.remoteAddress}:${conn.remotePort}`, listener: conn.listenerName, mechanism: sasl.mechanism, reason: err.message }, 'SASL authentication failed');
+    broker.log.info({ conn: conn.id, remote: `${conn.remoteAddress}:${conn.remotePort}`, listener: conn.listenerName, mechanism: sasl.mechanism, reason: err.detail ?? err.message }, 'SASL authentication failed');
     const delay = sasl.config.failedAuthenticationDelayMs;
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     const message = err.generic ? `Authentication failed during authentication due to invalid credentials with SASL mechanism ${sasl.mechanism}` : err.message;

@@ -3,15 +3,18 @@
  * SaslServerAuthenticator): SaslHandshake names a mechanism, then SaslAuthenticate requests
  * (handshake v1+) or raw size-prefixed tokens (handshake v0, the old unframed exchange) carry
  * the tokens until the mechanism is satisfied. Only then does the connection serve other APIs.
- * With connections.max.reauth.ms (KIP-368) a login lasts that long; a new handshake on the
- * connection re-authenticates with the same mechanism and user.
+ * With connections.max.reauth.ms (KIP-368) a login lasts that long (an OAUTHBEARER login at most
+ * until its token expires); a new handshake on the connection re-authenticates with the same
+ * mechanism and user.
  */
 import { PlainServer } from './plain.js';
 import { ScramServer } from './scram.js';
+import { OAuthBearerServer } from './oauthbearer.js';
 import { AuthenticationError, type SaslServer } from './mechanism.js';
+import type { TokenValidator } from '../oauth/token.js';
 import { SCRAM_MECHANISMS, type ScramCredential, type ScramMechanism } from '../../../protocol/sasl/scram-math.js';
 
-export const SUPPORTED_MECHANISMS: readonly string[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'];
+export const SUPPORTED_MECHANISMS: readonly string[] = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'];
 
 /** What a listener's logins need: built once per listener by the broker. */
 export interface SaslListenerConfig {
@@ -20,6 +23,8 @@ export interface SaslListenerConfig {
   /** PLAIN's users (listener.name.<l>.plain.sasl.jaas.config, user_<name>="<password>"). */
   plainUsers: ReadonlyMap<string, string>;
   scramCredential(user: string, mechanism: ScramMechanism): ScramCredential | undefined;
+  /** OAUTHBEARER's token validator (unsecured JWS or JWT against a JWKS); null when not enabled. */
+  oauthValidator?: TokenValidator | null;
   /** sasl.server.max.receive.size: the largest frame before authentication. */
   maxReceiveSize: number;
   /** connection.failed.authentication.delay.ms. */
@@ -60,15 +65,25 @@ export class SaslSession {
       this.reauthenticating = true;
     }
     this.mechanism = mechanism;
-    this.server = mechanism === 'PLAIN' ? new PlainServer(this.config.plainUsers) : new ScramServer(mechanism as ScramMechanism, (u, m) => this.config.scramCredential(u, m));
+    this.server = this.newServer(mechanism);
     this.state = version === 0 ? 'raw' : 'authenticate';
     return null;
+  }
+
+  private newServer(mechanism: string): SaslServer {
+    if (mechanism === 'PLAIN') return new PlainServer(this.config.plainUsers);
+    if (mechanism === 'OAUTHBEARER') {
+      const v = this.config.oauthValidator;
+      if (!v) throw new Error('OAUTHBEARER is enabled without a token validator');
+      return new OAuthBearerServer(v);
+    }
+    return new ScramServer(mechanism as ScramMechanism, (u, m) => this.config.scramCredential(u, m));
   }
 
   /** One token of the exchange; throws AuthenticationError. */
   evaluate(token: Buffer, now: number): { response: Buffer; done: boolean } {
     if (!this.server || (this.state !== 'authenticate' && this.state !== 'raw')) throw new Error('no SASL exchange in progress');
-    const r = this.server.evaluate(token);
+    const r = this.server.evaluate(token, now);
     if (!r.done) return { response: r.response, done: false };
     if (this.reauthenticating && r.user !== this.user) {
       throw new ReauthenticationPrincipalChange(this.user ?? '', r.user ?? '');
@@ -77,7 +92,11 @@ export class SaslSession {
     this.server = null;
     this.state = 'authenticated';
     this.reauthenticating = false;
-    this.expiresAt = this.config.maxReauthMs > 0 ? now + this.config.maxReauthMs : null;
+    // KIP-368: the login lasts connections.max.reauth.ms, and never past the credential's expiry
+    // (an OAuth token's exp), whichever comes first.
+    const byConfig = this.config.maxReauthMs > 0 ? now + this.config.maxReauthMs : null;
+    const byCredential = r.expiresAtMs ?? null;
+    this.expiresAt = byConfig === null ? byCredential : byCredential === null ? byConfig : Math.min(byConfig, byCredential);
     this.onAuthenticated(this.user);
     return { response: r.response, done: true };
   }
