@@ -22,12 +22,10 @@ import { commitOffsets, decodeAssignment, fetchCommitted, findCoordinator, type 
 import { Connection, parseHostPort, type ConnectionOptions } from './connection.js';
 import { alterUserScram, describeUserScram, type ScramAlteration, type UserScramCredentials } from './admin-scram.js';
 import { alterQuotas, describeQuotas, type ClientQuotaAlteration, type ClientQuotaEntry, type ClientQuotaFilter } from './admin-quotas.js';
-import { AdminError, ConnectionError, ConnectionTimeoutError } from './errors.js';
+import { AdminError, isUnreachable } from './errors.js';
 export { AdminError } from './errors.js';
 import {
   alterPartitionReassignments,
-  alterReplicaLogDirs,
-  describeLogDirs,
   describeTopicPartitions,
   electLeaders,
   listPartitionReassignments,
@@ -43,7 +41,9 @@ import * as txn from './admin-txn-cluster.js';
 import type { HangingSearch, HangingTransaction, TxnAdminDeps } from './admin-txn-cluster.js';
 export type { AbortTransactionSpec, ListTransactionsFilters, ProducerState, TransactionDescription, TransactionListing } from './admin-txn.js';
 export type { HangingSearch, HangingTransaction } from './admin-txn-cluster.js';
-import { deleteRecordsOn, describeAllLogDirs, listOffsetsOn, type LogDirDescription, type PartitionResult } from './admin-records.js';
+import * as logDirs from './admin-log-dirs.js';
+import type { LogDirAdminDeps } from './admin-log-dirs.js';
+import { deleteRecordsOn, listOffsetsOn, type LogDirDescription, type PartitionResult } from './admin-records.js';
 export type { LogDirDescription, PartitionResult, ReplicaInfo } from './admin-records.js';
 import { createAcls, deleteAcls, describeAcls, type AclBinding, type AclBindingFilter } from './admin-acls.js';
 export { ACL_FILTER_ANY, type AclBinding, type AclBindingFilter } from './admin-acls.js';
@@ -152,9 +152,6 @@ export interface CommittedOffset extends TopicPartitionRef {
   offset: bigint;
   metadata: string | null;
 }
-
-/** The broker could not be connected to (down, or not there). */
-const unreachable = (err: unknown): boolean => err instanceof ConnectionError || err instanceof ConnectionTimeoutError;
 
 type Outcome = { resource: string; errorCode: number; errorMessage: string | null };
 
@@ -374,35 +371,13 @@ export class Admin {
    * Where each broker keeps its replicas of these topics (DescribeLogDirs on every broker that
    * holds one): the current directory, and the future one of a replica being moved between them.
    */
-  async describeReplicaLogDirs(topics: readonly string[]): Promise<Array<LogDirReplica & { broker: number }>> {
-    const described = await this.describeTopics(topics);
-    const brokers = new Set(described.flatMap((t) => t.partitions.flatMap((p) => p.replicas)));
-    const cluster = await this.describeCluster();
-    const out: Array<LogDirReplica & { broker: number }> = [];
-    for (const b of cluster.brokers.filter((x) => brokers.has(x.nodeId))) {
-      // A broker that cannot be reached (down, not fenced yet) reports nothing.
-      const conn = await this.brokerConnection(b.nodeId, b.host, b.port).catch((err: unknown) => (unreachable(err) ? null : Promise.reject(err)));
-      if (conn) for (const r of await describeLogDirs(conn, topics)) out.push({ ...r, broker: b.nodeId });
-    }
-    return out;
+  describeReplicaLogDirs(topics: readonly string[]): Promise<Array<LogDirReplica & { broker: number }>> {
+    return logDirs.describeReplicaLogDirs(this.logDirDeps(), topics);
   }
 
   /** Moves replicas between the log directories of their broker. Rejects with AdminError (`topic-partition-broker`) for those that failed. */
   async alterReplicaLogDirs(moves: ReadonlyArray<TopicPartitionRef & { broker: number; logDir: string }>): Promise<void> {
-    const cluster = await this.describeCluster();
-    const failed: Outcome[] = [];
-    for (const b of cluster.brokers) {
-      const mine = moves.filter((m) => m.broker === b.nodeId);
-      if (mine.length === 0) continue;
-      const conn = await this.brokerConnection(b.nodeId, b.host, b.port);
-      for (const r of await alterReplicaLogDirs(conn, mine)) {
-        if (r.error) failed.push({ resource: `${r.topic}-${r.partition}-${b.nodeId}`, errorCode: r.error.code, errorMessage: null });
-      }
-    }
-    for (const m of moves) {
-      if (!cluster.brokers.some((b) => b.nodeId === m.broker)) failed.push({ resource: `${m.topic}-${m.partition}-${m.broker}`, errorCode: ErrorCode.BROKER_NOT_AVAILABLE, errorMessage: null });
-    }
-    check('alterReplicaLogDirs', failed);
+    check('alterReplicaLogDirs', await logDirs.alterReplicaLogDirs(this.logDirDeps(), moves));
   }
 
   /**
@@ -415,7 +390,7 @@ export class Admin {
       const md = await this.metadata([]);
       const b = md.brokers.find((x) => x.nodeId === md.controllerId);
       let conn = this.conn;
-      if (b) conn = await this.brokerConnection(b.nodeId, b.host, b.port).catch((err: unknown) => (unreachable(err) ? this.conn : Promise.reject(err)));
+      if (b) conn = await this.brokerConnection(b.nodeId, b.host, b.port).catch((err: unknown) => (isUnreachable(err) ? this.conn : Promise.reject(err)));
       try {
         return await call(conn);
       } catch (err) {
@@ -558,14 +533,8 @@ export class Admin {
   }
 
   /** Every log directory of each of these brokers (DescribeLogDirs), by broker id; brokers not in the cluster are left out. */
-  async describeLogDirs(brokers: readonly number[]): Promise<Map<number, LogDirDescription[]>> {
-    const cluster = await this.describeCluster();
-    const out = new Map<number, LogDirDescription[]>();
-    for (const b of cluster.brokers) {
-      if (!brokers.includes(b.nodeId)) continue;
-      out.set(b.nodeId, await describeAllLogDirs(await this.brokerConnection(b.nodeId, b.host, b.port)));
-    }
-    return out;
+  describeLogDirs(brokers: readonly number[]): Promise<Map<number, LogDirDescription[]>> {
+    return logDirs.describeBrokerLogDirs(this.logDirDeps(), brokers);
   }
 
   /**
@@ -638,6 +607,15 @@ export class Admin {
   private async coordinator(groupId: string): Promise<Connection> {
     const c = await this.findCoordinator(groupId);
     return this.brokerConnection(c.nodeId, c.host, c.port);
+  }
+
+  /** What the log-directory calls (admin-log-dirs.ts) need: the cluster view and the connections. */
+  private logDirDeps(): LogDirAdminDeps {
+    return {
+      describeCluster: () => this.describeCluster(),
+      describeTopics: (names) => this.describeTopics(names),
+      connectTo: (b) => this.brokerConnection(b.nodeId, b.host, b.port),
+    };
   }
 
   // --- transactions (admin-txn-cluster.ts) ---------------------------------------------------

@@ -182,6 +182,11 @@ export function isRetriable(err: unknown): boolean {
   return (err instanceof KafkaProtocolError || err instanceof ClientError) && err.retriable;
 }
 
+/** The broker could not be connected to (down, or not there). */
+export function isUnreachable(err: unknown): boolean {
+  return err instanceof ConnectionError || err instanceof ConnectionTimeoutError;
+}
+
 /** Some of the topics or resources of one call failed; `failures` says which and why. */
 export class AdminError extends Error {
   override readonly name = 'AdminError';
