@@ -463,7 +463,6 @@ export class Admin {
     check('alterConsumerGroupOffsets', results.map((r) => ({ resource: `${r.topic}-${r.partition}`, errorCode: r.errorCode, errorMessage: null })));
   }
 
-  /** Deletes groups (they must be empty). Rejects with AdminError if any failed (NON_EMPTY_GROUP, ...). */
   /** The SCRAM mechanisms and iterations of users (all users with credentials when `users` is omitted). */
   async describeUserScramCredentials(users?: readonly string[]): Promise<UserScramCredentials[]> {
     const { described, outcomes } = await describeUserScram(this.conn, users ?? null);
@@ -488,6 +487,7 @@ export class Admin {
     check('alterClientQuotas', await alterQuotas(this.conn, alterations, options.validateOnly === true));
   }
 
+  /** Deletes groups (they must be empty). Rejects with AdminError if any failed (NON_EMPTY_GROUP, ...). */
   async deleteGroups(groupIds: readonly string[]): Promise<void> {
     const outcomes: Outcome[] = [];
     for (const groupId of groupIds) {
