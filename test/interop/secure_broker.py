@@ -1,4 +1,6 @@
-"""The security interop tests' broker (test_security.py): the same listener configuration on
+"""The security interop tests' brokers. NamedListenersBroker starts Tributary or Apache Kafka with
+named listeners and the same configuration lines (test_oauth.py's broker builds on it);
+SecureBroker is test_security.py's: the same listener configuration on
 Tributary and Apache Kafka, with certificates made by the openssl CLI in the broker's temp dir:
   SASLPLAIN  SASL_PLAINTEXT with PLAIN (JAAS users admin and alice)
   SASLSSL    SASL_SSL with SCRAM-SHA-512 (alice, created with AlterUserScramCredentials)
@@ -36,14 +38,79 @@ def make_certs(d):
         f.write(open(os.path.join(d, "server.key")).read() + open(os.path.join(d, "server.crt")).read())
 
 
-class SecureBroker:
+class NamedListenersBroker:
+    """A broker on Tributary or Apache Kafka 4.3.1 (scripts/kafka-ref.sh) with a PLAINTEXT listener
+    and the named listeners of `LISTENER_PROTOCOLS` ((name, security protocol), ...), each on a free
+    port, configured with the same `config()` lines on both; `java_opts()` are -D system properties
+    (KAFKA_OPTS for Tributary, the JVM's options for Kafka). Subclasses add what their tests need."""
+    LISTENER_PROTOCOLS = ()
+
     def __init__(self, kind, tmp):
         self.kind, self.tmp = kind, tmp
+        self.ports = {n: conftest._free_port() for n in ("PLAINTEXT", *(n for n, _ in self.LISTENER_PROTOCOLS))}
+        self.proc = None
+
+    def addr(self, name):
+        return "127.0.0.1:%d" % self.ports[name]
+
+    def config(self):
+        return []
+
+    def java_opts(self):
+        return ""
+
+    def start(self):
+        extra = "".join(",%s://127.0.0.1:%d" % (n, self.ports[n]) for n, _ in self.LISTENER_PROTOCOLS)
+        protocols = "".join(",%s:%s" % np for np in self.LISTENER_PROTOCOLS)
+        opts = self.java_opts()
+        if self.kind == "kafka":
+            env = dict(os.environ, KAFKA_REF_EXTRA_LISTENERS=extra, KAFKA_REF_EXTRA_PROTOCOLS=protocols)
+            if opts:
+                env["KAFKA_REF_JAVA_OPTS"] = opts
+            res = subprocess.run([conftest.KAFKA_REF, "start", self.tmp, str(self.ports["PLAINTEXT"]), *self.config()],
+                                 cwd=conftest.ROOT, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL,
+                                 timeout=300)
+            if res.returncode != 0:
+                pytest.fail("Apache Kafka did not start: %s" % res.stderr)
+            return self
+        listeners = "PLAINTEXT://127.0.0.1:%d%s" % (self.ports["PLAINTEXT"], extra)
+        cmd = ["node", conftest.TRIBUTARY_CLI, "server-start", os.path.join(conftest.ROOT, "config", "server.properties"),
+               "--override", "listeners=" + listeners, "--override", "advertised.listeners=" + listeners,
+               "--override", "listener.security.protocol.map=PLAINTEXT:PLAINTEXT" + protocols,
+               "--override", "log.dirs=" + os.path.join(self.tmp, "data")]
+        for kv in self.config():
+            cmd += ["--override", kv]
+        env = dict(os.environ, KAFKA_OPTS=opts) if opts else None
+        log = open(os.path.join(self.tmp, "broker.log"), "ab")
+        self.proc = subprocess.Popen(cmd, cwd=conftest.ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                     env=env)
+        log.close()
+        for n in self.ports:
+            if not spec.wait_for_port(self.addr(n), 60, alive=lambda: self.proc.poll() is None):
+                self.proc.kill()
+                pytest.fail("Tributary did not listen on %s:\n%s" % (n, conftest._tail(os.path.join(self.tmp, "broker.log"))))
+        return self
+
+    def stop(self):
+        if self.kind == "kafka":
+            subprocess.run([conftest.KAFKA_REF, "stop", self.tmp], cwd=conftest.ROOT, timeout=60, stdin=subprocess.DEVNULL)
+        elif self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+
+
+class SecureBroker(NamedListenersBroker):
+    LISTENER_PROTOCOLS = (("SASLPLAIN", "SASL_PLAINTEXT"), ("SASLSSL", "SASL_SSL"), ("MTLS", "SSL"))
+
+    def __init__(self, kind, tmp):
+        super().__init__(kind, tmp)
         self.certs = os.path.join(tmp, "certs")
         os.makedirs(self.certs)
         make_certs(self.certs)
-        self.ports = {n: conftest._free_port() for n in ("PLAINTEXT", "SASLPLAIN", "SASLSSL", "MTLS")}
-        self.proc = None
         with open(os.path.join(self.certs, "client.pem"), "w") as f:
             f.write(open(os.path.join(self.certs, "client.key")).read() + open(os.path.join(self.certs, "client.crt")).read())
         for name in LISTENERS:
@@ -81,9 +148,6 @@ class SecureBroker:
             out.update(cert=os.path.join(self.certs, "client.crt"), key=os.path.join(self.certs, "client.key"))
         return out
 
-    def addr(self, name):
-        return "127.0.0.1:%d" % self.ports[name]
-
     def config(self):
         c = self.certs
         return [
@@ -98,41 +162,3 @@ class SecureBroker:
             "listener.name.mtls.ssl.client.auth=required",
             "ssl.principal.mapping.rules=RULE:^CN=([^,]*),.*$/$1/,DEFAULT",
         ]
-
-    def start(self):
-        extra = "".join(",%s://127.0.0.1:%d" % (n, self.ports[n]) for n in ("SASLPLAIN", "SASLSSL", "MTLS"))
-        protocols = ",SASLPLAIN:SASL_PLAINTEXT,SASLSSL:SASL_SSL,MTLS:SSL"
-        if self.kind == "kafka":
-            env = dict(os.environ, KAFKA_REF_EXTRA_LISTENERS=extra, KAFKA_REF_EXTRA_PROTOCOLS=protocols)
-            res = subprocess.run([conftest.KAFKA_REF, "start", self.tmp, str(self.ports["PLAINTEXT"]), *self.config()],
-                                 cwd=conftest.ROOT, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL,
-                                 timeout=300)
-            if res.returncode != 0:
-                pytest.fail("Apache Kafka did not start: %s" % res.stderr)
-            return self
-        listeners = "PLAINTEXT://127.0.0.1:%d%s" % (self.ports["PLAINTEXT"], extra)
-        cmd = ["node", conftest.TRIBUTARY_CLI, "server-start", os.path.join(conftest.ROOT, "config", "server.properties"),
-               "--override", "listeners=" + listeners, "--override", "advertised.listeners=" + listeners,
-               "--override", "listener.security.protocol.map=PLAINTEXT:PLAINTEXT" + protocols,
-               "--override", "log.dirs=" + os.path.join(self.tmp, "data")]
-        for kv in self.config():
-            cmd += ["--override", kv]
-        log = open(os.path.join(self.tmp, "broker.log"), "ab")
-        self.proc = subprocess.Popen(cmd, cwd=conftest.ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        log.close()
-        for n in self.ports:
-            if not spec.wait_for_port(self.addr(n), 60, alive=lambda: self.proc.poll() is None):
-                self.proc.kill()
-                pytest.fail("Tributary did not listen on %s:\n%s" % (n, conftest._tail(os.path.join(self.tmp, "broker.log"))))
-        return self
-
-    def stop(self):
-        if self.kind == "kafka":
-            subprocess.run([conftest.KAFKA_REF, "stop", self.tmp], cwd=conftest.ROOT, timeout=60, stdin=subprocess.DEVNULL)
-        elif self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)

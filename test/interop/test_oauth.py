@@ -26,7 +26,7 @@ import pytest
 
 import conftest
 import spec
-from secure_broker import make_certs
+from secure_broker import NamedListenersBroker, make_certs
 
 KAFKA_LIBS = os.path.join(conftest.ROOT, ".cache", "kafka", os.environ.get("KAFKA_VERSION", "4.3.1"), "libs")
 LOGIN_MODULE = "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required"
@@ -96,9 +96,11 @@ class JwksServer:
         self.httpd.server_close()
 
 
-class OAuthBroker:
+class OAuthBroker(NamedListenersBroker):
+    LISTENER_PROTOCOLS = (("OAUTH", "SASL_PLAINTEXT"), ("OAUTHJWKS", "SASL_SSL"), ("OAUTHHTTPS", "SASL_PLAINTEXT"))
+
     def __init__(self, kind, tmp):
-        self.kind, self.tmp = kind, tmp
+        super().__init__(kind, tmp)
         self.certs = os.path.join(tmp, "certs")
         os.makedirs(self.certs)
         make_certs(self.certs)
@@ -108,11 +110,9 @@ class OAuthBroker:
             json.dump({"keys": [self.signer.jwk]}, f)
         self.jwks_url = "file://" + self.jwks
         self.https = JwksServer(self.certs, self.jwks)
-        self.ports = {n: conftest._free_port() for n in ("PLAINTEXT", "OAUTH", "OAUTHJWKS", "OAUTHHTTPS")}
-        self.proc = None
 
-    def addr(self, name):
-        return "127.0.0.1:%d" % self.ports[name]
+    def java_opts(self):
+        return "-D%s=%s,%s" % (ALLOWED_URLS, self.jwks_url, self.https.url)
 
     def config(self):
         c = self.certs
@@ -138,46 +138,9 @@ class OAuthBroker:
             "ssl.truststore.location=%s/ca.crt" % c,
         ]
 
-    def start(self):
-        extra = "".join(",%s://127.0.0.1:%d" % (n, self.ports[n]) for n in ("OAUTH", "OAUTHJWKS", "OAUTHHTTPS"))
-        protocols = ",OAUTH:SASL_PLAINTEXT,OAUTHJWKS:SASL_SSL,OAUTHHTTPS:SASL_PLAINTEXT"
-        allow = "-D%s=%s,%s" % (ALLOWED_URLS, self.jwks_url, self.https.url)
-        if self.kind == "kafka":
-            env = dict(os.environ, KAFKA_REF_EXTRA_LISTENERS=extra, KAFKA_REF_EXTRA_PROTOCOLS=protocols, KAFKA_REF_JAVA_OPTS=allow)
-            res = subprocess.run([conftest.KAFKA_REF, "start", self.tmp, str(self.ports["PLAINTEXT"]), *self.config()],
-                                 cwd=conftest.ROOT, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL,
-                                 timeout=300)
-            if res.returncode != 0:
-                pytest.fail("Apache Kafka did not start: %s" % res.stderr)
-            return self
-        listeners = "PLAINTEXT://127.0.0.1:%d%s" % (self.ports["PLAINTEXT"], extra)
-        cmd = ["node", conftest.TRIBUTARY_CLI, "server-start", os.path.join(conftest.ROOT, "config", "server.properties"),
-               "--override", "listeners=" + listeners, "--override", "advertised.listeners=" + listeners,
-               "--override", "listener.security.protocol.map=PLAINTEXT:PLAINTEXT" + protocols,
-               "--override", "log.dirs=" + os.path.join(self.tmp, "data")]
-        for kv in self.config():
-            cmd += ["--override", kv]
-        log = open(os.path.join(self.tmp, "broker.log"), "ab")
-        self.proc = subprocess.Popen(cmd, cwd=conftest.ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     env=dict(os.environ, KAFKA_OPTS=allow))
-        log.close()
-        for n in self.ports:
-            if not spec.wait_for_port(self.addr(n), 60, alive=lambda: self.proc.poll() is None):
-                self.proc.kill()
-                pytest.fail("Tributary did not listen on %s:\n%s" % (n, conftest._tail(os.path.join(self.tmp, "broker.log"))))
-        return self
-
     def stop(self):
         self.https.close()
-        if self.kind == "kafka":
-            subprocess.run([conftest.KAFKA_REF, "stop", self.tmp], cwd=conftest.ROOT, timeout=60, stdin=subprocess.DEVNULL)
-        elif self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        super().stop()
 
     def properties(self, name, listener, lines):
         """A client properties file for `listener` (SASL_PLAINTEXT or SASL_SSL with the test CA)."""
