@@ -171,7 +171,13 @@ export class Controller {
         this.opts.log?.info({ topic: c.topic, partition: c.partition, leader: c.next.leader, epoch: c.next.leaderEpoch, isr: c.next.isr }, c.next.leader < 0 ? 'partition offline' : 'partition leader elected');
       }
     }
-    if (complete) for (const [id, e] of epochsNow) this.seenEpochs.set(id, e);
+    if (complete) {
+      for (const [id, e] of epochsNow) this.seenEpochs.set(id, e);
+      // A restarted broker counted as failed for this pass only: pass again at once, where it is
+      // live, so it can rejoin, and lead a partition whose ISR is only itself (offline until then).
+      // Without writes here no watch event would bring that pass.
+      if (bounced.length > 0) this.again = true;
+    }
     written += await this.advanceReassignments(epoch);
     if (written > 0) this.opts.onPass?.(written);
   }
