@@ -9,6 +9,7 @@ and each listener's client settings as a Kafka user writes them (client-<listene
 for the Java clients and the tools' --command-config / --producer.config / --consumer.config)."""
 import os
 import subprocess
+import time
 
 import pytest
 
@@ -36,6 +37,25 @@ def make_certs(d):
                  "-out", name + ".crt", "-days", "2", "-extfile", name + ".ext")
     with open(os.path.join(d, "server.pem"), "w") as f:
         f.write(open(os.path.join(d, "server.key")).read() + open(os.path.join(d, "server.crt")).read())
+
+
+def roundtrip(conf, topic, value=b"secret-value"):
+    """confluent-kafka with these client settings: produces `value` with acks=all and reads it back
+    in a group (the secure listeners' smallest end-to-end check)."""
+    from confluent_kafka import Producer, Consumer
+    p = Producer(dict(conf, **{"acks": "all"}))
+    p.produce(topic, key=b"k", value=value)
+    assert p.flush(30) == 0
+    c = Consumer(dict(conf, **{"group.id": "g-" + topic, "auto.offset.reset": "earliest"}))
+    c.subscribe([topic])
+    got = None
+    end = time.monotonic() + 30
+    while got is None and time.monotonic() < end:
+        m = c.poll(0.5)
+        if m is not None and m.error() is None:
+            got = m.value()
+    c.close()
+    assert got == value
 
 
 class NamedListenersBroker:

@@ -26,7 +26,7 @@ import pytest
 
 import conftest
 import spec
-from secure_broker import NamedListenersBroker, make_certs
+from secure_broker import NamedListenersBroker, make_certs, roundtrip
 
 KAFKA_LIBS = os.path.join(conftest.ROOT, ".cache", "kafka", os.environ.get("KAFKA_VERSION", "4.3.1"), "libs")
 LOGIN_MODULE = "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required"
@@ -242,23 +242,6 @@ def test_topics_tools_with_command_config(ob):
         assert ours in res.stdout.split() and theirs in res.stdout.split(), res.stdout
 
 
-def ck_roundtrip(conf, topic):
-    from confluent_kafka import Producer, Consumer
-    p = Producer(dict(conf, **{"acks": "all"}))
-    p.produce(topic, value=b"oauth-value")
-    assert p.flush(30) == 0
-    c = Consumer(dict(conf, **{"group.id": "g-" + topic, "auto.offset.reset": "earliest"}))
-    c.subscribe([topic])
-    got = None
-    end = time.monotonic() + 30
-    while got is None and time.monotonic() < end:
-        m = c.poll(0.5)
-        if m is not None and m.error() is None:
-            got = m.value()
-    c.close()
-    assert got == b"oauth-value"
-
-
 def ck_jwks_conf(ob, token_fn):
     return {"bootstrap.servers": ob.addr("OAUTHJWKS"), "security.protocol": "SASL_SSL", "sasl.mechanism": "OAUTHBEARER",
             "ssl.ca.location": os.path.join(ob.certs, "ca.crt"), "oauth_cb": token_fn}
@@ -267,7 +250,7 @@ def ck_jwks_conf(ob, token_fn):
 def test_confluent_unsecured_jwt(ob):
     topic = "oauth-ck-" + uuid.uuid4().hex[:6]
     create_topic(ob, topic)
-    ck_roundtrip({"bootstrap.servers": ob.addr("OAUTH"), "security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "OAUTHBEARER",
+    roundtrip({"bootstrap.servers": ob.addr("OAUTH"), "security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "OAUTHBEARER",
                   "enable.sasl.oauthbearer.unsecure.jwt": True, "sasl.oauthbearer.config": "principal=alice scope=kafka"}, topic)
 
 
@@ -278,7 +261,7 @@ def test_confluent_signed_token_from_oauth_cb(ob):
     def token(_config):
         return ob.signer.token("svc-orders"), time.time() + 3600
 
-    ck_roundtrip(ck_jwks_conf(ob, token), topic)
+    roundtrip(ck_jwks_conf(ob, token), topic)
 
 
 @pytest.mark.parametrize("why,claims", [("expired", {"lifetime": -120}), ("wrong audience", {"aud": "billing"}),
@@ -308,7 +291,7 @@ def test_confluent_signed_token_against_an_https_jwks(ob):
     def token(_config):
         return ob.signer.token("svc-https"), time.time() + 3600
 
-    ck_roundtrip({"bootstrap.servers": ob.addr("OAUTHHTTPS"), "security.protocol": "SASL_PLAINTEXT",
+    roundtrip({"bootstrap.servers": ob.addr("OAUTHHTTPS"), "security.protocol": "SASL_PLAINTEXT",
                   "sasl.mechanism": "OAUTHBEARER", "oauth_cb": token}, topic)
 
 

@@ -17,7 +17,7 @@ import uuid
 import pytest
 
 import conftest
-from secure_broker import LISTENERS, SecureBroker
+from secure_broker import LISTENERS, SecureBroker, roundtrip
 
 KCAT = shutil.which("kcat") or shutil.which("kafkacat")
 
@@ -69,23 +69,6 @@ def scram_user(sb):
     info = desc["alice"].result(timeout=30)
     assert [(i.mechanism, i.iterations) for i in info.scram_credential_infos] == [(ScramMechanism.SCRAM_SHA_512, 8192)]
     return "alice"
-
-
-def roundtrip(conf, topic):
-    from confluent_kafka import Producer, Consumer
-    p = Producer(dict(conf, **{"acks": "all"}))
-    p.produce(topic, key=b"k", value=b"secret-value")
-    assert p.flush(30) == 0
-    c = Consumer(dict(conf, **{"group.id": "g-" + topic, "auto.offset.reset": "earliest"}))
-    c.subscribe([topic])
-    got = None
-    end = time.monotonic() + 30
-    while got is None and time.monotonic() < end:
-        m = c.poll(0.5)
-        if m is not None and m.error() is None:
-            got = m.value()
-    c.close()
-    assert got == b"secret-value"
 
 
 def create_topic(sb, name):
